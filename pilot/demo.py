@@ -1,0 +1,40 @@
+"""`pilot demo`: the whole demo pilot in seconds, so every page has real records to show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pilot import access
+from pilot.store import Store, get_setting, put_setting
+
+DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
+    ("ada", "admin", "ada-admin-demo"),
+    ("priya", "lead", "priya-lead-demo"),
+    ("omar", "lead", "omar-lead-demo"),
+    ("marco", "evaluator", "marco-eval-demo"),
+    ("erin", "evaluator", "erin-eval-demo"),
+    ("sam", "auditor", "sam-audit-demo"),
+    ("dana", "viewer", "dana-view-demo"),
+)
+ADMIN, LEAD = "ada", "priya"
+
+
+def is_demo(store: Store) -> bool:
+    with store.read() as con:
+        return get_setting(con, "demo") == "true"
+
+
+def seed_demo(store: Store) -> dict[str, Any]:
+    """Create what is missing; running it twice changes nothing the second time."""
+    with store.read() as con:
+        existing = {u["name"] for u in access.list_users(con)}
+    for name, role, password in DEMO_ACCOUNTS:
+        if name not in existing:
+            access.add_user(
+                store, ADMIN, name, role, password=password, email=f"{name}@northwind.example"
+            )
+    store.write(lambda con: put_setting(con, "demo", "true"))
+    return {
+        "database": str(store.path),
+        "accounts": [{"name": n, "role": r, "password": p} for n, r, p in DEMO_ACCOUNTS],
+    }

@@ -1,0 +1,1 @@
+"""Systems under test: each turns a `SystemRequest` into a `SystemOutput`."""
