@@ -37,8 +37,13 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 def _is_conflict(exc: Exception) -> bool:
+    """Two transactions raced: a write-write conflict, or both took the same new key."""
     text = str(exc).lower()
-    return isinstance(exc, duckdb.TransactionException) or "conflict" in text
+    return (
+        isinstance(exc, duckdb.TransactionException)
+        or "conflict" in text
+        or (isinstance(exc, duckdb.ConstraintException) and "duplicate key" in text)
+    )
 
 
 class Store:
@@ -92,7 +97,7 @@ class Store:
                 raise
             con.commit()
 
-    def write(self, body: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 5) -> T:
+    def write(self, body: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 10) -> T:
         """Run `body` in one transaction, retrying it whole when it conflicts with another."""
         for attempt in range(attempts):
             try:

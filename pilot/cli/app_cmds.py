@@ -50,6 +50,12 @@ def streamlit_command(port: int, address: str) -> list[str]:
 @click.option("--address", default="127.0.0.1", show_default=True)
 @pass_ctx
 def app(ctx: Context, port: int, address: str) -> None:
+    from pilot.demo import DEMO_ACCOUNTS, is_demo
+
     env = {**os.environ, "PILOT_DB": str(ctx.store.path)}
     click.echo(f"Pilot Kit on http://{address}:{port}  (database {ctx.store.path})", err=True)
+    if is_demo(ctx.store):
+        click.echo("demo accounts (user / password):", err=True)
+        for name, role, password in DEMO_ACCOUNTS:
+            click.echo(f"  {name:<7} {role:<10} {password}", err=True)
     raise SystemExit(subprocess.call(streamlit_command(port, address), env=env))

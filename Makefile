@@ -1,0 +1,53 @@
+# The two commands of the README: `make app` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PILOT   := $(VENV)/bin/pilot
+PILOT_DB ?= pilot.duckdb
+PORT    ?= 8501
+
+.PHONY: app test install install-test chromium lint format demo bench clean
+
+$(VENV)/.installed-app: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed-app
+
+install: $(VENV)/.installed-app
+install-test: $(VENV)/.installed-test
+
+## Serve the app on the offline system, seeding the demo pilot the first time.
+app: install
+	@test -f $(PILOT_DB) || $(PILOT) --db $(PILOT_DB) demo
+	$(PILOT) --db $(PILOT_DB) app --port $(PORT)
+
+## Run every test, browser tests included (installs Debian's chromium when missing).
+test: install-test chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q
+
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+lint:
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+demo: install
+	$(PILOT) --db $(PILOT_DB) demo
+
+bench: install-test
+	$(PY) benchmarks/bench_metrics.py
+	$(PY) benchmarks/bench_run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

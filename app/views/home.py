@@ -1,0 +1,37 @@
+"""Home: the pilot's steps as a checklist, like the first cell of a notebook."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import ui
+from pilot import killswitch
+from pilot.status import pilot_steps
+
+actor = ui.guard("read")
+st.title("Pilot Kit")
+st.caption(f"Signed in as **{actor.name}** with the role **{actor.role}**.")
+
+with ui.store().read() as con:
+    steps = pilot_steps(con)
+    kill_state = killswitch.state(con)
+    holders = killswitch.holders(con)
+
+ICONS = {"done": "✅", "next": "👉", "blocked": "⛔", "todo": "⬜"}
+st.subheader("The pilot, step by step")
+for step in steps:
+    st.markdown(
+        f"{ICONS[step.status]} **{step.number}. {step.name}** — {step.status}: {step.detail}"
+    )
+
+st.subheader("Kill switch")
+if kill_state.engaged:
+    st.error(f"ENGAGED by {kill_state.by} at {kill_state.at}: {kill_state.reason}")
+else:
+    st.success("Off: system calls are allowed.")
+st.caption(
+    "Who can turn it off: "
+    + (", ".join(f"{n} ({r})" for n, r in holders) or "nobody yet")
+    + f". Last tested: {kill_state.last_tested or 'never'}."
+)
+ui.provenance({"database": str(ui.store().path)})

@@ -1,0 +1,105 @@
+"""The pilot's steps as a checklist: done / next / blocked, and by what.
+
+Each step reads only its own tables, so the Home page works on a database at any stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    name: str
+    status: str  # done | next | blocked | todo
+    detail: str
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE") -> int:
+    if not table_exists(con, table):
+        return 0
+    return con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+
+
+Check = Callable[[duckdb.DuckDBPyConnection], tuple[bool, str]]
+
+
+def _workflow(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+    n = _count(con, "workflow_versions")
+    return n > 0, f"{n} version(s) recorded" if n else "no workflow or data boundary yet"
+
+
+def _bar(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+    signed = _count(con, "bar_versions", "signed_by IS NOT NULL")
+    drafts = _count(con, "bar_versions", "signed_by IS NULL")
+    if signed:
+        return True, f"{signed} signed version(s)"
+    return False, f"{drafts} unsigned draft(s)" if drafts else "no acceptance bar drafted"
+
+
+def _golden(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+    n = _count(con, "goldenset_versions")
+    return n > 0, f"{n} version(s) imported" if n else "no golden set imported"
+
+
+def _runs(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+    n = _count(con, "runs", "status = 'finished'")
+    return n > 0, f"{n} finished run(s)" if n else "no finished run"
+
+
+def _review(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+    n = _count(con, "grades")
+    return n > 0, f"{n} grade(s) recorded" if n else "no live outputs graded yet"
+
+
+def _readiness(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+    n = _count(con, "stage_changes")
+    return n > 0, f"{n} stage decision(s)" if n else "no autonomy stage approved yet"
+
+
+def _evidence(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+    n = _count(con, "audit_events", "action = 'report.export'")
+    return n > 0, f"{n} report(s) exported" if n else "no evidence report exported"
+
+
+STEPS: tuple[tuple[str, Check, tuple[int, ...]], ...] = (
+    ("Define the workflow and data boundary", _workflow, ()),
+    ("Agree and sign the acceptance bar", _bar, (1,)),
+    ("Import the golden set", _golden, (1,)),
+    ("Run the golden set and judge it", _runs, (2, 3)),
+    ("Review sampled live outputs", _review, (4,)),
+    ("Earn the next autonomy stage", _readiness, (4,)),
+    ("Export the evidence report", _evidence, (4,)),
+)
+
+
+def pilot_steps(con: duckdb.DuckDBPyConnection) -> list[Step]:
+    done: dict[int, bool] = {}
+    steps = []
+    next_marked = False
+    for number, (name, check, needs) in enumerate(STEPS, start=1):
+        ok, detail = check(con)
+        done[number] = ok
+        missing = [n for n in needs if not done.get(n)]
+        if ok:
+            status = "done"
+        elif missing:
+            status = "blocked"
+            detail += "; waiting for step " + ", ".join(str(n) for n in missing)
+        elif not next_marked:
+            status, next_marked = "next", True
+        else:
+            status = "todo"
+        steps.append(Step(number, name, status, detail))
+    return steps

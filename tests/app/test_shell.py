@@ -1,0 +1,133 @@
+"""AppTest: sign-in is required, pages are gated by role, Audit and Admin work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import PASSWORD, seeded_store
+from streamlit.testing.v1 import AppTest
+
+from pilot import access, audit
+from pilot.store import Store
+
+APP = Path(__file__).resolve().parents[2] / "app"
+MAIN = str(APP / "main.py")
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    store = seeded_store(tmp_path / "app.duckdb")
+    monkeypatch.setenv("PILOT_DB", str(store.path))
+    return store
+
+
+def signed_in(name: str) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    return at
+
+
+def page_paths(at: AppTest) -> set[str]:
+    pages = set()
+    for path in (
+        "home",
+        "workflow",
+        "bar",
+        "goldenset",
+        "runs",
+        "review",
+        "readiness",
+        "evidence",
+        "audit",
+        "admin",
+    ):
+        try:
+            at.switch_page(f"views/{path}.py")
+            pages.add(path)
+        except ValueError:
+            pass
+    return pages
+
+
+def test_sign_in_required(db: Store) -> None:
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    assert [t.value for t in at.title] == ["Pilot Kit"]
+    assert at.text_input(key="signin_name") is not None
+    assert not any("step by step" in s.value for s in at.subheader)
+
+
+def test_wrong_password_is_refused_and_audited(db: Store) -> None:
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    at.text_input(key="signin_name").input("dana")
+    at.text_input(key="signin_password").input("nope")
+    at.button[0].click().run()
+    assert "Wrong user name or password" in at.error[0].value
+    with db.read() as con:
+        assert audit.events(con)[0].action == "signin.failed"
+
+
+STEP_PAGES = {"home", "workflow", "bar", "goldenset", "runs", "review", "readiness", "evidence"}
+
+
+@pytest.mark.parametrize(
+    ("user", "extra"),
+    [
+        ("ada", {"audit", "admin"}),
+        ("priya", {"audit"}),
+        ("marco", set()),
+        ("sam", {"audit"}),
+        ("dana", set()),
+    ],
+)
+def test_pages_by_role(db: Store, user: str, extra: set[str]) -> None:
+    at = signed_in(user)
+    assert page_paths(at) == STEP_PAGES | extra
+
+
+def test_home_checklist(db: Store) -> None:
+    at = signed_in("dana")
+    assert any("step by step" in s.value for s in at.subheader)
+    steps = [m.value for m in at.markdown if "**1. " in m.value or "**7. " in m.value]
+    assert len(steps) == 2 and "next" in steps[0]
+
+
+def test_evaluator_opening_admin_directly_is_stopped(db: Store) -> None:
+    at = AppTest.from_file(str(APP / "views/admin.py"), default_timeout=30)
+    at.session_state["auth_user"] = "marco"
+    at.session_state["auth_role"] = "evaluator"
+    at.run()
+    assert "cannot open this page" in at.error[0].value
+    assert not at.dataframe
+
+
+def test_audit_page_verifies_and_filters(db: Store) -> None:
+    at = signed_in("sam")
+    at.switch_page("views/audit.py").run()
+    at.button(key="audit_verify").click().run()
+    assert at.success[0].value.startswith("intact since event 1")
+    at.selectbox(key="audit_actor").select("sam").run()
+    frame = at.dataframe[0].value
+    assert set(frame["actor"]) == {"sam"}
+    with db.transaction() as con:
+        con.execute("DELETE FROM audit_events WHERE seq = 2")
+    at.button(key="audit_verify").click().run()
+    assert at.error[0].value.startswith("broken at event 2")
+
+
+def test_admin_adds_user_and_changes_role(db: Store) -> None:
+    at = signed_in("ada")
+    at.switch_page("views/admin.py").run()
+    at.text_input(key="admin_new_name").input("omar")
+    at.selectbox(key="admin_new_role").select("viewer")
+    at.button(key="FormSubmitter:admin_add-Add user").click().run()
+    assert not at.exception
+    at.selectbox(key="admin_role_user").select("omar")
+    at.selectbox(key="admin_role_role").select("lead")
+    at.button(key="FormSubmitter:admin_role-Change role").click().run()
+    with db.read() as con:
+        roles = {u["name"]: u["role"] for u in access.list_users(con)}
+    assert roles["omar"] == "lead"

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+from helpers import PASSWORD, USERS
+
+from pilot import access, audit, killswitch
+from pilot.access import PERMISSIONS
+from pilot.errors import Halted, InputError, PermissionDenied
+from pilot.store import Store
+
+# DESIGN.md's table, written out independently of PERMISSIONS.
+EXPECTED = {
+    "manage_users": {"admin"},
+    "edit_pilot": {"lead"},
+    "sign": {"lead"},
+    "kill": {"admin", "lead"},
+    "grade": {"lead", "evaluator"},
+    "read": {"admin", "lead", "evaluator", "auditor", "viewer"},
+    "audit": {"admin", "lead", "auditor"},
+}
+
+
+def test_permission_table_matches_design() -> None:
+    assert {k: set(v) for k, v in PERMISSIONS.items()} == EXPECTED
+
+
+def test_first_user_becomes_admin(store: Store) -> None:
+    first = access.add_user(store, None, "root", "viewer")
+    assert first.role == "admin"
+    second = access.add_user(store, "root", "dana", "viewer")
+    assert second.role == "viewer"
+
+
+def events(store: Store) -> list[audit.Event]:
+    with store.read() as con:
+        return audit.events(con)
+
+
+@pytest.mark.parametrize("user", ["priya", "marco", "sam", "dana", "nobody", None])
+def test_only_admin_manages_users(users_store: Store, user: str | None) -> None:
+    before = events(users_store)
+    with pytest.raises(PermissionDenied):
+        access.add_user(users_store, user, "newbie", "viewer")
+    after = events(users_store)
+    with users_store.read() as con:
+        assert "newbie" not in {u["name"] for u in access.list_users(con)}
+    assert len(after) == len(before) + 1
+    assert after[0].action == "access.denied"
+    assert after[0].payload["permission"] == "manage_users"
+
+
+def test_kill_switch_roles(users_store: Store) -> None:
+    with pytest.raises(PermissionDenied):
+        killswitch.engage(users_store, "marco", "testing")
+    state = killswitch.engage(users_store, "priya", "bad answers", test=True)
+    assert state.engaged and state.last_tested
+    with users_store.read() as con, pytest.raises(Halted, match="bad answers"):
+        killswitch.check(con)
+    killswitch.release(users_store, "ada")
+    with users_store.read() as con:
+        killswitch.check(con)
+        assert killswitch.state(con).last_tested == state.last_tested
+        assert killswitch.holders(con) == [("ada", "admin"), ("priya", "lead")]
+
+
+def test_password_hash_is_salted_scrypt() -> None:
+    a, b = access.hash_password("pw"), access.hash_password("pw")
+    assert a != b and a.startswith("scrypt$16384$8$1$")
+    assert access.check_password("pw", a) and not access.check_password("px", a)
+
+
+def test_authenticate_audits_and_slows_failures(users_store: Store) -> None:
+    waits: list[float] = []
+    assert access.authenticate(users_store, "marco", "wrong", sleep=waits.append) is None
+    assert access.authenticate(users_store, "marco", "wrong", sleep=waits.append) is None
+    assert access.authenticate(users_store, "marco", "wrong", sleep=waits.append) is None
+    actor = access.authenticate(users_store, "marco", PASSWORD, sleep=waits.append)
+    assert actor == access.Actor("marco", USERS["marco"])
+    assert waits == [0.25, 0.5, 1.0]  # no wait before the first try, doubling after
+    actions = [e.action for e in events(users_store)[:4]]
+    assert actions == ["signin.ok", "signin.failed", "signin.failed", "signin.failed"]
+    with users_store.read() as con:
+        assert access.recent_failures(con, "marco") == 0
+
+
+def test_last_admin_is_protected(users_store: Store) -> None:
+    with pytest.raises(InputError, match="last admin"):
+        access.set_role(users_store, "ada", "ada", "viewer")
+    with pytest.raises(InputError, match="last admin"):
+        access.set_active(users_store, "ada", "ada", False)
+
+
+def test_inactive_user_cannot_act(users_store: Store) -> None:
+    access.set_active(users_store, "ada", "priya", False)
+    with pytest.raises(PermissionDenied, match="unknown or inactive"):
+        killswitch.engage(users_store, "priya", "x")
+    assert access.authenticate(users_store, "priya", PASSWORD, sleep=lambda s: None) is None
+
+
+def test_bad_role_and_name(users_store: Store) -> None:
+    with pytest.raises(InputError, match="role 'boss'"):
+        access.add_user(users_store, "ada", "x", "boss")
+    with pytest.raises(InputError, match="user name"):
+        access.add_user(users_store, "ada", "bad name!", "viewer")
