@@ -1,14 +1,11 @@
-"""Ordered, named schema migrations. Append only: never edit one that has shipped."""
+"""Foundation: settings, users, audit events."""
 
 from __future__ import annotations
 
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
-    (
-        1,
-        "foundation: settings, users, audit events",
-        [
-            "CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
-            """CREATE TABLE users (
+NAME = "foundation: settings, users, audit events"
+STATEMENTS = [
+    "CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    """CREATE TABLE users (
                 name VARCHAR PRIMARY KEY,
                 role VARCHAR NOT NULL,
                 email VARCHAR,
@@ -17,7 +14,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 created_at VARCHAR NOT NULL,
                 created_by VARCHAR NOT NULL
             )""",
-            """CREATE TABLE audit_events (
+    """CREATE TABLE audit_events (
                 seq BIGINT PRIMARY KEY,
                 ts VARCHAR NOT NULL,
                 actor VARCHAR NOT NULL,
@@ -28,6 +25,4 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 prev_hash VARCHAR NOT NULL,
                 hash VARCHAR NOT NULL
             )""",
-        ],
-    ),
 ]
