@@ -20,6 +20,7 @@ PAGES: tuple[tuple[str, str, str, str, str], ...] = (
     ("views/bar.py", "2 · Acceptance bar", ":material/rule:", "read", "Pilot"),
     ("views/goldenset.py", "3 · Golden set", ":material/dataset:", "read", "Pilot"),
     ("views/runs.py", "4 · Runs", ":material/play_circle:", "read", "Pilot"),
+    ("views/results.py", "4b · Results", ":material/monitoring:", "read", "Pilot"),
     ("views/review.py", "5 · Review", ":material/grading:", "read", "Pilot"),
     ("views/readiness.py", "6 · Readiness", ":material/stairs:", "read", "Pilot"),
     ("views/evidence.py", "7 · Evidence", ":material/description:", "read", "Pilot"),

@@ -1,0 +1,96 @@
+"""Pilot Kit metrics: small pure functions over polars frames, registered by name.
+
+Importing the package registers every metric, so `compute_all` and `per_tag` see them all.
+"""
+
+from metrics.abstention import (
+    abstain_rate_unanswerable,
+    abstain_rate_unanswerable_counts,
+    false_abstain_rate,
+    false_abstain_rate_counts,
+)
+from metrics.accuracy import accuracy, accuracy_counts
+from metrics.agreement import cohen_kappa, krippendorff_alpha
+from metrics.citations import (
+    check_citations,
+    citation_coverage,
+    citation_coverage_counts,
+    citation_precision,
+    citation_precision_counts,
+    evidence_recall,
+    evidence_recall_counts,
+    evidence_spans,
+    validate_citations,
+)
+from metrics.estimate import Estimate
+from metrics.intervals import Z95, wilson, wilson_exprs
+from metrics.matching import MATCH_RULES, apply_match, match, normalise, token_f1
+from metrics.planner import lower_bound_with, plan, required_cases
+from metrics.registry import (
+    METRICS,
+    MetricSpec,
+    compute_all,
+    count_all,
+    counts_plan,
+    gather_inputs,
+    get_metric,
+    metric,
+    registered,
+    summarise,
+)
+from metrics.regression import (
+    Delta,
+    RunComparison,
+    compare_runs,
+    mcnemar_exact,
+    paired_difference_ci,
+)
+from metrics.slices import per_tag
+
+__all__ = [
+    "MATCH_RULES",
+    "METRICS",
+    "Z95",
+    "Delta",
+    "Estimate",
+    "MetricSpec",
+    "RunComparison",
+    "abstain_rate_unanswerable",
+    "abstain_rate_unanswerable_counts",
+    "accuracy",
+    "accuracy_counts",
+    "apply_match",
+    "citation_coverage",
+    "citation_coverage_counts",
+    "citation_precision",
+    "citation_precision_counts",
+    "check_citations",
+    "cohen_kappa",
+    "compare_runs",
+    "compute_all",
+    "counts_plan",
+    "count_all",
+    "evidence_recall",
+    "evidence_recall_counts",
+    "evidence_spans",
+    "false_abstain_rate",
+    "false_abstain_rate_counts",
+    "gather_inputs",
+    "get_metric",
+    "krippendorff_alpha",
+    "lower_bound_with",
+    "match",
+    "mcnemar_exact",
+    "metric",
+    "normalise",
+    "paired_difference_ci",
+    "per_tag",
+    "plan",
+    "registered",
+    "required_cases",
+    "summarise",
+    "token_f1",
+    "validate_citations",
+    "wilson",
+    "wilson_exprs",
+]

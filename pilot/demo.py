@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from pilot import access
+from pilot.bars import seed_demo_bar
+from pilot.goldensets import seed_demo_goldenset
+from pilot.runs import seed_demo_runs
 from pilot.store import Store, get_setting, put_setting
+from pilot.workflow import seed_demo_workflow
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
     ("ada", "admin", "ada-admin-demo"),
@@ -33,8 +37,14 @@ def seed_demo(store: Store) -> dict[str, Any]:
             access.add_user(
                 store, ADMIN, name, role, password=password, email=f"{name}@northwind.example"
             )
+    seed_demo_workflow(store, LEAD)
+    seed_demo_bar(store, LEAD)
+    goldenset = seed_demo_goldenset(store)
+    runs = seed_demo_runs(store, LEAD)
     store.write(lambda con: put_setting(con, "demo", "true"))
     return {
         "database": str(store.path),
         "accounts": [{"name": n, "role": r, "password": p} for n, r, p in DEMO_ACCOUNTS],
+        "goldenset": goldenset,
+        "runs": runs,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -36,6 +37,15 @@ def check(con: duckdb.DuckDBPyConnection) -> None:
         raise Halted(f"halted by the kill switch ({current.by} at {current.at}: {current.reason})")
 
 
+def sentinel(store: Store) -> Path:
+    """A file beside the database whose presence halts runs at once.
+
+    Runners check it before every call (a stat, not a database open); the database setting
+    stays the record. `engage` creates it before committing, `release` removes it after.
+    """
+    return store.path.with_name(store.path.name + ".kill")
+
+
 def engage(store: Store, user: str | None, reason: str, *, test: bool = False) -> KillState:
     if not reason.strip():
         raise InputError("--reason: say why the system is being stopped")
@@ -55,9 +65,16 @@ def engage(store: Store, user: str | None, reason: str, *, test: bool = False) -
             "kill_switch",
             {"reason": new.reason, "test": test},
         )
+        sentinel(store).write_text(json.dumps(asdict(new)))
         return new
 
-    return write_as(store, user, "kill", "kill.engage", "kill_switch", body)
+    try:
+        return write_as(store, user, "kill", "kill.engage", "kill_switch", body)
+    except BaseException:
+        with store.read() as con:
+            if not state(con).engaged:
+                sentinel(store).unlink(missing_ok=True)
+        raise
 
 
 def release(store: Store, user: str | None) -> KillState:
@@ -75,7 +92,9 @@ def release(store: Store, user: str | None) -> KillState:
         )
         return new
 
-    return write_as(store, user, "kill", "kill.release", "kill_switch", body)
+    released = write_as(store, user, "kill", "kill.release", "kill_switch", body)
+    sentinel(store).unlink(missing_ok=True)
+    return released
 
 
 def holders(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

@@ -11,12 +11,14 @@ import os
 import random
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
+import polars as pl
 
 from pilot.errors import StoreBusy
 from pilot.migrations import MIGRATIONS
@@ -157,3 +159,17 @@ def put_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
         "INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, value],
     )
+
+
+def frame(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> pl.DataFrame:
+    """A query's rows as a polars frame, on the caller's connection (so inside its transaction).
+
+    DuckDB 2 refuses `con.sql()` while an earlier `execute()` result is not fully fetched, so
+    this goes through `execute()`, whose Arrow copy it accepts for the sake of that guarantee.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        table = con.execute(sql, params or []).to_arrow_table()
+    return pl.from_arrow(table)  # type: ignore[return-value]

@@ -1,14 +1,346 @@
-"""Acceptance bar (step page; filled in by its own issue)."""
+"""Acceptance bar: leads draft and sign it; everyone reads it, its planner and its history."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import streamlit as st
 
 from app import ui
+from pilot import bar_planner as planner
+from pilot import bars
+from pilot.errors import PilotError
+from pilot.workflow import parse_model
 
-ui.guard("read")
+actor = ui.guard("read")
+store = ui.store()
+
 st.title("Acceptance bar")
-st.info(
-    "Not built yet. This page will hold: The written, signed contract the system must clear: criteria with thresholds and intervals, the sample-size planner and every version with its signature."
+st.caption(
+    "The written contract the system must clear, agreed before anything is built. A draft is "
+    "exploratory; signing records who, when and the content hash, and a signed version never "
+    "changes: editing it makes a new draft version."
 )
-ui.provenance({})
+
+with store.read() as con:
+    latest = bars.latest_bar(con)
+    signed = bars.latest_signed_bar(con)
+    history = bars.bar_history(con)
+    plan_ctx = planner.planner_context(con)
+golden = plan_ctx.golden
+
+if "bar_flash" in st.session_state:
+    st.success(st.session_state.pop("bar_flash"))
+
+# --- status badge ------------------------------------------------------------------------------
+if latest is None:
+    who = "Build it below." if actor.can("edit_pilot") else "A pilot lead drafts it."
+    st.info(f"No acceptance bar yet: every run is exploratory. {who}")
+elif latest.signed:
+    st.success(latest.status())
+    st.caption(f"Signature {latest.signature_hash}")
+else:
+    st.warning(latest.status())
+    if signed is not None:
+        st.caption(
+            f"Runs are judged against signed version {signed.version} until this draft is signed."
+        )
+for problem in latest.problems() if latest else []:
+    st.error(f"Bar version {latest.version}: {problem}. It was changed outside Pilot Kit.")
+
+METRICS = list(bars.METRIC_LABELS)
+JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
+
+
+def _planner_box(row: planner.PlannerRow) -> None:
+    """The planner beside a criterion: the figure first, then the sentence."""
+    if row.required is None:
+        st.warning(row.sentence)
+    elif row.enough is False:
+        st.error(f"**{row.required} cases needed.** {row.sentence}")
+    else:
+        st.info(f"**{row.required} cases needed.** {row.sentence}")
+
+
+def _bar_view(bar: bars.AcceptanceBar) -> None:
+    """Read-only: each criterion with its planner (at the default expected rate), then the rest."""
+    for index, c in enumerate(bar.criteria):
+        rate = planner.default_expected_rate(c)
+        row = planner.plan_row(plan_ctx, index, c, rate, bar.min_cases)
+        left, right = st.columns([3, 2])
+        left.markdown(f"**{row.description}**")
+        with right:
+            _planner_box(row)
+    for line in bars.describe_bar(bar)[len(bar.criteria) :]:
+        st.markdown(f"- {line}")
+    if note := planner.min_cases_note(plan_ctx, bar):
+        st.caption(note)
+
+
+# --- the editor (leads) ------------------------------------------------------------------------
+def _load(bar: bars.AcceptanceBar | None) -> None:
+    """Put `bar` into the editor's widgets (before they are drawn)."""
+    bar = bar or bars.AcceptanceBar()
+    for key in [k for k in st.session_state if str(k).startswith("bar_c_")]:
+        del st.session_state[key]
+    rows = list(range(len(bar.criteria)))
+    for rid, c in zip(rows, bar.criteria, strict=True):
+        _set_row(rid, c)
+    st.session_state.update(
+        {
+            "bar_rows": rows,
+            "bar_next": len(rows),
+            "bar_min_cases": bar.min_cases,
+            "bar_max_critical": bar.max_critical_errors,
+            "bar_when_unsure": bar.when_unsure,
+            "bar_match_rule": bar.match_rule.rule,
+            "bar_match_threshold": bar.match_rule.threshold or 0.5,
+            "bar_match_tolerance": bar.match_rule.tolerance or 0.0,
+        }
+    )
+
+
+def _set_row(rid: int, c: bars.Criterion) -> None:
+    st.session_state[f"bar_c_metric_{rid}"] = c.metric
+    st.session_state[f"bar_c_threshold_{rid}"] = c.threshold
+    st.session_state[f"bar_c_scope_{rid}"] = c.scope
+    st.session_state[f"bar_c_judged_{rid}"] = c.judged_on
+    st.session_state[f"bar_c_expected_{rid}"] = planner.default_expected_rate(c)
+
+
+def _add_row() -> None:
+    rid = st.session_state["bar_next"]
+    st.session_state["bar_next"] = rid + 1
+    st.session_state["bar_rows"] = [*st.session_state["bar_rows"], rid]
+    _set_row(rid, bars.Criterion(metric="accuracy", threshold=0.9))
+
+
+def _remove_row(rid: int) -> None:
+    st.session_state["bar_rows"] = [r for r in st.session_state["bar_rows"] if r != rid]
+
+
+def _criterion(rid: int) -> dict[str, Any]:
+    return {
+        "metric": st.session_state[f"bar_c_metric_{rid}"],
+        "threshold": st.session_state[f"bar_c_threshold_{rid}"],
+        "scope": st.session_state[f"bar_c_scope_{rid}"],
+        "judged_on": st.session_state[f"bar_c_judged_{rid}"],
+    }
+
+
+draft: bars.AcceptanceBar | None = None
+if actor.can("edit_pilot"):
+    st.subheader("Edit the bar" if latest else "Build the bar")
+    if latest is not None and latest.signed:
+        st.caption(
+            f"Version {latest.version} is signed and stays as it is: saving makes draft version "
+            f"{latest.version + 1}, which needs its own signature."
+        )
+    loaded = (latest.version, latest.signed) if latest else None
+    if st.session_state.get("bar_loaded", "unset") != loaded:
+        _load(latest.bar if latest else None)
+        st.session_state["bar_loaded"] = loaded
+    scopes = ["all"] + [f"tag:{t}" for t in plan_ctx.tags]
+    for index, rid in enumerate(st.session_state["bar_rows"]):
+        current_scope = st.session_state[f"bar_c_scope_{rid}"]
+        options = scopes if current_scope in scopes else [*scopes, current_scope]
+        with st.container(border=True):
+            left, right = st.columns([3, 2])
+            with left:
+                a, b = st.columns(2)
+                a.selectbox(
+                    "Metric",
+                    METRICS,
+                    key=f"bar_c_metric_{rid}",
+                    format_func=bars.METRIC_LABELS.__getitem__,
+                )
+                b.number_input(
+                    "Threshold (0–1)",
+                    min_value=0.0,
+                    max_value=1.0,
+                    step=0.01,
+                    format="%.3f",
+                    key=f"bar_c_threshold_{rid}",
+                )
+                a.selectbox(
+                    "Scope",
+                    options,
+                    key=f"bar_c_scope_{rid}",
+                    accept_new_options=True,
+                    help="All cases, or only the cases with one tag (type tag:<name> for another).",
+                )
+                b.radio(
+                    "Judged on",
+                    list(JUDGED),
+                    key=f"bar_c_judged_{rid}",
+                    format_func=JUDGED.__getitem__,
+                    horizontal=True,
+                )
+                st.button(
+                    "Remove this criterion",
+                    key=f"bar_c_remove_{rid}",
+                    on_click=_remove_row,
+                    args=(rid,),
+                )
+            with right:
+                try:
+                    criterion = parse_model(
+                        bars.Criterion, _criterion(rid), f"criterion {index + 1}"
+                    )
+                except PilotError as exc:
+                    st.error(str(exc))
+                    continue
+                st.markdown(f"**{bars.describe_criterion(criterion)}**")
+                if criterion.judged_on == "point":
+                    _planner_box(
+                        planner.plan_row(
+                            plan_ctx, index, criterion, 0.0, st.session_state["bar_min_cases"]
+                        )
+                    )
+                    continue
+                st.number_input(
+                    "Expected rate (your best guess at what the system will reach)",
+                    min_value=0.0,
+                    max_value=1.0,
+                    step=0.01,
+                    format="%.3f",
+                    key=f"bar_c_expected_{rid}",
+                )
+                row = planner.plan_row(
+                    plan_ctx,
+                    index,
+                    criterion,
+                    st.session_state[f"bar_c_expected_{rid}"],
+                    st.session_state["bar_min_cases"],
+                )
+                _planner_box(row)
+    st.button("Add a criterion", key="bar_add", on_click=_add_row)
+
+    a, b = st.columns(2)
+    a.number_input("Minimum cases in the golden set", min_value=1, step=1, key="bar_min_cases")
+    b.number_input("Critical errors allowed", min_value=0, step=1, key="bar_max_critical")
+    st.text_area(
+        "When unsure, the system must…",
+        key="bar_when_unsure",
+        placeholder="e.g. abstain and route the question to HR",
+        height=70,
+    )
+    a, b = st.columns(2)
+    a.selectbox("Answer matches when", bars.MATCH_RULES, key="bar_match_rule")
+    rule = st.session_state["bar_match_rule"]
+    if rule in ("f1", "judge"):
+        b.number_input(
+            "Threshold", min_value=0.0, max_value=1.0, step=0.05, key="bar_match_threshold"
+        )
+    if rule == "numeric":
+        b.number_input("Tolerance (±)", min_value=0.0, step=0.5, key="bar_match_tolerance")
+
+    document = {
+        "criteria": [_criterion(rid) for rid in st.session_state["bar_rows"]],
+        "min_cases": st.session_state["bar_min_cases"],
+        "max_critical_errors": st.session_state["bar_max_critical"],
+        "when_unsure": st.session_state["bar_when_unsure"].strip(),
+        "match_rule": {
+            "rule": rule,
+            "threshold": st.session_state["bar_match_threshold"],
+            "tolerance": st.session_state["bar_match_tolerance"],
+        },
+    }
+    try:
+        draft = parse_model(bars.AcceptanceBar, document, "the bar")
+    except PilotError as exc:
+        st.error(str(exc))
+
+    st.subheader("In plain language")
+    if draft is not None:
+        st.markdown("\n".join(f"- {line}" for line in bars.describe_bar(draft)))
+        if note := planner.min_cases_note(plan_ctx, draft):
+            st.caption(note)
+
+    changed = draft is not None and (latest is None or draft.content_hash != latest.content_hash)
+    if st.button("Save draft", key="bar_save", type="primary", disabled=not changed):
+        try:
+            saved = bars.save_draft(
+                store, actor.name, draft, base=latest.version if latest else None
+            )
+        except PilotError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["bar_flash"] = f"Saved draft version {saved.version}."
+            st.session_state.setdefault("bar_produced", []).append(
+                f"bar version {saved.version} (draft, {saved.content_hash[:12]})"
+            )
+            st.rerun()
+
+    if actor.can("sign") and latest is not None and not latest.signed:
+        st.subheader(f"Sign version {latest.version}")
+        problems = bars.signable_problems(latest.bar)
+        if changed:
+            st.info("You have unsaved changes: save the draft first, then sign what you saved.")
+        for problem in problems:
+            st.warning(problem)
+        agreed = st.checkbox(
+            "I have agreed this bar with the process owner",
+            key="bar_confirm",
+            disabled=changed or bool(problems),
+        )
+        if st.button("Sign", key="bar_sign", disabled=changed or bool(problems) or not agreed):
+            try:
+                done = bars.sign_bar(store, actor.name, latest.version)
+            except PilotError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["bar_flash"] = f"Signed version {done.version}."
+                st.session_state.setdefault("bar_produced", []).append(
+                    f"signature on bar version {done.version} ({done.signature_hash[:12]})"
+                )
+                st.session_state.pop("bar_confirm", None)
+                st.rerun()
+elif latest is not None:
+    st.subheader(f"Version {latest.version}")
+    _bar_view(latest.bar)
+    if not latest.signed and signed is not None:
+        with st.expander(f"Signed version {signed.version}, which runs are judged against"):
+            _bar_view(signed.bar)
+
+# --- history and diff ---------------------------------------------------------------------------
+if history:
+    st.subheader("Versions")
+    st.dataframe(
+        [
+            {
+                "version": h.version,
+                "status": "signed" if h.signed else "draft",
+                "signed by": h.signed_by or "",
+                "signed at": h.signed_at or "",
+                "hash": h.content_hash[:12],
+                "parent": h.parent_version,
+                "saved by": h.created_by,
+                "saved at": h.created_at,
+            }
+            for h in history
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+if len(history) > 1:
+    versions = [h.version for h in reversed(history)]
+    a, b = st.columns(2)
+    first = a.selectbox("Compare version", versions, index=len(versions) - 2, key="bar_diff_a")
+    second = b.selectbox("with version", versions, index=len(versions) - 1, key="bar_diff_b")
+    by_version = {h.version: h for h in history}
+    for line in bars.diff_bars(by_version[first].bar, by_version[second].bar).lines():
+        st.markdown(f"- {line}")
+
+ui.provenance(
+    {
+        "bar version": latest.status() if latest else None,
+        "latest signed bar": f"version {signed.version} ({signed.content_hash[:12]})"
+        if signed
+        else None,
+        "golden set (planner)": f"{golden.name} {golden.version[:16]} ({golden.n_cases} cases)"
+        if golden
+        else None,
+    },
+    st.session_state.get("bar_produced", []),
+)

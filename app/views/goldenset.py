@@ -1,14 +1,261 @@
-"""Golden set (step page; filled in by its own issue)."""
+"""Golden set: leads import and validate; everyone browses cases, evidence and versions."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app import ui
+from pilot import goldensets as gs
+from pilot.errors import PilotError
 
-ui.guard("read")
+actor = ui.guard("read")
+store = ui.store()
+produced: list[str] = []
+
 st.title("Golden set")
-st.info(
-    "Not built yet. This page will hold: Upload and validate golden sets, browse cases and their evidence, and compare versions."
+st.caption(
+    "Real cases, ugly ones included, with agreed outcomes. A version is the hash of its "
+    "content: importing the same cases again changes nothing, and no version is ever edited."
 )
-ui.provenance({})
+
+
+def _forget_outcome() -> None:
+    st.session_state.pop("gs_outcome", None)
+
+
+def _problem_table(rows: list[dict]) -> None:
+    """A plain table (readable by screen readers and searchable) unless it is very long."""
+    if len(rows) <= 200:
+        st.table(rows, hide_index=True)
+    else:
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _show_outcome(outcome: dict) -> None:
+    if outcome["kind"] == "invalid":
+        st.error(
+            f"{len(outcome['errors'])} problem(s) in {outcome['file']}: nothing was imported. "
+            "Fix them and upload the file again."
+        )
+        _problem_table(outcome["errors"])
+    elif outcome["kind"] == "created":
+        st.success(
+            f"Imported {outcome['name']}: version {outcome['version'][:16]}, "
+            f"{outcome['n_cases']} cases."
+        )
+    elif outcome["kind"] == "noop":
+        st.info(
+            f"Already imported: this content is version {outcome['version'][:16]} of "
+            f"{outcome['name']}. Nothing changed."
+        )
+    else:
+        st.error(outcome["message"])
+    if outcome.get("warnings"):
+        st.warning(f"{len(outcome['warnings'])} warning(s): imported anyway, but check them.")
+        _problem_table(outcome["warnings"])
+
+
+def _rows(problems: list[gs.Problem]) -> list[dict]:
+    return [{"line / row": p.line, "field": p.field or "", "problem": p.message} for p in problems]
+
+
+if actor.can("edit_pilot"):
+    with st.container(border=True):
+        st.subheader("Import a golden set")
+        st.caption(
+            "JSONL (one case a line), CSV or Parquet. In CSV and Parquet, `sources` and "
+            "`evidence` are JSON arrays, `tags` are separated by `;`, booleans are true/false."
+        )
+        uploaded = st.file_uploader(
+            "Golden set file",
+            type=["jsonl", "csv", "parquet"],
+            key="gs_upload",
+            on_change=_forget_outcome,
+        )
+        if uploaded is not None:
+            st.caption(f"Ready to import {uploaded.name} ({uploaded.size / 1024:.1f} KB).")
+        set_name = st.text_input(
+            "Golden set name",
+            key="gs_name",
+            placeholder="e.g. benefits (defaults to the file name)",
+        )
+        if st.button("Import", key="gs_import", type="primary"):
+            if uploaded is None:
+                st.session_state["gs_outcome"] = {
+                    "kind": "failed",
+                    "message": "Choose a file to import first.",
+                }
+            else:
+                name = set_name.strip() or gs.default_name(uploaded.name)
+                try:
+                    result = gs.import_goldenset(
+                        store, actor.name, uploaded.getvalue(), name=name, filename=uploaded.name
+                    )
+                except gs.GoldenSetInvalid as exc:
+                    st.session_state["gs_outcome"] = {
+                        "kind": "invalid",
+                        "file": uploaded.name,
+                        "errors": _rows(exc.report.errors),
+                        "warnings": _rows(exc.report.warnings),
+                    }
+                except PilotError as exc:
+                    st.session_state["gs_outcome"] = {"kind": "failed", "message": str(exc)}
+                else:
+                    st.session_state["gs_outcome"] = {
+                        "kind": "created" if result.created else "noop",
+                        "name": result.name,
+                        "version": result.version,
+                        "n_cases": result.n_cases,
+                        "warnings": _rows(result.warnings),
+                    }
+                    st.session_state["gs_set"] = result.name
+                    st.session_state[f"gs_version_{result.name}"] = result.version
+                    if result.created:
+                        produced.append(f"golden set {result.name} version {result.short}")
+        if "gs_outcome" in st.session_state:
+            _show_outcome(st.session_state["gs_outcome"])
+
+with store.read() as con:
+    sets = gs.list_goldensets(con)
+if not sets:
+    who = "Import one above." if actor.can("edit_pilot") else "A pilot lead imports it."
+    st.info(f"No golden set imported yet. {who}")
+    ui.provenance({"golden set version": None}, produced)
+    st.stop()
+
+names = [s["name"] for s in sets]
+if st.session_state.get("gs_set") not in names:
+    st.session_state["gs_set"] = names[0]
+left, right = st.columns(2)
+name = left.selectbox("Golden set", names, key="gs_set")
+with store.read() as con:
+    history = gs.versions(con, name)
+labels = {
+    v.version: f"{v.short} · {v.created_at[:16].replace('T', ' ')} · {v.n_cases} cases"
+    + (" · agreed" if v.agreed_by else "")
+    for v in history
+}
+version_key = f"gs_version_{name}"
+if st.session_state.get(version_key) not in labels:
+    st.session_state[version_key] = history[0].version
+version = right.selectbox(
+    "Version (newest first)", list(labels), format_func=labels.get, key=version_key
+)
+info = next(v for v in history if v.version == version)
+with store.read() as con:
+    cases = gs.load_cases(con, version)
+summary = gs.summarize(cases)
+
+cols = st.columns(4)
+cols[0].metric("Cases", summary["n_cases"])
+cols[1].metric(
+    "Unanswerable",
+    f"{summary['unanswerable_share']:.0%}",
+    help=f"{summary['n_unanswerable']} cases where the right behaviour is to abstain",
+)
+cols[2].metric("Consequential", summary["n_consequential"])
+cols[3].metric("Tags", len(summary["tags"]))
+if info.agreed_by:
+    st.success(
+        f"Outcomes agreed by {info.agreed_by} on {info.agreed_at[:10]} "
+        f"(recorded by {info.agreement_recorded_by})." + (f" {info.note}" if info.note else "")
+    )
+else:
+    st.warning("Nobody has agreed this version's expected outcomes yet.")
+    if actor.can("sign"):
+        with st.form("gs_agree_form"):
+            agreed_by = st.text_input(
+                "Agreed by (name, role)", key="gs_agreed_by", placeholder="Omar Haddad, owner"
+            )
+            agree_note = st.text_input("What was checked (optional)", key="gs_agree_note")
+            if st.form_submit_button("Record agreement"):
+                try:
+                    gs.record_agreement(store, actor.name, version, agreed_by, agree_note)
+                    st.rerun()
+                except PilotError as exc:
+                    st.error(str(exc))
+if summary["tags"]:
+    st.caption("Tags: " + ", ".join(f"{t} ({n})" for t, n in summary["tags"].items()))
+
+st.subheader("Cases")
+chosen_tags = st.multiselect(
+    "Filter by tag (cases carrying every selected tag)", list(summary["tags"]), key="gs_tags"
+)
+shown = gs.filter_by_tags(cases, chosen_tags)
+st.caption(f"{len(shown)} of {len(cases)} cases")
+st.dataframe(gs.case_rows(shown), hide_index=True, width="stretch")
+
+if shown:
+    by_id = {c.id: c for c in shown}
+    case_id = st.selectbox("Open a case", list(by_id), key="gs_case")
+    case = by_id[case_id]
+    with st.container(border=True):
+        st.markdown("**Question**")
+        st.markdown(gs.highlight_html(case.question, []), unsafe_allow_html=True)
+        st.markdown("**Expected answer**")
+        if case.answerable:
+            st.markdown(gs.highlight_html(case.expected_answer or "", []), unsafe_allow_html=True)
+        else:
+            st.markdown("_Unanswerable: the right behaviour is to abstain._")
+        st.caption(
+            f"Tags: {', '.join(case.tags) or 'none'} · consequential: "
+            f"{'yes' if case.consequential else 'no'} · {len(case.evidence)} evidence passage(s)"
+        )
+        if case.evidence:
+            st.markdown("**Evidence** (highlighted in the sources below)")
+            for passage in case.evidence:
+                st.markdown(gs.highlight_html(passage, [(0, len(passage))]), unsafe_allow_html=True)
+        whole = st.toggle("Show whole sources", key=f"gs_whole_{case.id}")
+        shown_sources = gs.highlighted_sources(case, context=None if whole else 300)
+        for index, (source, body, marks) in enumerate(shown_sources, start=1):
+            label = f"Source {index} of {len(case.sources)} · {marks} highlighted passage(s)"
+            with st.expander(label, expanded=marks > 0):
+                title = gs.escape_inert(source.title or source.id)
+                st.markdown(
+                    f"<div><b>{title}</b> · <code>{gs.escape_inert(source.id)}</code></div>",
+                    unsafe_allow_html=True,
+                )
+                st.markdown(body, unsafe_allow_html=True)
+
+st.subheader("Version history")
+st.dataframe(
+    [
+        {
+            "version": v.short,
+            "imported": v.created_at,
+            "by": v.created_by,
+            "file": v.source_file,
+            "cases": v.n_cases,
+            "unanswerable": v.n_unanswerable,
+            "agreed by": v.agreed_by or "",
+            "agreed at": v.agreed_at or "",
+            "note": v.note or "",
+        }
+        for v in history
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+if len(history) > 1:
+    st.subheader("Compare two versions")
+    left, right = st.columns(2)
+    old = left.selectbox(
+        "From", list(labels), index=1, format_func=labels.get, key=f"gs_diff_a_{name}"
+    )
+    new = right.selectbox(
+        "To", list(labels), index=0, format_func=labels.get, key=f"gs_diff_b_{name}"
+    )
+    with store.read() as con:
+        diff = gs.diff_versions(con, old, new)
+    st.markdown(
+        f"**{len(diff.added)}** added · **{len(diff.removed)}** removed · "
+        f"**{len(diff.changed)}** changed · {diff.unchanged} unchanged"
+    )
+    rows = diff.rows()
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+ui.provenance(
+    {"golden set": name, "golden set version": version, "cases shown": str(len(shown))}, produced
+)

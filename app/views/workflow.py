@@ -1,14 +1,271 @@
-"""Workflow and data boundary (step page; filled in by its own issue)."""
+"""Workflow and data boundary: everyone reads it; leads edit it, each save a new version."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import streamlit as st
 
 from app import ui
+from pilot import workflow as wf
+from pilot.errors import PilotError
+from pilot.redaction import DEFAULT_RULES, RedactionRule, redact
 
-ui.guard("read")
+actor = ui.guard("read")
+store = ui.store()
+
 st.title("Workflow and data boundary")
-st.info(
-    "Not built yet. This page will hold: The workflow, its owners and the data boundary: which sources the system may read, which fields may leave, the redaction rules and the provider's data-use statement."
+st.caption(
+    "What the pilot is for, who owns it, and what the system may see: which sources it may "
+    "read, which case fields may leave for the model, how text is redacted on the way out, and "
+    "what the provider confirmed about its use of inputs. Every save is a new version."
 )
-ui.provenance({})
+
+with store.read() as con:
+    current = wf.current_workflow(con)
+    history = wf.workflow_history(con)
+
+if "wf_flash" in st.session_state:
+    st.success(st.session_state.pop("wf_flash"))
+
+
+def _records(table: Any) -> list[dict[str, Any]]:
+    """st.data_editor hands back a DataFrame for list input; the library takes plain rows."""
+    return table.to_dict("records") if hasattr(table, "to_dict") else list(table)
+
+
+def _rule_rows(rules: tuple[RedactionRule, ...]) -> list[dict[str, Any]]:
+    return [r.model_dump() for r in rules]
+
+
+# --- the current version, for everyone --------------------------------------------------------
+if current is None:
+    who = "Define it below." if actor.can("edit_pilot") else "A pilot lead defines it."
+    st.info(f"No workflow recorded yet. {who}")
+else:
+    w, b = current.workflow, current.boundary
+    st.subheader(w.name)
+    st.caption(
+        f"Version {current.version} · hash {current.content_hash[:12]} · saved by "
+        f"{current.created_by} at {current.created_at}"
+    )
+    if w.description:
+        st.markdown(w.description)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Workflow**")
+        st.markdown(
+            f"- Process owner: **{w.process_owner}**\n"
+            f"- Accountable lead: **{w.accountable_lead}**\n"
+            f"- User group: {w.user_group or '—'}\n"
+            f"- Systems it touches: {', '.join(w.systems) or '—'}"
+        )
+    with right:
+        st.markdown("**Data boundary**")
+        readable = [
+            f"`{name}` ({', '.join(f'`{p}`' for p in b.collections[name])})"
+            if name in b.collections
+            else f"`{name}`"
+            for name in b.readable_sources
+        ]
+        st.markdown(
+            f"- May read: {'; '.join(readable) or 'every source of a case'}\n"
+            f"- May leave for the model: {', '.join(b.allowed_fields)}\n"
+            f"- Never leaves: {', '.join(b.restricted_fields) or '—'}"
+        )
+        statement = b.provider_statement
+        if statement:
+            st.markdown(
+                f"- Provider: “{statement.statement}”, confirmed by {statement.confirmed_by}"
+                + (f" on {statement.confirmed_at}" if statement.confirmed_at else "")
+                + (f" ({statement.reference})" if statement.reference else "")
+            )
+        else:
+            st.markdown("- Provider data-use statement: not recorded")
+    st.markdown("**Redaction rules** (applied to the question and source texts before they leave)")
+    st.dataframe(_rule_rows(b.redaction_rules), hide_index=True, width="stretch")
+
+# --- edit (leads only) -------------------------------------------------------------------------
+rules_for_test: tuple[RedactionRule, ...] = (
+    current.boundary.redaction_rules if current else DEFAULT_RULES
+)
+if actor.can("edit_pilot"):
+    st.subheader("Edit" if current else "Define the workflow")
+    loaded = current.version if current else 0
+    if st.session_state.get("wf_loaded") != loaded:
+        w = current.workflow if current else None
+        b = current.boundary if current else wf.DataBoundary()
+        statement = b.provider_statement
+        st.session_state.update(
+            {
+                "wf_name": w.name if w else "",
+                "wf_description": w.description if w else "",
+                "wf_owner": w.process_owner if w else "",
+                "wf_lead": w.accountable_lead if w else "",
+                "wf_group": w.user_group if w else "",
+                "wf_systems": "\n".join(w.systems) if w else "",
+                "wf_readable": list(b.readable_sources),
+                "wf_allowed": list(b.allowed_fields),
+                "wf_restricted": list(b.restricted_fields),
+                "wf_statement": statement.statement if statement else "",
+                "wf_confirmed_by": statement.confirmed_by if statement else "",
+                "wf_confirmed_at": statement.confirmed_at if statement else "",
+                "wf_reference": statement.reference if statement else "",
+                "wf_loaded": loaded,
+            }
+        )
+    base = current.boundary if current else wf.DataBoundary()
+
+    st.markdown("**The workflow**")
+    st.text_input("Name", key="wf_name", placeholder="e.g. Answer employees' benefits questions")
+    st.text_area("Description", key="wf_description", height=80)
+    c1, c2 = st.columns(2)
+    c1.text_input("Process owner", key="wf_owner", placeholder="who owns the process today")
+    c2.text_input("Accountable lead", key="wf_lead", placeholder="who answers for the pilot")
+    c1.text_input("User group", key="wf_group", placeholder="who will use it")
+    c2.text_area("Systems it touches (one a line)", key="wf_systems", height=80)
+
+    st.markdown("**What the system may read**")
+    collections = st.data_editor(
+        [{"collection": k, "sources": ", ".join(v)} for k, v in base.collections.items()]
+        or [{"collection": "", "sources": ""}],
+        key=f"wf_collections_{loaded}",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "collection": st.column_config.TextColumn("Collection"),
+            "sources": st.column_config.TextColumn(
+                "Source ids or patterns (comma-separated, e.g. annual-leave-*)"
+            ),
+        },
+    )
+    collection_rows = _records(collections)
+    names = [str(r["collection"]).strip() for r in collection_rows if r.get("collection")]
+    st.multiselect(
+        "May read (collections or source ids; none ticked: every source of a case)",
+        options=sorted(set(names) | set(st.session_state["wf_readable"])),
+        key="wf_readable",
+        accept_new_options=True,
+    )
+
+    st.markdown("**What may leave for the model**")
+    st.multiselect(
+        "Case fields that may be sent",
+        options=sorted({"question", "sources", "tags", "consequential"} | set(base.allowed_fields)),
+        key="wf_allowed",
+    )
+    st.multiselect(
+        "Restricted fields: never leave, whatever else is allowed",
+        options=sorted({"salary", "health"} | set(base.restricted_fields)),
+        key="wf_restricted",
+        accept_new_options=True,
+    )
+    st.caption(
+        "Redaction rules: a regular expression per row, replaced before text leaves; add or "
+        "delete rows, then test them below. Card numbers must also pass the Luhn check."
+    )
+    rules = st.data_editor(
+        _rule_rows(base.redaction_rules),
+        key=f"wf_rules_{loaded}",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": st.column_config.TextColumn("Rule"),
+            "pattern": st.column_config.TextColumn("Pattern (regular expression)"),
+            "replacement": st.column_config.TextColumn("Replace with"),
+            "check": st.column_config.SelectboxColumn("Extra check", options=["luhn"]),
+        },
+    )
+
+    st.markdown("**Provider data-use statement**")
+    c1, c2 = st.columns(2)
+    c1.text_input("Statement", key="wf_statement", placeholder="Inputs are not used for training")
+    c2.text_input("Confirmed by", key="wf_confirmed_by", placeholder="name (role)")
+    c1.text_input("Confirmed on", key="wf_confirmed_at", placeholder="YYYY-MM-DD")
+    c2.text_input("Reference", key="wf_reference", placeholder="contract, DPA or ticket")
+
+    document = wf.form_document(
+        workflow={
+            "name": st.session_state["wf_name"].strip(),
+            "description": st.session_state["wf_description"].strip(),
+            "process_owner": st.session_state["wf_owner"].strip(),
+            "accountable_lead": st.session_state["wf_lead"].strip(),
+            "user_group": st.session_state["wf_group"].strip(),
+            "systems": wf.parse_list(st.session_state["wf_systems"]),
+        },
+        readable=list(st.session_state["wf_readable"]),
+        collections=collection_rows,
+        allowed=list(st.session_state["wf_allowed"]),
+        restricted=list(st.session_state["wf_restricted"]),
+        rules=_records(rules),
+        statement={
+            "statement": st.session_state["wf_statement"],
+            "confirmed_by": st.session_state["wf_confirmed_by"],
+            "confirmed_at": st.session_state["wf_confirmed_at"],
+            "reference": st.session_state["wf_reference"],
+        },
+    )
+    try:
+        edited = wf.parse_workflow_document(document, "the form")
+    except PilotError as exc:
+        edited = None
+        st.error(str(exc))
+    else:
+        rules_for_test = edited[1].redaction_rules
+
+    if st.button("Save workflow", key="wf_save", type="primary", disabled=edited is None):
+        try:
+            saved = wf.save_workflow(store, actor.name, *edited)
+        except PilotError as exc:
+            st.error(str(exc))
+        else:
+            if current is not None and saved.version == current.version:
+                st.info("Nothing changed: this is the current version.")
+            else:
+                st.session_state["wf_flash"] = f"Saved workflow version {saved.version}."
+                st.session_state.setdefault("wf_produced", []).append(
+                    f"workflow version {saved.version} ({saved.content_hash[:12]})"
+                )
+                st.rerun()
+
+# --- try the redaction rules --------------------------------------------------------------------
+st.subheader("Test the redaction rules")
+sample = st.text_area(
+    "Text to redact",
+    key="wf_test",
+    placeholder="e.g. I'm Sam Patel (07700 900123, sam.patel@example.com)",
+    help="Shows exactly what would leave, using the rules above (including unsaved edits).",
+)
+if sample:
+    result = redact(sample, rules_for_test)
+    st.code(result.text, language=None)
+    st.caption(
+        f"{len(result.spans)} redaction(s): " + ", ".join(s.rule for s in result.spans)
+        if result.spans
+        else "Nothing matched: this text would leave unchanged."
+    )
+
+# --- history -----------------------------------------------------------------------------------
+if history:
+    st.subheader("Versions")
+    st.dataframe(
+        [
+            {
+                "version": h.version,
+                "name": h.workflow.name,
+                "saved by": h.created_by,
+                "saved at": h.created_at,
+                "hash": h.content_hash[:12],
+            }
+            for h in history
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+ui.provenance(
+    {"workflow version": f"{current.version} ({current.content_hash[:12]})" if current else None},
+    st.session_state.get("wf_produced", []),
+)

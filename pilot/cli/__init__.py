@@ -7,7 +7,15 @@ import sys
 import click
 
 # Command modules attach themselves to `cli` on import.
-from pilot.cli import admin_cmds, app_cmds, audit_cmds  # noqa: E402, F401
+from pilot.cli import (  # noqa: E402, F401
+    admin_cmds,
+    app_cmds,
+    audit_cmds,
+    bar_cmds,
+    goldenset_cmds,
+    run_cmds,
+    workflow_cmds,
+)
 from pilot.cli.base import cli
 from pilot.errors import PilotError
 

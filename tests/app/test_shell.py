@@ -39,6 +39,7 @@ def page_paths(at: AppTest) -> set[str]:
         "bar",
         "goldenset",
         "runs",
+        "results",
         "review",
         "readiness",
         "evidence",
@@ -70,7 +71,17 @@ def test_wrong_password_is_refused_and_audited(db: Store) -> None:
         assert audit.events(con)[0].action == "signin.failed"
 
 
-STEP_PAGES = {"home", "workflow", "bar", "goldenset", "runs", "review", "readiness", "evidence"}
+STEP_PAGES = {
+    "home",
+    "workflow",
+    "bar",
+    "goldenset",
+    "runs",
+    "results",
+    "review",
+    "readiness",
+    "evidence",
+}
 
 
 @pytest.mark.parametrize(

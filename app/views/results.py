@@ -1,0 +1,252 @@
+"""Results: a run's verdict against the bar, metrics over time, per tag, and run versus run."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from app import ui
+from app.render import highlight
+from metrics import METRICS
+from pilot import charts
+from pilot.results import OUTCOMES, filter_results
+from pilot.results_view import (
+    CASE_COLUMNS,
+    bar_name,
+    baselines,
+    case_side,
+    cases_for,
+    comparison,
+    finished_runs,
+    load_run,
+    metric_history,
+    verdict_rows,
+)
+
+ui.guard("read")
+st.title("Results")
+st.caption(
+    "Every figure is recomputed from the stored results, with its 95% interval and the number "
+    "of cases (n) behind it."
+)
+store = ui.store()
+
+with store.read() as con:
+    runs = finished_runs(con)
+if not runs:
+    st.info("No finished run yet. Runs are started on the Runs page (step 4).")
+    ui.provenance({})
+    st.stop()
+
+labels = {r["run_id"]: r["label"] for r in runs}
+run_id = st.selectbox(
+    "Run", list(labels), format_func=labels.get, key="res_run", help="Newest finished run first"
+)
+run = next(r for r in runs if r["run_id"] == run_id)
+with store.read() as con:
+    view = load_run(con, run_id)
+verdict = view.verdict
+
+
+def show_case(side: dict, heading: str | None = None) -> None:
+    """An answer as inert text, why it is judged so, and its citations in the source."""
+    row = side["row"]
+    if heading:
+        st.markdown(f"**{heading}**")
+    st.text(row["answer"] or "(no answer)")
+    (st.success if row["correct"] else st.error)(side["why"])
+    for source in side["sources"]:
+        with st.expander(
+            f"{source['title']} · {source['cited']} citation(s)", expanded=bool(source["cited"])
+        ):
+            if source["excerpt"]:
+                st.caption("The passages around the citations; the cited text is highlighted.")
+            st.markdown(highlight(source["text"], source["spans"]), unsafe_allow_html=True)
+
+
+# 1 · Verdict ------------------------------------------------------------------------------
+st.header("Verdict")
+bar_label = bar_name(view.bar_version, view.signed)
+failed = [c for c in verdict.criteria if not c.passed]
+if verdict.exploratory:
+    judged = (
+        "against no acceptance bar"
+        if view.bar_version is None
+        else f"against {bar_label}, which nobody has signed"
+    )
+    st.warning(
+        f"### EXPLORATORY: no signed acceptance bar\n"
+        f"This run was judged {judged}. Its figures describe the system, but its PASS/FAIL "
+        "proves nothing about readiness until a lead signs the bar (step 2).",
+        icon=":material/science:",
+    )
+elif verdict.passed:
+    st.success(f"**PASS**: the run meets every criterion of {bar_label}.", icon=":material/check:")
+else:
+    misses = len(failed) + (not verdict.min_cases_met)
+    misses += verdict.max_critical_errors is not None and len(verdict.critical_errors) > int(
+        verdict.max_critical_errors
+    )
+    st.error(
+        f"**FAIL**: the run misses {misses} requirement(s) of {bar_label}.", icon=":material/close:"
+    )
+st.dataframe(
+    pl.DataFrame(verdict_rows(verdict, view.estimates)),
+    hide_index=True,
+    width="stretch",
+    key="res_verdict",
+)
+if verdict.critical_errors:
+    st.markdown("**Critical errors**: consequential cases the system answered wrongly")
+    st.text(", ".join(verdict.critical_errors))
+else:
+    st.caption("No critical errors: no consequential case was answered wrongly.")
+
+# 2 · Over time ----------------------------------------------------------------------------
+st.header("Over time")
+left, right = st.columns([2, 1])
+metric = left.selectbox(
+    "Measure", METRICS, format_func=charts.label, key="res_metric", help="Any measure of the bar"
+)
+same_set = right.checkbox(
+    "Only runs on this golden set version",
+    True,
+    key="res_same_set",
+    help="Runs on other versions answered different questions",
+)
+history_runs = [
+    r for r in runs if not same_set or r["goldenset_version"] == run["goldenset_version"]
+]
+with store.read() as con:
+    history = metric_history(con, history_runs)
+st.plotly_chart(
+    charts.metric_over_runs(history, metric, view.thresholds.get(metric)),
+    key="res_chart_history",
+    width="stretch",
+)
+st.caption(
+    "Each point is one run; the whisker is its 95% interval; green points clear the bar the way "
+    "the bar judges it (on the lower bound where it says so), red points do not."
+)
+
+# 3 · By tag -------------------------------------------------------------------------------
+st.header("By tag")
+if view.slices.is_empty():
+    st.info("The golden set's cases carry no tags.")
+    event = None
+else:
+    event = st.plotly_chart(
+        charts.tag_heatmap(view.slices, view.estimates),
+        key="res_chart_tags",
+        on_select="rerun",
+        selection_mode="points",
+        width="stretch",
+    )
+points = (event or {}).get("selection", {}).get("points", []) if event else []
+clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
+if clicked and clicked[:2] != st.session_state.get("res_clicked"):
+    st.session_state["res_clicked"] = clicked[:2]
+    st.session_state["res_tags"] = [] if clicked[0] not in view.tags else [clicked[0]]
+if "res_tags" in st.session_state:
+    st.session_state["res_tags"] = [t for t in st.session_state["res_tags"] if t in view.tags]
+left, right = st.columns([2, 1])
+tags = left.multiselect(
+    "Cases with tag",
+    view.tags,
+    key="res_tags",
+    placeholder="All tags (click a cell above, or choose)",
+)
+outcome = right.selectbox("Show", OUTCOMES, key="res_outcome")
+shown = cases_for(filter_results(view.rows, outcome), tags)
+st.caption(f"{shown.height} of {view.rows.height} cases, wrong answers first")
+st.dataframe(shown.select(CASE_COLUMNS), hide_index=True, width="stretch", key="res_cases")
+if shown.height:
+    case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="res_case")
+    with store.read() as con:
+        side = case_side(con, run_id, view.rows, case_id)
+    st.markdown("**Question**")
+    st.text(side["row"]["question"])
+    show_case(side, "Answer (model output, shown as plain text)")
+
+# 4 · Citations and abstention -------------------------------------------------------------
+st.header("Citations and abstention")
+left, right = st.columns(2)
+left.plotly_chart(
+    charts.metric_bars(
+        view.estimates,
+        view.thresholds,
+        ("citation_precision", "citation_coverage", "evidence_recall"),
+        "Are the answers grounded in the documents?",
+    ),
+    key="res_chart_citations",
+    width="stretch",
+)
+right.plotly_chart(
+    charts.metric_bars(
+        view.estimates,
+        view.thresholds,
+        ("abstain_rate_unanswerable", "false_abstain_rate"),
+        "Does it decline when it should, and only then?",
+    ),
+    key="res_chart_abstention",
+    width="stretch",
+)
+
+# 5 · Run versus run -----------------------------------------------------------------------
+st.header("Run versus run")
+choices = baselines(runs, run_id)
+if not choices:
+    st.info(
+        "No other finished run on this golden set version to compare with. Run it again with a "
+        "different system config to see which cases flip."
+    )
+else:
+    base_id = st.selectbox(
+        "Baseline run",
+        [r["run_id"] for r in choices],
+        format_func=labels.get,
+        key="res_baseline",
+        help="Runs on the same golden set version only, so the same cases are paired",
+    )
+    with store.read() as con:
+        cmp = comparison(con, base_id, run_id)
+    result = cmp.result
+    a, b, c = st.columns(3)
+    a.metric("Now wrong", result.b, help="Right in the baseline, wrong in this run")
+    b.metric("Now right", result.c, help="Wrong in the baseline, right in this run")
+    c.metric(
+        "McNemar p-value",
+        f"{result.p_value:.3g}",
+        help="Exact test on the flipped cases: small means the change is unlikely to be chance",
+    )
+    (st.error if result.significantly_worse() else st.caption)(cmp.summary())
+    st.plotly_chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch")
+    st.dataframe(pl.DataFrame(cmp.deltas), hide_index=True, width="stretch", key="res_deltas")
+    st.subheader("Flipped cases")
+    if cmp.flips.is_empty():
+        st.info("No case changed between the two runs.")
+    else:
+        st.dataframe(cmp.flips, hide_index=True, width="stretch", key="res_flips")
+        flipped = st.selectbox(
+            "Open a flipped case", cmp.flips["case_id"].to_list(), key="res_flip"
+        )
+        with store.read() as con:
+            before = case_side(con, base_id, cmp.base_rows, flipped)
+            after = case_side(con, run_id, cmp.new_rows, flipped)
+        st.markdown("**Question**")
+        st.text(before["row"]["question"])
+        left, right = st.columns(2)
+        with left:
+            show_case(before, f"Baseline · {base_id}")
+        with right:
+            show_case(after, f"This run · {run_id}")
+
+# 6 · Provenance ---------------------------------------------------------------------------
+ui.provenance(
+    {
+        "run": run_id,
+        "golden set version": run["goldenset_version"],
+        "system config": run["config_version"],
+        "bar version": bar_label if view.bar_version is not None else "none (exploratory)",
+    }
+)

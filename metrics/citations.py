@@ -1,0 +1,190 @@
+"""Citation metrics: are the quoted spans real, does every claim carry one, do they hit the gold?
+
+Offsets are Python `str` character offsets, so anyone can check `text[start:end] == cited_text`.
+polars' `str.slice` and `str.len_chars` count characters, which matches; `str.find` returns
+*byte* offsets, which match only in ASCII text, so evidence in other text is located by
+splitting at the first occurrence and counting the characters before it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from metrics._frames import (
+    CITATIONS,
+    CLAIMS,
+    EVIDENCE,
+    RESULTS,
+    SOURCES,
+    Frame,
+    as_lazy,
+    collect,
+    conform,
+)
+from metrics._keys import CASE, SOURCE, aligned, case_key, source_key
+from metrics.estimate import Estimate
+from metrics.registry import metric
+
+
+def _quoted() -> pl.Expr:
+    start, end, text = pl.col("start"), pl.col("end"), pl.col("text")
+    in_range = (start >= 0) & (end > start) & (end <= text.str.len_chars())
+    # Clipped so a malformed span is judged invalid instead of failing the slice.
+    quoted = text.str.slice(start.clip(0), (end - start).clip(0)) == pl.col("cited_text")
+    return (in_range & quoted).fill_null(False)
+
+
+def _keyed_sources(sources: Frame) -> pl.LazyFrame:
+    """`_case, _source, text`, one row per source id within a case (the first where an id
+    repeats, so a repeated id cannot count a citation twice)."""
+    srcs = conform(sources, SOURCES, ["case_id", "source_id", "text"], "sources")
+    keyed = srcs.select(case_key(), source_key(), "text")
+    distinct = keyed.select(pl.col(SOURCE).n_unique() == pl.len()).collect().item()
+    return keyed if distinct else keyed.unique(SOURCE, keep="first", maintain_order=True)
+
+
+def check_citations(citations: Frame, sources: Frame) -> pl.DataFrame:
+    """Keyed citations (`_case, _source, claim, start, end, valid`), in no particular order:
+    the shared first step of every citation metric, done once per `count_all`."""
+    cites = conform(citations, CITATIONS, list(CITATIONS), "citations")
+    keyed = cites.with_columns(case_key(), source_key())
+    checked = keyed.join(_keyed_sources(sources).drop(CASE), on=SOURCE, how="left")
+    return collect(checked.select(CASE, SOURCE, "claim", "start", "end", valid=_quoted()))
+
+
+def validate_citations(citations: Frame, sources: Frame) -> pl.DataFrame:
+    """`citations` in their order with a bool `valid` column: the source's `text[start:end]`
+    equals `cited_text`. An unknown source, an empty span or offsets outside the text are
+    invalid (a span that quotes nothing supports nothing)."""
+    cites = conform(citations, CITATIONS, list(CITATIONS), "citations")
+    valid = collect(
+        cites.with_columns(source_key())
+        .join(_keyed_sources(sources).drop(CASE), on=SOURCE, how="left", maintain_order="left")
+        .select(valid=_quoted())
+    )
+    original = collect(as_lazy(citations, "citations"))
+    return original.with_columns(collect(cites).get_columns()).with_columns(valid.to_series())
+
+
+def evidence_spans(evidence: Frame, sources: Frame) -> pl.DataFrame:
+    """Where each gold evidence string first occurs in each source of its case:
+    `case_id, source_id, ev_start, ev_end` (character offsets; sources without it omitted)."""
+    srcs = conform(sources, SOURCES, ["case_id", "source_id", "text"], "sources")
+    spans = _spans(evidence, srcs.select("case_id", "source_id", "text", case_key()))
+    return collect(spans.select("case_id", "source_id", "ev_start", "ev_end"))
+
+
+def _spans(evidence: Frame, keyed_sources: pl.LazyFrame) -> pl.LazyFrame:
+    gold = conform(evidence, EVIDENCE, ["case_id", "text"], "evidence")
+    gold = gold.filter(pl.col("text").str.len_chars() > 0)
+    pairs = gold.select(case_key(), evidence="text").join(keyed_sources, on=CASE)
+    text, wanted = pl.col("text"), pl.col("evidence")
+    found = pairs.with_columns(at=text.str.find(wanted, literal=True)).filter(
+        pl.col("at").is_not_null()
+    )
+    ascii_text = text.str.len_bytes() == text.str.len_chars()
+    # In ASCII text a byte offset is a character offset; elsewhere count characters before it.
+    before = text.str.splitn(wanted, 2).struct.field("field_0").str.len_chars()
+    located = pl.concat(
+        [
+            found.filter(ascii_text).with_columns(ev_start=pl.col("at").cast(pl.Int64)),
+            found.filter(~ascii_text).with_columns(ev_start=before.cast(pl.Int64)),
+        ]
+    )
+    return located.drop("at", "text").with_columns(
+        ev_end=pl.col("ev_start") + wanted.str.len_chars().cast(pl.Int64)
+    )
+
+
+def _any_per_case(rows: pl.LazyFrame, flagged: pl.LazyFrame, flag: str) -> pl.LazyFrame:
+    """One row per `_case` in `rows`; `flag` is true when the case also appears in `flagged`.
+    One group-by in place of two uniques and a join."""
+    both = pl.concat(
+        [
+            rows.select(CASE, pl.lit(False).alias(flag)),
+            flagged.select(CASE, pl.lit(True).alias(flag)),
+        ]
+    )
+    return both.group_by(CASE).agg(pl.col(flag).any())
+
+
+@metric("citation_precision", needs=("results", "checked_citations"), per_case=False)
+def citation_precision_counts(results: Frame, checked_citations: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case: k valid citations of n citations (the unit is the citation, not the case).
+    Citations of cases not in `results` belong to another run and are ignored."""
+    per_case = checked_citations.group_by(CASE).agg(
+        k=pl.col("valid").sum().cast(pl.Int64), n=pl.len().cast(pl.Int64)
+    )
+    frame = conform(results, RESULTS, ["case_id"], "results").with_columns(case_key())
+    return frame.join(per_case, on=CASE, how="left", maintain_order="left").select(
+        "case_id", pl.col("k", "n").fill_null(0)
+    )
+
+
+@metric("citation_coverage", needs=("results", "checked_citations", "claims"))
+def citation_coverage_counts(
+    results: Frame, checked_citations: pl.LazyFrame, claims: Frame
+) -> pl.LazyFrame:
+    """Per answered case: k = 1 when every claim has a valid citation. A case with no claims
+    rows is uncovered: an answer that states nothing checkable has not been supported."""
+    claim_rows = conform(claims, CLAIMS, ["case_id", "claim"], "claims").select(case_key(), "claim")
+    supported = checked_citations.filter(pl.col("valid")).select(CASE, "claim")
+    unsupported = claim_rows.join(supported, on=[CASE, "claim"], how="anti")
+    per_case = _any_per_case(claim_rows, unsupported, "gap").select(CASE, covered=~pl.col("gap"))
+    frame = conform(results, RESULTS, ["case_id", "abstained", "error"], "results")
+    answered = ~pl.col("abstained").fill_null(False) & pl.col("error").is_null()
+    return aligned(frame, per_case, ["covered"]).select(
+        "case_id",
+        k=(answered & pl.col("covered")).cast(pl.Int64),
+        n=answered.cast(pl.Int64),
+    )
+
+
+@metric("evidence_recall", needs=("results", "checked_citations", "sources", "evidence"))
+def evidence_recall_counts(
+    results: Frame, checked_citations: pl.LazyFrame, sources: Frame, evidence: Frame
+) -> pl.LazyFrame:
+    """Per answerable case with gold evidence: k = 1 when a valid citation's [start, end)
+    overlaps a gold span in the same source. A failed case never counts as a hit."""
+    gold = conform(evidence, EVIDENCE, ["case_id", "text"], "evidence")
+    gold = gold.filter(pl.col("text").str.len_chars() > 0).select(case_key())
+    spans = _spans(evidence, _keyed_sources(sources)).select(SOURCE, "ev_start", "ev_end")
+    hits = (
+        checked_citations.filter(pl.col("valid"))
+        .select(CASE, SOURCE, "start", "end")
+        .join(spans, on=SOURCE)
+        .filter((pl.col("start") < pl.col("ev_end")) & (pl.col("ev_start") < pl.col("end")))
+    )
+    per_case = _any_per_case(gold, hits, "hit").with_columns(gold=pl.lit(True))
+    frame = conform(results, RESULTS, ["case_id", "answerable", "error"], "results")
+    eligible = pl.col("answerable").fill_null(False) & pl.col("gold")
+    return aligned(frame, per_case, ["gold", "hit"]).select(
+        "case_id",
+        k=(eligible & pl.col("hit") & pl.col("error").is_null()).cast(pl.Int64),
+        n=eligible.cast(pl.Int64),
+    )
+
+
+def citation_precision(citations: Frame, sources: Frame, results: Frame | None = None) -> Estimate:
+    """Valid citations / all citations (of `results`' cases, when given), with a Wilson
+    interval over citations."""
+    checked = check_citations(citations, sources)
+    if results is None:
+        k = int(checked.get_column("valid").sum())
+        return Estimate.from_counts("citation_precision", k, checked.height)
+    counts = citation_precision_counts(results, checked.lazy())
+    return Estimate.from_frame("citation_precision", collect(counts))
+
+
+def citation_coverage(results: Frame, citations: Frame, claims: Frame, sources: Frame) -> Estimate:
+    """Answered cases whose every claim carries a valid citation / answered cases."""
+    checked = check_citations(citations, sources).lazy()
+    counts = citation_coverage_counts(results, checked, claims)
+    return Estimate.from_frame("citation_coverage", collect(counts))
+
+
+def evidence_recall(results: Frame, citations: Frame, sources: Frame, evidence: Frame) -> Estimate:
+    """Answerable cases with gold evidence that a valid citation overlaps / such cases."""
+    checked = check_citations(citations, sources).lazy()
+    counts = evidence_recall_counts(results, checked, sources, evidence)
+    return Estimate.from_frame("evidence_recall", collect(counts))

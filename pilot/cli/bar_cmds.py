@@ -1,0 +1,97 @@
+"""`pilot bar`: draft, sign, show and compare acceptance-bar versions."""
+
+from __future__ import annotations
+
+import click
+
+from pilot import bars
+from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
+from pilot.errors import InputError
+from pilot.workflow import load_json_file, parse_model
+
+
+@cli.group("bar", help="The acceptance bar.\n\nExample: pilot bar show --json")
+def bar_group() -> None:
+    pass
+
+
+def _get(ctx: Context, version: int, label: str) -> bars.BarVersion:
+    with ctx.store.read() as con:
+        found = bars.bar_version(con, version)
+    if found is None:
+        raise InputError(f"{label} {version}: no such bar version")
+    return found
+
+
+@bar_group.command(
+    "show",
+    help="Show the latest bar version (or --version N) with its status and criteria.\n\n"
+    "Example: pilot bar show --version 2 --json",
+)
+@click.option("--version", type=int, default=None, help="A version number (default: latest).")
+@json_option
+@pass_ctx
+def bar_show(ctx: Context, version: int | None, as_json: bool) -> None:
+    if version is not None:
+        found = _get(ctx, version, "--version")
+    else:
+        with ctx.store.read() as con:
+            found = bars.latest_bar(con)
+    if found is None:
+        note("no acceptance bar yet: use `pilot bar draft FILE.json`")
+        emit({"version": None}, as_json, lambda: None)
+        return
+
+    def text() -> None:
+        click.echo(found.status())
+        for line in bars.describe_bar(found.bar):
+            click.echo(f"  - {line}")
+
+    emit(found.as_dict(), as_json, text)
+
+
+@bar_group.command(
+    "draft",
+    help="Save a bar JSON file as a draft version (a new version after a signed one).\n\n"
+    "Example: pilot --user priya bar draft bar.json",
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@pass_ctx
+def bar_draft(ctx: Context, file: str, as_json: bool) -> None:
+    bar = parse_model(bars.AcceptanceBar, load_json_file(file), file)
+    saved = bars.save_draft(ctx.store, ctx.user, bar)
+    note(saved.status())
+    emit(saved.as_dict(), as_json, lambda: click.echo(saved.version))
+
+
+@bar_group.command(
+    "sign",
+    help="Sign the latest draft: records who, when and its content hash; it never changes "
+    "again.\n\nExample: pilot --user priya bar sign --version 3",
+)
+@click.option("--version", type=int, default=None, help="Must be the latest version.")
+@json_option
+@pass_ctx
+def bar_sign(ctx: Context, version: int | None, as_json: bool) -> None:
+    signed = bars.sign_bar(ctx.store, ctx.user, version)
+    note(signed.status())
+    emit(signed.as_dict(), as_json, lambda: click.echo(signed.signature_hash))
+
+
+@bar_group.command(
+    "diff",
+    help="What changed between two bar versions.\n\nExample: pilot bar diff 1 2 --json",
+)
+@click.argument("a", type=int)
+@click.argument("b", type=int)
+@json_option
+@pass_ctx
+def bar_diff(ctx: Context, a: int, b: int, as_json: bool) -> None:
+    first, second = _get(ctx, a, "A"), _get(ctx, b, "B")
+    diff = bars.diff_bars(first.bar, second.bar)
+    emit(
+        {"from": a, "to": b, **diff.as_dict()},
+        as_json,
+        lambda: [click.echo(line) for line in diff.lines()],
+    )

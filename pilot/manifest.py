@@ -1,0 +1,86 @@
+"""A run's manifest: everything needed to re-run it and to trust what it measured."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pilot.models import GoldenCase, SystemConfig, content_hash
+
+PACKAGES = ("pilot-kit", "anthropic", "duckdb", "polars", "pydantic", "streamlit")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def git_state() -> dict[str, Any]:
+    """Commit and dirty flag of the checkout the package runs from (None outside git)."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        return {"commit": commit, "dirty": bool(dirty)}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def _bar_hash(con: duckdb.DuckDBPyConnection, bar_version: int | None) -> str | None:
+    if bar_version is None:
+        return None
+    row = con.execute(
+        "SELECT content_hash FROM bar_versions WHERE version = ?", [bar_version]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def build_manifest(
+    con: duckdb.DuckDBPyConnection,
+    goldenset_version: str,
+    config: SystemConfig,
+    bar_version: int | None,
+    options: Any,
+    cases: list[GoldenCase],
+) -> dict[str, Any]:
+    return {
+        "goldenset": {
+            "version": goldenset_version,
+            "content_hash": content_hash([c.model_dump(mode="json") for c in cases]),
+            "case_ids": [c.id for c in cases],
+        },
+        "bar": {
+            "version": bar_version,
+            "content_hash": _bar_hash(con, bar_version),
+            "exploratory": bar_version is None,
+        },
+        "system": {
+            "version": config.version,
+            "config": config.model_dump(mode="json"),
+            "model_requested": config.model,
+        },
+        "settings": options.resolved(),
+        "seed": options.seed,
+        "git": git_state(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "python": platform.python_version(),
+    }

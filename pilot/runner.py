@@ -1,0 +1,479 @@
+"""Run a system config over a golden set version and keep every result.
+
+Bounded concurrency with asyncio; each finished case is committed by one writer as soon as it
+can (batched only when results arrive faster than the file can be opened), so a crash loses no
+finished result and re-running the run resumes with the cases that have none. Transient failures
+are retried with capped exponential backoff and jitter, honouring `retry-after`; a case that
+still fails is recorded as an error, never dropped. The kill switch is checked before every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from pilot import audit, killswitch
+from pilot.access import Actor, write_as
+from pilot.configs import register_config
+from pilot.edge import Edge, load_edge
+from pilot.errors import Halted, InputError
+from pilot.manifest import build_manifest
+from pilot.models import GoldenCase, SystemConfig, SystemOutput, content_hash
+from pilot.store import Store
+from pilot.systems.base import PermanentError, System, TransientError
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    concurrency: int = 16
+    use_cache: bool = True
+    cache_only: bool = False  # replay: never call the system
+    max_attempts: int = 6
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    call_timeout: float = 120.0
+    seed: int = 0
+
+    def resolved(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Progress:
+    total: int
+    done: int = 0
+    errors: int = 0
+    cached: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.done / elapsed if elapsed > 0 else 0.0
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: str
+    status: str  # finished | halted
+    total: int
+    done: int
+    errors: int
+    cached: int
+
+
+def cache_key(config: SystemConfig, payload: dict[str, Any]) -> str:
+    """System config (kind, model, parameters, prompt) plus the exact request content."""
+    return content_hash({"config": config.model_dump(mode="json"), "request": payload})
+
+
+def create_run(
+    store: Store,
+    user: str | None,
+    goldenset_version: str,
+    config: SystemConfig,
+    *,
+    options: RunOptions = RunOptions(),
+    bar_version: int | None = None,
+    replay_of: str | None = None,
+    label: str = "",
+) -> str:
+    """Register the config and the run (status 'running') with its manifest; audited."""
+    from pilot.goldensets import load_cases
+
+    def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> str:
+        cases = load_cases(con, goldenset_version)
+        if not cases:
+            raise InputError(f"golden set version {goldenset_version!r} has no cases")
+        config_version = register_config(con, actor, config, label)
+        run_id = "run-" + uuid.uuid4().hex[:12]
+        manifest = build_manifest(con, goldenset_version, config, bar_version, options, cases)
+        con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, 'running', ?, ?, NULL, ?, ?, ?, NULL)",
+            [
+                run_id,
+                goldenset_version,
+                config_version,
+                bar_version,
+                len(cases),
+                audit.utc_now(),
+                actor.name,
+                replay_of,
+                json.dumps(manifest),
+            ],
+        )
+        audit.record(
+            con,
+            actor.name,
+            actor.role,
+            "run.start",
+            f"run:{run_id}",
+            {
+                "goldenset_version": goldenset_version,
+                "config_version": config_version,
+                "bar_version": bar_version,
+                "replay_of": replay_of,
+                "options": options.resolved(),
+            },
+        )
+        return run_id
+
+    return write_as(store, user, "edit_pilot", "run.start", f"goldenset:{goldenset_version}", body)
+
+
+class _Writer:
+    """The one writer: opens the file only while it has results to commit."""
+
+    def __init__(self, store: Store, run_id: str):
+        self.store, self.run_id = store, run_id
+        self.pending: list[tuple[list[Any], tuple[str, str] | None]] = []
+        self.wake = asyncio.Event()
+        self.closed = False
+        self.halted_in_db = False
+
+    def add(self, row: list[Any], cache_entry: tuple[str, str] | None) -> None:
+        self.pending.append((row, cache_entry))
+        self.wake.set()
+
+    async def loop(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            batch, self.pending = self.pending, []
+            if batch:
+                await asyncio.to_thread(self._flush, batch)
+            if self.closed and not self.pending:
+                return
+
+    def _flush(self, batch: Sequence[tuple[list[Any], tuple[str, str] | None]]) -> None:
+        def body(con: duckdb.DuckDBPyConnection) -> None:
+            con.executemany(
+                "INSERT INTO results VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL) "
+                "ON CONFLICT DO NOTHING",
+                [row for row, _ in batch],
+            )
+            entries = [entry for _, entry in batch if entry]
+            if entries:
+                con.executemany(
+                    "INSERT INTO response_cache VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    [[k, v, audit.utc_now()] for k, v in entries],
+                )
+            self.halted_in_db = killswitch.state(con).engaged
+
+        self.store.write(body)
+
+    async def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+
+class _Halt(Exception):
+    pass
+
+
+async def _execute(
+    store: Store,
+    run_id: str,
+    config: SystemConfig,
+    cases: list[GoldenCase],
+    edge: Edge,
+    cache: dict[str, str],
+    system: System | None,
+    options: RunOptions,
+    progress: Progress,
+    on_progress: ProgressFn | None,
+) -> bool:
+    """Answer every case; returns False when the kill switch halted the run."""
+    rng = random.Random(options.seed)
+    sentinel = killswitch.sentinel(store)
+    writer = _Writer(store, run_id)
+    writer_task = asyncio.create_task(writer.loop())
+    sem = asyncio.Semaphore(options.concurrency)
+    halted = False
+
+    def stop_now() -> bool:
+        return halted or writer.halted_in_db or sentinel.exists()
+
+    async def call(request: Any) -> tuple[SystemOutput | None, str | None, int]:
+        assert system is not None
+        for attempt in range(1, options.max_attempts + 1):
+            if stop_now():
+                raise _Halt
+            try:
+                output = await asyncio.wait_for(system.answer(request), options.call_timeout)
+                return output, None, attempt
+            except TimeoutError:
+                failure: Exception = TransientError("timed out")
+            except TransientError as exc:
+                failure = exc
+            except PermanentError as exc:
+                return None, str(exc), attempt
+            except Exception as exc:  # a callable system's own bug is that case's error
+                return None, f"{type(exc).__name__}: {exc}", attempt
+            if attempt == options.max_attempts:
+                return None, f"gave up after {attempt} attempts: {failure}", attempt
+            delay = min(options.backoff_cap, options.backoff_base * 2 ** (attempt - 1))
+            delay *= 0.5 + rng.random()
+            retry_after = getattr(failure, "retry_after", None)
+            if retry_after:
+                delay = max(delay, min(float(retry_after), options.backoff_cap))
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def one(case: GoldenCase) -> None:
+        nonlocal halted
+        async with sem:
+            if stop_now():
+                halted = True
+                return
+            request, payload, remap = edge.prepare(case, config)
+            key = cache_key(config, payload)
+            started = time.perf_counter()
+            cached_json = cache.get(key) if options.use_cache or options.cache_only else None
+            entry = None
+            attempts = 0
+            if cached_json is not None:
+                output, error, cached = SystemOutput.model_validate_json(cached_json), None, True
+            elif options.cache_only:
+                output, error, cached = None, "not in the response cache (replay)", False
+            else:
+                try:
+                    output, error, attempts = await call(request)
+                except _Halt:
+                    halted = True
+                    return
+                cached = False
+                if output is not None:
+                    entry = (key, output.model_dump_json())
+            latency = (time.perf_counter() - started) * 1000
+            if output is not None:
+                output = remap(output)
+            writer.add(_row(run_id, case.id, output, error, cached, latency, attempts, key), entry)
+            progress.done += 1
+            progress.errors += error is not None
+            progress.cached += cached
+            if on_progress:
+                on_progress(progress)
+
+    try:
+        await asyncio.gather(*(one(c) for c in cases))
+    finally:
+        await writer.close()
+        await writer_task
+        closer = getattr(system, "aclose", None)
+        if closer:
+            await closer()
+    return not (halted or writer.halted_in_db)
+
+
+def _row(
+    run_id: str,
+    case_id: str,
+    output: SystemOutput | None,
+    error: str | None,
+    cached: bool,
+    latency_ms: float,
+    attempts: int,
+    key: str,
+) -> list[Any]:
+    if output is None:
+        return [
+            run_id,
+            case_id,
+            None,
+            False,
+            "[]",
+            "[]",
+            error,
+            cached,
+            latency_ms,
+            0,
+            0,
+            0.0,
+            None,
+            None,
+            attempts,
+            key,
+            audit.utc_now(),
+        ]
+    return [
+        run_id,
+        case_id,
+        output.answer,
+        output.abstained,
+        json.dumps(list(output.claims)),
+        json.dumps([c.model_dump() for c in output.citations]),
+        error,
+        cached,
+        latency_ms,
+        output.input_tokens,
+        output.output_tokens,
+        output.cost_usd,
+        output.model,
+        output.stop_reason,
+        attempts,
+        key,
+        audit.utc_now(),
+    ]
+
+
+def execute_run(
+    store: Store,
+    user: str | None,
+    run_id: str,
+    *,
+    options: RunOptions | None = None,
+    system: System | None = None,
+    system_kwargs: dict[str, Any] | None = None,
+    on_progress: ProgressFn | None = None,
+) -> RunOutcome:
+    """Run (or resume) `run_id`: only cases without a stored result are called."""
+    from pilot.configs import load_config
+    from pilot.goldensets import load_cases
+    from pilot.scoring import finish_run
+
+    with store.read() as con:
+        actor = _authorise(con, user)
+        row = con.execute(
+            "SELECT goldenset_version, config_version, status, manifest FROM runs WHERE run_id = ?",
+            [run_id],
+        ).fetchone()
+        if not row:
+            raise InputError(f"no run {run_id!r}")
+        goldenset_version, config_version, status, manifest = row
+        if status == "finished":
+            raise InputError(f"run {run_id} is already finished")
+        killswitch.check(con)
+        config = load_config(con, config_version)
+        cases = load_cases(con, goldenset_version)
+        finished = {
+            r[0]
+            for r in con.execute(
+                "SELECT case_id FROM results WHERE run_id = ?", [run_id]
+            ).fetchall()
+        }
+        edge = load_edge(con)
+        options = options or RunOptions(**json.loads(manifest)["settings"])
+        pending = [c for c in cases if c.id not in finished]
+        keys = [cache_key(config, edge.prepare(c, config)[1]) for c in pending]
+        cache = _load_cache(con, keys) if (options.use_cache or options.cache_only) else {}
+    if system is None and not options.cache_only and len(cache) < len(pending):
+        from pilot.systems.registry import make_system
+
+        try:
+            system = make_system(config, **(system_kwargs or {}))
+        except PermanentError as exc:
+            _mark(store, actor, run_id, "failed", {"reason": str(exc)})
+            raise InputError(
+                f"{exc} (run {run_id} is kept; `pilot run --resume {run_id}` "
+                "continues it once fixed)"
+            ) from None
+    progress = Progress(total=len(cases), done=len(finished))
+    if status != "running":
+        store.write(
+            lambda con: con.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", [run_id])
+        )
+    completed = asyncio.run(
+        _execute(
+            store, run_id, config, pending, edge, cache, system, options, progress, on_progress
+        )
+    )
+    if not completed:
+        _mark_halted(store, actor, run_id, progress)
+        return RunOutcome(
+            run_id, "halted", progress.total, progress.done, progress.errors, progress.cached
+        )
+    finish_run(store, actor, run_id)
+    return RunOutcome(
+        run_id, "finished", progress.total, progress.done, progress.errors, progress.cached
+    )
+
+
+def _authorise(con: duckdb.DuckDBPyConnection, user: str | None) -> Actor:
+    from pilot.access import require
+
+    return require(con, user, "edit_pilot")
+
+
+def _load_cache(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
+    if not keys:
+        return {}
+    import polars as pl
+
+    wanted = pl.DataFrame({"key": keys})  # noqa: F841 (read by DuckDB's replacement scan)
+    rows = con.execute(
+        "SELECT c.key, c.output FROM response_cache c JOIN wanted w ON c.key = w.key"
+    ).fetchall()
+    return dict(rows)
+
+
+def _mark(store: Store, actor: Actor, run_id: str, status: str, payload: dict[str, Any]) -> None:
+    def body(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])
+        audit.record(con, actor.name, actor.role, f"run.{status}", f"run:{run_id}", payload)
+
+    store.write(body)
+
+
+def _mark_halted(store: Store, actor: Actor, run_id: str, progress: Progress) -> None:
+    _mark(store, actor, run_id, "halted", {"done": progress.done, "total": progress.total})
+
+
+def start_run(
+    store: Store,
+    user: str | None,
+    goldenset_version: str,
+    config: SystemConfig,
+    *,
+    options: RunOptions = RunOptions(),
+    bar_version: int | None = None,
+    system: System | None = None,
+    system_kwargs: dict[str, Any] | None = None,
+    on_progress: ProgressFn | None = None,
+    replay_of: str | None = None,
+) -> RunOutcome:
+    """Create the run and execute it. Raises `Halted` up front when the switch is engaged."""
+    with store.read() as con:
+        killswitch.check(con)
+    run_id = create_run(
+        store,
+        user,
+        goldenset_version,
+        config,
+        options=options,
+        bar_version=bar_version,
+        replay_of=replay_of,
+    )
+    return execute_run(
+        store,
+        user,
+        run_id,
+        options=options,
+        system=system,
+        system_kwargs=system_kwargs,
+        on_progress=on_progress,
+    )
+
+
+__all__ = [
+    "Halted",
+    "Progress",
+    "RunOptions",
+    "RunOutcome",
+    "cache_key",
+    "create_run",
+    "execute_run",
+    "start_run",
+]

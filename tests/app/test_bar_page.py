@@ -1,0 +1,137 @@
+"""AppTest: leads build, save and sign the bar with a live preview and planner; others read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import seeded_store
+from streamlit.testing.v1 import AppTest
+
+from pilot import bars
+from pilot.store import Store
+
+PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "bar.py")
+ROLES = {"priya": "lead", "dana": "viewer", "marco": "evaluator"}
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    store = seeded_store(tmp_path / "app.duckdb")
+    monkeypatch.setenv("PILOT_DB", str(store.path))
+    return store
+
+
+def page(user: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["auth_user"] = user
+    at.session_state["auth_role"] = ROLES[user]
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown(at: AppTest) -> str:
+    kinds = ("markdown", "caption", "success", "info", "warning", "error")
+    return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+
+
+def test_lead_builds_saves_and_signs(db: Store) -> None:
+    at = page("priya")
+    assert "No acceptance bar yet" in shown(at)
+    at.button(key="bar_add").click().run()
+    at.selectbox(key="bar_c_metric_0").select("accuracy")
+    at.number_input(key="bar_c_threshold_0").set_value(0.9)
+    at.radio(key="bar_c_judged_0").set_value("lower_bound")
+    at.run()
+    preview = "Accuracy on all cases must be at least 90%, judged on the 95% lower bound"
+    assert preview in shown(at)
+    # the planner beside the criterion: 140 cases at an expected 95%
+    assert "**140 cases needed.**" in shown(at)
+    assert "No golden set to compare yet" in shown(at)
+
+    at.button(key="bar_add").click().run()
+    at.selectbox(key="bar_c_metric_1").select("false_abstain_rate")
+    at.number_input(key="bar_c_threshold_1").set_value(0.05)
+    at.radio(key="bar_c_judged_1").set_value("point")
+    at.text_area(key="bar_when_unsure").input("abstain and route to HR")
+    at.run()
+    assert "False-abstain rate on all cases must be at most 5%, judged on the point estimate" in (
+        shown(at)
+    )
+    at.button(key="bar_save").click().run()
+    assert not at.exception, at.exception
+    assert "Saved draft version 1." in shown(at)
+    assert at.warning[0].value.startswith("DRAFT (exploratory): version 1")
+
+    assert at.button(key="bar_sign").disabled  # not confirmed yet
+    at.checkbox(key="bar_confirm").check().run()
+    at.button(key="bar_sign").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Signed version 1."
+    assert at.success[1].value.startswith("SIGNED by priya at ")
+    assert "bar_sign" not in [b.key for b in at.button]
+    provenance = [t.value for t in at.text]
+    assert "wrote bar version 1 (draft, " in provenance[-2]
+    assert provenance[-1].startswith("wrote signature on bar version 1")
+    with db.read() as con:
+        signed = bars.latest_signed_bar(con)
+    assert signed is not None and signed.version == 1 and len(signed.bar.criteria) == 2
+
+
+def test_editing_a_signed_bar_saves_a_new_draft_and_shows_the_diff(db: Store) -> None:
+    bars.seed_demo_bar(db)
+    at = page("priya")
+    assert any(s.value.startswith("SIGNED by priya") for s in at.success)
+    assert "bar_sign" not in [b.key for b in at.button]
+    at.number_input(key="bar_c_threshold_0").set_value(0.92).run()
+    at.button(key="bar_save").click().run()
+    assert "Saved draft version 2." in shown(at)
+    assert at.warning[0].value.startswith("DRAFT (exploratory): version 2")
+    assert "Runs are judged against signed version 1" in shown(at)
+    assert any(
+        "changed: Accuracy on all cases must be at least 90%" in m.value for m in at.markdown
+    )
+    with db.read() as con:
+        assert bars.bar_version(con, 1).bar == bars.DEMO_BAR
+
+
+@pytest.mark.parametrize("user", ["dana", "marco"])
+def test_readers_see_the_bar_and_planner_but_no_controls(db: Store, user: str) -> None:
+    bars.seed_demo_bar(db)
+    at = page(user)
+    assert any(s.value.startswith("SIGNED by priya") for s in at.success)
+    text = shown(at)
+    assert "Accuracy on all cases must be at least 90%, judged on the 95% lower bound" in text
+    assert "**140 cases needed.**" in text
+    assert not at.button and not at.number_input and not at.checkbox and not at.text_area
+
+
+def test_planner_says_priyas_60_cases_are_too_few(db: Store, tmp_path: Path) -> None:
+    from pilot import goldensets
+
+    lines = [
+        json.dumps(
+            {
+                "id": f"c-{i:02d}",
+                "question": f"Question {i}?",
+                "sources": [{"id": "policy", "text": "Leave is 30 days."}],
+                "expected_answer": "30 days",
+                "tags": ["numeric"] if i % 2 else [],
+            }
+        )
+        for i in range(60)
+    ]
+    path = tmp_path / "golden.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    goldensets.import_goldenset(db, "priya", path, name="benefits")
+    bars.seed_demo_bar(db)
+    at = page("priya")
+    assert at.selectbox(key="bar_c_scope_0").options == ["all", "tag:numeric"]
+    too_few = [e.value for e in at.error if "**140 cases needed.**" in e.value]
+    assert too_few and "The golden set has 60: too few" in too_few[0]
+    assert "add 80 more" in too_few[0]
+    at.number_input(key="bar_c_expected_0").set_value(0.99).run()
+    enough = [i.value for i in at.info if "**53 cases needed.**" in i.value]
+    assert enough and "The golden set has 60: enough" in enough[0]

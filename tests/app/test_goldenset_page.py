@@ -1,0 +1,168 @@
+"""AppTest: the Golden set page imports (leads only), reports problems, shows cases and evidence."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import PASSWORD, seeded_store
+from streamlit.testing.v1 import AppTest
+
+from pilot import goldensets as gs
+from pilot.store import Store
+
+APP = Path(__file__).resolve().parents[2] / "app"
+MAIN = str(APP / "main.py")
+PAGE = str(APP / "views" / "goldenset.py")
+
+
+def case(i: int, **changes: Any) -> dict[str, Any]:
+    record = {
+        "id": f"c-{i:03d}",
+        "question": f"How many days of leave do grade {i} staff get?",
+        "sources": [
+            {
+                "id": "policy-1",
+                "title": "Leave policy",
+                "text": f"Intro.\n\nGrade {i} staff get {20 + i} days of leave. Ask first.",
+            }
+        ],
+        "expected_answer": f"{20 + i} days",
+        "answerable": True,
+        "evidence": [f"Grade {i} staff get {20 + i} days of leave."],
+        "tags": ["numeric"] if i % 2 else ["ugly"],
+        "consequential": False,
+    }
+    record.update(changes)
+    return record
+
+
+def jsonl(records: list[Any]) -> bytes:
+    return "\n".join(r if isinstance(r, str) else json.dumps(r) for r in records).encode() + b"\n"
+
+
+GOOD = jsonl([case(1), case(2), case(3, expected_answer=None, answerable=False, evidence=[])])
+BAD = jsonl([case(1), case(2, evidence=["Grade 2 staff get 99 days."]), "{broken"])
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "app.duckdb"
+    seeded_store(path)
+    return path
+
+
+@pytest.fixture
+def db(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    shutil.copy(template, tmp_path / "app.duckdb")
+    monkeypatch.setenv("PILOT_DB", str(tmp_path / "app.duckdb"))
+    return Store(tmp_path / "app.duckdb")
+
+
+def page_as(name: str, role: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["auth_user"] = name
+    at.session_state["auth_role"] = role
+    return at.run()
+
+
+def upload(at: AppTest, filename: str, data: bytes, name: str = "") -> AppTest:
+    at.file_uploader(key="gs_upload").set_value((filename, data, "application/octet-stream"))
+    at.run()
+    at.text_input(key="gs_name").input(name)
+    at.button(key="gs_import").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def versions(db: Store) -> int:
+    with db.read() as con:
+        return con.execute("SELECT count(*) FROM goldenset_versions").fetchone()[0]
+
+
+def test_lead_uploads_bad_file_and_sees_every_problem(db: Store) -> None:
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    at.text_input(key="signin_name").input("priya")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    at.switch_page("views/goldenset.py").run()
+    upload(at, "cases.jsonl", BAD, "benefits")
+    assert "2 problem(s) in cases.jsonl: nothing was imported" in at.error[0].value
+    table = at.table[0].value
+    assert list(table["line / row"]) == [2, 3]
+    assert list(table["field"]) == ["evidence[0]", ""]
+    assert "not found verbatim in any source of case c-002" in table["problem"][0]
+    assert versions(db) == 0
+    assert "No golden set imported yet" in at.info[0].value
+
+
+def test_lead_imports_good_file_then_reimport_is_a_noop(db: Store) -> None:
+    at = upload(page_as("priya", "lead"), "benefits.jsonl", GOOD)
+    with db.read() as con:
+        version = gs.latest_version(con, "benefits")  # name defaulted from the file name
+    assert version and at.success[0].value.startswith(f"Imported benefits: version {version[:16]}")
+    assert at.selectbox(key="gs_set").value == "benefits"
+    assert at.selectbox(key="gs_version_benefits").value == version
+    assert [m.value for m in at.metric][:2] == ["3", "33%"]
+    assert len(at.dataframe[0].value) == 3
+    at.button(key="gs_import").click().run()
+    assert "Already imported" in at.info[0].value and versions(db) == 1
+
+
+def test_viewer_sees_cases_but_no_upload(db: Store) -> None:
+    gs.import_goldenset(db, "priya", GOOD, name="benefits")
+    at = page_as("dana", "viewer")
+    assert not at.exception
+    assert len(at.get("file_uploader")) == 0
+    assert not [b for b in at.button if "Import" in str(b.label)]
+    assert not [b for b in at.button if "agreement" in str(b.label)]
+    assert at.selectbox(key="gs_set").value == "benefits"
+    assert "Nobody has agreed" in at.warning[0].value
+
+
+def test_case_view_highlights_evidence_and_renders_text_inert(db: Store) -> None:
+    hostile = case(
+        4,
+        question="<script>alert(1)</script> how long?",
+        sources=[{"id": "p", "title": "<b>T</b>", "text": "<i>x</i> Grade 4 rule applies."}],
+        evidence=["Grade 4 rule applies."],
+    )
+    gs.import_goldenset(db, "priya", jsonl([case(1), hostile]), name="benefits")
+    at = page_as("dana", "viewer")
+    at.selectbox(key="gs_case").select("c-004").run()
+    html = "\n".join(m.value for m in at.markdown)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<mark>Grade 4 rule applies.</mark>" in html and "&lt;i&gt;x&lt;/i&gt;" in html
+    assert "&lt;b&gt;T&lt;/b&gt;" in html
+    at.multiselect(key="gs_tags").select("ugly").run()
+    assert list(at.dataframe[0].value["id"]) == ["c-004"]
+    assert not at.exception
+
+
+def test_filter_agreement_history_and_diff(db: Store) -> None:
+    first = gs.import_goldenset(db, "priya", GOOD, name="benefits")
+    second = gs.import_goldenset(
+        db,
+        "priya",
+        jsonl([case(1, expected_answer="21 working days"), case(2), case(4)]),
+        name="benefits",
+    )
+    at = page_as("priya", "lead")
+    assert at.selectbox(key="gs_version_benefits").value == second.version
+    at.multiselect(key="gs_tags").select("ugly").run()
+    assert list(at.dataframe[0].value["id"]) == ["c-002", "c-004"]
+    at.text_input(key="gs_agreed_by").input("Omar Haddad, process owner")
+    at.button(key="FormSubmitter:gs_agree_form-Record agreement").click().run()
+    assert "agreed by Omar Haddad, process owner" in at.success[0].value
+    history = at.dataframe[1].value
+    assert list(history["version"]) == [second.short, first.short]
+    assert history["agreed by"][0] == "Omar Haddad, process owner"
+    diff = at.dataframe[2].value
+    assert sorted(zip(diff["case"], diff["change"], strict=True)) == [
+        ("c-001", "changed"),
+        ("c-003", "removed"),
+        ("c-004", "added"),
+    ]

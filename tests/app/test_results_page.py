@@ -1,0 +1,153 @@
+"""AppTest: the Results page shows the verdict, charts, per-tag cases and run-versus-run flips."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from helpers import seeded_store, write_cases
+from streamlit.testing.v1 import AppTest
+from test_shell import signed_in
+
+from pilot.bars import AcceptanceBar, Criterion, save_draft, sign_bar
+from pilot.comparison import compare
+from pilot.goldensets import import_goldenset
+from pilot.models import RetrievalSettings, SystemConfig
+from pilot.runs import start_or_resume
+from pilot.store import Store
+
+PAGE = "views/results.py"
+BAR = AcceptanceBar(
+    criteria=(
+        Criterion(metric="accuracy", threshold=0.5),
+        Criterion(metric="abstain_rate_unanswerable", threshold=0.5, judged_on="point"),
+        Criterion(metric="accuracy", threshold=0.5, scope="tag:numeric"),
+    ),
+    min_cases=10,
+    when_unsure="abstain and route to HR",
+)
+
+
+def build(folder: Path, *, signed: bool) -> tuple[Store, list[str]]:
+    """Two offline runs that differ only in when they abstain, so some cases flip."""
+    store = seeded_store(folder / "results.duckdb")
+    import_goldenset(store, "priya", write_cases(folder / "cases.jsonl", 24), name="leave")
+    if signed:
+        save_draft(store, "priya", BAR)
+        sign_bar(store, "priya")
+    runs = []
+    for min_score in (0.0, 4.0):
+        config = SystemConfig(retrieval=RetrievalSettings(min_score=min_score))
+        runs.append(start_or_resume(store, "priya", goldenset="leave", config=config).run_id)
+        time.sleep(0.01)
+    return store, runs
+
+
+@pytest.fixture(scope="module")
+def exploratory(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[str]]:
+    return build(tmp_path_factory.mktemp("exploratory"), signed=False)
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[str]]:
+    return build(tmp_path_factory.mktemp("signed"), signed=True)
+
+
+def open_page(store: Store, monkeypatch: pytest.MonkeyPatch, user: str = "dana") -> AppTest:
+    monkeypatch.setenv("PILOT_DB", str(store.path))
+    at = signed_in(user)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frame(at: AppTest, column: str):
+    """The first table on the page that has `column`."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_exploratory_run_says_so_and_still_shows_figures(
+    exploratory: tuple[Store, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, runs = exploratory
+    at = open_page(store, monkeypatch)
+    assert [t.value for t in at.title] == ["Results"]
+    assert at.selectbox(key="res_run").value == runs[-1]  # newest finished run by default
+    assert any("EXPLORATORY" in w.value for w in at.warning)
+    verdict = frame(at, "criterion")
+    assert "Accuracy" in list(verdict["criterion"])
+    assert set(verdict["threshold"]) >= {"no bar"}
+    assert len(at.get("plotly_chart")) >= 5  # history, heatmap, 2 bar charts, deltas
+    assert not any(e.value.startswith("**FAIL**") for e in at.error)
+
+
+def test_run_versus_run_lists_the_flipped_cases(
+    exploratory: tuple[Store, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, runs = exploratory
+    with store.read() as con:
+        expected = compare(con, runs[0], runs[1])
+    assert expected.b + expected.c > 0, "the two runs should disagree on some case"
+    at = open_page(store, monkeypatch)
+    assert at.selectbox(key="res_baseline").value == runs[0]
+    flips = frame(at, "baseline_answer")
+    assert sorted(flips["case_id"]) == sorted(expected.flips["case_id"].to_list())
+    assert set(flips["change"]) <= {"now wrong", "now right"}
+    assert [m.value for m in at.metric] == [
+        str(expected.b),
+        str(expected.c),
+        f"{expected.p_value:.3g}",
+    ]
+    deltas = frame(at, "measure")
+    assert "Accuracy" in list(deltas["measure"])
+    flipped = at.selectbox(key="res_flip").value
+    question = next(
+        q for c, q in zip(flips["case_id"], flips["question"], strict=True) if c == flipped
+    )
+    assert question in [t.value for t in at.text]
+    assert any("<mark>" in m.value for m in at.markdown) or any(
+        "abstain" in s.value for s in [*at.success, *at.error]
+    )
+
+
+def test_tag_filter_narrows_the_case_table(
+    exploratory: tuple[Store, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, runs = exploratory
+    at = open_page(store, monkeypatch)
+    assert len(frame(at, "expected_answer")) == 24
+    at.multiselect(key="res_tags").select("unanswerable").run()
+    assert not at.exception
+    cases = frame(at, "expected_answer")
+    assert len(cases) == 6
+    assert all("unanswerable" in list(tags) for tags in cases["tags"])
+    at.selectbox(key="res_run").select(runs[0]).run()  # the older run keeps the filter
+    assert not at.exception
+    assert at.selectbox(key="res_baseline").value == runs[1]
+    assert len(frame(at, "expected_answer")) == 6
+
+
+def test_other_measures_can_be_charted_over_time(
+    exploratory: tuple[Store, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = exploratory
+    at = open_page(store, monkeypatch)
+    at.selectbox(key="res_metric").select("citation_coverage").run()
+    assert not at.exception
+
+
+def test_signed_bar_gives_a_verdict_per_criterion(
+    signed: tuple[Store, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = signed
+    at = open_page(store, monkeypatch)
+    assert not any("EXPLORATORY" in w.value for w in at.warning)
+    banner = [*at.success, *at.error]
+    assert any(b.value.startswith(("**PASS**", "**FAIL**")) for b in banner)
+    verdict = frame(at, "criterion")
+    scopes = list(zip(verdict["criterion"], verdict["scope"], strict=True))
+    assert ("Accuracy", "all cases") in scopes and ("Accuracy", "tag: numeric") in scopes
+    assert "at least 50%" in list(verdict["threshold"])
+    assert set(verdict["result"]) <= {"PASS", "FAIL", "FAIL (no cases)"}
+    assert "Cases in the golden set" in list(verdict["criterion"])

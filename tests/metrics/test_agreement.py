@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import math
+
+import krippendorff
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sklearn.metrics import cohen_kappa_score
+
+from metrics.agreement import cohen_kappa, krippendorff_alpha
+
+
+def test_cohen_kappa_hand_worked() -> None:
+    # agree on 4 of 5 → p_o = 0.8; p_e = (3/5)(2/5) + (2/5)(3/5) = 0.48
+    # κ = (0.8 − 0.48) / (1 − 0.48) = 0.6154
+    a = ["pass", "pass", "fail", "fail", "pass"]
+    b = ["pass", "fail", "fail", "fail", "pass"]
+    assert cohen_kappa(a, b) == pytest.approx(0.32 / 0.52)
+
+
+def test_cohen_kappa_drops_items_either_grader_skipped() -> None:
+    assert cohen_kappa(["y", "n", None, "y"], ["y", "n", "y", None]) == pytest.approx(1.0)
+
+
+def test_cohen_kappa_undefined_cases() -> None:
+    assert cohen_kappa([], []) is None
+    assert cohen_kappa(["y", "y"], ["y", "y"]) is None  # no variation: chance explains all
+    with pytest.raises(ValueError, match="same items"):
+        cohen_kappa(["y"], ["y", "n"])
+
+
+labels = st.sampled_from(["pass", "fail", "partial"])
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@given(st.lists(st.tuples(labels, labels), min_size=1, max_size=60))
+def test_cohen_kappa_matches_sklearn_and_stays_in_range(pairs: list[tuple[str, str]]) -> None:
+    a, b = [list(x) for x in zip(*pairs, strict=True)]
+    kappa = cohen_kappa(a, b)
+    with np.errstate(all="ignore"):
+        ref = cohen_kappa_score(a, b)
+    if kappa is None:
+        assert math.isnan(ref) or len(set(a) | set(b)) == 1
+    else:
+        assert kappa == pytest.approx(ref, abs=1e-12)
+        assert -1.0 <= kappa <= 1.0
+
+
+def test_cohen_kappa_accepts_series_and_booleans() -> None:
+    a = pl.Series([True, False, True, True])
+    assert cohen_kappa(a, [True, False, False, True]) == pytest.approx(
+        cohen_kappa_score([1, 0, 1, 1], [1, 0, 0, 1])
+    )
+
+
+def units(rows: list[tuple[object, object, object]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=["unit", "rater", "value"], orient="row")
+
+
+def test_krippendorff_alpha_hand_worked() -> None:
+    # u1 (a, a), u2 (a, b), u3 (b, b), u4 (b, —): u4 has one rating and is dropped.
+    # coincidences: o_aa = 2, o_ab = o_ba = 1, o_bb = 2; n_a = n_b = 3, n = 6
+    # α = 1 − (n − 1)·Σo·δ / Σ n_c·n_k·δ = 1 − 5·2 / (3·3·2) = 1 − 10/18 = 0.4444
+    rows = [
+        ("u1", "r1", "a"),
+        ("u1", "r2", "a"),
+        ("u2", "r1", "a"),
+        ("u2", "r2", "b"),
+        ("u3", "r1", "b"),
+        ("u3", "r2", "b"),
+        ("u4", "r1", "b"),
+        ("u4", "r2", None),
+    ]
+    assert krippendorff_alpha(units(rows)) == pytest.approx(4 / 9)
+    ref = krippendorff.alpha(
+        reliability_data=[[1, 1, 2, 2], [1, 2, 2, np.nan]], level_of_measurement="nominal"
+    )
+    assert krippendorff_alpha(units(rows)) == pytest.approx(ref)
+
+
+LEVELS = ["nominal", "ordinal", "interval", "ratio"]
+
+
+@given(
+    level=st.sampled_from(LEVELS),
+    matrix=st.integers(2, 4).flatmap(
+        lambda raters: st.lists(
+            st.lists(st.one_of(st.none(), st.integers(1, 4)), min_size=raters, max_size=raters),
+            min_size=1,
+            max_size=12,
+        )
+    ),
+)
+def test_krippendorff_alpha_matches_package(level: str, matrix: list[list[int | None]]) -> None:
+    rows = [(u, r, v) for u, ratings in enumerate(matrix) for r, v in enumerate(ratings)]
+    alpha = krippendorff_alpha(units(rows), level=level)  # type: ignore[arg-type]
+    data = np.array([[np.nan if v is None else v for v in ratings] for ratings in matrix]).T
+    try:
+        with np.errstate(all="ignore"):
+            ref = krippendorff.alpha(reliability_data=data, level_of_measurement=level)
+    except ValueError:  # the package refuses data with a single value: undefined
+        ref = float("nan")
+    if alpha is None:
+        assert math.isnan(ref)
+    else:
+        assert alpha == pytest.approx(ref, abs=1e-9)
+        assert alpha <= 1.0
+
+
+def test_krippendorff_alpha_refuses_double_ratings() -> None:
+    with pytest.raises(ValueError, match="more than once"):
+        krippendorff_alpha(units([("u1", "r1", 1), ("u1", "r1", 2), ("u1", "r2", 1)]))
+
+
+def test_krippendorff_alpha_undefined() -> None:
+    assert krippendorff_alpha(units([("u1", "r1", 1), ("u2", "r1", 2)])) is None
+    assert krippendorff_alpha(units([("u1", "r1", 1), ("u1", "r2", 1)])) is None
+    with pytest.raises(ValueError, match="level"):
+        krippendorff_alpha(units([]), level="fuzzy")  # type: ignore[arg-type]

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from metric_frames import SMART, Builder, Frames
+
+from metrics.citations import (
+    citation_coverage,
+    citation_precision,
+    evidence_recall,
+    evidence_spans,
+    validate_citations,
+)
+
+
+def test_fixture_offsets_are_python_character_offsets() -> None:
+    assert len(SMART) == 32
+    assert SMART[1:8] == "Refunds"
+    assert SMART[15:22] == "30 days"
+    assert SMART[28:31] == "£12"
+    # polars' str.find counts UTF-8 bytes: “ and ” are 3 bytes each, so bytes run 4 ahead.
+    assert SMART.encode().find(b"30 days") == 19
+
+
+def test_validate_citations_hand_worked(run: Frames) -> None:
+    checked = validate_citations(run["citations"], run["sources"])
+    assert checked.columns == [*run["citations"].columns, "valid"]
+    assert (
+        checked.get_column("case_id").to_list() == run["citations"].get_column("case_id").to_list()
+    )
+    assert checked.get_column("valid").to_list() == [
+        True,  # "Refunds" at [1, 8)
+        True,  # "30 days" at [15, 22)
+        False,  # byte offsets [19, 26) quote "ays; fe"
+        False,  # unknown source
+        True,  # "£12" at [28, 31)
+        False,  # empty span
+        False,  # runs past the end
+        True,  # another case's own source
+    ]
+
+
+def test_citation_precision_hand_worked(run: Frames) -> None:
+    # 4 of 8 citations are valid → 0.5
+    est = citation_precision(run["citations"], run["sources"])
+    assert (est.value, est.n) == (0.5, 8)
+    # restricted to a run's cases: only c2's single (valid) citation belongs to c2
+    only_c2 = run["results"].filter(pl.col("case_id") == "c2")
+    assert citation_precision(run["citations"], run["sources"], only_c2).to_dict()["n"] == 1
+
+
+def test_citation_coverage_hand_worked(run: Frames) -> None:
+    # answered: c1, c2, c3 (c4 abstained, c5 errored).
+    # c1: claims 0, 1, 2 each have a valid citation → covered
+    # c2: claim 1 has none → not covered; c3: no claims rows → not covered. 1/3.
+    est = citation_coverage(run["results"], run["citations"], run["claims"], run["sources"])
+    assert (est.value, est.n) == (pytest.approx(1 / 3), 3)
+
+
+def test_invalid_citations_do_not_cover(run: Frames, citations: Builder) -> None:
+    # c1 with only the byte-offset citation for claim 1 is no longer covered: 0/3.
+    bad = citations(
+        ("c1", 0, "s1", "Refunds", 1, 8),
+        ("c1", 1, "s1", "30 days", 19, 26),
+        ("c1", 2, "s1", "£12", 28, 31),
+    )
+    est = citation_coverage(run["results"], bad, run["claims"], run["sources"])
+    assert est.value == 0.0
+
+
+def test_evidence_recall_hand_worked(run: Frames) -> None:
+    # answerable with gold evidence: c1, c2, c3, c4 (c5 is unanswerable).
+    # c1: "30 days" at [15, 22) overlaps the valid citation [15, 22) → hit
+    # c2: "text" at [6, 10) vs citation [0, 5) → miss; c3: "zzz" is in no source → miss
+    # c4: abstained, no citations → miss. 1/4.
+    est = evidence_recall(run["results"], run["citations"], run["sources"], run["evidence"])
+    assert (est.value, est.n) == (0.25, 4)
+
+
+def test_evidence_spans_use_character_offsets_and_first_occurrence(
+    sources: Builder, evidence: Builder
+) -> None:
+    srcs = sources(("c1", "s1", SMART), ("c1", "s2", "£12 and £12"), ("c2", "s1", "fee fee"))
+    gold = evidence(("c1", "£12"), ("c2", "fee"), ("c2", ""), ("c3", "x"))
+    spans = evidence_spans(gold, srcs).sort("case_id", "source_id")
+    assert spans.rows() == [("c1", "s1", 28, 31), ("c1", "s2", 0, 3), ("c2", "s1", 0, 3)]
+
+
+def test_evidence_overlap_is_half_open_and_first_occurrence_only(
+    results: Builder, citations: Builder, sources: Builder, evidence: Builder
+) -> None:
+    frame = results({"case_id": "c"})
+    srcs = sources(("c", "s", "fee fee"))
+    gold = evidence(("c", "fee"))  # first occurrence: [0, 3)
+    touching = citations(("c", 0, "s", " ", 3, 4))  # [3, 4) touches but does not overlap
+    second = citations(("c", 0, "s", "fee", 4, 7))  # the second "fee" is not the gold span
+    inside = citations(("c", 0, "s", "e", 2, 3))
+    assert evidence_recall(frame, touching, srcs, gold).value == 0.0
+    assert evidence_recall(frame, second, srcs, gold).value == 0.0
+    assert evidence_recall(frame, inside, srcs, gold).value == 1.0
+
+
+def test_errored_case_never_hits(
+    results: Builder, citations: Builder, sources: Builder, evidence: Builder
+) -> None:
+    frame = results({"case_id": "c", "error": "timeout"})
+    est = evidence_recall(
+        frame,
+        citations(("c", 0, "s", "fee", 0, 3)),
+        sources(("c", "s", "fee")),
+        evidence(("c", "fee")),
+    )
+    assert (est.value, est.n) == (0.0, 1)
+
+
+def test_repeated_source_id_counts_a_citation_once(citations: Builder, sources: Builder) -> None:
+    srcs = sources(("c", "s", "abc"), ("c", "s", "abc"))
+    est = citation_precision(citations(("c", 0, "s", "ab", 0, 2)), srcs)
+    assert (est.value, est.n) == (1.0, 1)
+
+
+def test_empty_frames_give_none(empty: Frames, run: Frames) -> None:
+    e = empty
+    assert citation_precision(e["citations"], e["sources"]).to_dict()["value"] is None
+    est = citation_coverage(e["results"], e["citations"], e["claims"], e["sources"])
+    assert (est.value, est.n) == (None, 0)
+    assert evidence_recall(e["results"], e["citations"], e["sources"], e["evidence"]).n == 0
+    # a run with answered cases but no citations at all: coverage 0/3, not None
+    est = citation_coverage(run["results"], e["citations"], run["claims"], run["sources"])
+    assert (est.value, est.n) == (0.0, 3)
+    assert validate_citations(e["citations"], e["sources"]).columns[-1] == "valid"
+
+
+alphabet = st.sampled_from(list("ab “”£é—\u00a0\U0001f600"))
+
+
+@given(
+    text=st.text(alphabet, max_size=12),
+    spans=st.lists(st.tuples(st.integers(-2, 14), st.integers(-2, 14), st.booleans()), max_size=8),
+)
+def test_validity_matches_python_slicing(text: str, spans: list[tuple[int, int, bool]]) -> None:
+    rows = []
+    for start, end, honest in spans:
+        quoted = text[max(start, 0) : max(end, 0)] if honest else "ab"
+        rows.append(("c", 0, "s", quoted, start, end))
+    cites = pl.DataFrame(
+        rows,
+        schema={
+            "case_id": pl.String,
+            "claim": pl.Int64,
+            "source_id": pl.String,
+            "cited_text": pl.String,
+            "start": pl.Int64,
+            "end": pl.Int64,
+        },
+        orient="row",
+    )
+    srcs = pl.DataFrame({"case_id": ["c"], "source_id": ["s"], "text": [text]})
+    got = validate_citations(cites, srcs).get_column("valid").to_list()
+    expected = [
+        0 <= start < end <= len(text) and text[start:end] == quoted
+        for _, _, _, quoted, start, end in rows
+    ]
+    assert got == expected

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+import random
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from metric_frames import (
+    CITATIONS_SCHEMA,
+    CLAIMS_SCHEMA,
+    EVIDENCE_SCHEMA,
+    RESULTS_SCHEMA,
+    SOURCES_SCHEMA,
+    Frames,
+)
+
+import metrics
+from metrics.estimate import Estimate
+from metrics.registry import METRICS, compute_all, count_all, get_metric, metric, registered
+
+
+def test_every_reported_metric_is_registered() -> None:
+    assert METRICS == (
+        "accuracy",
+        "citation_precision",
+        "citation_coverage",
+        "evidence_recall",
+        "abstain_rate_unanswerable",
+        "false_abstain_rate",
+    )
+    assert set(METRICS) <= set(registered())
+    assert get_metric("accuracy").counts is metrics.accuracy_counts
+
+
+def test_unknown_metric_names_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="accuracy"):
+        get_metric("acuracy")
+
+
+def test_a_name_cannot_be_taken_twice() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+
+        @metric("accuracy")
+        def impostor(results: pl.DataFrame) -> pl.LazyFrame:
+            return results.lazy()
+
+
+def test_compute_all_hand_worked(run: Frames) -> None:
+    # The figures worked out case by case in test_accuracy, test_abstention, test_citations.
+    got = {name: (est.value, est.n) for name, est in compute_all(**run).items()}
+    assert got == {
+        "accuracy": (0.4, 5),
+        "citation_precision": (0.5, 8),
+        "citation_coverage": (pytest.approx(1 / 3), 3),
+        "evidence_recall": (0.25, 4),
+        "abstain_rate_unanswerable": (0.0, 1),
+        "false_abstain_rate": (0.25, 4),
+    }
+    assert list(got) == list(METRICS)
+
+
+def test_missing_frames_give_empty_citation_metrics(run: Frames) -> None:
+    out = compute_all(run["results"])
+    for name in ("citation_precision", "citation_coverage", "evidence_recall"):
+        assert out[name] == Estimate.missing(name)
+    assert out["accuracy"].n == 5
+    # sources without evidence: evidence recall cannot be computed, the others can
+    partial = compute_all(run["results"], run["citations"], run["claims"], run["sources"])
+    assert partial["evidence_recall"].n == 0
+    assert partial["citation_coverage"].n == 3
+
+
+def test_empty_run(empty: Frames) -> None:
+    out = compute_all(**empty)
+    assert all(est.value is None and est.n == 0 for est in out.values())
+    assert {name: est.to_dict() for name, est in out.items()}["accuracy"] == {
+        "value": None,
+        "low": None,
+        "high": None,
+        "n": 0,
+    }
+
+
+def test_counts_align_with_results(run: Frames) -> None:
+    counts = count_all(**run)
+    for frame in counts.values():
+        assert frame is not None
+        assert frame.get_column("case_id").to_list() == ["c1", "c2", "c3", "c4", "c5"]
+
+
+def random_run(seed: int) -> dict[str, pl.DataFrame]:
+    """A seeded run of up to 30 cases with unicode sources and valid, invalid and stray
+    citations, claims and evidence."""
+    rng = random.Random(seed)
+    words = ["fee", "£12", "“30 days”", "café", "refund", "the", "notice", "—"]
+    results, citations, claims, sources, evidence = [], [], [], [], []
+    for i in range(rng.randint(0, 30)):
+        case = f"c{i}"
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+        sources.append((case, "s1", text))
+        if rng.random() < 0.3:
+            sources.append((case, "s2", text[::-1]))
+        answerable, abstained = rng.random() < 0.7, rng.random() < 0.3
+        error = "timeout" if rng.random() < 0.1 else None
+        tags = rng.sample(["a", "b", "c"], rng.randint(0, 2))
+        correct = rng.choice([True, False, None])
+        results.append((case, None, abstained, correct, error, answerable, None, tags, False))
+        for claim in range(rng.randint(0, 3)):
+            claims.append((case, claim, "claim"))
+            for _ in range(rng.randint(0, 2)):
+                start = rng.randint(-1, len(text))
+                end = rng.randint(start, len(text) + 1)
+                quoted = text[max(start, 0) : end] if rng.random() < 0.8 else "fee"
+                source = rng.choice(["s1", "s1", "s2", "s9"])
+                citations.append((case, claim, source, quoted, start, end))
+        if rng.random() < 0.7:
+            a, b = sorted(rng.sample(range(len(text) + 1), 2))
+            evidence.append((case, text[a:b]))
+    citations.append(("stray", 0, "s1", "x", 0, 1))  # a case not in this run
+    return {
+        "results": pl.DataFrame(results, schema=RESULTS_SCHEMA, orient="row"),
+        "citations": pl.DataFrame(citations, schema=CITATIONS_SCHEMA, orient="row"),
+        "claims": pl.DataFrame(claims, schema=CLAIMS_SCHEMA, orient="row"),
+        "sources": pl.DataFrame(sources, schema=SOURCES_SCHEMA, orient="row"),
+        "evidence": pl.DataFrame(evidence, schema=EVIDENCE_SCHEMA, orient="row"),
+    }
+
+
+def reference_counts(frames: dict[str, pl.DataFrame]) -> dict[str, tuple[int, int]]:
+    """The six metrics' (k, n), case by case in plain Python, straight from DESIGN.md."""
+    text = {}
+    for case, source, body in frames["sources"].iter_rows():
+        text.setdefault((case, source), body)
+    valid_by_case: dict[str, list[tuple[int, str, int, int]]] = {}
+    n_cites: dict[str, list[int]] = {}
+    for case, claim, source, quoted, start, end in frames["citations"].iter_rows():
+        body = text.get((case, source))
+        ok = body is not None and 0 <= start < end <= len(body) and body[start:end] == quoted
+        n_cites.setdefault(case, [0, 0])
+        n_cites[case][0] += ok
+        n_cites[case][1] += 1
+        if ok:
+            valid_by_case.setdefault(case, []).append((claim, source, start, end))
+    claims: dict[str, set[int]] = {}
+    for case, claim, _ in frames["claims"].iter_rows():
+        claims.setdefault(case, set()).add(claim)
+    gold: dict[str, list[str]] = {}
+    for case, body in frames["evidence"].iter_rows():
+        if body:
+            gold.setdefault(case, []).append(body)
+    out = dict.fromkeys(METRICS, (0, 0))
+
+    def add(name: str, k: int, n: int) -> None:
+        out[name] = (out[name][0] + k, out[name][1] + n)
+
+    for row in frames["results"].iter_rows(named=True):
+        case, ok = row["case_id"], row["error"] is None
+        add("accuracy", int(bool(row["correct"]) and ok), 1)
+        abstained = int(row["abstained"] and ok)
+        add(
+            "false_abstain_rate" if row["answerable"] else "abstain_rate_unanswerable", abstained, 1
+        )
+        add("citation_precision", *n_cites.get(case, [0, 0]))
+        valid = valid_by_case.get(case, [])
+        if not row["abstained"] and ok:
+            want = claims.get(case, set())
+            add("citation_coverage", int(bool(want) and want <= {c for c, *_ in valid}), 1)
+        if row["answerable"] and case in gold:
+            spans = [
+                (source, at, at + len(g))
+                for g in gold[case]
+                for (c, source), body in text.items()
+                if c == case and (at := body.find(g)) >= 0
+            ]
+            hit = any(
+                s == gs and start < ge and gs0 < end
+                for _, s, start, end in valid
+                for gs, gs0, ge in spans
+            )
+            add("evidence_recall", int(hit and ok), 1)
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_compute_all_matches_a_plain_python_reference(seed: int) -> None:
+    frames = random_run(seed)
+    got = {name: (est.value, est.n) for name, est in compute_all(**frames).items()}
+    for name, (k, n) in reference_counts(frames).items():
+        assert got[name] == ((k / n if n else None), n), name
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1))
+def test_metrics_are_invariant_to_row_order(seed: int, shuffle: int) -> None:
+    frames = random_run(seed)
+    shuffled = {
+        name: frame.sample(fraction=1.0, shuffle=True, seed=shuffle + i)
+        for i, (name, frame) in enumerate(frames.items())
+    }
+    assert compute_all(**shuffled) == compute_all(**frames)
+    by_tag = metrics.per_tag(**frames).sort("tag", "metric")
+    assert metrics.per_tag(**shuffled).sort("tag", "metric").equals(by_tag)
+
+
+def test_frames_may_be_lazy(run: Frames) -> None:
+    lazy = {name: frame.lazy() for name, frame in run.items()}
+    assert compute_all(**lazy) == compute_all(**run)

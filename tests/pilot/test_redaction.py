@@ -1,0 +1,183 @@
+"""Redaction: each default pattern, things it must leave alone, Luhn, and the offset map."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pilot.models import Citation, GoldenCase, Source
+from pilot.redaction import (
+    DEFAULT_RULES,
+    RedactionRule,
+    apply_boundary,
+    bound_case,
+    luhn_ok,
+    redact,
+)
+from pilot.workflow import DataBoundary
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail priya.shah@northwind.example today", "mail [EMAIL] today"),
+        ("J.Murphy+hr@mail.co.uk.", "[EMAIL]."),
+        ("ring 07700 900456", "ring [PHONE]"),
+        ("ring 07700900456", "ring [PHONE]"),
+        ("office 020 7946 0958", "office [PHONE]"),
+        ("office 0161 496 0000", "office [PHONE]"),
+        ("office 01632 96000", "office [PHONE]"),
+        ("+44 7700 900456 or +44 (0)20 7946 0958", "[PHONE] or [PHONE]"),
+        ("US +1 415-555-0132, FR +33 1 23 45 67 89", "US [PHONE], FR [PHONE]"),
+        ("card 4111 1111 1111 1111 ok", "card [CARD] ok"),
+        ("card 4111-1111-1111-1111", "card [CARD]"),
+        ("amex 378282246310005", "amex [CARD]"),
+        ("13 digits 4222222222222", "13 digits [CARD]"),
+        ("19 digits 6011 0009 9013 9424 009", "19 digits [CARD]"),
+        ("NI QQ 12 34 56 C", "NI [NI NUMBER]"),
+        ("ni ab123456c.", "ni [NI NUMBER]."),
+        ("SSN 123-45-6789", "SSN [SSN]"),
+    ],
+)
+def test_default_rules_redact(text: str, expected: str) -> None:
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Effective date: 1 January 2023, review 2025-01-15 or 01/02/2023.",
+        "Order EXP-2291, ORD-000123, order number 48213377, ref 0012345678.",
+        "Claim up to £1,200 a year; 23 days plus 8 bank holidays; HR-07 v3.1.",
+        "card 4111 1111 1111 1112 fails the Luhn check",
+        "SSN-like 000-12-3456 and 666-12-3456 are never issued",
+        "version 1.2.3.4, pension 6% and 8%",
+    ],
+)
+def test_default_rules_leave_ordinary_numbers_alone(text: str) -> None:
+    result = redact(text)
+    assert result.text == text and not result.spans
+
+
+def test_luhn() -> None:
+    assert luhn_ok("4111 1111 1111 1111")
+    assert luhn_ok("5555-5555-5555-4444")
+    assert not luhn_ok("4111 1111 1111 1112")
+    assert not luhn_ok("")
+
+
+def test_offsets_map_back_to_the_original() -> None:
+    text = "Hi, Sam (07700 900123, sam@example.com): is dental cover included?"
+    result = redact(text)
+    assert result.text == "Hi, Sam ([PHONE], [EMAIL]): is dental cover included?"
+    # text outside any redaction maps to the same characters
+    start = result.text.index("is dental")
+    end = start + len("is dental cover")
+    o_start, o_end = result.span_to_original(start, end)
+    assert text[o_start:o_end] == "is dental cover"
+    # a replacement maps to the whole text it hid
+    start = result.text.index("[EMAIL]")
+    o_start, o_end = result.span_to_original(start, start + len("[EMAIL]"))
+    assert text[o_start:o_end] == "sam@example.com"
+    # an end inside a replacement widens to cover it; a start inside one moves to its start
+    assert result.span_to_original(start + 2, start + 3) == (o_start, o_end)
+    assert result.to_original(0) == 0 and result.to_original(len(result.text)) == len(text)
+
+
+@given(st.lists(st.sampled_from(["word ", "a@b.co ", "07700 900123 ", "£12 ", "QQ123456C "])))
+def test_every_unredacted_character_round_trips(parts: list[str]) -> None:
+    text = "".join(parts)
+    result = redact(text)
+    inside = {i for s in result.spans for i in range(s.start, s.end)}
+    for offset, char in enumerate(result.text):
+        if offset not in inside:
+            assert text[result.to_original(offset)] == char
+
+
+def test_custom_rules_apply_in_order_and_earlier_rules_win() -> None:
+    rules = [
+        RedactionRule(name="staff id", pattern=r"NW-\d{5}", replacement="[STAFF ID]"),
+        RedactionRule(name="digits", pattern=r"\d+", replacement="#"),
+    ]
+    assert redact("id NW-12345 and 42", rules).text == "id [STAFF ID] and #"
+
+
+def test_an_invalid_pattern_is_refused_with_its_reason() -> None:
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        RedactionRule(name="broken", pattern="(unclosed")
+
+
+CASE = GoldenCase(
+    id="c-1",
+    question="I'm Tom (07700 900456). How long is neonatal leave?",
+    sources=(
+        Source(
+            id="family-leave-2025",
+            title="Family leave",
+            text="Contact hr@northwind.example. Neonatal care leave is up to 12 weeks.",
+        ),
+        Source(id="payroll-2025", title="Payroll", text="Salary bands by grade."),
+    ),
+    expected_answer="12 weeks",
+    evidence=("Neonatal care leave is up to 12 weeks.",),
+    tags=("parental",),
+)
+
+
+def test_apply_boundary_sends_only_allowlisted_redacted_readable_content() -> None:
+    boundary = DataBoundary(
+        readable_sources=("policies",),
+        collections={"policies": ("family-leave-*",)},
+        allowed_fields=("question", "sources", "tags"),
+        restricted_fields=("salary",),
+    )
+    request = apply_boundary(CASE, boundary)
+    assert request.case_id == "c-1"
+    assert request.question == "I'm Tom ([PHONE]). How long is neonatal leave?"
+    assert [s.id for s in request.sources] == ["family-leave-2025"]
+    assert request.sources[0].text.startswith("Contact [EMAIL].")
+    assert request.fields == {"tags": ("parental",)}
+    assert "12 weeks" not in str(request.fields)  # the expected answer never leaves
+
+
+def test_no_readable_list_means_every_source_and_default_fields_only() -> None:
+    request = apply_boundary(CASE, DataBoundary())
+    assert [s.id for s in request.sources] == ["family-leave-2025", "payroll-2025"]
+    assert request.fields == {}
+
+
+def test_question_only_boundary_sends_no_sources() -> None:
+    request = apply_boundary(CASE, DataBoundary(allowed_fields=("question",)))
+    assert request.sources == ()
+
+
+def test_citations_into_redacted_sources_map_back_to_the_original_text() -> None:
+    bounded = bound_case(CASE, DataBoundary())
+    sent = bounded.request.sources[0].text
+    cited = "Neonatal care leave is up to 12 weeks."
+    start = sent.index(cited)
+    back = bounded.citation_to_original(
+        Citation(
+            source_id="family-leave-2025", cited_text=cited, start=start, end=start + len(cited)
+        ),
+        CASE,
+    )
+    original = CASE.sources[0].text
+    assert original[back.start : back.end] == back.cited_text == cited
+    email = sent.index("[EMAIL]")
+    back = bounded.citation_to_original(
+        Citation(source_id="family-leave-2025", cited_text="[EMAIL]", start=email, end=email + 7),
+        CASE,
+    )
+    assert back.cited_text == "hr@northwind.example" == original[back.start : back.end]
+
+
+def test_default_rules_are_named() -> None:
+    assert [r.name for r in DEFAULT_RULES] == [
+        "email",
+        "payment card",
+        "UK National Insurance number",
+        "US social security number",
+        "phone number",
+    ]

@@ -1,0 +1,307 @@
+"""The runner against the offline system and the local Messages API stub (real SDK)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from helpers import seeded_store, write_cases
+from stub_messages_api import MessagesStub
+
+from pilot import killswitch
+from pilot.goldensets import import_goldenset
+from pilot.models import SystemConfig
+from pilot.runner import RunOptions
+from pilot.runs import run_report, start_or_resume
+from pilot.store import Store
+
+KEY = "sk-ant-test-SECRET-KEY-0123456789"
+CLAUDE = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
+FAST = RunOptions(concurrency=8, backoff_base=0.01, backoff_cap=0.05)
+
+
+@pytest.fixture
+def pilot_db(tmp_path: Path) -> Store:
+    store = seeded_store(tmp_path / "pilot.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "cases.jsonl", 20), name="leave")
+    return store
+
+
+def results(store: Store, run_id: str) -> list[tuple]:
+    with store.read() as con:
+        return con.execute(
+            "SELECT case_id, answer, abstained, citations, error, cached, attempts, correct "
+            "FROM results WHERE run_id = ? ORDER BY case_id",
+            [run_id],
+        ).fetchall()
+
+
+def test_offline_run_stores_every_result_with_valid_citations(pilot_db: Store) -> None:
+    outcome = start_or_resume(pilot_db, "priya", goldenset="leave", config=SystemConfig())
+    assert outcome.status == "finished" and outcome.done == 20 and outcome.errors == 0
+    rows = results(pilot_db, outcome.run_id)
+    assert len(rows) == 20
+    with pilot_db.read() as con:
+        from pilot.goldensets import load_cases
+
+        version = con.execute("SELECT goldenset_version FROM runs").fetchone()[0]
+        cases = {c.id: c for c in load_cases(con, version)}
+    checked = 0
+    for case_id, _, _abstained, citations, *_ in rows:
+        texts = {s.id: s.text for s in cases[case_id].sources}
+        for c in json.loads(citations):
+            assert texts[c["source_id"]][c["start"] : c["end"]] == c["cited_text"]
+            checked += 1
+    assert checked >= 15
+    report = run_report(pilot_db, outcome.run_id)
+    assert set(report["metrics"]) >= {
+        "accuracy",
+        "citation_precision",
+        "citation_coverage",
+        "evidence_recall",
+        "abstain_rate_unanswerable",
+        "false_abstain_rate",
+    }
+    manifest = report["manifest"]
+    assert manifest["goldenset"]["version"] and manifest["system"]["version"]
+    assert manifest["bar"]["exploratory"] is True and report["verdict"]["exploratory"]
+    assert report["exit_code"] == 1  # exploratory runs never pass a CI gate
+
+
+def test_claude_citations_retries_and_errors(pilot_db: Store) -> None:
+    with MessagesStub() as stub:
+        stub.fail("rate_limit", times=2, retry_after=0.05)
+        stub.fail("overloaded", times=1)
+        stub.fail("server_error", times=1)
+        stub.fail("timeout", times=1, hang_seconds=2)
+        options = RunOptions(
+            concurrency=4, backoff_base=0.01, backoff_cap=0.1, call_timeout=1, max_attempts=6
+        )
+        outcome = start_or_resume(
+            pilot_db,
+            "priya",
+            goldenset="leave",
+            config=CLAUDE,
+            options=options,
+            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+        )
+        assert outcome.status == "finished"
+        rows = results(pilot_db, outcome.run_id)
+        assert len(rows) == 20 and all(r[4] is None for r in rows)
+        assert sum(r[6] for r in rows) == 20 + 5  # five faults, each retried once
+        assert len(stub.message_bodies()) == 25
+        assert any(json.loads(r[3]) for r in rows)  # the stub's char_location citations
+
+
+def test_permanent_failures_are_recorded_not_dropped(pilot_db: Store) -> None:
+    with MessagesStub() as stub:
+        stub.fail("rate_limit", times=200, retry_after=0.01)
+        options = RunOptions(concurrency=4, backoff_base=0.001, backoff_cap=0.01, max_attempts=3)
+        outcome = start_or_resume(
+            pilot_db,
+            "priya",
+            goldenset="leave",
+            config=CLAUDE,
+            options=options,
+            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+        )
+    rows = results(pilot_db, outcome.run_id)
+    assert len(rows) == 20 and all(r[4] and "gave up after 3" in r[4] for r in rows)
+    assert all(r[7] is False for r in rows)  # errors count as incorrect
+
+
+def test_cache_replay_and_no_cache(pilot_db: Store) -> None:
+    with MessagesStub() as stub:
+        kw = {"api_key": KEY, "base_url": stub.base_url}
+        first = start_or_resume(
+            pilot_db, "priya", goldenset="leave", config=CLAUDE, options=FAST, system_kwargs=kw
+        )
+        assert len(stub.message_bodies()) == 20
+        again = start_or_resume(
+            pilot_db, "priya", goldenset="leave", config=CLAUDE, options=FAST, system_kwargs=kw
+        )
+        assert len(stub.message_bodies()) == 20 and again.cached == 20
+        replay = start_or_resume(
+            pilot_db, "priya", replay_id=first.run_id, options=RunOptions(cache_only=True)
+        )
+        fresh = start_or_resume(
+            pilot_db,
+            "priya",
+            goldenset="leave",
+            config=CLAUDE,
+            options=RunOptions(concurrency=8, use_cache=False),
+            system_kwargs=kw,
+        )
+        assert len(stub.message_bodies()) == 40 and fresh.cached == 0
+    strip = lambda rows: [(r[0], r[1], r[2], r[3], r[4], r[7]) for r in rows]  # noqa: E731
+    assert strip(results(pilot_db, replay.run_id)) == strip(results(pilot_db, first.run_id))
+    assert all(r[5] for r in results(pilot_db, replay.run_id))
+
+
+def test_kill_switch_stops_a_running_run(pilot_db: Store) -> None:
+    with MessagesStub(latency=0.15) as stub:
+        outcome: dict = {}
+
+        def work() -> None:
+            outcome["o"] = start_or_resume(
+                pilot_db,
+                "priya",
+                goldenset="leave",
+                config=CLAUDE,
+                options=RunOptions(concurrency=2),
+                system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+            )
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        while len(stub.message_bodies()) < 4:
+            time.sleep(0.01)
+        killswitch.engage(pilot_db, "priya", "wrong answers in production")
+        sent_at_kill = len(stub.message_bodies())
+        thread.join(30)
+        assert len(stub.message_bodies()) == sent_at_kill
+    o = outcome["o"]
+    assert o.status == "halted" and o.done < 20
+    with pilot_db.read() as con:
+        assert con.execute("SELECT status FROM runs").fetchone()[0] == "halted"
+    stored = len(results(pilot_db, o.run_id))
+    killswitch.release(pilot_db, "priya")
+    with MessagesStub() as stub:
+        resumed = start_or_resume(
+            pilot_db,
+            "priya",
+            resume_id=o.run_id,
+            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+        )
+        assert resumed.status == "finished"
+        assert len(stub.message_bodies()) == 20 - stored
+    assert len(results(pilot_db, o.run_id)) == 20
+
+
+def test_resume_after_kill_9_calls_no_finished_case_again(pilot_db: Store, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "ANTHROPIC_API_KEY": KEY,
+        "PILOT_DB": str(pilot_db.path),
+        "PILOT_USER": "priya",
+    }
+    pilot = str(Path(sys.executable).parent / "pilot")
+    with MessagesStub(latency=0.2) as stub:
+        env["ANTHROPIC_BASE_URL"] = stub.base_url
+        proc = subprocess.Popen(
+            [pilot, "run", "--goldenset", "leave", "--system", "anthropic", "--concurrency", "2"],
+            env=env,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        done = 0
+        while time.monotonic() < deadline and done < 6:
+            time.sleep(0.2)
+            with pilot_db.read() as con:
+                done = con.execute("SELECT count(*) FROM results").fetchone()[0]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with pilot_db.read() as con:
+            run_id, status = con.execute("SELECT run_id, status FROM runs").fetchone()
+            finished = {r[0] for r in con.execute("SELECT case_id FROM results").fetchall()}
+        assert status == "running" and 6 <= len(finished) < 20
+        before = len(stub.message_bodies())
+        code = subprocess.run(
+            [pilot, "run", "--resume", run_id, "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert code.returncode in (0, 1), code.stderr
+        assert len(stub.message_bodies()) - before == 20 - len(finished)
+        # no case answered before the crash is asked again, and every case is asked at most
+        # once more than the two that were in flight at the kill
+        assert len(stub.message_bodies()) <= 20 + 2
+    assert len(results(pilot_db, run_id)) == 20
+    report = json.loads(code.stdout)
+    assert report["status"] == "finished" and report["run_id"] == run_id
+
+
+def test_api_key_is_stored_and_logged_nowhere(pilot_db: Store, tmp_path: Path) -> None:
+    env = {**os.environ, "ANTHROPIC_API_KEY": KEY}
+    pilot = str(Path(sys.executable).parent / "pilot")
+    with MessagesStub() as stub:
+        stub.fail("auth", times=1)
+        env["ANTHROPIC_BASE_URL"] = stub.base_url
+        done = subprocess.run(
+            [
+                pilot,
+                "--db",
+                str(pilot_db.path),
+                "--user",
+                "priya",
+                "run",
+                "--goldenset",
+                "leave",
+                "--system",
+                "anthropic",
+                "--json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert KEY not in done.stdout and KEY not in done.stderr
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_only_allowlisted_redacted_content_leaves(pilot_db: Store) -> None:
+    from pilot.workflow import DataBoundary, Workflow, save_workflow
+
+    boundary = DataBoundary(allowed_fields=("question", "sources"), restricted_fields=("salary",))
+    save_workflow(
+        pilot_db,
+        "priya",
+        Workflow(name="Leave questions", process_owner="Omar", accountable_lead="Priya"),
+        boundary,
+    )
+    with MessagesStub() as stub:
+        outcome = start_or_resume(
+            pilot_db,
+            "priya",
+            goldenset="leave",
+            config=CLAUDE,
+            options=FAST,
+            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+        )
+        bodies = [r.raw_body for r in stub.requests if r.path == "/v1/messages"]
+    assert len(bodies) == 20
+    for raw in bodies:
+        for secret in (
+            "jo.bloggs@example.com",
+            "hr@northwind.example",
+            "07700 900456",
+            "07700 900123",
+            "expected_answer",
+            "unanswerable",
+            "evidence",
+        ):
+            assert secret not in raw, secret
+        body = json.loads(raw)
+        assert set(body) <= {"model", "max_tokens", "system", "messages", "temperature"}
+    # citations were mapped back to the original (unredacted) source text
+    with pilot_db.read() as con:
+        from pilot.goldensets import load_cases
+
+        version = con.execute("SELECT goldenset_version FROM runs").fetchone()[0]
+        cases = {c.id: c for c in load_cases(con, version)}
+    for row in results(pilot_db, outcome.run_id):
+        text = cases[row[0]].sources[0].text
+        for c in json.loads(row[3]):
+            assert text[c["start"] : c["end"]] == c["cited_text"]
