@@ -72,7 +72,7 @@ def newest_config(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def stale_goldensets(con: duckdb.DuckDBPyConnection, config_version: str) -> list[str]:
-    """Golden set versions (latest of each name) with no finished run on `config_version`."""
+    """Golden set versions (latest of each name) not run, nor running, on `config_version`."""
     rows = con.execute(
         """
         WITH latest AS (
@@ -83,7 +83,7 @@ def stale_goldensets(con: duckdb.DuckDBPyConnection, config_version: str) -> lis
         FROM latest l
         WHERE NOT EXISTS (
             SELECT 1 FROM runs r WHERE r.goldenset_version = l.version
-              AND r.config_version = ? AND r.status = 'finished'
+              AND r.config_version = ? AND r.status IN ('finished', 'running')
         )
         ORDER BY 1
         """,

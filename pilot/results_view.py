@@ -175,15 +175,21 @@ def verdict_rows(verdict: Verdict, estimates: Mapping[str, Estimate]) -> list[di
     return rows
 
 
+def run_metrics(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Estimate]:
+    """Every metric of one run, recomputed from its stored rows. A finished run's rows never
+    change, so callers may cache this by run id."""
+    return frames_metrics(run_frames(con, run_id))
+
+
 def metric_history(
-    con: duckdb.DuckDBPyConnection, runs: Sequence[Mapping[str, Any]]
+    runs: Sequence[Mapping[str, Any]], metrics: Mapping[str, Mapping[str, Estimate]]
 ) -> pl.DataFrame:
     """One row per run and metric, oldest run first: order, run_id, tick, started_at, system,
-    goldenset_version, metric, value, low, high, n. Recomputed from each run's stored rows."""
+    goldenset_version, metric, value, low, high, n. `metrics` maps run id → `run_metrics`."""
     records = []
     ordered = sorted(runs, key=lambda r: (r["started_at"], r["run_id"]))
     for order, run in enumerate(ordered, start=1):
-        estimates = frames_metrics(run_frames(con, run["run_id"]))
+        estimates = metrics[run["run_id"]]
         started = run["started_at"][:16].replace("T", " ")
         for name in METRICS:
             e = estimates[name]
@@ -218,6 +224,11 @@ def metric_history(
     return pl.DataFrame(records, schema=schema)
 
 
+def p_value(p: float) -> str:
+    """A p-value as people read it: "< 0.001" rather than 6.1e-05."""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}".rstrip("0").rstrip(".")
+
+
 def cases_for(rows: pl.DataFrame, tags: Sequence[str]) -> pl.DataFrame:
     """Cases carrying any of `tags` (all cases when none is chosen), wrong answers first."""
     if tags:
@@ -238,6 +249,11 @@ def baselines(runs: Sequence[Mapping[str, Any]], run_id: str) -> list[Mapping[st
     return before + after
 
 
+def _p_phrase(p: float) -> str:
+    text = p_value(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
 @dataclass(frozen=True)
 class Comparison:
     base: str
@@ -252,7 +268,7 @@ class Comparison:
         r = self.result
         return (
             f"{r.n} cases in both runs: {r.b} now wrong, {r.c} now right; "
-            f"McNemar's exact test p = {r.p_value:.3g}"
+            f"McNemar's exact test p {_p_phrase(r.p_value)}"
             + (" (significantly worse)" if r.significantly_worse() else "")
         )
 

@@ -20,6 +20,8 @@ from pilot.results_view import (
     finished_runs,
     load_run,
     metric_history,
+    p_value,
+    run_metrics,
     verdict_rows,
 )
 
@@ -46,6 +48,13 @@ run = next(r for r in runs if r["run_id"] == run_id)
 with store.read() as con:
     view = load_run(con, run_id)
 verdict = view.verdict
+
+
+@st.cache_data(max_entries=1000, show_spinner=False)
+def run_estimates(db: str, run_id: str) -> dict:
+    """A finished run's metrics; its stored rows never change, so once per run is enough."""
+    with store.read() as con:
+        return run_metrics(con, run_id)
 
 
 def show_case(side: dict, heading: str | None = None) -> None:
@@ -117,8 +126,9 @@ same_set = right.checkbox(
 history_runs = [
     r for r in runs if not same_set or r["goldenset_version"] == run["goldenset_version"]
 ]
-with store.read() as con:
-    history = metric_history(con, history_runs)
+history = metric_history(
+    history_runs, {r["run_id"]: run_estimates(str(store.path), r["run_id"]) for r in history_runs}
+)
 st.plotly_chart(
     charts.metric_over_runs(history, metric, view.thresholds.get(metric)),
     key="res_chart_history",
@@ -216,7 +226,7 @@ else:
     b.metric("Now right", result.c, help="Wrong in the baseline, right in this run")
     c.metric(
         "McNemar p-value",
-        f"{result.p_value:.3g}",
+        p_value(result.p_value),
         help="Exact test on the flipped cases: small means the change is unlikely to be chance",
     )
     (st.error if result.significantly_worse() else st.caption)(cmp.summary())

@@ -31,6 +31,9 @@ with store.read() as con:
     ).fetchall()
     kill_state = killswitch.state(con)
 
+if "runs_flash" in st.session_state:
+    st.success(st.session_state.pop("runs_flash"))
+
 if newest and stale:
     st.warning(
         f"The golden set must be re-run: the newest system config ({newest}) has no finished "
@@ -106,7 +109,9 @@ if actor.can("edit_pilot"):
                     kwargs = {"api_key": api_key()} if kind == "anthropic" else None
                     jobs.run_in_background(store, actor.name, run_id, options, kwargs)
                     st.session_state["runs_selected"] = run_id
-                    st.success(f"Started {run_id}.")
+                    st.session_state["runs_browse"] = run_id
+                    st.session_state["runs_flash"] = f"Started {run_id}."
+                    st.rerun()
                 except PilotError as exc:
                     st.error(str(exc))
 
@@ -159,11 +164,15 @@ run_table()
 if runs:
     st.subheader("Results")
     ids = [r["run_id"] for r in runs]
-    default = st.session_state.get("runs_selected")
-    run_id = st.selectbox(
-        "Run", ids, index=ids.index(default) if default in ids else 0, key="runs_browse"
-    )
+    if st.session_state.get("runs_browse") not in ids:
+        st.session_state.pop("runs_browse", None)
+    run_id = st.selectbox("Run", ids, key="runs_browse")
     selected = next(r for r in runs if r["run_id"] == run_id)
+    if selected["status"] != "finished":
+        st.info(
+            f"{run_id} is {selected['status']}: these are the results stored so far, not yet "
+            "judged. Reload the page when it finishes."
+        )
     with store.read() as con:
         rows = result_rows(con, run_id)
     tags = sorted({t for ts in rows["tags"].to_list() for t in ts}) if rows.height else []

@@ -14,6 +14,7 @@ from pilot.bars import AcceptanceBar, Criterion, save_draft, sign_bar
 from pilot.comparison import compare
 from pilot.goldensets import import_goldenset
 from pilot.models import RetrievalSettings, SystemConfig
+from pilot.results_view import excerpt, p_value
 from pilot.runs import start_or_resume
 from pilot.store import Store
 
@@ -97,7 +98,7 @@ def test_run_versus_run_lists_the_flipped_cases(
     assert [m.value for m in at.metric] == [
         str(expected.b),
         str(expected.c),
-        f"{expected.p_value:.3g}",
+        p_value(expected.p_value),
     ]
     deltas = frame(at, "measure")
     assert "Accuracy" in list(deltas["measure"])
@@ -151,3 +152,13 @@ def test_signed_bar_gives_a_verdict_per_criterion(
     assert "at least 50%" in list(verdict["threshold"])
     assert set(verdict["result"]) <= {"PASS", "FAIL", "FAIL (no cases)"}
     assert "Cases in the golden set" in list(verdict["criterion"])
+
+
+def test_excerpt_keeps_the_cited_lines_and_moves_the_spans() -> None:
+    text = "# Policy\n\n" + "x" * 900 + "\nCarry over up to 5 days.\n" + "y" * 900 + "\nEnd."
+    start = text.index("up to 5 days")
+    shown, spans = excerpt(text, [(start, start + 12)])
+    assert shown == "… Carry over up to 5 days. …"
+    assert [shown[a:b] for a, b in spans] == ["up to 5 days"]
+    assert excerpt(text, []) == (text, [])
+    assert p_value(6.1e-05) == "< 0.001" and p_value(0.03125) == "0.031"

@@ -1,0 +1,83 @@
+"""AppTest for the Runs page: start a background run, watch it, browse results inertly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import seeded_store, write_cases
+from streamlit.testing.v1 import AppTest
+
+from pilot import jobs
+from pilot.access import Actor
+from pilot.configs import register_config
+from pilot.goldensets import import_goldenset
+from pilot.models import RetrievalSettings, SystemConfig
+from pilot.runs import list_runs, start_or_resume
+from pilot.store import Store
+
+MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    store = seeded_store(tmp_path / "app.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")
+    start_or_resume(store, "priya", goldenset="leave", config=SystemConfig())
+    monkeypatch.setenv("PILOT_DB", str(store.path))
+    return store
+
+
+def open_runs(user: str, role: str) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.session_state["auth_user"] = user
+    at.session_state["auth_role"] = role
+    at.run()
+    at.switch_page("views/runs.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_lead_starts_a_run_in_the_background(db: Store) -> None:
+    at = open_runs("priya", "lead")
+    at.radio(key="runs_kind").set_value("offline")
+    at.number_input(key="runs_topk").set_value(1)
+    at.button(key="runs_start").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Started run-")
+    run_id = at.session_state["runs_selected"]
+    jobs.wait(run_id, timeout=60)
+    with db.read() as con:
+        runs = {r["run_id"]: r for r in list_runs(con)}
+    assert runs[run_id]["status"] == "finished" and runs[run_id]["done"] == 12
+    at.run()
+    assert at.selectbox(key="runs_browse").value == run_id
+
+
+def test_viewer_sees_results_but_no_start_button(db: Store) -> None:
+    at = open_runs("dana", "viewer")
+    assert not [b for b in at.button if b.key == "runs_start"]
+    assert at.selectbox(key="runs_browse").value.startswith("run-")
+    at.selectbox(key="runs_outcome").select("all").run()
+    case = at.selectbox(key="runs_case").value
+    assert case.startswith("c-")
+    explanations = [e.value for e in [*at.success, *at.error]]
+    assert any(text.startswith(("Correct:", "Incorrect:")) for text in explanations)
+    highlighted = [m.value for m in at.markdown if "<mark>" in m.value]
+    assert highlighted  # the cited sentence is highlighted in its source
+
+
+def test_model_output_is_rendered_inert(db: Store, tmp_path: Path) -> None:
+    with db.transaction() as con:
+        con.execute("UPDATE results SET answer = '<script>alert(1)</script><b>x</b>'")
+    at = open_runs("dana", "viewer")
+    texts = [t.value for t in at.text]
+    assert "<script>alert(1)</script><b>x</b>" in texts  # shown as plain text
+    assert not any("<script>" in m.value for m in at.markdown)
+
+
+def test_stale_goldenset_warning_after_config_change(db: Store) -> None:
+    new = SystemConfig(retrieval=RetrievalSettings(top_k=2))
+    db.write(lambda con: register_config(con, Actor("priya", "lead"), new, "top-2"))
+    at = open_runs("dana", "viewer")
+    assert any("must be re-run" in w.value for w in at.warning)
