@@ -34,13 +34,22 @@ def _quoted() -> pl.Expr:
     return (in_range & quoted).fill_null(False)
 
 
-def _keyed_sources(sources: Frame) -> pl.LazyFrame:
-    """`_case, _source, text`, one row per source id within a case (the first where an id
-    repeats, so a repeated id cannot count a citation twice)."""
+def keyed_sources(sources: Frame) -> pl.DataFrame:
+    """Sources with their join keys, one row per source id within a case (the first where an
+    id repeats, so a repeated id cannot count a citation twice). `gather_inputs` prepares this
+    once for all the citation metrics; the metrics accept raw or prepared sources."""
     srcs = conform(sources, SOURCES, ["case_id", "source_id", "text"], "sources")
-    keyed = srcs.select(case_key(), source_key(), "text")
-    distinct = keyed.select(pl.col(SOURCE).n_unique() == pl.len()).collect().item()
-    return keyed if distinct else keyed.unique(SOURCE, keep="first", maintain_order=True)
+    keyed = collect(srcs.with_columns(case_key(), source_key()))
+    if keyed.get_column(SOURCE).n_unique() == keyed.height:
+        return keyed
+    return keyed.unique(SOURCE, keep="first", maintain_order=True)
+
+
+def _keyed_sources(sources: Frame) -> pl.LazyFrame:
+    frame = as_lazy(sources, "sources")
+    if SOURCE in frame.collect_schema():
+        return frame
+    return keyed_sources(sources).lazy()
 
 
 def check_citations(citations: Frame, sources: Frame) -> pl.DataFrame:
@@ -48,7 +57,8 @@ def check_citations(citations: Frame, sources: Frame) -> pl.DataFrame:
     the shared first step of every citation metric, done once per `count_all`."""
     cites = conform(citations, CITATIONS, list(CITATIONS), "citations")
     keyed = cites.with_columns(case_key(), source_key())
-    checked = keyed.join(_keyed_sources(sources).drop(CASE), on=SOURCE, how="left")
+    text = _keyed_sources(sources).select(SOURCE, "text")
+    checked = keyed.join(text, on=SOURCE, how="left")
     return collect(checked.select(CASE, SOURCE, "claim", "start", "end", valid=_quoted()))
 
 
@@ -59,7 +69,12 @@ def validate_citations(citations: Frame, sources: Frame) -> pl.DataFrame:
     cites = conform(citations, CITATIONS, list(CITATIONS), "citations")
     valid = collect(
         cites.with_columns(source_key())
-        .join(_keyed_sources(sources).drop(CASE), on=SOURCE, how="left", maintain_order="left")
+        .join(
+            _keyed_sources(sources).select(SOURCE, "text"),
+            on=SOURCE,
+            how="left",
+            maintain_order="left",
+        )
         .select(valid=_quoted())
     )
     original = collect(as_lazy(citations, "citations"))
@@ -69,15 +84,15 @@ def validate_citations(citations: Frame, sources: Frame) -> pl.DataFrame:
 def evidence_spans(evidence: Frame, sources: Frame) -> pl.DataFrame:
     """Where each gold evidence string first occurs in each source of its case:
     `case_id, source_id, ev_start, ev_end` (character offsets; sources without it omitted)."""
-    srcs = conform(sources, SOURCES, ["case_id", "source_id", "text"], "sources")
-    spans = _spans(evidence, srcs.select("case_id", "source_id", "text", case_key()))
+    spans = _spans(evidence, _keyed_sources(sources))
     return collect(spans.select("case_id", "source_id", "ev_start", "ev_end"))
 
 
-def _spans(evidence: Frame, keyed_sources: pl.LazyFrame) -> pl.LazyFrame:
+def _spans(evidence: Frame, sources: pl.LazyFrame) -> pl.LazyFrame:
+    """Evidence located in keyed sources: the sources' columns plus `ev_start, ev_end`."""
     gold = conform(evidence, EVIDENCE, ["case_id", "text"], "evidence")
     gold = gold.filter(pl.col("text").str.len_chars() > 0)
-    pairs = gold.select(case_key(), evidence="text").join(keyed_sources, on=CASE)
+    pairs = gold.select(case_key(), evidence="text").join(sources, on=CASE)
     text, wanted = pl.col("text"), pl.col("evidence")
     found = pairs.with_columns(at=text.str.find(wanted, literal=True)).filter(
         pl.col("at").is_not_null()

@@ -142,13 +142,24 @@ def apply_match(
     rule: str,
     threshold: float | None = None,
     tolerance: float | None = None,
+    judged: pl.Series | None = None,
 ) -> pl.Series:
     """`correct` per DESIGN.md: an error is incorrect; an answerable case is correct when it
-    did not abstain and the answer matches; an unanswerable case is correct iff it abstained."""
+    did not abstain and the answer matches; an unanswerable case is correct iff it abstained.
+    For the "judge" rule the match is `judged`, the LLM judge's verdict per row (null: no
+    verdict, which counts as no match)."""
     columns = ["answer", "abstained", "error", "answerable", "expected_answer"]
     frame = conform(results, RESULTS, columns, "results")
     abstained = pl.col("abstained").fill_null(False)
-    matched = match("answer", "expected_answer", rule, threshold, tolerance).fill_null(False)
+    if rule == "judge":
+        if judged is None:
+            raise ValueError("the judge rule needs the judge's verdict (or null) per result row")
+        frame = pl.concat(
+            [frame, pl.LazyFrame({"_judged": judged.cast(pl.Boolean)})], how="horizontal"
+        )
+        matched = pl.col("_judged").fill_null(False)
+    else:
+        matched = match("answer", "expected_answer", rule, threshold, tolerance).fill_null(False)
     correct = (
         pl.when(pl.col("error").is_not_null())
         .then(pl.lit(False))

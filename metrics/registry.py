@@ -82,14 +82,16 @@ def gather_inputs(
     sources: pl.DataFrame | pl.LazyFrame | None = None,
     evidence: pl.DataFrame | pl.LazyFrame | None = None,
 ) -> dict[str, pl.LazyFrame]:
-    """The inputs that are available, as lazy plans; citations are checked against sources
-    here, once, and the checked frame is shared by every citation metric."""
-    from metrics.citations import check_citations
+    """The inputs that are available, as lazy plans. Sources are keyed and citations checked
+    here, once, and shared by every citation metric."""
+    from metrics.citations import check_citations, keyed_sources
 
     inputs = {"results": as_lazy(results, "results")}
-    if citations is not None and sources is not None:
-        inputs["checked_citations"] = check_citations(citations, sources).lazy()
-    for name, frame in (("claims", claims), ("sources", sources), ("evidence", evidence)):
+    if sources is not None:
+        inputs["sources"] = keyed_sources(sources).lazy()
+        if citations is not None:
+            inputs["checked_citations"] = check_citations(citations, inputs["sources"]).lazy()
+    for name, frame in (("claims", claims), ("evidence", evidence)):
         if frame is not None:
             inputs[name] = as_lazy(frame, name)
     return inputs

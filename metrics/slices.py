@@ -49,7 +49,9 @@ def per_tag(
     tags = collect(conform(results, RESULTS, ["tags"], "results")).get_column("tags")
     if not present or tags.is_empty():
         return pl.DataFrame(schema=dict(SCHEMA))
-    columns: dict[str, pl.Series] = {"tag": tags.list.unique()}
+    if (tags.list.n_unique() != tags.list.len()).any():
+        tags = tags.list.unique()  # a tag listed twice must not count its case twice
+    columns: dict[str, pl.Series] = {"tag": tags}
     for i, name in enumerate(present):
         frame = counts[name]
         assert frame is not None

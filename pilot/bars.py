@@ -110,6 +110,14 @@ class Criterion(Frozen):
         return judged >= self.threshold if self.direction == "higher" else judged <= self.threshold
 
 
+DEFAULT_RUBRIC = (
+    "The answer is correct when it states the same facts as the reference answer, including "
+    "every number, amount and condition; extra correct detail is fine; a hedge, a different "
+    "number or a missing condition is incorrect."
+)
+DEFAULT_JUDGE_MODEL = "claude-haiku-4-5"
+
+
 class MatchRule(Frozen):
     """How an answer is compared with the expected one. Parameters a rule does not use are
     dropped, and a used one left out takes its default, so equal rules hash equally."""
@@ -117,6 +125,8 @@ class MatchRule(Frozen):
     rule: Literal["exact", "contains", "f1", "numeric", "judge"] = "contains"
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     tolerance: float | None = Field(default=None, ge=0.0)
+    rubric: str | None = None  # judge only: what counts as a correct answer
+    judge_model: str | None = None  # judge only: the Claude model that grades
 
     @model_validator(mode="before")
     @classmethod
@@ -127,8 +137,13 @@ class MatchRule(Frozen):
         rule = data.get("rule", "contains")
         if rule == "f1":
             data["threshold"] = 0.5 if data.get("threshold") is None else data["threshold"]
-        elif rule != "judge":
+        else:
             data["threshold"] = None
+        if rule == "judge":
+            data["rubric"] = data.get("rubric") or DEFAULT_RUBRIC
+            data["judge_model"] = data.get("judge_model") or DEFAULT_JUDGE_MODEL
+        else:
+            data["rubric"] = data["judge_model"] = None
         if rule == "numeric":
             data["tolerance"] = 0.0 if data.get("tolerance") is None else data["tolerance"]
         else:
@@ -195,8 +210,7 @@ def describe_match_rule(m: MatchRule) -> str:
     if m.rule == "numeric":
         return f"the first number equals the expected one within ±{m.tolerance:g}"
     if m.rule == "judge":
-        cut = f" (score ≥ {m.threshold:g})" if m.threshold is not None else ""
-        return f"an LLM judge with a rubric decides{cut}"
+        return f"the LLM judge {m.judge_model} finds it correct under the rubric: {m.rubric}"
     return {
         "exact": "equals the expected answer after normalising case and punctuation",
         "contains": "contains the expected answer after normalising case and punctuation",

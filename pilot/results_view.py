@@ -21,13 +21,13 @@ from pilot.comparison import compare
 from pilot.results import RunFrames, case_sources, result_rows, run_frames
 from pilot.runs import list_runs
 from pilot.scoring import bar_for_run, explain
-from pilot.verdicts import Verdict, frames_metrics, judge
+from pilot.verdicts import LOWER_IS_BETTER, Verdict, frames_metrics, judge
 
 CASE_COLUMNS = ("case_id", "question", "answer", "expected_answer", "correct", "abstained", "tags")
 
 
 def finished_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Finished runs, newest first, each with a `label` for pickers and a `tick` for charts."""
+    """Finished runs, newest first, each with a `label` for pickers."""
     runs = [r for r in list_runs(con, limit=1000) if r["status"] == "finished"]
     runs.sort(key=lambda r: (r["started_at"], r["run_id"]), reverse=True)
     for r in runs:
@@ -49,8 +49,6 @@ def thresholds(
 ) -> dict[str, Threshold]:
     """The bar's criteria on all cases, by metric: the lines the charts draw. Tag-scoped
     criteria appear in the verdict table only."""
-    from pilot.verdicts import LOWER_IS_BETTER
-
     found = {}
     for c in (bar or {}).get("criteria", []):
         if c.get("scope", "all") == "all":
@@ -162,7 +160,7 @@ def verdict_rows(verdict: Verdict, estimates: Mapping[str, Estimate]) -> list[di
     limit = verdict.max_critical_errors
     rows.append(
         {
-            "criterion": "Critical errors (consequential cases answered wrongly)",
+            "criterion": "Critical errors",
             "scope": "all cases",
             "judged on": "count",
             "threshold": "—" if limit is None else f"at most {limit}",
@@ -179,6 +177,16 @@ def run_metrics(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Estima
     """Every metric of one run, recomputed from its stored rows. A finished run's rows never
     change, so callers may cache this by run id."""
     return frames_metrics(run_frames(con, run_id))
+
+
+def missed(verdict: Verdict) -> int:
+    """How many of the bar's requirements the run misses: criteria, case count, critical errors."""
+    limit = verdict.max_critical_errors
+    return (
+        sum(not c.passed for c in verdict.criteria)
+        + (not verdict.min_cases_met)
+        + (limit is not None and len(verdict.critical_errors) > int(limit))
+    )
 
 
 def metric_history(
@@ -288,8 +296,10 @@ def comparison(con: duckdb.DuckDBPyConnection, base: str, new: str) -> Compariso
                 {"now_wrong": "now wrong", "now_right": "now right"}
             ),
             question=pl.col("question"),
-            baseline_answer=pl.col("baseline_answer"),
-            new_answer=pl.col("new_answer"),
+            **{
+                "baseline answer": pl.col("baseline_answer"),
+                "this run's answer": pl.col("new_answer"),
+            },
         )
         .sort("change", "case_id")
     )

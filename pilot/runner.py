@@ -395,10 +395,23 @@ def execute_run(
         return RunOutcome(
             run_id, "halted", progress.total, progress.done, progress.errors, progress.cached
         )
+    _judge_if_needed(store, run_id, system_kwargs)
     finish_run(store, actor, run_id)
     return RunOutcome(
         run_id, "finished", progress.total, progress.done, progress.errors, progress.cached
     )
+
+
+def _judge_if_needed(store: Store, run_id: str, client_kwargs: dict[str, Any] | None) -> None:
+    """Under a bar whose match rule is the LLM judge, judge every answered result first."""
+    from pilot.judging import judge_run
+    from pilot.scoring import bar_for_run
+
+    with store.read() as con:
+        bar, _, _ = bar_for_run(con, run_id)
+    rule = (bar or {}).get("match_rule") or {}
+    if rule.get("rule") == "judge":
+        judge_run(store, run_id, rule, client_kwargs)
 
 
 def _authorise(con: duckdb.DuckDBPyConnection, user: str | None) -> Actor:

@@ -51,6 +51,8 @@ def rule_label(rule: dict[str, Any]) -> str:
         return f"f1>={rule.get('threshold', 0.8)}"
     if name == "numeric":
         return f"numeric±{rule.get('tolerance', 0)}"
+    if name == "judge":
+        return f"judge:{rule.get('judge_model')}"
     return str(name)
 
 
@@ -59,8 +61,16 @@ def score(con: duckdb.DuckDBPyConnection, run_id: str, rule: dict[str, Any]) -> 
     rows = result_rows(con, run_id)
     if rows.is_empty():
         return
+    judged = None
+    if rule.get("rule") == "judge":
+        verdicts = dict(
+            con.execute(
+                "SELECT case_id, correct FROM judgements WHERE run_id = ?", [run_id]
+            ).fetchall()
+        )
+        judged = pl.Series([verdicts.get(c) for c in rows["case_id"]], dtype=pl.Boolean)
     correct = apply_match(
-        rows, rule.get("rule", "contains"), rule.get("threshold"), rule.get("tolerance")
+        rows, rule.get("rule", "contains"), rule.get("threshold"), rule.get("tolerance"), judged
     )
     scored = pl.DataFrame({"case_id": rows["case_id"], "correct": correct})  # noqa: F841
     con.execute(

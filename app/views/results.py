@@ -20,10 +20,12 @@ from pilot.results_view import (
     finished_runs,
     load_run,
     metric_history,
+    missed,
     p_value,
     run_metrics,
     verdict_rows,
 )
+from pilot.store import Store
 
 ui.guard("read")
 st.title("Results")
@@ -51,10 +53,10 @@ verdict = view.verdict
 
 
 @st.cache_data(max_entries=1000, show_spinner=False)
-def run_estimates(db: str, run_id: str) -> dict:
+def run_estimates(db: str, rid: str, finished_at: str) -> dict:
     """A finished run's metrics; its stored rows never change, so once per run is enough."""
-    with store.read() as con:
-        return run_metrics(con, run_id)
+    with Store(db).read() as con:
+        return run_metrics(con, rid)
 
 
 def show_case(side: dict, heading: str | None = None) -> None:
@@ -76,28 +78,24 @@ def show_case(side: dict, heading: str | None = None) -> None:
 # 1 · Verdict ------------------------------------------------------------------------------
 st.header("Verdict")
 bar_label = bar_name(view.bar_version, view.signed)
-failed = [c for c in verdict.criteria if not c.passed]
 if verdict.exploratory:
-    judged = (
-        "against no acceptance bar"
-        if view.bar_version is None
-        else f"against {bar_label}, which nobody has signed"
-    )
-    st.warning(
-        f"### EXPLORATORY: no signed acceptance bar\n"
-        f"This run was judged {judged}. Its figures describe the system, but its PASS/FAIL "
-        "proves nothing about readiness until a lead signs the bar (step 2).",
-        icon=":material/science:",
-    )
+    if view.bar_version is None:
+        judged = (
+            "This run was judged against no acceptance bar. Its figures describe the system but "
+            "prove nothing about readiness until a lead drafts and signs a bar (step 2)."
+        )
+    else:
+        judged = (
+            f"This run was judged against {bar_label}. The PASS/FAIL below shows how it would "
+            "fare, and proves nothing about readiness until a lead signs the bar (step 2)."
+        )
+    st.warning(f"### EXPLORATORY: no signed acceptance bar\n{judged}", icon=":material/science:")
 elif verdict.passed:
     st.success(f"**PASS**: the run meets every criterion of {bar_label}.", icon=":material/check:")
 else:
-    misses = len(failed) + (not verdict.min_cases_met)
-    misses += verdict.max_critical_errors is not None and len(verdict.critical_errors) > int(
-        verdict.max_critical_errors
-    )
     st.error(
-        f"**FAIL**: the run misses {misses} requirement(s) of {bar_label}.", icon=":material/close:"
+        f"**FAIL**: the run misses {missed(verdict)} requirement(s) of {bar_label}.",
+        icon=":material/close:",
     )
 st.dataframe(
     pl.DataFrame(verdict_rows(verdict, view.estimates)),
@@ -127,7 +125,11 @@ history_runs = [
     r for r in runs if not same_set or r["goldenset_version"] == run["goldenset_version"]
 ]
 history = metric_history(
-    history_runs, {r["run_id"]: run_estimates(str(store.path), r["run_id"]) for r in history_runs}
+    history_runs,
+    {
+        r["run_id"]: run_estimates(str(store.path), r["run_id"], r["finished_at"])
+        for r in history_runs
+    },
 )
 st.plotly_chart(
     charts.metric_over_runs(history, metric, view.thresholds.get(metric)),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -58,4 +57,6 @@ def app(ctx: Context, port: int, address: str) -> None:
         click.echo("demo accounts (user / password):", err=True)
         for name, role, password in DEMO_ACCOUNTS:
             click.echo(f"  {name:<7} {role:<10} {password}", err=True)
-    raise SystemExit(subprocess.call(streamlit_command(port, address), env=env))
+    command = streamlit_command(port, address)
+    # Become the Streamlit server, so a signal to `pilot app` stops the server itself.
+    os.execvpe(command[0], command, env)

@@ -30,12 +30,14 @@ BAR = AcceptanceBar(
 )
 
 
-def build(folder: Path, *, signed: bool) -> tuple[Store, list[str]]:
-    """Two offline runs that differ only in when they abstain, so some cases flip."""
+def build(folder: Path, *, bar: str) -> tuple[Store, list[str]]:
+    """Two offline runs that differ only in when they abstain, so some cases flip. `bar` is
+    "none", "draft" or "signed"."""
     store = seeded_store(folder / "results.duckdb")
     import_goldenset(store, "priya", write_cases(folder / "cases.jsonl", 24), name="leave")
-    if signed:
+    if bar != "none":
         save_draft(store, "priya", BAR)
+    if bar == "signed":
         sign_bar(store, "priya")
     runs = []
     for min_score in (0.0, 4.0):
@@ -47,12 +49,12 @@ def build(folder: Path, *, signed: bool) -> tuple[Store, list[str]]:
 
 @pytest.fixture(scope="module")
 def exploratory(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[str]]:
-    return build(tmp_path_factory.mktemp("exploratory"), signed=False)
+    return build(tmp_path_factory.mktemp("exploratory"), bar="none")
 
 
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[str]]:
-    return build(tmp_path_factory.mktemp("signed"), signed=True)
+    return build(tmp_path_factory.mktemp("signed"), bar="signed")
 
 
 def open_page(store: Store, monkeypatch: pytest.MonkeyPatch, user: str = "dana") -> AppTest:
@@ -92,7 +94,7 @@ def test_run_versus_run_lists_the_flipped_cases(
     assert expected.b + expected.c > 0, "the two runs should disagree on some case"
     at = open_page(store, monkeypatch)
     assert at.selectbox(key="res_baseline").value == runs[0]
-    flips = frame(at, "baseline_answer")
+    flips = frame(at, "baseline answer")
     assert sorted(flips["case_id"]) == sorted(expected.flips["case_id"].to_list())
     assert set(flips["change"]) <= {"now wrong", "now right"}
     assert [m.value for m in at.metric] == [
@@ -152,6 +154,18 @@ def test_signed_bar_gives_a_verdict_per_criterion(
     assert "at least 50%" in list(verdict["threshold"])
     assert set(verdict["result"]) <= {"PASS", "FAIL", "FAIL (no cases)"}
     assert "Cases in the golden set" in list(verdict["criterion"])
+
+
+def test_draft_bar_is_exploratory_but_shows_each_criterion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = build(tmp_path, bar="draft")
+    at = open_page(store, monkeypatch)
+    banner = next(w.value for w in at.warning if "EXPLORATORY" in w.value)
+    assert "bar v1 (unsigned draft)" in banner
+    verdict = frame(at, "criterion")
+    assert "at least 50%" in list(verdict["threshold"])
+    assert not any(b.value.startswith(("**PASS**", "**FAIL**")) for b in [*at.success, *at.error])
 
 
 def test_excerpt_keeps_the_cited_lines_and_moves_the_spans() -> None:

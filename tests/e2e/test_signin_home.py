@@ -35,8 +35,8 @@ def test_sign_in_shows_home_checklist(browser: Any, server: Server, tmp_path: Pa
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, server, "priya")
     page.get_by_text("The pilot, step by step").wait_for(timeout=30_000)
-    assert page.get_by_text("1. Define the workflow and data boundary").is_visible()
-    assert page.get_by_text("Signed in as").is_visible()
+    page.get_by_text("1. Define the workflow and data boundary").wait_for(timeout=30_000)
+    page.get_by_text("Signed in as").wait_for(timeout=30_000)
     page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
     assert (tmp_path / "home.png").stat().st_size > 10_000
     page.close()

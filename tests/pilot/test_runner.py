@@ -193,7 +193,7 @@ def test_resume_after_kill_9_calls_no_finished_case_again(pilot_db: Store, tmp_p
         "PILOT_USER": "priya",
     }
     pilot = str(Path(sys.executable).parent / "pilot")
-    with MessagesStub(latency=0.2) as stub:
+    with MessagesStub(latency=0.5) as stub:
         env["ANTHROPIC_BASE_URL"] = stub.base_url
         proc = subprocess.Popen(
             [pilot, "run", "--goldenset", "leave", "--system", "anthropic", "--concurrency", "2"],
@@ -202,7 +202,7 @@ def test_resume_after_kill_9_calls_no_finished_case_again(pilot_db: Store, tmp_p
         )
         deadline = time.monotonic() + 30
         done = 0
-        while time.monotonic() < deadline and done < 6:
+        while time.monotonic() < deadline and done < 4:
             time.sleep(0.2)
             with pilot_db.read() as con:
                 done = con.execute("SELECT count(*) FROM results").fetchone()[0]
@@ -211,7 +211,7 @@ def test_resume_after_kill_9_calls_no_finished_case_again(pilot_db: Store, tmp_p
         with pilot_db.read() as con:
             run_id, status = con.execute("SELECT run_id, status FROM runs").fetchone()
             finished = {r[0] for r in con.execute("SELECT case_id FROM results").fetchall()}
-        assert status == "running" and 6 <= len(finished) < 20
+        assert status == "running" and 4 <= len(finished) < 20
         before = len(stub.message_bodies())
         code = subprocess.run(
             [pilot, "run", "--resume", run_id, "--json"],

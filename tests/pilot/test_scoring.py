@@ -1,0 +1,177 @@
+"""Scoring, verdicts and the LLM-judge rule, checked against hand-worked figures."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from helpers import seeded_store, write_cases
+from stub_messages_api import MessagesStub, question, text_block
+
+from pilot.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
+from pilot.goldensets import import_goldenset
+from pilot.models import SystemConfig
+from pilot.results import RunFrames
+from pilot.runs import run_report, start_or_resume
+from pilot.store import Store
+from pilot.verdicts import critical_errors, judge
+
+EMPTY = pl.DataFrame()
+
+
+def frames(rows: list[dict[str, Any]]) -> RunFrames:
+    results = pl.DataFrame(
+        rows,
+        schema={
+            "case_id": pl.String,
+            "answer": pl.String,
+            "abstained": pl.Boolean,
+            "correct": pl.Boolean,
+            "error": pl.String,
+            "answerable": pl.Boolean,
+            "expected_answer": pl.String,
+            "tags": pl.List(pl.String),
+            "consequential": pl.Boolean,
+        },
+    )
+    empty = {
+        "citations": {
+            "case_id": pl.String,
+            "claim": pl.Int64,
+            "source_id": pl.String,
+            "cited_text": pl.String,
+            "start": pl.Int64,
+            "end": pl.Int64,
+        },
+        "claims": {"case_id": pl.String, "claim": pl.Int64, "text": pl.String},
+        "sources": {"case_id": pl.String, "source_id": pl.String, "text": pl.String},
+        "evidence": {"case_id": pl.String, "text": pl.String},
+    }
+    return RunFrames(results, *(pl.DataFrame(schema=s) for s in empty.values()))
+
+
+def row(
+    i: int,
+    correct: bool,
+    *,
+    answerable: bool = True,
+    abstained: bool = False,
+    tags: tuple[str, ...] = (),
+    consequential: bool = False,
+) -> dict[str, Any]:
+    return {
+        "case_id": f"c{i}",
+        "answer": "x",
+        "abstained": abstained,
+        "correct": correct,
+        "error": None,
+        "answerable": answerable,
+        "expected_answer": "x" if answerable else None,
+        "tags": list(tags),
+        "consequential": consequential,
+    }
+
+
+def test_verdict_lower_bound_point_and_tag_scope() -> None:
+    # 18 of 20 correct: point 0.90; Wilson 95% lower bound = 0.699 (hand-worked:
+    # (p + z²/2n - z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n) with p=.9, n=20, z=1.96).
+    rows = [row(i, i >= 2, tags=("numeric",) if i < 10 else ()) for i in range(20)]
+    bar = {
+        "criteria": [
+            {"metric": "accuracy", "threshold": 0.85, "scope": "all", "judged_on": "point"},
+            {"metric": "accuracy", "threshold": 0.85, "scope": "all", "judged_on": "lower_bound"},
+            {"metric": "accuracy", "threshold": 0.85, "scope": "tag:numeric", "judged_on": "point"},
+        ],
+        "min_cases": 10,
+        "max_critical_errors": 0,
+    }
+    v = judge(frames(rows), bar, 3, signed=True)
+    point, lower, tagged = v.criteria
+    assert point.value == pytest.approx(0.9) and point.passed
+    assert lower.low == pytest.approx(0.6990, abs=1e-4) and not lower.passed
+    assert tagged.n == 10 and tagged.value == pytest.approx(0.8) and not tagged.passed
+    assert not v.passed and not v.exploratory and v.min_cases_met
+
+
+def test_at_most_metric_judged_on_upper_bound() -> None:
+    # 1 false abstention among 40 answerable: 0.025, Wilson upper bound 0.1288.
+    rows = [row(i, i != 0, abstained=i == 0) for i in range(40)]
+    bar = {
+        "criteria": [
+            {"metric": "false_abstain_rate", "threshold": 0.10, "judged_on": "lower_bound"}
+        ],
+        "min_cases": 1,
+    }
+    c = judge(frames(rows), bar, 1, signed=True).criteria[0]
+    assert c.direction == "at_most" and c.judged_value == pytest.approx(0.1288, abs=1e-4)
+    assert not c.passed
+
+
+def test_no_data_fails_and_unsigned_is_exploratory() -> None:
+    rows = [row(i, True) for i in range(5)]
+    bar = {
+        "criteria": [
+            {"metric": "abstain_rate_unanswerable", "threshold": 0.5, "judged_on": "point"}
+        ],
+        "min_cases": 1,
+    }
+    v = judge(frames(rows), bar, 1, signed=False)
+    assert v.criteria[0].n == 0 and not v.criteria[0].passed and v.exploratory
+
+
+def test_critical_errors_are_wrong_answers_on_consequential_cases() -> None:
+    rows = [
+        row(0, False, consequential=True),
+        row(1, False, consequential=True, abstained=True),
+        row(2, True, consequential=True),
+        row(3, False),
+    ]
+    assert critical_errors(frames(rows).results) == ["c0"]
+
+
+def grading(body: dict[str, Any]) -> list[dict[str, Any]]:
+    prompt = question(body)
+    reference = re.search(r"Reference answer:\n(.*)\n", prompt).group(1)
+    graded = prompt.split("Answer to grade:\n", 1)[1]
+    number = re.search(r"\d+", reference).group()
+    return [text_block(json.dumps({"correct": number in graded, "reasoning": f"saw {number}?"}))]
+
+
+def test_judge_rule_grades_with_the_llm_and_records_it(tmp_path: Path) -> None:
+    store: Store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")
+    bar = AcceptanceBar(
+        criteria=(Criterion(metric="accuracy", threshold=0.5, judged_on="point"),),
+        min_cases=5,
+        when_unsure="abstain",
+        match_rule=MatchRule(rule="judge", judge_model="claude-haiku-4-5"),
+    )
+    save_draft(store, "priya", bar)
+    sign_bar(store, "priya")
+    with MessagesStub(responder=grading) as stub:
+        outcome = start_or_resume(
+            store,
+            "priya",
+            goldenset="leave",
+            config=SystemConfig(),
+            system_kwargs={"api_key": "k", "base_url": stub.base_url},
+        )
+        judged_calls = len(stub.message_bodies())
+    with store.read() as con:
+        verdicts = con.execute(
+            "SELECT j.case_id, j.correct, j.model, j.prompt_hash, r.correct, r.match_rule, "
+            "r.answer FROM judgements j JOIN results r USING (run_id, case_id) "
+            "WHERE run_id = ?",
+            [outcome.run_id],
+        ).fetchall()
+    # 12 cases, 3 unanswerable: 9 answerable answers judged (the offline system never abstains)
+    assert judged_calls == len(verdicts) == 9
+    for _, judged, model, prompt_hash, correct, rule, _ in verdicts:
+        assert model == "claude-haiku-4-5" and len(prompt_hash) == 64
+        assert correct == judged and rule == "judge:claude-haiku-4-5"
+    report = run_report(store, outcome.run_id)
+    assert report["verdict"]["exploratory"] is False
