@@ -21,7 +21,7 @@ from metrics._frames import (
     collect,
     conform,
 )
-from metrics._keys import CASE, SOURCE, aligned, case_key, source_key
+from metrics._keys import CASE, SOURCE, among, case_key, source_key
 from metrics.estimate import Estimate
 from metrics.registry import metric
 
@@ -94,33 +94,17 @@ def _spans(evidence: Frame, sources: pl.LazyFrame) -> pl.LazyFrame:
     gold = gold.filter(pl.col("text").str.len_chars() > 0)
     pairs = gold.select(case_key(), evidence="text").join(sources, on=CASE)
     text, wanted = pl.col("text"), pl.col("evidence")
-    found = pairs.with_columns(at=text.str.find(wanted, literal=True)).filter(
-        pl.col("at").is_not_null()
-    )
     ascii_text = text.str.len_bytes() == text.str.len_chars()
     # In ASCII text a byte offset is a character offset; elsewhere count characters before it.
     before = text.str.splitn(wanted, 2).struct.field("field_0").str.len_chars()
-    located = pl.concat(
-        [
-            found.filter(ascii_text).with_columns(ev_start=pl.col("at").cast(pl.Int64)),
-            found.filter(~ascii_text).with_columns(ev_start=before.cast(pl.Int64)),
-        ]
+    start = pl.when(ascii_text).then(pl.col("at")).otherwise(before).cast(pl.Int64)
+    return (
+        pairs.with_columns(at=text.str.find(wanted, literal=True))
+        .filter(pl.col("at").is_not_null())
+        .with_columns(ev_start=start)
+        .with_columns(ev_end=pl.col("ev_start") + wanted.str.len_chars().cast(pl.Int64))
+        .drop("at", "text")
     )
-    return located.drop("at", "text").with_columns(
-        ev_end=pl.col("ev_start") + wanted.str.len_chars().cast(pl.Int64)
-    )
-
-
-def _any_per_case(rows: pl.LazyFrame, flagged: pl.LazyFrame, flag: str) -> pl.LazyFrame:
-    """One row per `_case` in `rows`; `flag` is true when the case also appears in `flagged`.
-    One group-by in place of two uniques and a join."""
-    both = pl.concat(
-        [
-            rows.select(CASE, pl.lit(False).alias(flag)),
-            flagged.select(CASE, pl.lit(True).alias(flag)),
-        ]
-    )
-    return both.group_by(CASE).agg(pl.col(flag).any())
 
 
 @metric("citation_precision", needs=("results", "checked_citations"), per_case=False)
@@ -145,12 +129,12 @@ def citation_coverage_counts(
     claim_rows = conform(claims, CLAIMS, ["case_id", "claim"], "claims").select(case_key(), "claim")
     supported = checked_citations.filter(pl.col("valid")).select(CASE, "claim")
     unsupported = claim_rows.join(supported, on=[CASE, "claim"], how="anti")
-    per_case = _any_per_case(claim_rows, unsupported, "gap").select(CASE, covered=~pl.col("gap"))
     frame = conform(results, RESULTS, ["case_id", "abstained", "error"], "results")
     answered = ~pl.col("abstained").fill_null(False) & pl.col("error").is_null()
-    return aligned(frame, per_case, ["covered"]).select(
+    covered = among(claim_rows) & ~among(unsupported)
+    return frame.with_columns(case_key()).select(
         "case_id",
-        k=(answered & pl.col("covered")).cast(pl.Int64),
+        k=(answered & covered).cast(pl.Int64),
         n=answered.cast(pl.Int64),
     )
 
@@ -170,12 +154,11 @@ def evidence_recall_counts(
         .join(spans, on=SOURCE)
         .filter((pl.col("start") < pl.col("ev_end")) & (pl.col("ev_start") < pl.col("end")))
     )
-    per_case = _any_per_case(gold, hits, "hit").with_columns(gold=pl.lit(True))
     frame = conform(results, RESULTS, ["case_id", "answerable", "error"], "results")
-    eligible = pl.col("answerable").fill_null(False) & pl.col("gold")
-    return aligned(frame, per_case, ["gold", "hit"]).select(
+    eligible = pl.col("answerable").fill_null(False) & among(gold)
+    return frame.with_columns(case_key()).select(
         "case_id",
-        k=(eligible & pl.col("hit") & pl.col("error").is_null()).cast(pl.Int64),
+        k=(eligible & among(hits) & pl.col("error").is_null()).cast(pl.Int64),
         n=eligible.cast(pl.Int64),
     )
 

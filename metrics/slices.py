@@ -8,6 +8,7 @@ counts, in one group-by over the exploded tags.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import polars as pl
 
@@ -53,13 +54,11 @@ def per_tag(
         tags = tags.list.unique()  # a tag listed twice must not count its case twice
     columns: dict[str, pl.Series] = {"tag": tags}
     for i, name in enumerate(present):
-        frame = counts[name]
-        assert frame is not None
+        frame = cast(pl.DataFrame, counts[name])
         columns[f"k{i}"] = frame.get_column("k")
         columns[f"n{i}"] = frame.get_column("n")
-    sums = (
-        pl.DataFrame(columns).explode("tag").drop_nulls("tag").group_by("tag").agg(pl.all().sum())
-    )
+    exploded = pl.LazyFrame(columns).explode("tag").drop_nulls("tag")
+    sums = collect(exploded.group_by("tag").agg(pl.all().sum()))
     long = pl.concat(
         [
             sums.select("tag", metric=pl.lit(name), order=pl.lit(i), k=f"k{i}", n=f"n{i}")

@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from pilot import audit, killswitch
 from pilot.access import Actor, write_as
 from pilot.configs import register_config
-from pilot.edge import Edge, load_edge
+from pilot.edge import Remap, load_edge
 from pilot.errors import Halted, InputError
 from pilot.manifest import build_manifest
-from pilot.models import GoldenCase, SystemConfig, SystemOutput, content_hash
+from pilot.models import GoldenCase, SystemConfig, SystemOutput, SystemRequest, content_hash
 from pilot.store import Store
 from pilot.systems.base import PermanentError, System, TransientError
 
@@ -132,6 +133,51 @@ def create_run(
     return write_as(store, user, "edit_pilot", "run.start", f"goldenset:{goldenset_version}", body)
 
 
+RESULT_COLUMNS = (
+    "run_id",
+    "case_id",
+    "answer",
+    "abstained",
+    "claims",
+    "citations",
+    "error",
+    "cached",
+    "latency_ms",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "model",
+    "stop_reason",
+    "attempts",
+    "request_hash",
+    "finished_at",
+)
+RESULT_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("case_id", pa.string()),
+        ("answer", pa.string()),
+        ("abstained", pa.bool_()),
+        ("claims", pa.string()),
+        ("citations", pa.string()),
+        ("error", pa.string()),
+        ("cached", pa.bool_()),
+        ("latency_ms", pa.float64()),
+        ("input_tokens", pa.int32()),
+        ("output_tokens", pa.int32()),
+        ("cost_usd", pa.float64()),
+        ("model", pa.string()),
+        ("stop_reason", pa.string()),
+        ("attempts", pa.int32()),
+        ("request_hash", pa.string()),
+        ("finished_at", pa.string()),
+    ]
+)
+CACHE_SCHEMA = pa.schema(
+    [("key", pa.string()), ("output", pa.string()), ("created_at", pa.string())]
+)
+
+
 class _Writer:
     """The one writer: opens the file only while it has results to commit."""
 
@@ -157,19 +203,31 @@ class _Writer:
                 return
 
     def _flush(self, batch: Sequence[tuple[list[Any], tuple[str, str] | None]]) -> None:
+        """Commit a batch as Arrow tables: one statement per table, not one per row."""
+        rows = pa.Table.from_pylist(
+            [dict(zip(RESULT_COLUMNS, row, strict=True)) for row, _ in batch],
+            schema=RESULT_SCHEMA,
+        )
+        now = audit.utc_now()
+        cache = pa.Table.from_pylist(
+            [{"key": k, "output": v, "created_at": now} for _, e in batch if e for k, v in [e]],
+            schema=CACHE_SCHEMA,
+        )
+
         def body(con: duckdb.DuckDBPyConnection) -> None:
-            con.executemany(
-                "INSERT INTO results VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL) "
-                "ON CONFLICT DO NOTHING",
-                [row for row, _ in batch],
+            con.register("batch_rows", rows)
+            con.register("batch_cache", cache)
+            columns = ", ".join(RESULT_COLUMNS)
+            con.execute(
+                f"INSERT INTO results ({columns}) SELECT {columns} FROM batch_rows "
+                "ON CONFLICT DO NOTHING"
             )
-            entries = [entry for _, entry in batch if entry]
-            if entries:
-                con.executemany(
-                    "INSERT INTO response_cache VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    [[k, v, audit.utc_now()] for k, v in entries],
-                )
+            con.execute(
+                "INSERT INTO response_cache SELECT key, output, created_at FROM batch_cache "
+                "ON CONFLICT DO NOTHING"
+            )
+            con.unregister("batch_rows")
+            con.unregister("batch_cache")
             self.halted_in_db = killswitch.state(con).engaged
 
         self.store.write(body)
@@ -177,6 +235,9 @@ class _Writer:
     async def close(self) -> None:
         self.closed = True
         self.wake.set()
+
+
+Prepared = tuple[SystemRequest, str, Remap]  # what leaves, its cache key, the way back
 
 
 class _Halt(Exception):
@@ -188,7 +249,7 @@ async def _execute(
     run_id: str,
     config: SystemConfig,
     cases: list[GoldenCase],
-    edge: Edge,
+    prepared: dict[str, Prepared],
     cache: dict[str, str],
     system: System | None,
     options: RunOptions,
@@ -238,8 +299,7 @@ async def _execute(
             if stop_now():
                 halted = True
                 return
-            request, payload, remap = edge.prepare(case, config)
-            key = cache_key(config, payload)
+            request, key, remap = prepared[case.id]
             started = time.perf_counter()
             cached_json = cache.get(key) if options.use_cache or options.cache_only else None
             entry = None
@@ -367,7 +427,11 @@ def execute_run(
         edge = load_edge(con)
         options = options or RunOptions(**json.loads(manifest)["settings"])
         pending = [c for c in cases if c.id not in finished]
-        keys = [cache_key(config, edge.prepare(c, config)[1]) for c in pending]
+        prepared = {}
+        for case in pending:
+            request, payload, remap = edge.prepare(case, config)
+            prepared[case.id] = (request, cache_key(config, payload), remap)
+        keys = [key for _, key, _ in prepared.values()]
         cache = _load_cache(con, keys) if (options.use_cache or options.cache_only) else {}
     if system is None and not options.cache_only and len(cache) < len(pending):
         from pilot.systems.registry import make_system
@@ -387,7 +451,7 @@ def execute_run(
         )
     completed = asyncio.run(
         _execute(
-            store, run_id, config, pending, edge, cache, system, options, progress, on_progress
+            store, run_id, config, pending, prepared, cache, system, options, progress, on_progress
         )
     )
     if not completed:
