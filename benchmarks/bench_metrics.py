@@ -35,12 +35,10 @@ def synthetic(n: int, seed: int = 7) -> dict[str, pl.DataFrame]:
     abstained = np.where(answerable, rng.random(n) < 0.05, rng.random(n) < 0.7)
     errored = rng.random(n) < 0.01
     correct = np.where(answerable, ~abstained & (rng.random(n) < 0.85), abstained)
+    first = rng.integers(0, len(TAGS), n)
+    second = (first + rng.integers(1, len(TAGS), n)) % len(TAGS)  # two distinct tags
     tag_pairs = pl.DataFrame(
-        {
-            "t1": TAGS[rng.integers(0, len(TAGS), n)],
-            "t2": TAGS[rng.integers(0, len(TAGS), n)],
-            "count": rng.integers(1, 3, n),
-        }
+        {"t1": TAGS[first], "t2": TAGS[second], "count": rng.integers(1, 3, n)}
     )
     tags = tag_pairs.select(pl.concat_list("t1", "t2").list.head(pl.col("count"))).to_series()
     flags = pl.DataFrame(

@@ -12,7 +12,6 @@ from metrics.abstention import (
 from metrics.accuracy import accuracy, accuracy_counts
 from metrics.agreement import cohen_kappa, krippendorff_alpha
 from metrics.citations import (
-    check_citations,
     citation_coverage,
     citation_coverage_counts,
     citation_precision,
@@ -64,7 +63,6 @@ __all__ = [
     "citation_coverage_counts",
     "citation_precision",
     "citation_precision_counts",
-    "check_citations",
     "cohen_kappa",
     "compare_runs",
     "compute_all",

@@ -59,6 +59,7 @@ def prepare_run(
     config: SystemConfig | None = None,
     options: RunOptions = RunOptions(),
     replay_id: str | None = None,
+    label: str = "",
 ) -> str:
     """Check permission and the kill switch, resolve versions and register the run."""
     from pilot import killswitch
@@ -81,7 +82,14 @@ def prepare_run(
     if config is None:
         raise InputError("no system config given")
     return create_run(
-        store, user, gs_version, config, options=options, bar_version=bar, replay_of=replay_id
+        store,
+        user,
+        gs_version,
+        config,
+        options=options,
+        bar_version=bar,
+        replay_of=replay_id,
+        label=label,
     )
 
 
@@ -97,6 +105,7 @@ def start_or_resume(
     replay_id: str | None = None,
     on_progress: ProgressFn | None = None,
     system_kwargs: dict[str, Any] | None = None,
+    label: str = "",
 ) -> RunOutcome:
     if resume_id:
         return execute_run(
@@ -110,6 +119,7 @@ def start_or_resume(
         config=config,
         options=options,
         replay_id=replay_id,
+        label=label,
     )
     return execute_run(
         store, user, run_id, options=options, on_progress=on_progress, system_kwargs=system_kwargs
@@ -155,7 +165,8 @@ def run_report(store: Store, run_id: str, *, baseline: str | None = None) -> dic
 def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict[str, Any]]:
     rows = con.execute(
         """
-        SELECT r.run_id, r.status, r.goldenset_version, r.config_version, c.label, r.bar_version,
+        SELECT r.run_id, r.status, r.goldenset_version, r.config_version,
+               c.label || ' (' || substr(r.config_version, 1, 8) || ')', r.bar_version,
                r.n_cases, r.started_at, r.finished_at, r.started_by, r.replay_of, r.summary,
                (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS done,
                (SELECT count(*) FROM results x WHERE x.run_id = r.run_id AND x.error IS NOT NULL)
@@ -203,9 +214,14 @@ def seed_demo_runs(store: Store, user: str, goldenset: str = "benefits") -> list
         if con.execute("SELECT count(*) FROM runs").fetchone()[0]:
             return []
     run_ids = []
-    for _, config in DEMO_CONFIGS:
+    for label, config in DEMO_CONFIGS:
         outcome = start_or_resume(
-            store, user, goldenset=goldenset, config=config, options=RunOptions(concurrency=8)
+            store,
+            user,
+            goldenset=goldenset,
+            config=config,
+            options=RunOptions(concurrency=8),
+            label=label,
         )
         run_ids.append(outcome.run_id)
     return run_ids

@@ -17,7 +17,12 @@ with ui.store().read() as con:
     kill_state = killswitch.state(con)
     holders = killswitch.holders(con)
 
-ICONS = {"done": "✅", "next": "👉", "blocked": "⛔", "todo": "⬜"}
+ICONS = {
+    "done": ":green[:material/check_circle:]",
+    "next": ":blue[:material/arrow_circle_right:]",
+    "blocked": ":red[:material/block:]",
+    "todo": ":gray[:material/radio_button_unchecked:]",
+}
 st.subheader("The pilot, step by step")
 for step in steps:
     st.markdown(
