@@ -42,6 +42,8 @@ class RunOptions:
     backoff_cap: float = 30.0
     call_timeout: float = 120.0
     seed: int = 0
+    batch: bool = False  # Claude only: submit through the Message Batches API
+    poll_interval: float = 30.0  # seconds between batch status checks
 
     def resolved(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -320,12 +322,8 @@ async def _execute(
             latency = (time.perf_counter() - started) * 1000
             if output is not None:
                 output = remap(output)
-            writer.add(_row(run_id, case.id, output, error, cached, latency, attempts, key), entry)
-            progress.done += 1
-            progress.errors += error is not None
-            progress.cached += cached
-            if on_progress:
-                on_progress(progress)
+            row = _row(run_id, case.id, output, error, cached, latency, attempts, key)
+            record(writer, progress, on_progress, row, entry)
 
     try:
         await asyncio.gather(*(one(c) for c in cases))
@@ -336,6 +334,22 @@ async def _execute(
         if closer:
             await closer()
     return not (halted or writer.halted_in_db)
+
+
+def record(
+    writer: _Writer,
+    progress: Progress,
+    on_progress: ProgressFn | None,
+    row: list[Any],
+    entry: tuple[str, str] | None,
+) -> None:
+    """Hand a finished case to the writer and count it."""
+    writer.add(row, entry)
+    progress.done += 1
+    progress.errors += row[6] is not None
+    progress.cached += row[7]
+    if on_progress:
+        on_progress(progress)
 
 
 def _row(
@@ -449,11 +463,17 @@ def execute_run(
         store.write(
             lambda con: con.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", [run_id])
         )
-    completed = asyncio.run(
-        _execute(
+    if options.batch:
+        from pilot.batches import execute_batch
+
+        work = execute_batch(
             store, run_id, config, pending, prepared, cache, system, options, progress, on_progress
         )
-    )
+    else:
+        work = _execute(
+            store, run_id, config, pending, prepared, cache, system, options, progress, on_progress
+        )
+    completed = asyncio.run(work)
     if not completed:
         _mark_halted(store, actor, run_id, progress)
         return RunOutcome(

@@ -100,6 +100,14 @@ class _ProgressLine:
 @click.option("--concurrency", default=16, show_default=True)
 @click.option("--no-cache", is_flag=True, help="Call the system even when a response is cached.")
 @click.option("--baseline", default=None, help="A run id to compare against (CI gate).")
+@click.option(
+    "--batch",
+    is_flag=True,
+    help="Claude only: submit through the Message Batches API and poll to the end.",
+)
+@click.option(
+    "--poll-interval", default=30.0, show_default=True, help="Seconds between batch status checks."
+)
 @click.option("--resume", "resume_id", default=None, help="Resume an unfinished run.")
 @click.option(
     "--replay", "replay_id", default=None, help="Re-execute a run from the response cache alone."
@@ -119,6 +127,8 @@ def run(
     concurrency: int,
     no_cache: bool,
     baseline: str | None,
+    batch: bool,
+    poll_interval: float,
     resume_id: str | None,
     replay_id: str | None,
     as_json: bool,
@@ -130,8 +140,14 @@ def run(
     config = None
     if not (resume_id or replay_id):
         config = resolve_config(system, model, prompt_file, config_file, top_k, min_score)
+    if batch and config is not None and config.kind != "anthropic":
+        raise InputError("--batch needs --system anthropic (the Message Batches API)")
     options = RunOptions(
-        concurrency=concurrency, use_cache=not no_cache, cache_only=bool(replay_id)
+        concurrency=concurrency,
+        use_cache=not no_cache,
+        cache_only=bool(replay_id),
+        batch=batch,
+        poll_interval=poll_interval,
     )
     progress = _ProgressLine()
     try:

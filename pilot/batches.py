@@ -1,0 +1,197 @@
+"""Claude through the Message Batches API: one submission for a large golden set, polled to the
+end, resumable by the batch id recorded before the first poll.
+
+Cached cases are written first and never submitted. A run that stops while its batch is in
+progress (crash, kill -9) resumes by polling the recorded batch instead of submitting again; the
+kill switch cancels the batch at the next poll and halts the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from typing import Any
+
+import anthropic
+import duckdb
+
+from pilot import audit, killswitch
+from pilot.edge import payload_for
+from pilot.errors import InputError
+from pilot.models import GoldenCase, SystemConfig, SystemOutput
+from pilot.runner import (
+    Prepared,
+    Progress,
+    ProgressFn,
+    RunOptions,
+    _row,
+    _Writer,
+    record,
+)
+from pilot.store import Store
+from pilot.systems.base import System
+
+
+def custom_id(case_id: str) -> str:
+    """The API allows 1–64 characters of [A-Za-z0-9_-]; case ids may hold anything."""
+    return "c" + hashlib.sha256(case_id.encode()).hexdigest()[:40]
+
+
+def recorded_batch(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    row = con.execute(
+        "SELECT batch_id FROM run_batches WHERE run_id = ? ORDER BY submitted_at DESC LIMIT 1",
+        [run_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+async def _submit(
+    store: Store, run_id: str, client: Any, requests: list[dict[str, Any]], ids: list[str]
+) -> str:
+    batch = await client.messages.batches.create(requests=requests)
+
+    def body(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(
+            "INSERT INTO run_batches VALUES (?, ?, ?, ?, ?)",
+            [batch.id, run_id, audit.utc_now(), len(requests), json.dumps(ids)],
+        )
+        audit.record(
+            con,
+            "pilot",
+            "system",
+            "run.batch.submit",
+            f"run:{run_id}",
+            {"batch_id": batch.id, "requests": len(requests)},
+        )
+
+    store.write(body)
+    return batch.id
+
+
+async def _wait(store: Store, client: Any, batch_id: str, options: RunOptions) -> bool:
+    """Poll until the batch ends; False (after cancelling it) when the kill switch is set."""
+    sentinel = killswitch.sentinel(store)
+    failures = 0
+    while True:
+        if sentinel.exists():
+            await client.messages.batches.cancel(batch_id)
+            return False
+        try:
+            batch = await client.messages.batches.retrieve(batch_id)
+            failures = 0
+        except (
+            anthropic.APIConnectionError,
+            anthropic.RateLimitError,
+            anthropic.InternalServerError,
+        ):
+            failures += 1
+            if failures > options.max_attempts:
+                raise
+            await asyncio.sleep(min(options.backoff_cap, options.backoff_base * 2**failures))
+            continue
+        if batch.processing_status == "ended":
+            return True
+        await asyncio.sleep(options.poll_interval)
+
+
+async def execute_batch(
+    store: Store,
+    run_id: str,
+    config: SystemConfig,
+    cases: list[GoldenCase],
+    prepared: dict[str, Prepared],
+    cache: dict[str, str],
+    system: System | None,
+    options: RunOptions,
+    progress: Progress,
+    on_progress: ProgressFn | None,
+) -> bool:
+    if config.kind != "anthropic":
+        raise InputError("--batch needs --system anthropic (the Message Batches API)")
+    writer = _Writer(store, run_id)
+    writer_task = asyncio.create_task(writer.loop())
+    try:
+        todo = []
+        for case in cases:
+            _, key, remap = prepared[case.id]
+            hit = cache.get(key) if options.use_cache or options.cache_only else None
+            if hit is not None:
+                output = remap(SystemOutput.model_validate_json(hit))
+                record(
+                    writer,
+                    progress,
+                    on_progress,
+                    _row(run_id, case.id, output, None, True, 0.0, 0, key),
+                    None,
+                )
+            elif options.cache_only:
+                record(
+                    writer,
+                    progress,
+                    on_progress,
+                    _row(
+                        run_id,
+                        case.id,
+                        None,
+                        "not in the response cache (replay)",
+                        False,
+                        0.0,
+                        0,
+                        key,
+                    ),
+                    None,
+                )
+            else:
+                todo.append(case)
+        if not todo:
+            return True
+        client = system.client()  # type: ignore[union-attr]
+        started = time.perf_counter()
+        with store.read() as con:
+            batch_id = recorded_batch(con, run_id)
+        if batch_id is None:
+            if killswitch.sentinel(store).exists():
+                return False
+            requests = [
+                {"custom_id": custom_id(c.id), "params": payload_for(config, prepared[c.id][0])}
+                for c in todo
+            ]
+            batch_id = await _submit(store, run_id, client, requests, [c.id for c in todo])
+        if not await _wait(store, client, batch_id, options):
+            return False
+        by_custom = {custom_id(c.id): c for c in todo}
+        from pilot.systems.anthropic import parse_message, sent_sources
+
+        latency = (time.perf_counter() - started) * 1000
+        async for entry in await client.messages.batches.results(batch_id):
+            case = by_custom.get(entry.custom_id)
+            if case is None:
+                continue  # answered before a resume, or not ours
+            request, key, remap = prepared[case.id]
+            result = entry.result
+            output, error, cache_entry = None, None, None
+            if result.type == "succeeded":
+                output = parse_message(result.message, sent_sources(request))
+                cache_entry = (key, output.model_dump_json())
+                output = remap(output)
+            elif result.type == "errored":
+                detail = getattr(getattr(result.error, "error", None), "message", "") or ""
+                error = f"batch request errored: {detail}".strip()
+            else:
+                error = f"batch request {result.type}"
+            record(
+                writer,
+                progress,
+                on_progress,
+                _row(run_id, case.id, output, error, False, latency, 1, key),
+                cache_entry,
+            )
+        return True
+    finally:
+        await writer.close()
+        await writer_task
+        closer = getattr(system, "aclose", None)
+        if closer:
+            await closer()

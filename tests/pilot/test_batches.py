@@ -1,0 +1,126 @@
+"""Claude through the Message Batches API, against the stub's batch endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from pathlib import Path
+
+import anthropic
+from helpers import seeded_store, write_cases
+from stub_messages_api import MessagesStub
+
+from pilot import killswitch
+from pilot.batches import _submit, custom_id
+from pilot.edge import load_edge, payload_for
+from pilot.goldensets import import_goldenset, load_cases
+from pilot.models import SystemConfig
+from pilot.runner import RunOptions
+from pilot.runs import prepare_run, start_or_resume
+from pilot.store import Store
+
+CLAUDE = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
+BATCH = RunOptions(batch=True, poll_interval=0.01)
+
+
+def setup(tmp_path: Path) -> Store:
+    store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")
+    return store
+
+
+def paths(stub: MessagesStub) -> list[str]:
+    return [f"{r.method} {r.path}" for r in stub.requests]
+
+
+def test_batch_run_submits_once_and_stores_every_result(tmp_path: Path) -> None:
+    store = setup(tmp_path)
+    with MessagesStub() as stub:
+        stub.batch_polls = 3
+        stub.fail("server_error", times=1)  # one request of the batch errors
+        outcome = start_or_resume(
+            store,
+            "priya",
+            goldenset="leave",
+            config=CLAUDE,
+            options=BATCH,
+            system_kwargs={"api_key": "k", "base_url": stub.base_url},
+        )
+        seen = paths(stub)
+    assert outcome.status == "finished" and outcome.done == 12
+    assert seen.count("POST /v1/messages/batches") == 1
+    assert "POST /v1/messages" not in seen
+    with store.read() as con:
+        rows = con.execute("SELECT case_id, error, citations FROM results").fetchall()
+        cases = {
+            c.id: c
+            for c in load_cases(
+                con, con.execute("SELECT goldenset_version FROM runs").fetchone()[0]
+            )
+        }
+    assert len(rows) == 12 and sum(1 for r in rows if r[1]) == 1
+    for case_id, _, citations in rows:
+        text = cases[case_id].sources[0].text
+        for c in json.loads(citations):
+            assert text[c["start"] : c["end"]] == c["cited_text"]
+
+
+def test_resume_polls_the_recorded_batch_instead_of_resubmitting(tmp_path: Path) -> None:
+    store = setup(tmp_path)
+    with MessagesStub() as stub:
+        kw = {"api_key": "k", "base_url": stub.base_url}
+        run_id = prepare_run(store, "priya", goldenset="leave", config=CLAUDE, options=BATCH)
+        killswitch.engage(store, "priya", "stop after submitting")
+        # simulate a crash right after submission: the batch is recorded, nothing else done
+        with store.read() as con:
+            cases = load_cases(con, con.execute("SELECT goldenset_version FROM runs").fetchone()[0])
+            edge = load_edge(con)
+        requests = [
+            {
+                "custom_id": custom_id(c.id),
+                "params": payload_for(CLAUDE, edge.prepare(c, CLAUDE)[0]),
+            }
+            for c in cases
+        ]
+
+        async def submit() -> str:
+            async with anthropic.AsyncAnthropic(max_retries=0, **kw) as client:
+                return await _submit(store, run_id, client, requests, [c.id for c in cases])
+
+        asyncio.run(submit())
+        killswitch.release(store, "priya")
+        outcome = start_or_resume(store, "priya", resume_id=run_id, system_kwargs=kw)
+        seen = paths(stub)
+    assert outcome.status == "finished" and outcome.done == 12
+    assert seen.count("POST /v1/messages/batches") == 1
+
+
+def test_kill_switch_cancels_the_batch(tmp_path: Path) -> None:
+    store = setup(tmp_path)
+    with MessagesStub() as stub:
+        stub.batch_polls = 10_000
+        kw = {"api_key": "k", "base_url": stub.base_url}
+        result: dict = {}
+        thread = threading.Thread(
+            target=lambda: result.setdefault(
+                "o",
+                start_or_resume(
+                    store,
+                    "priya",
+                    goldenset="leave",
+                    config=CLAUDE,
+                    options=BATCH,
+                    system_kwargs=kw,
+                ),
+            )
+        )
+        thread.start()
+        while not any(p.startswith("GET /v1/messages/batches/") for p in paths(stub)):
+            time.sleep(0.01)
+        killswitch.engage(store, "priya", "halt the batch")
+        thread.join(30)
+        seen = paths(stub)
+    assert result["o"].status == "halted"
+    assert any(p.endswith("/cancel") for p in seen)
