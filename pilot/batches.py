@@ -14,7 +14,6 @@ import json
 import time
 from typing import Any
 
-import anthropic
 import duckdb
 
 from pilot import audit, killswitch
@@ -72,6 +71,8 @@ async def _submit(
 
 async def _wait(store: Store, client: Any, batch_id: str, options: RunOptions) -> bool:
     """Poll until the batch ends; False (after cancelling it) when the kill switch is set."""
+    import anthropic
+
     sentinel = killswitch.sentinel(store)
     failures = 0
     while True:

@@ -29,13 +29,14 @@ import asyncio
 import email.utils
 import os
 import time
-from typing import Any
-
-import anthropic
+from typing import TYPE_CHECKING, Any
 
 from pilot.models import Citation, Source, SystemConfig, SystemOutput, SystemRequest
 from pilot.systems.base import PermanentError, TransientError
 from pilot.systems.offline import OFFLINE_MODEL, split_sentences
+
+if TYPE_CHECKING:  # the SDK is imported only when a call is made: it costs ~0.9 s
+    import anthropic
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 ABSTAIN_TOKEN = "INSUFFICIENT_EVIDENCE"
@@ -140,6 +141,8 @@ def retry_after_seconds(headers: Any) -> float | None:
 def translate_error(error: anthropic.AnthropicError, secret: str | None = None) -> Exception:
     """The `TransientError` or `PermanentError` for an SDK error; the message never holds
     `secret` (the API key), and the SDK error (whose request holds it) is not chained."""
+    import anthropic
+
     if isinstance(error, anthropic.APITimeoutError):
         return TransientError("Anthropic API request timed out")
     if isinstance(error, anthropic.APIConnectionError):
@@ -199,6 +202,8 @@ class AnthropicSystem:
         return request_payload(self.config, request)
 
     def client(self) -> anthropic.AsyncAnthropic:
+        import anthropic
+
         """The SDK client for the running event loop (an HTTP pool cannot cross loops)."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
@@ -214,6 +219,8 @@ class AnthropicSystem:
         self._client = None
 
     async def answer(self, request: SystemRequest) -> SystemOutput:
+        import anthropic
+
         payload = self.request_payload(request)
         failure: Exception | None = None
         try:
