@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pilot import access
+import duckdb
+
+from pilot import access, audit
 from pilot.bars import seed_demo_bar
 from pilot.goldensets import seed_demo_goldenset
 from pilot.runs import seed_demo_runs
@@ -41,7 +43,13 @@ def seed_demo(store: Store) -> dict[str, Any]:
     seed_demo_bar(store, LEAD)
     goldenset = seed_demo_goldenset(store)
     runs = seed_demo_runs(store, LEAD)
-    store.write(lambda con: put_setting(con, "demo", "true"))
+
+    def mark_demo(con: duckdb.DuckDBPyConnection) -> None:
+        if get_setting(con, "demo") != "true":
+            put_setting(con, "demo", "true")
+            audit.record(con, ADMIN, "admin", "demo.seed", "settings:demo", {"demo": True})
+
+    store.write(mark_demo)
     return {
         "database": str(store.path),
         "accounts": [{"name": n, "role": r, "password": p} for n, r, p in DEMO_ACCOUNTS],

@@ -459,9 +459,14 @@ def execute_run(
                 "continues it once fixed)"
             ) from None
     progress = Progress(total=len(cases), done=len(finished))
-    if status != "running":
-        store.write(
-            lambda con: con.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", [run_id])
+    if status != "running" or finished:
+        _mark(
+            store,
+            actor,
+            run_id,
+            "running",
+            {"resumed_from": status, "done": len(finished), "total": len(cases)},
+            action="run.resume",
         )
     if options.batch:
         from pilot.batches import execute_batch
@@ -516,10 +521,19 @@ def _load_cache(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, st
     return dict(rows)
 
 
-def _mark(store: Store, actor: Actor, run_id: str, status: str, payload: dict[str, Any]) -> None:
+def _mark(
+    store: Store,
+    actor: Actor,
+    run_id: str,
+    status: str,
+    payload: dict[str, Any],
+    action: str | None = None,
+) -> None:
     def body(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])
-        audit.record(con, actor.name, actor.role, f"run.{status}", f"run:{run_id}", payload)
+        audit.record(
+            con, actor.name, actor.role, action or f"run.{status}", f"run:{run_id}", payload
+        )
 
     store.write(body)
 

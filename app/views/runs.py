@@ -156,6 +156,13 @@ def run_table() -> None:
             text=f"{r['run_id']}: {r['done']}/{r['n_cases']} cases",
         )
     st.dataframe(table, hide_index=True, width="stretch", key="runs_table")
+    # When a run that was running here has ended, redraw the whole page so the result browser
+    # below shows its judged results without a manual reload.
+    running_now = {r["run_id"] for r in running}
+    ended = st.session_state.get("runs_running", set()) - running_now
+    st.session_state["runs_running"] = running_now
+    if ended:
+        st.rerun()
 
 
 st.subheader("Runs")

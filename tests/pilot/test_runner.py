@@ -15,7 +15,7 @@ import pytest
 from helpers import seeded_store, write_cases
 from stub_messages_api import MessagesStub
 
-from pilot import killswitch
+from pilot import audit, killswitch
 from pilot.goldensets import import_goldenset
 from pilot.models import SystemConfig
 from pilot.runner import RunOptions
@@ -182,6 +182,9 @@ def test_kill_switch_stops_a_running_run(pilot_db: Store) -> None:
         )
         assert resumed.status == "finished"
         assert len(stub.message_bodies()) == 20 - stored
+    with pilot_db.read() as con:
+        actions = [e.action for e in audit.events(con)]
+    assert actions.index("run.finish") < actions.index("run.resume") < actions.index("run.halted")
     assert len(results(pilot_db, o.run_id)) == 20
 
 
