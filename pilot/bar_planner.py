@@ -39,13 +39,16 @@ class PlannerRow:
     sentence: str
 
 
-def latest_goldenset(con: duckdb.DuckDBPyConnection) -> GoldenSetSize | None:
-    """The newest imported golden set, if that step's tables exist yet."""
+def latest_goldenset(
+    con: duckdb.DuckDBPyConnection, version: str | None = None
+) -> GoldenSetSize | None:
+    """The newest imported golden set (or `version`), if that step's tables exist yet."""
     if not table_exists(con, "goldenset_versions"):
         return None
     row = con.execute(
         "SELECT version, name, n_cases, n_unanswerable FROM goldenset_versions "
-        "ORDER BY created_at DESC LIMIT 1"
+        "WHERE ? IS NULL OR version = ? ORDER BY created_at DESC LIMIT 1",
+        [version, version],
     ).fetchone()
     return GoldenSetSize(str(row[0]), str(row[1]), int(row[2]), int(row[3] or 0)) if row else None
 
@@ -79,8 +82,8 @@ class PlannerContext:
         return counts[POPULATION[c.metric]]
 
 
-def planner_context(con: duckdb.DuckDBPyConnection) -> PlannerContext:
-    golden = latest_goldenset(con)
+def planner_context(con: duckdb.DuckDBPyConnection, version: str | None = None) -> PlannerContext:
+    golden = latest_goldenset(con, version)
     if golden is None or not table_exists(con, "golden_cases"):
         return PlannerContext(golden)
     rows = con.execute(
@@ -166,10 +169,11 @@ def planner_rows(
     con: duckdb.DuckDBPyConnection,
     bar: AcceptanceBar,
     expected_rates: Mapping[int, float] | None = None,
+    version: str | None = None,
 ) -> list[PlannerRow]:
     """For each criterion: cases needed at the expected rate, and whether the newest golden
-    set has them. `expected_rates` maps a criterion's index to its expected rate."""
-    ctx = planner_context(con)
+    set (or `version`) has them. `expected_rates` maps a criterion's index to its rate."""
+    ctx = planner_context(con, version)
     rates = expected_rates or {}
     return [
         plan_row(ctx, i, c, rates.get(i, default_expected_rate(c)), bar.min_cases)

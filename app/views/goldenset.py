@@ -6,6 +6,8 @@ import streamlit as st
 
 from app import ui
 from pilot import goldensets as gs
+from pilot.bar_planner import planner_rows
+from pilot.bars import latest_bar
 from pilot.errors import PilotError
 
 actor = ui.guard("read")
@@ -155,6 +157,34 @@ cols[1].metric(
 )
 cols[2].metric("Consequential", summary["n_consequential"])
 cols[3].metric("Tags", len(summary["tags"]))
+
+with store.read() as con:
+    plan_bar = latest_bar(con)
+    plan = planner_rows(con, plan_bar.bar, version=version) if plan_bar else []
+with st.expander("Is this golden set big enough for the bar?", expanded=bool(plan)):
+    if not plan_bar:
+        st.caption("No acceptance bar drafted yet (step 2): nothing to plan against.")
+    else:
+        state = "signed" if plan_bar.signed else "draft"
+        st.caption(
+            f"Against bar v{plan_bar.version} ({state}), at each criterion's default expected "
+            "rate; change the rates on the Acceptance bar page."
+        )
+        st.dataframe(
+            [
+                {
+                    "criterion": row.description,
+                    "expected rate": f"{row.expected_rate:.0%}",
+                    "cases needed": row.required,
+                    "cases it has": row.have,
+                    "enough": {True: "yes", False: "NO", None: "—"}[row.enough],
+                }
+                for row in plan
+            ],
+            hide_index=True,
+            width="stretch",
+            key="gs_planner",
+        )
 if info.agreed_by:
     st.success(
         f"Outcomes agreed by {info.agreed_by} on {info.agreed_at[:10]} "

@@ -166,3 +166,24 @@ def test_filter_agreement_history_and_diff(db: Store) -> None:
         ("c-003", "removed"),
         ("c-004", "added"),
     ]
+
+
+def test_planner_says_whether_the_golden_set_is_big_enough(db: Store) -> None:
+    from pilot.bars import AcceptanceBar, Criterion, save_draft
+
+    gs.import_goldenset(db, "priya", GOOD, name="benefits")
+    bar = AcceptanceBar(
+        criteria=(Criterion(metric="accuracy", threshold=0.9, judged_on="lower_bound"),),
+        min_cases=1,
+        when_unsure="abstain",
+    )
+    save_draft(db, "priya", bar)
+    at = page_as("dana", "viewer")
+    (table,) = [d.value for d in at.dataframe if "cases needed" in d.value.columns]
+    # hand-worked (metrics/planner): at an expected 95%, the Wilson lower bound first clears
+    # 90% at 140 cases; the small test set has far fewer.
+    assert table["cases needed"].tolist() == [140]
+    assert table["enough"].tolist() == ["NO"]
+    with db.read() as con:
+        n = con.execute("SELECT n_cases FROM goldenset_versions").fetchone()[0]
+    assert table["cases it has"].tolist() == [n]
