@@ -19,18 +19,9 @@ import duckdb
 from pilot import audit, killswitch
 from pilot.edge import payload_for
 from pilot.errors import InputError
-from pilot.models import GoldenCase, SystemConfig, SystemOutput
-from pilot.runner import (
-    Prepared,
-    Progress,
-    ProgressFn,
-    RunOptions,
-    _row,
-    _Writer,
-    record,
-)
+from pilot.models import SystemOutput
+from pilot.runner import RunContext, RunOptions, _row, _Writer, record
 from pilot.store import Store
-from pilot.systems.base import System
 
 
 def custom_id(case_id: str) -> str:
@@ -97,18 +88,17 @@ async def _wait(store: Store, client: Any, batch_id: str, options: RunOptions) -
         await asyncio.sleep(options.poll_interval)
 
 
-async def execute_batch(
-    store: Store,
-    run_id: str,
-    config: SystemConfig,
-    cases: list[GoldenCase],
-    prepared: dict[str, Prepared],
-    cache: dict[str, str],
-    system: System | None,
-    options: RunOptions,
-    progress: Progress,
-    on_progress: ProgressFn | None,
-) -> bool:
+async def execute_batch(ctx: RunContext) -> bool:
+    store = ctx.store
+    run_id = ctx.run_id
+    config = ctx.config
+    cases = ctx.cases
+    prepared = ctx.prepared
+    cache = ctx.cache
+    system = ctx.system
+    options = ctx.options
+    progress = ctx.progress
+    on_progress = ctx.on_progress
     if config.kind != "anthropic":
         raise InputError("--batch needs --system anthropic (the Message Batches API)")
     writer = _Writer(store, run_id)

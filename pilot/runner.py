@@ -246,19 +246,33 @@ class _Halt(Exception):
     pass
 
 
-async def _execute(
-    store: Store,
-    run_id: str,
-    config: SystemConfig,
-    cases: list[GoldenCase],
-    prepared: dict[str, Prepared],
-    cache: dict[str, str],
-    system: System | None,
-    options: RunOptions,
-    progress: Progress,
-    on_progress: ProgressFn | None,
-) -> bool:
+@dataclass
+class RunContext:
+    """Everything one execution of a run works with, resolved before the first call."""
+
+    store: Store
+    run_id: str
+    config: SystemConfig
+    cases: list[GoldenCase]  # the cases still without a stored result
+    prepared: dict[str, Prepared]
+    cache: dict[str, str]
+    system: System | None
+    options: RunOptions
+    progress: Progress
+    on_progress: ProgressFn | None
+
+
+async def _execute(ctx: RunContext) -> bool:
     """Answer every case; returns False when the kill switch halted the run."""
+    store = ctx.store
+    run_id = ctx.run_id
+    cases = ctx.cases
+    prepared = ctx.prepared
+    cache = ctx.cache
+    system = ctx.system
+    options = ctx.options
+    progress = ctx.progress
+    on_progress = ctx.on_progress
     rng = random.Random(options.seed)
     sentinel = killswitch.sentinel(store)
     writer = _Writer(store, run_id)
@@ -468,17 +482,15 @@ def execute_run(
             {"resumed_from": status, "done": len(finished), "total": len(cases)},
             action="run.resume",
         )
+    ctx = RunContext(
+        store, run_id, config, pending, prepared, cache, system, options, progress, on_progress
+    )
     if options.batch:
         from pilot.batches import execute_batch
 
-        work = execute_batch(
-            store, run_id, config, pending, prepared, cache, system, options, progress, on_progress
-        )
+        completed = asyncio.run(execute_batch(ctx))
     else:
-        work = _execute(
-            store, run_id, config, pending, prepared, cache, system, options, progress, on_progress
-        )
-    completed = asyncio.run(work)
+        completed = asyncio.run(_execute(ctx))
     if not completed:
         _mark_halted(store, actor, run_id, progress)
         return RunOutcome(
@@ -542,42 +554,6 @@ def _mark_halted(store: Store, actor: Actor, run_id: str, progress: Progress) ->
     _mark(store, actor, run_id, "halted", {"done": progress.done, "total": progress.total})
 
 
-def start_run(
-    store: Store,
-    user: str | None,
-    goldenset_version: str,
-    config: SystemConfig,
-    *,
-    options: RunOptions = RunOptions(),
-    bar_version: int | None = None,
-    system: System | None = None,
-    system_kwargs: dict[str, Any] | None = None,
-    on_progress: ProgressFn | None = None,
-    replay_of: str | None = None,
-) -> RunOutcome:
-    """Create the run and execute it. Raises `Halted` up front when the switch is engaged."""
-    with store.read() as con:
-        killswitch.check(con)
-    run_id = create_run(
-        store,
-        user,
-        goldenset_version,
-        config,
-        options=options,
-        bar_version=bar_version,
-        replay_of=replay_of,
-    )
-    return execute_run(
-        store,
-        user,
-        run_id,
-        options=options,
-        system=system,
-        system_kwargs=system_kwargs,
-        on_progress=on_progress,
-    )
-
-
 __all__ = [
     "Halted",
     "Progress",
@@ -586,5 +562,4 @@ __all__ = [
     "cache_key",
     "create_run",
     "execute_run",
-    "start_run",
 ]
