@@ -40,7 +40,7 @@ def visible_pages(role: str) -> dict[str, list[st.Page]]:
 
 st.set_page_config(page_title="Pilot Kit", page_icon=":material/flight_takeoff:", layout="wide")
 
-actor = ui.current_actor() or oidc_actor(ui.store())
+actor = ui.refreshed_actor() or oidc_actor(ui.store())
 if actor is None:
     st.navigation([st.Page(HERE / "views/signin.py", title="Sign in")], position="hidden").run()
     st.stop()

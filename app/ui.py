@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
-from pilot.access import Actor, can
+from pilot.access import Actor, can, find_actor
 from pilot.store import Store
 
 SESSION_USER = "auth_user"
@@ -27,6 +27,19 @@ def current_actor() -> Actor | None:
     return Actor(name, role) if name and role else None
 
 
+def refreshed_actor() -> Actor | None:
+    """The signed-in user as the database says now: a deactivated user is signed out and a
+    changed role takes effect on the next rerun, not at the next sign-in."""
+    actor = current_actor()
+    if actor is None:
+        return None
+    with store().read() as con:
+        fresh = find_actor(con, actor.name)
+    if fresh is None:
+        sign_out()
+    return fresh
+
+
 def sign_in(actor: Actor) -> None:
     st.session_state[SESSION_USER] = actor.name
     st.session_state[SESSION_ROLE] = actor.role
@@ -39,7 +52,7 @@ def sign_out() -> None:
 
 def guard(permission: str) -> Actor:
     """Stop the page unless someone is signed in with a role that has `permission`."""
-    actor = current_actor()
+    actor = refreshed_actor()
     if actor is None:
         st.warning("Sign in to see this page.")
         st.stop()

@@ -132,8 +132,9 @@ def by_loop(f: dict[str, pl.DataFrame]) -> dict[tuple[str, str], tuple[int, int]
     for case, ev in f["evidence"].iter_rows():
         for source, text in by_case[case]:
             at = text.find(ev)
-            if at >= 0:
+            while at >= 0:  # every occurrence is evidence
                 gold[case].append((source, at, at + len(ev)))
+                at = text.find(ev, at + 1)
     has_gold = set(f["evidence"].get_column("case_id"))
     for row in f["results"].iter_rows(named=True):
         case, err = row["case_id"], row["error"]

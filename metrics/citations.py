@@ -146,14 +146,28 @@ def evidence_recall_counts(
     """Per answerable case with gold evidence: k = 1 when a valid citation's [start, end)
     overlaps a gold span in the same source. A failed case never counts as a hit."""
     gold = conform(evidence, EVIDENCE, ["case_id", "text"], "evidence")
-    gold = gold.filter(pl.col("text").str.len_chars() > 0).select(case_key())
-    spans = _spans(evidence, _keyed_sources(sources)).select(SOURCE, "ev_start", "ev_end")
+    gold = gold.filter(pl.col("text").str.len_chars() > 0)
+    passages = gold.select(
+        case_key(), evidence="text", ev_len=pl.col("text").str.len_chars().cast(pl.Int64)
+    )
+    # A citation [start, end) overlaps an occurrence of a passage of length L at p exactly when
+    # p < end and p + L > start, i.e. when the passage occurs inside the window
+    # text[start - L + 1 : end + L - 1]. Checking the window counts every occurrence, not
+    # only the first.
+    window_start = pl.max_horizontal(pl.col("start") - pl.col("ev_len") + 1, pl.lit(0))
+    window_len = pl.col("end") + pl.col("ev_len") - 1 - window_start
     hits = (
         checked_citations.filter(pl.col("valid"))
         .select(CASE, SOURCE, "start", "end")
-        .join(spans, on=SOURCE)
-        .filter((pl.col("start") < pl.col("ev_end")) & (pl.col("ev_start") < pl.col("end")))
+        .join(_keyed_sources(sources).select(SOURCE, "text"), on=SOURCE)
+        .join(passages, on=CASE)
+        .filter(
+            pl.col("text")
+            .str.slice(window_start, window_len)
+            .str.contains(pl.col("evidence"), literal=True)
+        )
     )
+    gold = gold.select(case_key())
     frame = conform(results, RESULTS, ["case_id", "answerable", "error"], "results")
     eligible = pl.col("answerable").fill_null(False) & among(gold)
     return frame.with_columns(case_key()).select(

@@ -41,6 +41,11 @@ class Verification:
     reason: str = ""
     head: str = GENESIS
 
+    @property
+    def anchor(self) -> str:
+        """`SEQ:HASH` of the newest event: keep it outside the database to detect truncation."""
+        return f"{self.events}:{self.head}"
+
     def summary(self) -> str:
         if self.intact:
             if not self.events:
@@ -92,8 +97,38 @@ def record(
     return Event(seq, ts, actor, role, action, obj, payload or {}, prev, digest)
 
 
-def verify(con: duckdb.DuckDBPyConnection) -> Verification:
-    """Walk the chain from event 1; report the first event that does not fit."""
+def parse_anchor(text: str) -> tuple[int, str]:
+    """`SEQ:HASH`, as `pilot audit verify --json` prints it under `anchor`."""
+    seq, _, digest = text.strip().partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        raise ValueError(f"anchor {text!r}: expected SEQ:HASH, e.g. 412:3fa0… (64 hex digits)")
+    return int(seq), digest.lower()
+
+
+def verify(con: duckdb.DuckDBPyConnection, anchor: tuple[int, str] | None = None) -> Verification:
+    """Walk the chain from event 1; report the first event that does not fit.
+
+    The chain alone cannot show that its newest events were deleted. An `anchor` (a sequence
+    number and hash recorded outside the database earlier, e.g. in an exported report) closes
+    that gap: the event it names must still be there with the same hash."""
+    result = _walk(con)
+    if anchor is None or not result.intact:
+        return result
+    seq, digest = anchor
+    if seq > result.events:
+        return Verification(
+            False,
+            result.events,
+            result.events + 1,
+            f"truncated: the anchor names event {seq} but the chain ends at event {result.events}",
+        )
+    row = con.execute("SELECT hash FROM audit_events WHERE seq = ?", [seq]).fetchone()
+    if row is None or row[0] != digest:
+        return Verification(False, result.events, seq, "it does not match the anchor")
+    return result
+
+
+def _walk(con: duckdb.DuckDBPyConnection) -> Verification:
     rows = con.execute(
         "SELECT seq, ts, actor, role, action, object, payload, prev_hash, hash "
         "FROM audit_events ORDER BY seq"

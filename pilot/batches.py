@@ -19,9 +19,10 @@ import duckdb
 from pilot import audit, killswitch
 from pilot.edge import payload_for
 from pilot.errors import InputError
-from pilot.models import SystemOutput
+from pilot.models import GoldenCase, SystemOutput
 from pilot.runner import RunContext, RunOptions, _row, _Writer, record
 from pilot.store import Store
+from pilot.systems.base import PermanentError
 
 
 def custom_id(case_id: str) -> str:
@@ -88,6 +89,50 @@ async def _wait(store: Store, client: Any, batch_id: str, options: RunOptions) -
         await asyncio.sleep(options.poll_interval)
 
 
+MAX_ROUNDS = 3
+
+
+async def _ingest(
+    ctx: RunContext,
+    writer: _Writer,
+    client: Any,
+    batch_id: str,
+    todo: list[GoldenCase],
+    started: float,
+) -> list[GoldenCase]:
+    """Record each result of an ended batch; return the cases it has no answer for (their
+    requests were cancelled or expired), so they can be submitted again."""
+    from pilot.systems.anthropic import parse_message, sent_sources
+
+    by_custom = {custom_id(c.id): c for c in todo}
+    answered: set[str] = set()
+    latency = (time.perf_counter() - started) * 1000
+    async for entry in await client.messages.batches.results(batch_id):
+        case = by_custom.get(entry.custom_id)
+        if case is None:
+            continue  # answered before a resume, or not ours
+        result = entry.result
+        if result.type in ("canceled", "expired"):
+            continue
+        request, key, remap = ctx.prepared[case.id]
+        output, error, cache_entry = None, None, None
+        if result.type == "succeeded":
+            try:
+                parsed = parse_message(result.message, sent_sources(request))
+            except (PermanentError, AttributeError, TypeError, ValueError) as exc:
+                error = f"malformed batch result: {type(exc).__name__}: {exc}"
+            else:
+                cache_entry = (key, parsed.model_dump_json())
+                output = remap(parsed)
+        else:
+            detail = getattr(getattr(result.error, "error", None), "message", "") or ""
+            error = f"batch request errored: {detail}".strip()
+        row = _row(ctx.run_id, case.id, output, error, False, latency, 1, key)
+        record(writer, ctx.progress, ctx.on_progress, row, cache_entry)
+        answered.add(case.id)
+    return [c for c in todo if c.id not in answered]
+
+
 async def execute_batch(ctx: RunContext) -> bool:
     store = ctx.store
     run_id = ctx.run_id
@@ -139,46 +184,38 @@ async def execute_batch(ctx: RunContext) -> bool:
         if not todo:
             return True
         client = system.client()  # type: ignore[union-attr]
-        started = time.perf_counter()
         with store.read() as con:
             batch_id = recorded_batch(con, run_id)
-        if batch_id is None:
-            if killswitch.sentinel(store).exists():
+        remaining = todo
+        for _ in range(MAX_ROUNDS):
+            if batch_id is None:
+                if killswitch.sentinel(store).exists():
+                    return False
+                requests = [
+                    {"custom_id": custom_id(c.id), "params": payload_for(config, prepared[c.id][0])}
+                    for c in remaining
+                ]
+                batch_id = await _submit(store, run_id, client, requests, [c.id for c in remaining])
+            started = time.perf_counter()
+            if not await _wait(store, client, batch_id, options):
                 return False
-            requests = [
-                {"custom_id": custom_id(c.id), "params": payload_for(config, prepared[c.id][0])}
-                for c in todo
-            ]
-            batch_id = await _submit(store, run_id, client, requests, [c.id for c in todo])
-        if not await _wait(store, client, batch_id, options):
-            return False
-        by_custom = {custom_id(c.id): c for c in todo}
-        from pilot.systems.anthropic import parse_message, sent_sources
-
-        latency = (time.perf_counter() - started) * 1000
-        async for entry in await client.messages.batches.results(batch_id):
-            case = by_custom.get(entry.custom_id)
-            if case is None:
-                continue  # answered before a resume, or not ours
-            request, key, remap = prepared[case.id]
-            result = entry.result
-            output, error, cache_entry = None, None, None
-            if result.type == "succeeded":
-                output = parse_message(result.message, sent_sources(request))
-                cache_entry = (key, output.model_dump_json())
-                output = remap(output)
-            elif result.type == "errored":
-                detail = getattr(getattr(result.error, "error", None), "message", "") or ""
-                error = f"batch request errored: {detail}".strip()
-            else:
-                error = f"batch request {result.type}"
-            record(
-                writer,
-                progress,
-                on_progress,
-                _row(run_id, case.id, output, error, False, latency, 1, key),
-                cache_entry,
+            remaining = await _ingest(ctx, writer, client, batch_id, remaining, started)
+            if not remaining:
+                return True
+            batch_id = None  # cancelled or expired requests go into a new batch
+        for case in remaining:
+            _, key, _ = prepared[case.id]
+            row = _row(
+                run_id,
+                case.id,
+                None,
+                f"no batch result after {MAX_ROUNDS} batches",
+                False,
+                0.0,
+                MAX_ROUNDS,
+                key,
             )
+            record(writer, progress, on_progress, row, None)
         return True
     finally:
         await writer.close()
@@ -186,3 +223,4 @@ async def execute_batch(ctx: RunContext) -> bool:
         closer = getattr(system, "aclose", None)
         if closer:
             await closer()
+        writer.raise_if_failed()

@@ -14,7 +14,7 @@ import duckdb
 
 from metrics.judge import JudgeItem, judge_answers
 from pilot import audit, killswitch
-from pilot.errors import InputError
+from pilot.errors import Halted, InputError
 from pilot.store import Store
 
 
@@ -54,34 +54,53 @@ def judge_run(
             "the bar's match rule is an LLM judge, which needs ANTHROPIC_API_KEY"
         ) from None
 
-    async def go() -> list[Any]:
+    sentinel = killswitch.sentinel(store)
+    wave = 4  # the judge's own concurrency: the switch is checked before every wave of calls
+
+    def save(verdicts: list[Any]) -> None:
+        now = audit.utc_now()
+
+        def body(con: duckdb.DuckDBPyConnection) -> None:
+            con.executemany(
+                "INSERT INTO judgements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [
+                    [
+                        run_id,
+                        v.case_id,
+                        v.correct,
+                        v.reasoning,
+                        v.model,
+                        v.prompt_hash,
+                        v.error,
+                        v.input_tokens,
+                        v.output_tokens,
+                        now,
+                    ]
+                    for v in verdicts
+                ],
+            )
+
+        store.write(body)
+
+    async def go() -> int:
+        judged = 0
         try:
-            return await judge_answers(items, rule["rubric"], rule["judge_model"], client)
+            for i in range(0, len(items), wave):
+                if sentinel.exists():
+                    raise Halted("halted by the kill switch while judging")
+                verdicts = await judge_answers(
+                    items[i : i + wave],
+                    rule["rubric"],
+                    rule["judge_model"],
+                    client,
+                    concurrency=wave,
+                )
+                await asyncio.to_thread(save, verdicts)  # a crash loses at most one wave
+                judged += len(verdicts)
         finally:
             await client.close()
+        return judged
 
-    verdicts = asyncio.run(go())
-    now = audit.utc_now()
-
-    def body(con: duckdb.DuckDBPyConnection) -> None:
-        con.executemany(
-            "INSERT INTO judgements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [
-                [
-                    run_id,
-                    v.case_id,
-                    v.correct,
-                    v.reasoning,
-                    v.model,
-                    v.prompt_hash,
-                    v.error,
-                    v.input_tokens,
-                    v.output_tokens,
-                    now,
-                ]
-                for v in verdicts
-            ],
-        )
-
-    store.write(body)
-    return len(verdicts)
+    verdicts_count = asyncio.run(go())
+    return verdicts_count

@@ -25,7 +25,7 @@ from pilot import audit, killswitch
 from pilot.access import Actor, write_as
 from pilot.configs import register_config
 from pilot.edge import Remap, load_edge
-from pilot.errors import Halted, InputError
+from pilot.errors import Halted, InputError, StoreBusy
 from pilot.manifest import build_manifest
 from pilot.models import GoldenCase, SystemConfig, SystemOutput, SystemRequest, content_hash
 from pilot.store import Store
@@ -189,18 +189,41 @@ class _Writer:
         self.wake = asyncio.Event()
         self.closed = False
         self.halted_in_db = False
+        self.failing = False  # the last commit failed: callers wait before the next call
+        self.error: Exception | None = None  # gave up: no further call may be made
 
     def add(self, row: list[Any], cache_entry: tuple[str, str] | None) -> None:
         self.pending.append((row, cache_entry))
         self.wake.set()
 
-    async def loop(self) -> None:
+    async def ready(self) -> bool:
+        """Wait while commits are failing; False once the writer has given up."""
+        while self.failing and self.error is None:
+            await asyncio.sleep(0.05)
+        return self.error is None
+
+    async def loop(self, attempts: int = 8) -> None:
+        """Commit what is pending; a failed commit keeps its rows and is retried with backoff,
+        so a busy file (or any other failure) loses no finished result."""
+        failures = 0
         while True:
             await self.wake.wait()
             self.wake.clear()
             batch, self.pending = self.pending, []
             if batch:
-                await asyncio.to_thread(self._flush, batch)
+                try:
+                    await asyncio.to_thread(self._flush, batch)
+                    failures, self.failing = 0, False
+                except Exception as exc:
+                    self.pending = batch + self.pending
+                    failures += 1
+                    self.failing = True
+                    if failures >= attempts:
+                        self.error = exc
+                        return
+                    await asyncio.sleep(min(5.0, 0.1 * 2**failures))
+                    self.wake.set()
+                    continue
             if self.closed and not self.pending:
                 return
 
@@ -237,6 +260,13 @@ class _Writer:
     async def close(self) -> None:
         self.closed = True
         self.wake.set()
+
+    def raise_if_failed(self) -> None:
+        if self.error is not None:
+            raise StoreBusy(
+                f"could not store results of {self.run_id} ({self.error}); every result stored "
+                f"so far is kept: `pilot run --resume {self.run_id}` continues the run"
+            )
 
 
 Prepared = tuple[SystemRequest, str, Remap]  # what leaves, its cache key, the way back
@@ -312,6 +342,8 @@ async def _execute(ctx: RunContext) -> bool:
     async def one(case: GoldenCase) -> None:
         nonlocal halted
         async with sem:
+            if not await writer.ready():
+                return
             if stop_now():
                 halted = True
                 return
@@ -347,6 +379,7 @@ async def _execute(ctx: RunContext) -> bool:
         closer = getattr(system, "aclose", None)
         if closer:
             await closer()
+    writer.raise_if_failed()
     return not (halted or writer.halted_in_db)
 
 
@@ -496,7 +529,13 @@ def execute_run(
         return RunOutcome(
             run_id, "halted", progress.total, progress.done, progress.errors, progress.cached
         )
-    _judge_if_needed(store, run_id, system_kwargs)
+    try:
+        _judge_if_needed(store, run_id, system_kwargs)
+    except Halted:
+        _mark_halted(store, actor, run_id, progress)
+        return RunOutcome(
+            run_id, "halted", progress.total, progress.done, progress.errors, progress.cached
+        )
     finish_run(store, actor, run_id)
     return RunOutcome(
         run_id, "finished", progress.total, progress.done, progress.errors, progress.cached

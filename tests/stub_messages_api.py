@@ -339,6 +339,12 @@ class MessagesStub:
         with self._lock:
             batch = self._batches[batch_id]
             batch["polls"] += poll
+            if cancel and not batch.get("ended"):
+                # as the API does: requests not yet processed end up "canceled"
+                batch["results"] = [
+                    {"custom_id": r["custom_id"], "result": {"type": "canceled"}}
+                    for r in batch["results"]
+                ]
             batch["canceled"] |= cancel
             ended = batch["canceled"] or (poll and batch["polls"] > self.batch_polls)
             batch["ended"] = batch.get("ended") or ended

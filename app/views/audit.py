@@ -10,10 +10,23 @@ from pilot import audit
 ui.guard("audit")
 st.title("Audit trail")
 
+anchor_text = st.text_input(
+    "Anchor from an earlier verification (optional)",
+    key="audit_anchor",
+    placeholder="SEQ:HASH — catches deleted newest events, which the chain alone cannot show",
+)
 if st.button("Verify the chain", type="primary", key="audit_verify"):
-    with ui.store().read() as con:
-        result = audit.verify(con)
-    (st.success if result.intact else st.error)(result.summary())
+    try:
+        anchor = audit.parse_anchor(anchor_text) if anchor_text.strip() else None
+    except ValueError as exc:
+        st.error(str(exc))
+    else:
+        with ui.store().read() as con:
+            result = audit.verify(con, anchor)
+        (st.success if result.intact else st.error)(result.summary())
+        if result.intact:
+            st.caption("Keep this anchor outside the database to check against later:")
+            st.code(result.anchor, language=None)
 
 with ui.store().read() as con:
     actors = audit.distinct_values(con, "actor")

@@ -8,6 +8,7 @@ import click
 
 from pilot import access, audit, killswitch
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
+from pilot.errors import InputError
 
 
 @cli.group(help="Read and verify the audit log.\n\nExample: pilot --user sam audit verify")
@@ -20,15 +21,22 @@ audit_group.name = "audit"
 
 @audit_group.command(
     "verify",
-    help="Verify the hash chain; exit 1 naming the first bad event.\n\n"
-    "Example: pilot --user sam audit verify --json",
+    help="Verify the hash chain; exit 1 naming the first bad event. Keep the printed anchor "
+    "(SEQ:HASH) somewhere else and pass it later with --anchor to detect deleted newest "
+    "events too.\n\n"
+    "Example: pilot --user sam audit verify --anchor 412:3fa0c1... --json",
 )
+@click.option("--anchor", default=None, help="SEQ:HASH from an earlier verification.")
 @json_option
 @pass_ctx
-def audit_verify(ctx: Context, as_json: bool) -> None:
+def audit_verify(ctx: Context, anchor: str | None, as_json: bool) -> None:
+    try:
+        expected = audit.parse_anchor(anchor) if anchor else None
+    except ValueError as exc:
+        raise InputError(f"--anchor: {exc}") from None
     with ctx.store.read() as con:
         access.require(con, ctx.user, "audit")
-        result = audit.verify(con)
+        result = audit.verify(con, expected)
     emit(
         {
             "intact": result.intact,
@@ -36,6 +44,7 @@ def audit_verify(ctx: Context, as_json: bool) -> None:
             "first_bad": result.first_bad,
             "reason": result.reason,
             "head": result.head,
+            "anchor": result.anchor,
             "summary": result.summary(),
         },
         as_json,

@@ -129,6 +129,18 @@ def test_audit_page_verifies_and_filters(db: Store) -> None:
     assert at.error[0].value.startswith("broken at event 2")
 
 
+def test_audit_page_catches_truncation_with_an_anchor(db: Store) -> None:
+    at = signed_in("sam")
+    at.switch_page("views/audit.py").run()
+    at.button(key="audit_verify").click().run()
+    anchor = at.code[0].value
+    with db.transaction() as con:
+        con.execute("DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)")
+    at.text_input(key="audit_anchor").input(anchor)
+    at.button(key="audit_verify").click().run()
+    assert "truncated" in at.error[0].value
+
+
 def test_admin_adds_user_and_changes_role(db: Store) -> None:
     at = signed_in("ada")
     at.switch_page("views/admin.py").run()
@@ -142,3 +154,17 @@ def test_admin_adds_user_and_changes_role(db: Store) -> None:
     with db.read() as con:
         roles = {u["name"]: u["role"] for u in access.list_users(con)}
     assert roles["omar"] == "lead"
+
+
+def test_deactivation_and_role_changes_take_effect_on_the_next_rerun(db: Store) -> None:
+    at = signed_in("sam")
+    at.switch_page("views/audit.py").run()
+    assert [t.value for t in at.title] == ["Audit trail"]
+    access.set_role(db, "ada", "sam", "viewer")
+    at.run()
+    assert "Audit trail" not in [t.value for t in at.title]  # the page left sam's navigation
+    assert "audit" not in page_paths(at)
+    access.set_active(db, "ada", "sam", False)
+    at.run()
+    assert at.text_input(key="signin_name") is not None  # back to the sign-in form
+    assert not any("step by step" in s.value for s in at.subheader)

@@ -88,18 +88,20 @@ def test_evidence_spans_use_character_offsets_and_first_occurrence(
     assert spans.rows() == [("c1", "s1", 28, 31), ("c1", "s2", 0, 3), ("c2", "s1", 0, 3)]
 
 
-def test_evidence_overlap_is_half_open_and_first_occurrence_only(
+def test_evidence_overlap_is_half_open_and_counts_every_occurrence(
     results: Builder, citations: Builder, sources: Builder, evidence: Builder
 ) -> None:
     frame = results({"case_id": "c"})
     srcs = sources(("c", "s", "fee fee"))
-    gold = evidence(("c", "fee"))  # first occurrence: [0, 3)
-    touching = citations(("c", 0, "s", " ", 3, 4))  # [3, 4) touches but does not overlap
-    second = citations(("c", 0, "s", "fee", 4, 7))  # the second "fee" is not the gold span
+    gold = evidence(("c", "fee"))  # occurs at [0, 3) and at [4, 7)
+    touching = citations(("c", 0, "s", " ", 3, 4))  # [3, 4) touches both, overlaps neither
+    second = citations(("c", 0, "s", "fee", 4, 7))  # the second occurrence is evidence too
     inside = citations(("c", 0, "s", "e", 2, 3))
+    across = citations(("c", 0, "s", "e f", 2, 5))  # overlaps both occurrences
     assert evidence_recall(frame, touching, srcs, gold).value == 0.0
-    assert evidence_recall(frame, second, srcs, gold).value == 0.0
+    assert evidence_recall(frame, second, srcs, gold).value == 1.0
     assert evidence_recall(frame, inside, srcs, gold).value == 1.0
+    assert evidence_recall(frame, across, srcs, gold).value == 1.0
 
 
 def test_errored_case_never_hits(

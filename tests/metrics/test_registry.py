@@ -171,7 +171,8 @@ def reference_counts(frames: dict[str, pl.DataFrame]) -> dict[str, tuple[int, in
                 (source, at, at + len(g))
                 for g in gold[case]
                 for (c, source), body in text.items()
-                if c == case and (at := body.find(g)) >= 0
+                if c == case
+                for at in occurrences(body, g)
             ]
             hit = any(
                 s == gs and start < ge and gs0 < end
@@ -180,6 +181,15 @@ def reference_counts(frames: dict[str, pl.DataFrame]) -> dict[str, tuple[int, in
             )
             add("evidence_recall", int(hit and ok), 1)
     return out
+
+
+def occurrences(body: str, passage: str) -> list[int]:
+    """Every start offset of `passage` in `body`, overlapping ones included."""
+    found, at = [], body.find(passage)
+    while at >= 0:
+        found.append(at)
+        at = body.find(passage, at + 1)
+    return found
 
 
 @settings(max_examples=40, deadline=None)

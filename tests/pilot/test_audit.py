@@ -89,3 +89,26 @@ def test_filters(chain: Store) -> None:
         assert [e.actor for e in audit.events(con, actor="sam")] == ["sam"]
         assert len(audit.events(con, action="test.")) == 6
         assert audit.events(con)[0].seq == 7
+
+
+def test_truncation_is_caught_with_an_anchor(chain: Store) -> None:
+    anchor = verify(chain).anchor  # kept outside the database
+    assert anchor.startswith("6:")
+    chain.write(lambda con: audit.record(con, "priya", "lead", "later", "obj:7"))
+    with chain.read() as con:
+        assert audit.verify(con, audit.parse_anchor(anchor)).intact  # growth is fine
+    with chain.transaction() as con:
+        con.execute("DELETE FROM audit_events WHERE seq >= 5")
+    with chain.read() as con:
+        assert audit.verify(con).intact  # the chain alone cannot tell
+        result = audit.verify(con, audit.parse_anchor(anchor))
+    assert not result.intact and "truncated" in result.reason
+
+
+def test_anchor_must_match(chain: Store) -> None:
+    seq, digest = audit.parse_anchor(verify(chain).anchor)
+    with chain.read() as con:
+        result = audit.verify(con, (seq, "0" * 64))
+    assert not result.intact and result.first_bad == seq
+    with pytest.raises(ValueError, match="SEQ:HASH"):
+        audit.parse_anchor("12:abc")

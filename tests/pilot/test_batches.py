@@ -122,5 +122,13 @@ def test_kill_switch_cancels_the_batch(tmp_path: Path) -> None:
         killswitch.engage(store, "priya", "halt the batch")
         thread.join(30)
         seen = paths(stub)
-    assert result["o"].status == "halted"
-    assert any(p.endswith("/cancel") for p in seen)
+        assert result["o"].status == "halted"
+        assert any(p.endswith("/cancel") for p in seen)
+        # resuming finds its batch cancelled: the cancelled requests go into a new batch
+        killswitch.release(store, "priya")
+        stub.batch_polls = 1
+        done = start_or_resume(store, "priya", resume_id=result["o"].run_id, system_kwargs=kw)
+        assert paths(stub).count("POST /v1/messages/batches") == 2
+    assert done.status == "finished" and done.errors == 0
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM results WHERE error IS NULL").fetchone()[0] == 12

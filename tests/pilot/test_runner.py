@@ -308,3 +308,47 @@ def test_only_allowlisted_redacted_content_leaves(pilot_db: Store) -> None:
         text = cases[row[0]].sources[0].text
         for c in json.loads(row[3]):
             assert text[c["start"] : c["end"]] == c["cited_text"]
+
+
+LOCK_HOLDER = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_busy_file_mid_run_loses_no_result(pilot_db: Store) -> None:
+    """Another process holds the database while results are being committed: the writer keeps
+    the rows and retries, calls pause meanwhile, and every case is stored exactly once."""
+    impatient = Store(pilot_db.path, lock_timeout=0.3)
+    with MessagesStub(latency=0.1) as stub:
+        outcome: dict = {}
+        thread = threading.Thread(
+            target=lambda: outcome.setdefault(
+                "o",
+                start_or_resume(
+                    impatient,
+                    "priya",
+                    goldenset="leave",
+                    config=CLAUDE,
+                    options=RunOptions(concurrency=2),
+                    system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+                ),
+            )
+        )
+        thread.start()
+        while len(stub.message_bodies()) < 4:
+            time.sleep(0.01)
+        holder = subprocess.Popen(
+            [sys.executable, "-c", LOCK_HOLDER, str(pilot_db.path), "2"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        holder.wait()
+        thread.join(60)
+        calls = len(stub.message_bodies())
+    assert outcome["o"].status == "finished"
+    assert len(results(pilot_db, outcome["o"].run_id)) == 20
+    assert calls == 20  # nothing lost, so nothing called twice

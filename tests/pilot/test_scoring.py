@@ -175,3 +175,40 @@ def test_judge_rule_grades_with_the_llm_and_records_it(tmp_path: Path) -> None:
         assert correct == judged and rule == "judge:claude-haiku-4-5"
     report = run_report(store, outcome.run_id)
     assert report["verdict"]["exploratory"] is False
+
+
+def test_kill_switch_stops_the_judge_and_resume_judges_only_the_rest(tmp_path: Path) -> None:
+    from pilot import killswitch
+
+    store: Store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")
+    bar = AcceptanceBar(
+        criteria=(Criterion(metric="accuracy", threshold=0.5, judged_on="point"),),
+        min_cases=5,
+        when_unsure="abstain",
+        match_rule=MatchRule(rule="judge"),
+    )
+    save_draft(store, "priya", bar)
+    sign_bar(store, "priya")
+    calls: list[int] = []
+
+    def grade_then_pull_the_plug(body: dict[str, Any]) -> list[dict[str, Any]]:
+        calls.append(1)
+        if len(calls) == 1:
+            killswitch.engage(store, "priya", "judge drill")
+        return grading(body)
+
+    with MessagesStub(responder=grade_then_pull_the_plug) as stub:
+        kw = {"api_key": "k", "base_url": stub.base_url}
+        halted = start_or_resume(
+            store, "priya", goldenset="leave", config=SystemConfig(), system_kwargs=kw
+        )
+        assert halted.status == "halted" and len(calls) == 4  # one wave, then stopped
+        with store.read() as con:
+            assert con.execute("SELECT count(*) FROM judgements").fetchone()[0] == 4
+        killswitch.release(store, "priya")
+        stub.responder = grading
+        done = start_or_resume(store, "priya", resume_id=halted.run_id, system_kwargs=kw)
+    assert done.status == "finished" and len(stub.message_bodies()) == 9
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM judgements").fetchone()[0] == 9
