@@ -159,8 +159,8 @@ def evidence_recall_counts(
     hits = (
         checked_citations.filter(pl.col("valid"))
         .select(CASE, SOURCE, "start", "end")
-        .join(_keyed_sources(sources).select(SOURCE, "text"), on=SOURCE)
         .join(passages, on=CASE)
+        .join(_keyed_sources(sources).select(SOURCE, "text"), on=SOURCE)
         .filter(
             pl.col("text")
             .str.slice(window_start, window_len)
