@@ -134,41 +134,31 @@ async def _ingest(
 
 
 async def execute_batch(ctx: RunContext) -> bool:
-    store = ctx.store
-    run_id = ctx.run_id
-    config = ctx.config
-    cases = ctx.cases
-    prepared = ctx.prepared
-    cache = ctx.cache
-    system = ctx.system
-    options = ctx.options
-    progress = ctx.progress
-    on_progress = ctx.on_progress
-    if config.kind != "anthropic":
+    if ctx.config.kind != "anthropic":
         raise InputError("--batch needs --system anthropic (the Message Batches API)")
-    writer = _Writer(store, run_id)
+    writer = _Writer(ctx.store, ctx.run_id)
     writer_task = asyncio.create_task(writer.loop())
     try:
         todo = []
-        for case in cases:
-            _, key, remap = prepared[case.id]
-            hit = cache.get(key) if options.use_cache or options.cache_only else None
+        for case in ctx.cases:
+            _, key, remap = ctx.prepared[case.id]
+            hit = ctx.cache.get(key) if ctx.options.use_cache or ctx.options.cache_only else None
             if hit is not None:
                 output = remap(SystemOutput.model_validate_json(hit))
                 record(
                     writer,
-                    progress,
-                    on_progress,
-                    _row(run_id, case.id, output, None, True, 0.0, 0, key),
+                    ctx.progress,
+                    ctx.on_progress,
+                    _row(ctx.run_id, case.id, output, None, True, 0.0, 0, key),
                     None,
                 )
-            elif options.cache_only:
+            elif ctx.options.cache_only:
                 record(
                     writer,
-                    progress,
-                    on_progress,
+                    ctx.progress,
+                    ctx.on_progress,
                     _row(
-                        run_id,
+                        ctx.run_id,
                         case.id,
                         None,
                         "not in the response cache (replay)",
@@ -183,30 +173,35 @@ async def execute_batch(ctx: RunContext) -> bool:
                 todo.append(case)
         if not todo:
             return True
-        client = system.client()  # type: ignore[union-attr]
-        with store.read() as con:
-            batch_id = recorded_batch(con, run_id)
+        client = ctx.system.client()  # type: ignore[union-attr]
+        with ctx.store.read() as con:
+            batch_id = recorded_batch(con, ctx.run_id)
         remaining = todo
         for _ in range(MAX_ROUNDS):
             if batch_id is None:
-                if killswitch.sentinel(store).exists():
+                if killswitch.sentinel(ctx.store).exists():
                     return False
                 requests = [
-                    {"custom_id": custom_id(c.id), "params": payload_for(config, prepared[c.id][0])}
+                    {
+                        "custom_id": custom_id(c.id),
+                        "params": payload_for(ctx.config, ctx.prepared[c.id][0]),
+                    }
                     for c in remaining
                 ]
-                batch_id = await _submit(store, run_id, client, requests, [c.id for c in remaining])
+                batch_id = await _submit(
+                    ctx.store, ctx.run_id, client, requests, [c.id for c in remaining]
+                )
             started = time.perf_counter()
-            if not await _wait(store, client, batch_id, options):
+            if not await _wait(ctx.store, client, batch_id, ctx.options):
                 return False
             remaining = await _ingest(ctx, writer, client, batch_id, remaining, started)
             if not remaining:
                 return True
             batch_id = None  # cancelled or expired requests go into a new batch
         for case in remaining:
-            _, key, _ = prepared[case.id]
+            _, key, _ = ctx.prepared[case.id]
             row = _row(
-                run_id,
+                ctx.run_id,
                 case.id,
                 None,
                 f"no batch result after {MAX_ROUNDS} batches",
@@ -215,12 +210,12 @@ async def execute_batch(ctx: RunContext) -> bool:
                 MAX_ROUNDS,
                 key,
             )
-            record(writer, progress, on_progress, row, None)
+            record(writer, ctx.progress, ctx.on_progress, row, None)
         return True
     finally:
         await writer.close()
         await writer_task
-        closer = getattr(system, "aclose", None)
+        closer = getattr(ctx.system, "aclose", None)
         if closer:
             await closer()
         writer.raise_if_failed()

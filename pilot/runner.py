@@ -299,32 +299,25 @@ class RunContext:
 
 async def _execute(ctx: RunContext) -> bool:
     """Answer every case; returns False when the kill switch halted the run."""
-    store = ctx.store
-    run_id = ctx.run_id
-    cases = ctx.cases
-    prepared = ctx.prepared
-    cache = ctx.cache
-    system = ctx.system
-    options = ctx.options
-    progress = ctx.progress
-    on_progress = ctx.on_progress
-    rng = random.Random(options.seed)
-    sentinel = killswitch.sentinel(store)
-    writer = _Writer(store, run_id)
+    rng = random.Random(ctx.options.seed)
+    sentinel = killswitch.sentinel(ctx.store)
+    writer = _Writer(ctx.store, ctx.run_id)
     writer_task = asyncio.create_task(writer.loop())
-    sem = asyncio.Semaphore(options.concurrency)
+    sem = asyncio.Semaphore(ctx.options.concurrency)
     halted = False
 
     def stop_now() -> bool:
         return halted or writer.halted_in_db or sentinel.exists()
 
     async def call(request: Any) -> tuple[SystemOutput | None, str | None, int]:
-        assert system is not None
-        for attempt in range(1, options.max_attempts + 1):
+        assert ctx.system is not None
+        for attempt in range(1, ctx.options.max_attempts + 1):
             if stop_now():
                 raise _Halt
             try:
-                output = await asyncio.wait_for(system.answer(request), options.call_timeout)
+                output = await asyncio.wait_for(
+                    ctx.system.answer(request), ctx.options.call_timeout
+                )
                 return output, None, attempt
             except TimeoutError:
                 failure: Exception = TransientError("timed out")
@@ -334,13 +327,13 @@ async def _execute(ctx: RunContext) -> bool:
                 return None, str(exc), attempt
             except Exception as exc:  # a callable system's own bug is that case's error
                 return None, f"{type(exc).__name__}: {exc}", attempt
-            if attempt == options.max_attempts:
+            if attempt == ctx.options.max_attempts:
                 return None, f"gave up after {attempt} attempts: {failure}", attempt
-            delay = min(options.backoff_cap, options.backoff_base * 2 ** (attempt - 1))
+            delay = min(ctx.options.backoff_cap, ctx.options.backoff_base * 2 ** (attempt - 1))
             delay *= 0.5 + rng.random()
             retry_after = getattr(failure, "retry_after", None)
             if retry_after:
-                delay = max(delay, min(float(retry_after), options.backoff_cap))
+                delay = max(delay, min(float(retry_after), ctx.options.backoff_cap))
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
@@ -352,14 +345,16 @@ async def _execute(ctx: RunContext) -> bool:
             if stop_now():
                 halted = True
                 return
-            request, key, remap = prepared[case.id]
+            request, key, remap = ctx.prepared[case.id]
             started = time.perf_counter()
-            cached_json = cache.get(key) if options.use_cache or options.cache_only else None
+            cached_json = (
+                ctx.cache.get(key) if ctx.options.use_cache or ctx.options.cache_only else None
+            )
             entry = None
             attempts = 0
             if cached_json is not None:
                 output, error, cached = SystemOutput.model_validate_json(cached_json), None, True
-            elif options.cache_only:
+            elif ctx.options.cache_only:
                 output, error, cached = None, "not in the response cache (replay)", False
             else:
                 try:
@@ -373,15 +368,15 @@ async def _execute(ctx: RunContext) -> bool:
             latency = (time.perf_counter() - started) * 1000
             if output is not None:
                 output = remap(output)
-            row = _row(run_id, case.id, output, error, cached, latency, attempts, key)
-            record(writer, progress, on_progress, row, entry)
+            row = _row(ctx.run_id, case.id, output, error, cached, latency, attempts, key)
+            record(writer, ctx.progress, ctx.on_progress, row, entry)
 
     try:
-        await asyncio.gather(*(one(c) for c in cases))
+        await asyncio.gather(*(one(c) for c in ctx.cases))
     finally:
         await writer.close()
         await writer_task
-        closer = getattr(system, "aclose", None)
+        closer = getattr(ctx.system, "aclose", None)
         if closer:
             await closer()
     writer.raise_if_failed()
