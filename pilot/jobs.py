@@ -19,7 +19,7 @@ def run_in_background(
     store: Store,
     user: str,
     run_id: str,
-    options: RunOptions,
+    options: RunOptions | None,
     system_kwargs: dict[str, Any] | None = None,
 ) -> None:
     def work() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -169,7 +170,8 @@ def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict[str
                c.label || ' (' || substr(r.config_version, 1, 8) || ')', r.bar_version,
                r.n_cases, r.started_at, r.finished_at, r.started_by, r.replay_of, r.summary,
                (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS done,
-               (SELECT count(*) FROM results x WHERE x.run_id = r.run_id AND x.error IS NOT NULL)
+               (SELECT count(*) FROM results x WHERE x.run_id = r.run_id AND x.error IS NOT NULL),
+               (SELECT max(x.finished_at) FROM results x WHERE x.run_id = r.run_id)
         FROM runs r LEFT JOIN system_configs c ON c.version = r.config_version
         ORDER BY r.started_at DESC LIMIT ?
         """,
@@ -190,13 +192,32 @@ def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict[str
         "summary",
         "done",
         "errors",
+        "last_result_at",
     )
     runs = []
+    now = datetime.now(UTC)
     for r in rows:
         item = dict(zip(keys, r, strict=True))
         item["summary"] = json.loads(item["summary"]) if item["summary"] else None
+        item["stalled"] = item["status"] == "running" and _idle_seconds(item, now) > STALL_SECONDS
         runs.append(item)
     return runs
+
+
+STALL_SECONDS = 120
+
+
+def _idle_seconds(run: dict[str, Any], now: datetime) -> float:
+    last = run["last_result_at"] or run["started_at"]
+    return (
+        now - datetime.strptime(last, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    ).total_seconds()
+
+
+def resumable(run: dict[str, Any]) -> bool:
+    """Halted, failed, or running with no result for two minutes (its process has likely
+    stopped; a resume calls only the cases without a result, so resuming is always safe)."""
+    return run["status"] in ("halted", "failed") or bool(run.get("stalled"))
 
 
 DEMO_CONFIGS = (

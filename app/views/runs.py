@@ -15,7 +15,7 @@ from pilot.errors import PilotError
 from pilot.models import RetrievalSettings, SystemConfig
 from pilot.results import OUTCOMES, case_sources, filter_results, result_rows
 from pilot.runner import RunOptions
-from pilot.runs import list_runs, prepare_run
+from pilot.runs import list_runs, prepare_run, resumable
 from pilot.scoring import explain
 
 actor = ui.guard("read")
@@ -131,7 +131,7 @@ def run_table() -> None:
         table.append(
             {
                 "run": r["run_id"],
-                "status": r["status"],
+                "status": "stalled?" if r["stalled"] else r["status"],
                 "progress": f"{r['done']}/{r['n_cases']}",
                 "errors": r["errors"],
                 "system": r["system"],
@@ -176,10 +176,25 @@ if runs:
     run_id = st.selectbox("Run", ids, key="runs_browse")
     selected = next(r for r in runs if r["run_id"] == run_id)
     if selected["status"] != "finished":
-        st.info(
-            f"{run_id} is {selected['status']}: these are the results stored so far, not yet "
-            "judged. Reload the page when it finishes."
+        state = (
+            "running, with no new result for two minutes"
+            if selected["stalled"]
+            else (selected["status"])
         )
+        st.info(
+            f"{run_id} is {state}: these are the {selected['done']} results stored so far, "
+            "not yet judged."
+        )
+        if resumable(selected) and actor.can("edit_pilot") and not jobs.is_active(run_id):
+            st.caption(
+                "Resuming calls only the cases without a stored result. If another process is "
+                "still running it, wait for that process instead."
+            )
+            if st.button("Resume this run", key="runs_resume"):
+                kwargs = {"api_key": api_key()} if api_key() else None
+                jobs.run_in_background(store, actor.name, run_id, None, kwargs)
+                st.session_state["runs_flash"] = f"Resumed {run_id}."
+                st.rerun()
     with store.read() as con:
         rows = result_rows(con, run_id)
     tags = sorted({t for ts in rows["tags"].to_list() for t in ts}) if rows.height else []

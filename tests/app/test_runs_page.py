@@ -81,3 +81,27 @@ def test_stale_goldenset_warning_after_config_change(db: Store) -> None:
     db.write(lambda con: register_config(con, Actor("priya", "lead"), new, "top-2"))
     at = open_runs("dana", "viewer")
     assert any("must be re-run" in w.value for w in at.warning)
+
+
+def test_a_stalled_run_can_be_resumed_from_the_page(db: Store) -> None:
+    from pilot.runs import prepare_run
+
+    run_id = prepare_run(
+        db, "priya", goldenset="leave", config=SystemConfig(retrieval=RetrievalSettings(top_k=2))
+    )
+    # its process died before storing anything (as after kill -9): no result for 3 minutes
+    with db.transaction() as con:
+        con.execute(
+            "UPDATE runs SET started_at = '2020-01-01T00:00:00.000000Z' WHERE run_id = ?", [run_id]
+        )
+    viewer = open_runs("dana", "viewer")
+    viewer.selectbox(key="runs_browse").select(run_id).run()
+    assert not [b for b in viewer.button if b.key == "runs_resume"]
+    at = open_runs("priya", "lead")
+    at.selectbox(key="runs_browse").select(run_id).run()
+    assert any("no new result for two minutes" in i.value for i in at.info)
+    at.button(key="runs_resume").click().run()
+    jobs.wait(run_id, timeout=60)
+    with db.read() as con:
+        run = next(r for r in list_runs(con) if r["run_id"] == run_id)
+    assert run["status"] == "finished" and run["done"] == 12
