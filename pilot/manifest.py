@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from pilot.models import GoldenCase, SystemConfig, content_hash
+from pilot.models import SystemConfig
 
 PACKAGES = ("pilot-kit", "anthropic", "duckdb", "polars", "pydantic", "streamlit")
 REPO = Path(__file__).resolve().parents[1]
@@ -60,13 +60,16 @@ def build_manifest(
     config: SystemConfig,
     bar_version: int | None,
     options: Any,
-    cases: list[GoldenCase],
+    case_ids: list[str],
 ) -> dict[str, Any]:
+    row = con.execute(
+        "SELECT content_hash FROM goldenset_versions WHERE version = ?", [goldenset_version]
+    ).fetchone()
     return {
         "goldenset": {
             "version": goldenset_version,
-            "content_hash": content_hash([c.model_dump(mode="json") for c in cases]),
-            "case_ids": [c.id for c in cases],
+            "content_hash": row[0] if row else None,
+            "case_ids": case_ids,
         },
         "bar": {
             "version": bar_version,

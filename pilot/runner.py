@@ -93,15 +93,20 @@ def create_run(
     label: str = "",
 ) -> str:
     """Register the config and the run (status 'running') with its manifest; audited."""
-    from pilot.goldensets import load_cases
 
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> str:
-        cases = load_cases(con, goldenset_version)
-        if not cases:
+        case_ids = [
+            r[0]
+            for r in con.execute(
+                "SELECT case_id FROM golden_cases WHERE version = ? ORDER BY position",
+                [goldenset_version],
+            ).fetchall()
+        ]
+        if not case_ids:
             raise InputError(f"golden set version {goldenset_version!r} has no cases")
         config_version = register_config(con, actor, config, label)
         run_id = "run-" + uuid.uuid4().hex[:12]
-        manifest = build_manifest(con, goldenset_version, config, bar_version, options, cases)
+        manifest = build_manifest(con, goldenset_version, config, bar_version, options, case_ids)
         con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, 'running', ?, ?, NULL, ?, ?, ?, NULL)",
             [
@@ -109,7 +114,7 @@ def create_run(
                 goldenset_version,
                 config_version,
                 bar_version,
-                len(cases),
+                len(case_ids),
                 audit.utc_now(),
                 actor.name,
                 replay_of,
