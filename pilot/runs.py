@@ -112,6 +112,8 @@ def start_or_resume(
         return execute_run(
             store, user, resume_id, on_progress=on_progress, system_kwargs=system_kwargs
         )
+    if config is not None and not options.cache_only:
+        _check_system(config, system_kwargs)
     run_id = prepare_run(
         store,
         user,
@@ -125,6 +127,18 @@ def start_or_resume(
     return execute_run(
         store, user, run_id, options=options, on_progress=on_progress, system_kwargs=system_kwargs
     )
+
+
+def _check_system(config: SystemConfig, system_kwargs: dict[str, Any] | None) -> None:
+    """Fail before any record is written when the system cannot be made (no API key, a bad
+    callable target)."""
+    from pilot.systems.base import PermanentError
+    from pilot.systems.registry import make_system
+
+    try:
+        make_system(config, **(system_kwargs or {}))
+    except PermanentError as exc:
+        raise InputError(str(exc)) from None
 
 
 def run_report(store: Store, run_id: str, *, baseline: str | None = None) -> dict[str, Any]:

@@ -312,7 +312,12 @@ def test_only_allowlisted_redacted_content_leaves(pilot_db: Store) -> None:
 
 LOCK_HOLDER = """
 import sys, time, duckdb
-con = duckdb.connect(sys.argv[1])
+while True:  # the runner holds the file between its commits: wait for a gap
+    try:
+        con = duckdb.connect(sys.argv[1])
+        break
+    except duckdb.IOException:
+        time.sleep(0.005)
 print("locked", flush=True)
 time.sleep(float(sys.argv[2]))
 """
