@@ -210,7 +210,7 @@ def describe_match_rule(m: MatchRule) -> str:
     if m.rule == "numeric":
         return f"the first number equals the expected one within ±{m.tolerance:g}"
     if m.rule == "judge":
-        return f"the LLM judge {m.judge_model} finds it correct under the rubric: {m.rubric}"
+        return f"is found correct by the LLM judge {m.judge_model} under the rubric: {m.rubric}"
     return {
         "exact": "equals the expected answer after normalising case and punctuation",
         "contains": "contains the expected answer after normalising case and punctuation",

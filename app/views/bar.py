@@ -96,6 +96,8 @@ def _load(bar: bars.AcceptanceBar | None) -> None:
             "bar_match_rule": bar.match_rule.rule,
             "bar_match_threshold": bar.match_rule.threshold or 0.5,
             "bar_match_tolerance": bar.match_rule.tolerance or 0.0,
+            "bar_match_rubric": bar.match_rule.rubric or bars.DEFAULT_RUBRIC,
+            "bar_match_judge_model": bar.match_rule.judge_model or bars.DEFAULT_JUDGE_MODEL,
         }
     )
 
@@ -228,12 +230,17 @@ if actor.can("edit_pilot"):
     a, b = st.columns(2)
     a.selectbox("Answer matches when", bars.MATCH_RULES, key="bar_match_rule")
     rule = st.session_state["bar_match_rule"]
-    if rule in ("f1", "judge"):
+    if rule == "f1":
         b.number_input(
             "Threshold", min_value=0.0, max_value=1.0, step=0.05, key="bar_match_threshold"
         )
     if rule == "numeric":
         b.number_input("Tolerance (±)", min_value=0.0, step=0.5, key="bar_match_tolerance")
+    if rule == "judge":
+        b.text_input("Judge model", key="bar_match_judge_model")
+        st.text_area(
+            "Rubric: what the judge counts as a correct answer", key="bar_match_rubric", height=90
+        )
 
     document = {
         "criteria": [_criterion(rid) for rid in st.session_state["bar_rows"]],
@@ -244,6 +251,8 @@ if actor.can("edit_pilot"):
             "rule": rule,
             "threshold": st.session_state["bar_match_threshold"],
             "tolerance": st.session_state["bar_match_tolerance"],
+            "rubric": st.session_state.get("bar_match_rubric"),
+            "judge_model": st.session_state.get("bar_match_judge_model"),
         },
     }
     try:

@@ -135,3 +135,25 @@ def test_planner_says_priyas_60_cases_are_too_few(db: Store, tmp_path: Path) -> 
     at.number_input(key="bar_c_expected_0").set_value(0.99).run()
     enough = [i.value for i in at.info if "**53 cases needed.**" in i.value]
     assert enough and "The golden set has 60: enough" in enough[0]
+
+
+def test_lead_chooses_the_llm_judge_with_a_rubric(db: Store) -> None:
+    at = page("priya")
+    at.button(key="bar_add").click().run()
+    at.selectbox(key="bar_c_metric_0").select("accuracy")
+    at.text_area(key="bar_when_unsure").input("abstain")
+    at.selectbox(key="bar_match_rule").select("judge").run()
+    assert at.text_input(key="bar_match_judge_model").value == bars.DEFAULT_JUDGE_MODEL
+    at.text_area(key="bar_match_rubric").input("Correct when the number of days matches.")
+    at.text_input(key="bar_match_judge_model").input("claude-sonnet-4-6")
+    at.run()
+    assert "correct when it is found correct by the LLM judge claude-sonnet-4-6 under" in shown(at)
+    at.button(key="bar_save").click().run()
+    assert not at.exception, at.exception
+    with db.read() as con:
+        rule = bars.latest_bar(con).bar.match_rule
+    assert (rule.rule, rule.judge_model, rule.rubric) == (
+        "judge",
+        "claude-sonnet-4-6",
+        "Correct when the number of days matches.",
+    )
