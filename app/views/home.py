@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import ui
 from pilot import killswitch
+from pilot.errors import PilotError
 from pilot.status import pilot_steps
 
 actor = ui.guard("read")
@@ -39,4 +40,22 @@ st.caption(
     + (", ".join(f"{n} ({r})" for n, r in holders) or "nobody yet")
     + f". Last tested: {kill_state.last_tested or 'never'}."
 )
+if actor.can("kill"):
+    if kill_state.engaged:
+        if st.button("Release the kill switch", key="home_release"):
+            try:
+                killswitch.release(ui.store(), actor.name)
+                st.rerun()
+            except PilotError as exc:
+                st.error(str(exc))
+    else:
+        with st.form("home_kill"):
+            reason = st.text_input("Why stop the system?", key="home_kill_reason")
+            drill = st.checkbox("This is a drill (records the test date)", key="home_kill_drill")
+            if st.form_submit_button("Stop all system calls now", type="primary"):
+                try:
+                    killswitch.engage(ui.store(), actor.name, reason, test=drill)
+                    st.rerun()
+                except PilotError as exc:
+                    st.error(str(exc))
 ui.provenance({"database": str(ui.store().path)})

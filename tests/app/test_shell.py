@@ -168,3 +168,23 @@ def test_deactivation_and_role_changes_take_effect_on_the_next_rerun(db: Store) 
     at.run()
     assert at.text_input(key="signin_name") is not None  # back to the sign-in form
     assert not any("step by step" in s.value for s in at.subheader)
+
+
+def test_kill_switch_is_one_decision_away_for_leads_only(db: Store) -> None:
+    from pilot import killswitch
+
+    viewer = signed_in("dana")
+    assert not [b for b in viewer.button if "Stop all system calls" in b.label]
+    at = signed_in("priya")
+    at.button(key="FormSubmitter:home_kill-Stop all system calls now").click().run()
+    assert "say why" in at.error[0].value  # a reason is required
+    at.text_input(key="home_kill_reason").input("wrong leave answers in production")
+    at.checkbox(key="home_kill_drill").check()
+    at.button(key="FormSubmitter:home_kill-Stop all system calls now").click().run()
+    with db.read() as con:
+        state = killswitch.state(con)
+    assert state.engaged and state.by == "priya" and state.last_tested
+    assert any("ENGAGED by priya" in e.value for e in at.error)
+    at.button(key="home_release").click().run()
+    with db.read() as con:
+        assert not killswitch.state(con).engaged
