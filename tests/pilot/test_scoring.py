@@ -10,6 +10,13 @@ from typing import Any
 import polars as pl
 import pytest
 from helpers import seeded_store, write_cases
+from metric_frames import (
+    CITATIONS_SCHEMA,
+    CLAIMS_SCHEMA,
+    EVIDENCE_SCHEMA,
+    RESULTS_SCHEMA,
+    SOURCES_SCHEMA,
+)
 from stub_messages_api import MessagesStub, question, text_block
 
 from pilot.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
@@ -20,38 +27,13 @@ from pilot.runs import run_report, start_or_resume
 from pilot.store import Store
 from pilot.verdicts import critical_errors, judge
 
-EMPTY = pl.DataFrame()
-
 
 def frames(rows: list[dict[str, Any]]) -> RunFrames:
-    results = pl.DataFrame(
-        rows,
-        schema={
-            "case_id": pl.String,
-            "answer": pl.String,
-            "abstained": pl.Boolean,
-            "correct": pl.Boolean,
-            "error": pl.String,
-            "answerable": pl.Boolean,
-            "expected_answer": pl.String,
-            "tags": pl.List(pl.String),
-            "consequential": pl.Boolean,
-        },
+    """A run's frames with the runner's schemas: these rows, no citations, claims or sources."""
+    schemas = (CITATIONS_SCHEMA, CLAIMS_SCHEMA, SOURCES_SCHEMA, EVIDENCE_SCHEMA)
+    return RunFrames(
+        pl.DataFrame(rows, schema=RESULTS_SCHEMA), *(pl.DataFrame(schema=s) for s in schemas)
     )
-    empty = {
-        "citations": {
-            "case_id": pl.String,
-            "claim": pl.Int64,
-            "source_id": pl.String,
-            "cited_text": pl.String,
-            "start": pl.Int64,
-            "end": pl.Int64,
-        },
-        "claims": {"case_id": pl.String, "claim": pl.Int64, "text": pl.String},
-        "sources": {"case_id": pl.String, "source_id": pl.String, "text": pl.String},
-        "evidence": {"case_id": pl.String, "text": pl.String},
-    }
-    return RunFrames(results, *(pl.DataFrame(schema=s) for s in empty.values()))
 
 
 def row(
