@@ -10,7 +10,6 @@ Parsing and validation live in `pilot.goldenset_io`.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from collections import Counter
@@ -32,6 +31,7 @@ from pilot.goldenset_io import (
     ValidationReport,
     validate_goldenset,
 )
+from pilot.inert import highlight_html
 from pilot.models import GoldenCase, Source, canonical_json, content_hash
 from pilot.store import Store, get_setting
 
@@ -487,44 +487,6 @@ def evidence_spans(case: GoldenCase) -> list[tuple[str, int, int]]:
     return sorted(set(spans), key=lambda s: (s[0], s[1], s[2]))
 
 
-def highlight_html(text: str, spans: list[tuple[int, int]], *, context: int | None = None) -> str:
-    """`text` escaped, with `spans` in <mark>, as one inert HTML block.
-
-    Everything is escaped first, and newlines become <br> so Markdown sees a single HTML block
-    and interprets none of the text ($ is escaped too, so no maths is rendered). With `context`,
-    only that many characters either side of each span are shown (the start when none).
-    """
-    merged = _merge(spans)
-    if context is None:
-        windows = [(0, len(text))]
-    elif merged:
-        windows = _merge([(max(0, a - context), min(len(text), b + context)) for a, b in merged])
-    else:
-        windows = [(0, min(len(text), 2 * context))]
-    pieces = []
-    for low, high in windows:
-        parts, cursor = ["… " if low > 0 else ""], low
-        for start, end in merged:
-            if low <= start and end <= high:
-                parts.append(escape_inert(text[cursor:start]))
-                parts.append(f"<mark>{escape_inert(text[start:end])}</mark>")
-                cursor = end
-        parts.append(escape_inert(text[cursor:high]) + (" …" if high < len(text) else ""))
-        pieces.append("".join(parts))
-    body = "<br><br>".join(pieces)
-    return f'<div class="gs-text" style="white-space: pre-wrap;">{body}</div>'
-
-
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def highlighted_sources(
     case: GoldenCase, *, context: int | None = None
 ) -> list[tuple[Source, str, int]]:
@@ -535,12 +497,6 @@ def highlighted_sources(
         mine = [(start, end) for sid, start, end in spans if sid == source.id]
         shown.append((source, highlight_html(source.text, mine, context=context), len(mine)))
     return shown
-
-
-def escape_inert(text: str) -> str:
-    """Text safe inside HTML that Markdown renders as-is: escaped, `$` escaped, no newlines."""
-    escaped = html.escape(text, quote=True).replace("$", "&#36;")
-    return escaped.replace("\r", "").replace("\n", "<br>")
 
 
 def seed_demo_goldenset(store: Store, path: Path = DEMO_FILE) -> dict[str, Any]:

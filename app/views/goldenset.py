@@ -9,6 +9,7 @@ from pilot import goldensets as gs
 from pilot.bar_planner import planner_rows
 from pilot.bars import latest_bar
 from pilot.errors import PilotError
+from pilot.inert import escape_inert, highlight_html
 
 actor = ui.guard("read")
 store = ui.store()
@@ -221,10 +222,10 @@ if shown:
     case = by_id[case_id]
     with st.container(border=True):
         st.markdown("**Question**")
-        st.markdown(gs.highlight_html(case.question, []), unsafe_allow_html=True)
+        st.markdown(highlight_html(case.question, []), unsafe_allow_html=True)
         st.markdown("**Expected answer**")
         if case.answerable:
-            st.markdown(gs.highlight_html(case.expected_answer or "", []), unsafe_allow_html=True)
+            st.markdown(highlight_html(case.expected_answer or "", []), unsafe_allow_html=True)
         else:
             st.markdown("_Unanswerable: the right behaviour is to abstain._")
         st.caption(
@@ -234,15 +235,15 @@ if shown:
         if case.evidence:
             st.markdown("**Evidence** (highlighted in the sources below)")
             for passage in case.evidence:
-                st.markdown(gs.highlight_html(passage, [(0, len(passage))]), unsafe_allow_html=True)
+                st.markdown(highlight_html(passage, [(0, len(passage))]), unsafe_allow_html=True)
         whole = st.toggle("Show whole sources", key=f"gs_whole_{case.id}")
         shown_sources = gs.highlighted_sources(case, context=None if whole else 300)
         for index, (source, body, marks) in enumerate(shown_sources, start=1):
             label = f"Source {index} of {len(case.sources)} · {marks} highlighted passage(s)"
             with st.expander(label, expanded=marks > 0):
-                title = gs.escape_inert(source.title or source.id)
+                title = escape_inert(source.title or source.id)
                 st.markdown(
-                    f"<div><b>{title}</b> · <code>{gs.escape_inert(source.id)}</code></div>",
+                    f"<div><b>{title}</b> · <code>{escape_inert(source.id)}</code></div>",
                     unsafe_allow_html=True,
                 )
                 st.markdown(body, unsafe_allow_html=True)

@@ -6,9 +6,9 @@ import polars as pl
 import streamlit as st
 
 from app import ui
-from app.render import highlight
 from metrics import METRICS
 from pilot import charts
+from pilot.inert import highlight_html
 from pilot.results import OUTCOMES, filter_results
 from pilot.results_view import (
     CASE_COLUMNS,
@@ -72,7 +72,7 @@ def show_case(side: dict, heading: str | None = None) -> None:
         ):
             if source["excerpt"]:
                 st.caption("The passages around the citations; the cited text is highlighted.")
-            st.markdown(highlight(source["text"], source["spans"]), unsafe_allow_html=True)
+            st.markdown(highlight_html(source["text"], source["spans"]), unsafe_allow_html=True)
 
 
 # 1 · Verdict ------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ import os
 import streamlit as st
 
 from app import ui
-from app.render import highlight
 from pilot import jobs, killswitch
 from pilot.configs import newest_config, stale_goldensets
 from pilot.errors import PilotError
+from pilot.inert import highlight_html
 from pilot.models import RetrievalSettings, SystemConfig
 from pilot.results import OUTCOMES, case_sources, filter_results, result_rows
 from pilot.runner import RunOptions
@@ -227,7 +227,7 @@ if runs:
                 f"{source.get('title') or source['id']} · {len(spans)} citation(s)",
                 expanded=bool(spans),
             ):
-                st.markdown(highlight(source["text"], spans), unsafe_allow_html=True)
+                st.markdown(highlight_html(source["text"], spans), unsafe_allow_html=True)
     ui.provenance(
         {
             "run": run_id,

@@ -18,6 +18,7 @@ from pilot import goldensets as gs
 from pilot.cli import main
 from pilot.errors import InputError, PermissionDenied
 from pilot.goldenset_io import validate_goldenset
+from pilot.inert import highlight_html
 from pilot.status import pilot_steps
 from pilot.store import Store, put_setting
 
@@ -414,7 +415,7 @@ def test_evidence_spans_and_inert_highlighting() -> None:
     assert marks == 2 and "<b>" not in rendered and "&lt;b&gt;Rule&lt;/b&gt;" in rendered
     assert rendered.count("<mark>staff get 25 days.</mark>") == 2
     assert "\n" not in rendered and "&#36;5" in rendered
-    assert gs.highlight_html("abcdef", [(0, 3), (2, 5)]).count("<mark>") == 1
+    assert highlight_html("abcdef", [(0, 3), (2, 5)]).count("<mark>") == 1
 
 
 def test_seed_demo_goldenset(users_store: Store, tmp_path: Path) -> None:
