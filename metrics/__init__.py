@@ -24,7 +24,7 @@ from metrics.citations import (
 from metrics.estimate import Estimate
 from metrics.intervals import Z95, wilson, wilson_exprs
 from metrics.matching import MATCH_RULES, apply_match, match, normalise, token_f1
-from metrics.planner import lower_bound_with, plan, required_cases
+from metrics.planner import Rule, SizePlan, cases_needed, chance_of_passing, more_needed, size_plan
 from metrics.registry import (
     METRICS,
     MetricSpec,
@@ -51,6 +51,8 @@ __all__ = [
     "METRICS",
     "Z95",
     "Delta",
+    "Rule",
+    "SizePlan",
     "Estimate",
     "MetricSpec",
     "RunComparison",
@@ -63,6 +65,8 @@ __all__ = [
     "citation_coverage_counts",
     "citation_precision",
     "citation_precision_counts",
+    "cases_needed",
+    "chance_of_passing",
     "cohen_kappa",
     "compare_runs",
     "compute_all",
@@ -76,16 +80,15 @@ __all__ = [
     "gather_inputs",
     "get_metric",
     "krippendorff_alpha",
-    "lower_bound_with",
     "match",
     "mcnemar_exact",
     "metric",
+    "more_needed",
     "normalise",
     "paired_difference_ci",
     "per_tag",
-    "plan",
     "registered",
-    "required_cases",
+    "size_plan",
     "summarise",
     "token_f1",
     "validate_citations",

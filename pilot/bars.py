@@ -101,13 +101,26 @@ class Criterion(Frozen):
 
     def judged_value(self, value: float, low: float, high: float) -> float:
         """The figure compared with the threshold, given an estimate and its 95% interval."""
-        if self.judged_on == "point":
-            return value
-        return low if self.direction == "higher" else high
+        from metrics.pass_rule import judged_value
+
+        at_most = self.direction == "lower"
+        return judged_value(value, low, high, judged_on=self.judged_on, at_most=at_most)
 
     def passes(self, value: float, low: float, high: float) -> bool:
-        judged = self.judged_value(value, low, high)
-        return judged >= self.threshold if self.direction == "higher" else judged <= self.threshold
+        """The verdict's rule (`metrics.pass_rule`), which the planner also sizes for."""
+        from metrics.pass_rule import passes
+
+        at_most = self.direction == "lower"
+        return bool(
+            passes(
+                value,
+                low,
+                high,
+                threshold=self.threshold,
+                judged_on=self.judged_on,
+                at_most=at_most,
+            )
+        )
 
 
 DEFAULT_RUBRIC = (

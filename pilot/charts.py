@@ -81,14 +81,15 @@ class Threshold:
         return f"{self.bar}: {bound} {pct(self.value)}, judged on {basis}"
 
     def met(self, value: float | None, low: float | None, high: float | None) -> bool | None:
+        from metrics.pass_rule import passes
+
         if value is None:
             return None
-        if self.judged_on == "point":
-            judged = value
-        else:
-            judged = low if self.direction == "at_least" else high
-        assert judged is not None
-        return judged >= self.value if self.direction == "at_least" else judged <= self.value
+        at_most = self.direction == "at_most"
+        judged_on = self.judged_on
+        return bool(
+            passes(value, low, high, threshold=self.value, judged_on=judged_on, at_most=at_most)
+        )
 
 
 def _figure() -> go.Figure:

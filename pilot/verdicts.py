@@ -2,6 +2,7 @@
 
 A criterion judged on the lower bound passes only when the 95% Wilson lower bound clears the
 threshold (upper bound for lower-is-better metrics); a point criterion compares the estimate.
+That rule is `metrics.pass_rule`, the one the sample-size planner sizes golden sets for.
 A criterion with no data (n = 0) fails: no evidence is not a pass. A run against no signed bar
 is exploratory and says so.
 """
@@ -15,6 +16,7 @@ import polars as pl
 
 from metrics import compute_all
 from metrics.estimate import Estimate
+from metrics.pass_rule import clears, judged_value
 from pilot.results import RunFrames
 
 LOWER_IS_BETTER = frozenset({"false_abstain_rate"})
@@ -111,13 +113,12 @@ def _criterion(c: dict[str, Any], scope: str, e: Estimate) -> CriterionResult:
     threshold = float(c["threshold"])
     judged_on = c.get("judged_on", "point")
     at_most = c["metric"] in LOWER_IS_BETTER
-    if e.value is None:
-        judged = None
-    elif judged_on == "lower_bound":
-        judged = e.high if at_most else e.low
-    else:
-        judged = e.value
-    passed = judged is not None and (judged <= threshold if at_most else judged >= threshold)
+    judged = (
+        None
+        if e.value is None
+        else judged_value(e.value, e.low, e.high, judged_on=judged_on, at_most=at_most)
+    )
+    passed = judged is not None and bool(clears(judged, threshold, at_most=at_most))
     return CriterionResult(
         metric=c["metric"],
         scope=scope,
