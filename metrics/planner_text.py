@@ -13,6 +13,7 @@ from metrics.planner import (
     Rule,
     SizePlan,
     chance_of_passing,
+    passing_counts,
     size_plan,
 )
 
@@ -112,13 +113,17 @@ def steps_sentence(plan: SizePlan, unit: str = "cases") -> str | None:
     )
 
 
-def have_sentence(plan: SizePlan, label: str = "The golden set has") -> str | None:
+def have_sentence(
+    plan: SizePlan, unit: str = "cases", label: str = "The golden set has"
+) -> str | None:
     """How the size on hand compares: its chance of passing and the "about N more"."""
     if plan.have is None or plan.chance_have is None:
         return None
-    now = (
-        f"{label} {plan.have:,}: {_system(plan)} passes {chance_text(plan.chance_have)} of the time"
-    )
+    if plan.have and not _can_pass(plan.rule, plan.have):
+        now = f"{label} {plan.have:,} {unit}: too few to pass at all, even with a perfect result"
+    else:
+        chance = chance_text(plan.chance_have)
+        now = f"{label} {plan.have:,} {unit}: {_system(plan)} passes {chance} of the time"
     if plan.more == 0:
         return f"{now}: enough."
     if plan.more is None:
@@ -126,6 +131,11 @@ def have_sentence(plan: SizePlan, label: str = "The golden set has") -> str | No
     if plan.required is not None and plan.have >= plan.required:
         return f"{now}, just under {rate_text(plan.power)} (a dip); add {plan.more:,} more."
     return f"{now}; add about {plan.more:,} more."
+
+
+def _can_pass(rule: Rule, n: int) -> bool:
+    bound = int(passing_counts(rule, n))
+    return bound >= 0 if rule.at_most else bound <= n
 
 
 def point_warning(plan: SizePlan) -> str | None:
@@ -146,13 +156,16 @@ def point_warning(plan: SizePlan) -> str | None:
 
 
 def plan_sentences(
-    plan: SizePlan, unit: str = "cases", label: str = "The golden set has"
+    plan: SizePlan,
+    unit: str = "cases",
+    label: str = "The golden set has",
+    have_unit: str | None = None,
 ) -> list[str]:
     """The whole plan, sentence by sentence, in reading order."""
     found = [
         need_sentence(plan, unit),
         steps_sentence(plan, unit),
-        have_sentence(plan, label),
+        have_sentence(plan, have_unit or unit, label),
         point_warning(plan),
     ]
     return [s for s in found if s]

@@ -37,17 +37,6 @@ METRIC_LABELS: dict[str, str] = {
 
 LOWER_IS_BETTER = frozenset({"false_abstain_rate"})
 
-POPULATION: dict[str, Literal["all", "answerable", "unanswerable"]] = {
-    "accuracy": "all",
-    "citation_precision": "answerable",
-    "citation_coverage": "answerable",
-    "evidence_recall": "answerable",
-    "abstain_rate_unanswerable": "unanswerable",
-    "false_abstain_rate": "answerable",
-}
-"""Which golden-set cases each metric is measured on (citations come from answered cases,
-which the planner approximates by the answerable ones)."""
-
 MATCH_RULES = ("exact", "contains", "f1", "numeric", "judge")
 
 

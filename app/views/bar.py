@@ -8,8 +8,9 @@ import streamlit as st
 
 from app import ui
 from pilot import bar_planner as planner
-from pilot import bars
+from pilot import bars, planner_charts
 from pilot.errors import PilotError
+from pilot.inert import escape_inert
 from pilot.workflow import parse_model
 
 actor = ui.guard("read")
@@ -52,29 +53,58 @@ METRICS = list(bars.METRIC_LABELS)
 JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
 
 
+TONES = {"ok": st.success, "short": st.error, "none": st.info, "warn": st.warning}
+
+
 def _planner_box(row: planner.PlannerRow) -> None:
-    """The planner beside a criterion: the figure first, then the sentence."""
-    if row.required is None:
-        st.warning(row.sentence)
-    elif row.enough is False:
-        st.error(f"**{row.required} cases needed.** {row.sentence}")
-    else:
-        st.info(f"**{row.required} cases needed.** {row.sentence}")
+    """The planner beside a criterion: a coloured verdict, then the figures in words."""
+    tone, text = row.status
+    TONES[tone](text)
+    st.markdown(planner_charts.row_html(row), unsafe_allow_html=True)
 
 
-def _bar_view(bar: bars.AcceptanceBar) -> None:
+def _planner_charts(row: planner.PlannerRow, key: str) -> None:
+    """The chance of passing by true rate and by size, side by side."""
+    curves = planner.planner_curves(row)
+    left, right = st.columns(2)
+    left.plotly_chart(
+        planner_charts.chance_by_rate_figure(row, curves), key=f"{key}_rate", width="stretch"
+    )
+    right.plotly_chart(
+        planner_charts.chance_by_size_figure(row, curves), key=f"{key}_size", width="stretch"
+    )
+
+
+def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
     """Read-only: each criterion with its planner (at the default expected rate), then the rest."""
     for index, c in enumerate(bar.criteria):
         rate = planner.default_expected_rate(c)
-        row = planner.plan_row(plan_ctx, index, c, rate, bar.min_cases)
-        left, right = st.columns([3, 2])
-        left.markdown(f"**{row.description}**")
-        with right:
-            _planner_box(row)
+        row = planner.plan_row(plan_ctx, index, c, rate, power)
+        with st.container(border=True):
+            left, right = st.columns([2, 3])
+            left.markdown(f"<b>{escape_inert(row.description)}</b>", unsafe_allow_html=True)
+            left.caption(f"Expected rate (default): {bars.percent(rate)}")
+            with right:
+                _planner_box(row)
+            _planner_charts(row, f"{key}_{index}")
     for line in bars.describe_bar(bar)[len(bar.criteria) :]:
         st.markdown(f"- {line}")
     if note := planner.min_cases_note(plan_ctx, bar):
         st.caption(note)
+
+
+st.number_input(
+    "Chance of passing to plan for",
+    min_value=0.50,
+    max_value=0.99,
+    value=0.80,
+    step=0.05,
+    format="%.2f",
+    key="bar_power",
+    help="The planner sizes the golden set so that a system as good as you expect passes "
+    "this often; a system exactly at the threshold passes about 2.5% of the time.",
+)
+power = float(st.session_state["bar_power"])
 
 
 # --- the editor (leads) ------------------------------------------------------------------------
@@ -117,6 +147,15 @@ def _add_row() -> None:
     _set_row(rid, bars.Criterion(metric="accuracy", threshold=0.9))
 
 
+def _reset_expected(rid: int) -> None:
+    """A new metric or threshold gets a fresh default guess (95% false abstentions is no guess)."""
+    try:
+        criterion = bars.Criterion.model_validate(_criterion(rid))
+    except ValueError:
+        return
+    st.session_state[f"bar_c_expected_{rid}"] = planner.default_expected_rate(criterion)
+
+
 def _remove_row(rid: int) -> None:
     st.session_state["bar_rows"] = [r for r in st.session_state["bar_rows"] if r != rid]
 
@@ -155,6 +194,8 @@ if actor.can("edit_pilot"):
                     METRICS,
                     key=f"bar_c_metric_{rid}",
                     format_func=bars.METRIC_LABELS.__getitem__,
+                    on_change=_reset_expected,
+                    args=(rid,),
                 )
                 b.number_input(
                     "Threshold (0–1)",
@@ -163,6 +204,8 @@ if actor.can("edit_pilot"):
                     step=0.01,
                     format="%.3f",
                     key=f"bar_c_threshold_{rid}",
+                    on_change=_reset_expected,
+                    args=(rid,),
                 )
                 a.selectbox(
                     "Scope",
@@ -192,14 +235,10 @@ if actor.can("edit_pilot"):
                 except PilotError as exc:
                     st.error(str(exc))
                     continue
-                st.markdown(f"**{bars.describe_criterion(criterion)}**")
-                if criterion.judged_on == "point":
-                    _planner_box(
-                        planner.plan_row(
-                            plan_ctx, index, criterion, 0.0, st.session_state["bar_min_cases"]
-                        )
-                    )
-                    continue
+                st.markdown(
+                    f"<b>{escape_inert(bars.describe_criterion(criterion))}</b>",
+                    unsafe_allow_html=True,
+                )
                 st.number_input(
                     "Expected rate (your best guess at what the system will reach)",
                     min_value=0.0,
@@ -209,13 +248,10 @@ if actor.can("edit_pilot"):
                     key=f"bar_c_expected_{rid}",
                 )
                 row = planner.plan_row(
-                    plan_ctx,
-                    index,
-                    criterion,
-                    st.session_state[f"bar_c_expected_{rid}"],
-                    st.session_state["bar_min_cases"],
+                    plan_ctx, index, criterion, st.session_state[f"bar_c_expected_{rid}"], power
                 )
                 _planner_box(row)
+            _planner_charts(row, f"bar_chart_{rid}")
     st.button("Add a criterion", key="bar_add", on_click=_add_row)
 
     a, b = st.columns(2)
@@ -307,10 +343,10 @@ if actor.can("edit_pilot"):
                 st.rerun()
 elif latest is not None:
     st.subheader(f"Version {latest.version}")
-    _bar_view(latest.bar)
+    _bar_view(latest.bar, "bar_view")
     if not latest.signed and signed is not None:
         with st.expander(f"Signed version {signed.version}, which runs are judged against"):
-            _bar_view(signed.bar)
+            _bar_view(signed.bar, "bar_signed")
 
 # --- history and diff ---------------------------------------------------------------------------
 if history:

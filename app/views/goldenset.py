@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app import ui
+from pilot import bar_planner as planner
 from pilot import goldensets as gs
-from pilot.bar_planner import planner_rows
+from pilot import planner_charts
 from pilot.bars import latest_bar
 from pilot.errors import PilotError
 from pilot.inert import escape_inert, highlight_html
@@ -161,30 +162,49 @@ cols[3].metric("Tags", len(summary["tags"]))
 
 with store.read() as con:
     plan_bar = latest_bar(con)
-    plan = planner_rows(con, plan_bar.bar, version=version) if plan_bar else []
-with st.expander("Is this golden set big enough for the bar?", expanded=bool(plan)):
-    if not plan_bar:
-        st.caption("No acceptance bar drafted yet (step 2): nothing to plan against.")
+    plan_ctx = planner.planner_context(con, version)
+with st.expander("Is this golden set big enough for the bar?", expanded=plan_bar is not None):
+    if not plan_bar or not plan_bar.bar.criteria:
+        st.caption("No acceptance bar criteria drafted yet (step 2): nothing to plan against.")
     else:
         state = "signed" if plan_bar.signed else "draft"
         st.caption(
-            f"Against bar v{plan_bar.version} ({state}), at each criterion's default expected "
-            "rate; change the rates on the Acceptance bar page."
+            f"Against bar v{plan_bar.version} ({state}): how likely a system as good as expected "
+            "is to pass with this golden set, computed exactly, and the size that gives it an "
+            "80% chance."
         )
+        criteria = plan_bar.bar.criteria
+        rows = [
+            planner.plan_row(plan_ctx, i, c, planner.default_expected_rate(c))
+            for i, c in enumerate(criteria)
+        ]
         st.dataframe(
-            [
-                {
-                    "criterion": row.description,
-                    "expected rate": f"{row.expected_rate:.0%}",
-                    "cases needed": row.required,
-                    "cases it has": row.have,
-                    "enough": {True: "yes", False: "NO", None: "—"}[row.enough],
-                }
-                for row in plan
-            ],
-            hide_index=True,
-            width="stretch",
-            key="gs_planner",
+            planner.planner_table(rows), hide_index=True, width="stretch", key="gs_planner"
+        )
+        chosen = st.selectbox(
+            "Chart a criterion",
+            range(len(criteria)),
+            format_func=lambda i: rows[i].description,
+            key=f"gs_plan_criterion_{name}",
+        )
+        expected = st.number_input(
+            "Expected rate (your best guess at what the system will reach)",
+            min_value=0.0,
+            max_value=1.0,
+            value=rows[chosen].expected_rate,
+            step=0.01,
+            format="%.3f",
+            key=f"gs_plan_expected_{name}_{chosen}",
+        )
+        row = planner.plan_row(plan_ctx, chosen, criteria[chosen], expected)
+        st.markdown(planner_charts.row_html(row), unsafe_allow_html=True)
+        curves = planner.planner_curves(row)
+        left, right = st.columns(2)
+        left.plotly_chart(
+            planner_charts.chance_by_rate_figure(row, curves), key="gs_plan_rate", width="stretch"
+        )
+        right.plotly_chart(
+            planner_charts.chance_by_size_figure(row, curves), key="gs_plan_size", width="stretch"
         )
 if info.agreed_by:
     st.success(

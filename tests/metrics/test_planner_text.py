@@ -23,7 +23,7 @@ def test_the_lead_reads_217_not_140_and_the_dips() -> None:
     assert "from 254 on" in steps
     # 60 cases: a 95% system passes 19.2% of the time; 217 − 60 = 157 more.
     assert have == (
-        "The golden set has 60: a system whose true rate is 95% passes 19.2% of the time; "
+        "The golden set has 60 cases: a system whose true rate is 95% passes 19.2% of the time; "
         "add about 157 more."
     )
 
