@@ -34,12 +34,12 @@ DIP = "#c62828"
 def _layout(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
     fig.update_layout(
         title={"text": title, "subtitle": {"text": subtitle}, "x": 0, "xanchor": "left"},
-        height=360,
-        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+        height=400,
+        margin={"l": 10, "r": 10, "t": 90, "b": 40},
         font={"color": INK},
         plot_bgcolor="white",
         hoverlabel={"align": "left"},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0},
         yaxis={
             "title": {"text": "chance of passing"},
             "range": [0, 1.02],
@@ -108,7 +108,7 @@ def chance_by_rate_figure(row: PlannerRow, curves: PlannerCurves | None = None) 
     _layout(
         fig,
         "Chance of passing, by the system's true rate",
-        f"{escape_inert(row.description)} · a {better} true rate passes more often",
+        f"a {better} true rate passes more often · dotted line: {rate_text(plan.power)} target",
     )
     fig.update_layout(
         xaxis={"title": {"text": "true rate"}, "tickformat": ".0%", "gridcolor": "#e6e9ef"}
@@ -180,8 +180,8 @@ def chance_by_size_figure(row: PlannerRow, curves: PlannerCurves | None = None) 
     _layout(
         fig,
         f"Chance of passing, by the number of {escape_inert(row.unit)}",
-        f"at the expected {rate_text(plan.expected_rate)} · each point is one size: they step "
-        "up and down, not smoothly",
+        f"at the expected {rate_text(plan.expected_rate)} · each point is one size: "
+        "the chance steps up and down",
     )
     fig.update_layout(
         xaxis={"title": {"text": f"number of {escape_inert(row.unit)}"}, "gridcolor": "#e6e9ef"}
@@ -192,5 +192,8 @@ def chance_by_size_figure(row: PlannerRow, curves: PlannerCurves | None = None) 
 def row_html(row: PlannerRow) -> str:
     """The headline and the plan's sentences as one inert HTML block (a tag in the criterion is
     text, never markup)."""
-    body = "".join(f"<p>{escape_inert(s)}</p>" for s in row.sentences)
-    return f'<div class="planner"><p><b>{escape_inert(row.headline)}</b></p>{body}</div>'
+    items = "".join(f"<li>{escape_inert(s)}</li>" for s in row.sentences)
+    return (
+        f'<div class="planner"><p><b>{escape_inert(row.headline)}</b></p>'
+        f'<ul style="font-size: 0.9em; padding-left: 1.2em;">{items}</ul></div>'
+    )

@@ -93,7 +93,7 @@ def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
         st.caption(note)
 
 
-st.number_input(
+st.columns([1, 3])[0].number_input(
     "Chance of passing to plan for",
     min_value=0.50,
     max_value=0.99,
