@@ -8,8 +8,8 @@ import streamlit as st
 
 from app import ui
 from app.signin import oidc_actor
-from pilot import killswitch
-from pilot.access import can
+from pilot.core import killswitch
+from pilot.core.access import can
 
 HERE = Path(__file__).parent
 

@@ -25,13 +25,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from stub_messages_api import MessagesStub  # noqa: E402
 
 from pilot import access  # noqa: E402
-from pilot.goldensets import import_goldenset  # noqa: E402
-from pilot.store import Store  # noqa: E402
+from pilot.core.store import Store  # noqa: E402
+from pilot.goldensets.versions import import_goldenset  # noqa: E402
 
 BARE = """
 import asyncio, json, sys, anthropic
-from pilot.models import GoldenCase, SystemConfig, SystemRequest
-from pilot.systems.anthropic import request_payload
+from pilot.core.models import GoldenCase, SystemConfig, SystemRequest
+from pilot.runs.systems.anthropic import request_payload
 
 async def main(path, concurrency):
     config = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")

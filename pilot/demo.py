@@ -6,12 +6,12 @@ from typing import Any
 
 import duckdb
 
-from pilot import access, audit
-from pilot.bars import seed_demo_bar
-from pilot.goldensets import seed_demo_goldenset
-from pilot.runs import seed_demo_runs
-from pilot.store import Store, get_setting, put_setting
-from pilot.workflow import seed_demo_workflow
+from pilot.core import access, audit
+from pilot.core.store import Store, get_setting, put_setting
+from pilot.define.bars import seed_demo_bar
+from pilot.define.workflow import seed_demo_workflow
+from pilot.goldensets.versions import seed_demo_goldenset
+from pilot.runs.start import seed_demo_runs
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
     ("ada", "admin", "ada-admin-demo"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pilot.models import SystemRequest
+from pilot.core.models import SystemRequest
 
 ANSWERS = {
     "annual leave": "Employees receive 25 days of annual leave each year.",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from pilot import access
-from pilot.store import Store
+from pilot.core import access
+from pilot.core.store import Store
 
 USERS = {
     "ada": "admin",

@@ -1,12 +1,12 @@
-"""Admin: users and roles. Every change goes through `pilot.access`, which re-checks the role."""
+"""Admin: users and roles. Every change goes through `pilot.core.access`, which re-checks the role."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app import ui
-from pilot import access
-from pilot.errors import PilotError
+from pilot.core import access
+from pilot.core.errors import PilotError
 
 actor = ui.guard("manage_users")
 st.title("Users and roles")

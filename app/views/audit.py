@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import ui
-from pilot import audit
+from pilot.core import audit
 
 ui.guard("audit")
 st.title("Audit trail")

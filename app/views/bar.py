@@ -7,10 +7,9 @@ from typing import Any
 import streamlit as st
 
 from app import ui
-from pilot import bar_planner as planner
-from pilot import bars
-from pilot.errors import PilotError
-from pilot.workflow import parse_model
+from pilot.core.errors import PilotError
+from pilot.define import bars, planner
+from pilot.define.workflow import parse_model
 
 actor = ui.guard("read")
 store = ui.store()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import ui
 from app.signin import oidc_configured
-from pilot.access import authenticate
+from pilot.core.access import authenticate
 from pilot.demo import DEMO_ACCOUNTS, is_demo
 
 st.title("Pilot Kit")

@@ -17,7 +17,7 @@ from pilot.cli import (  # noqa: E402, F401
     workflow_cmds,
 )
 from pilot.cli.base import cli
-from pilot.errors import PilotError
+from pilot.core.errors import PilotError
 
 
 def main(argv: list[str] | None = None) -> None:

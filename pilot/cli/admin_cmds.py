@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from pilot import access
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
+from pilot.core import access
 
 
 @cli.command(help="Create the database and apply migrations.\n\nExample: pilot init")

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from pilot import access, audit, killswitch
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
-from pilot.errors import InputError
+from pilot.core import access, audit, killswitch
+from pilot.core.errors import InputError
 
 
 @cli.group(help="Read and verify the audit log.\n\nExample: pilot --user sam audit verify")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from pilot import bars
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
-from pilot.errors import InputError
-from pilot.workflow import load_json_file, parse_model
+from pilot.core.errors import InputError
+from pilot.define import bars
+from pilot.define.workflow import load_json_file, parse_model
 
 
 @cli.group("bar", help="The acceptance bar.\n\nExample: pilot bar show --json")

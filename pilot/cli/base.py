@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from pilot.store import Store
+from pilot.core.store import Store
 
 
 @dataclass

@@ -6,9 +6,9 @@ from dataclasses import asdict
 
 import click
 
-from pilot import access
-from pilot import goldensets as gs
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
+from pilot.core import access
+from pilot.goldensets import versions as gs
 
 
 @cli.group(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from pilot import workflow as wf
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
+from pilot.define import workflow as wf
 
 
 @cli.group(

@@ -11,8 +11,8 @@ import pytest
 from helpers import PASSWORD, seeded_store
 from streamlit.testing.v1 import AppTest
 
-from pilot import goldensets as gs
-from pilot.store import Store
+from pilot.core.store import Store
+from pilot.goldensets import versions as gs
 
 APP = Path(__file__).resolve().parents[2] / "app"
 MAIN = str(APP / "main.py")
@@ -169,7 +169,7 @@ def test_filter_agreement_history_and_diff(db: Store) -> None:
 
 
 def test_planner_says_whether_the_golden_set_is_big_enough(db: Store) -> None:
-    from pilot.bars import AcceptanceBar, Criterion, save_draft
+    from pilot.define.bars import AcceptanceBar, Criterion, save_draft
 
     gs.import_goldenset(db, "priya", GOOD, name="benefits")
     bar = AcceptanceBar(

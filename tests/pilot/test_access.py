@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from helpers import PASSWORD, USERS
 
-from pilot import access, audit, killswitch
-from pilot.access import PERMISSIONS
-from pilot.errors import Halted, InputError, PermissionDenied
-from pilot.store import Store
+from pilot.core import access, audit, killswitch
+from pilot.core.access import PERMISSIONS
+from pilot.core.errors import Halted, InputError, PermissionDenied
+from pilot.core.store import Store
 
 # DESIGN.md's table, written out independently of PERMISSIONS.
 EXPECTED = {

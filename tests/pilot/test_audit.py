@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pilot import audit
-from pilot.store import Store
+from pilot.core import audit
+from pilot.core.store import Store
 
 
 @pytest.fixture

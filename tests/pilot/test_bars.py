@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from helpers import seeded_store
 
-from pilot import audit, bar_planner, bars
-from pilot.bars import AcceptanceBar, Criterion, MatchRule
 from pilot.cli import main
-from pilot.errors import InputError, PermissionDenied
-from pilot.store import Store
+from pilot.core import audit
+from pilot.core.errors import InputError, PermissionDenied
+from pilot.core.store import Store
+from pilot.define import bars
+from pilot.define import planner as bar_planner
+from pilot.define.bars import AcceptanceBar, Criterion, MatchRule
 
 BAR = AcceptanceBar(
     criteria=(
@@ -97,7 +99,7 @@ def test_criterion_validation(data: dict, message: str) -> None:
 
 
 def test_bar_validation_names_the_field() -> None:
-    from pilot.workflow import parse_model
+    from pilot.define.workflow import parse_model
 
     twice = {"criteria": [{"metric": "accuracy", "threshold": 0.9}] * 2}
     with pytest.raises(InputError, match="bar.json: field criteria: .*criteria 0 and 1"):
@@ -288,7 +290,7 @@ def test_planner_without_a_golden_set(store: Store) -> None:
 
 
 def test_planner_with_priyas_60_case_golden_set(users_store: Store, tmp_path: Path) -> None:
-    from pilot import goldensets
+    from pilot.goldensets import versions as goldensets
 
     path = _golden_file(tmp_path / "g.jsonl", 60, unanswerable=10, numeric=20)
     goldensets.import_goldenset(users_store, "priya", path, name="benefits")

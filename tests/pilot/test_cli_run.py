@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from helpers import seeded_store, write_cases
 
-from pilot.bars import AcceptanceBar, Criterion, save_draft, sign_bar
 from pilot.cli import main
-from pilot.goldensets import import_goldenset
+from pilot.define.bars import AcceptanceBar, Criterion, save_draft, sign_bar
+from pilot.goldensets.versions import import_goldenset
 
 METRICS = {
     "accuracy",

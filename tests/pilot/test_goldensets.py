@@ -13,14 +13,14 @@ import polars as pl
 import pytest
 from helpers import seeded_store
 
-from pilot import audit
-from pilot import goldensets as gs
 from pilot.cli import main
-from pilot.errors import InputError, PermissionDenied
-from pilot.goldenset_io import validate_goldenset
-from pilot.inert import highlight_html
-from pilot.status import pilot_steps
-from pilot.store import Store, put_setting
+from pilot.core import audit
+from pilot.core.errors import InputError, PermissionDenied
+from pilot.core.inert import highlight_html
+from pilot.core.store import Store, put_setting
+from pilot.goldensets import versions as gs
+from pilot.goldensets.io import validate_goldenset
+from pilot.readiness.steps import pilot_steps
 
 TABLES = ("goldensets", "goldenset_versions", "golden_cases", "audit_events")
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from helpers import seeded_store
 
-from pilot import audit
-from pilot import workflow as wf
 from pilot.cli import main
-from pilot.errors import InputError, PermissionDenied
-from pilot.store import Store
+from pilot.core import audit
+from pilot.core.errors import InputError, PermissionDenied
+from pilot.core.store import Store
+from pilot.define import workflow as wf
 
 WORKFLOW = wf.Workflow(
     name="Answer benefits questions",
