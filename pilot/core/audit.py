@@ -191,6 +191,7 @@ def record(
     )
     if key is not None:
         write_head(con, key, seq, digest, head[2] if head else seq)
+        keys.note_head(con, seq, digest)
     return Event(seq, ts, actor, role, action, obj, payload or {}, prev, digest, token_id)
 
 
@@ -232,19 +233,36 @@ def verify(
     end all show. An `anchor` (SEQ:HASH recorded outside the database earlier) additionally
     catches a whole database restored from an older copy, which no key can tell apart."""
     result = _walk(con, key)
+    if key is not None and result.intact:
+        witness = keys.read_witness(key)
+        if isinstance(witness, str):
+            return Verification(False, result.events, result.events, witness, keyed=True)
+        if witness is not None:
+            checked = _check_anchor(con, result, witness, "the head witness beside the key")
+            if not checked.intact:
+                return checked
     if anchor is None or not result.intact:
         return result
+    return _check_anchor(con, result, anchor, "the anchor")
+
+
+def _check_anchor(
+    con: duckdb.DuckDBPyConnection, result: Verification, anchor: tuple[int, str], what: str
+) -> Verification:
     seq, digest = anchor
     if seq > result.events:
         return Verification(
             False,
             result.events,
             result.events + 1,
-            f"truncated: the anchor names event {seq} but the chain ends at event {result.events}",
+            f"truncated: {what} names event {seq} but the chain ends at event {result.events}",
+            keyed=result.keyed,
         )
     row = con.execute("SELECT hash FROM audit_events WHERE seq = ?", [seq]).fetchone()
     if row is None or row[0] != digest:
-        return Verification(False, result.events, seq, "it does not match the anchor")
+        return Verification(
+            False, result.events, seq, f"it does not match {what}", keyed=result.keyed
+        )
     return result
 
 
@@ -263,12 +281,6 @@ def _walk(con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None) -> Verifica
         return broken(
             1, f"the key file holds key {key.key_id}; this database is sealed with key {head[3]}"
         )
-    if (
-        key is not None
-        and head is not None
-        and not key.check(f"head:{head[0]}:{head[1]}:{head[2]}", head[4])
-    ):
-        return broken(head[0], "the keyed head record was altered (its MAC does not match)")
     first_keyed = head[2] if head else None
     prev = GENESIS
     for index, row in enumerate(rows):
@@ -294,6 +306,8 @@ def _walk(con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None) -> Verifica
             "or its seal was removed",
         )
     if key is not None and head is not None:
+        if not key.check(f"head:{head[0]}:{head[1]}:{head[2]}", head[4]):
+            return broken(head[0], "the keyed head record was altered (its MAC does not match)")
         if head[0] > n:
             return broken(
                 n + 1,

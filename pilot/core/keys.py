@@ -119,13 +119,63 @@ def tighten(*paths: Path) -> None:
 class Binding:
     key: PilotKey | None = None
     token_id: str | None = None
+    new_head: tuple[int, str] | None = None  # written beside the key once the commit is done
+
+
+# --- the head witness beside the key -----------------------------------------------------
+
+
+def witness_path(key: PilotKey) -> Path:
+    return key.path.with_name(key.path.name + ".head")
+
+
+def read_witness(key: PilotKey) -> tuple[int, str] | None | str:
+    """(seq, hash) of the newest event seen committed, as MAC'd beside the key; None when
+    there is no witness file; a string describing the problem when it does not verify."""
+    try:
+        parts = witness_path(key).read_text(encoding="ascii").split()
+    except FileNotFoundError:
+        return None
+    if len(parts) != 3 or not parts[0].isdigit():
+        return f"{witness_path(key)}: not a head witness"
+    if not key.check(f"witness:{parts[0]}:{parts[1]}", parts[2]):
+        return f"{witness_path(key)}: its MAC does not match the key"
+    return int(parts[0]), parts[1]
+
+
+def write_witness(key: PilotKey, seq: int, digest: str, *, force: bool = False) -> None:
+    """Record the newest committed event beside the key (never moving it backwards)."""
+    current = read_witness(key)
+    if not force and isinstance(current, tuple) and current[0] >= seq:
+        return
+    path = witness_path(key)
+    staged = path.with_name(f"{path.name}.{os.getpid()}")
+    mac = key.mac(f"witness:{seq}:{digest}")
+    write_private(staged, f"{seq} {digest} {mac}\n", exclusive=False)
+    os.replace(staged, path)
+
+
+def note_head(con: object, seq: int, digest: str) -> None:
+    _BOUND.setdefault(id(con), Binding()).new_head = (seq, digest)
+
+
+def after_commit(con: object) -> None:
+    """Called by the store once a transaction committed: move the witness to its new head."""
+    binding = _BOUND.get(id(con))
+    if binding and binding.key and binding.new_head:
+        try:
+            write_witness(binding.key, *binding.new_head)
+        except OSError:
+            pass  # the database is authoritative; a lagging witness is only an older anchor
+        binding.new_head = None
 
 
 _BOUND: dict[int, Binding] = {}
 
 
 def bind(con: object, key: PilotKey | None) -> None:
-    _BOUND[id(con)] = Binding(key)
+    previous = _BOUND.get(id(con))
+    _BOUND[id(con)] = Binding(key, new_head=previous.new_head if previous else None)
 
 
 def unbind(con: object) -> None:

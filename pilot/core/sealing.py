@@ -110,4 +110,8 @@ def rotate(store: Store, who: Who) -> KeyState:
         staged.unlink(missing_ok=True)
         raise
     os.replace(staged, new.path)  # the database already says the new key: swap the file now
+    with store.read() as con:
+        head = audit.keyed_head(con)
+    if head is not None:
+        keys.write_witness(new, head[0], head[1], force=True)
     return KeyState(str(store.key_path), new.key_id, first, True)

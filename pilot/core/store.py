@@ -135,6 +135,7 @@ class Store:
                 con.rollback()
                 raise
             con.commit()
+            keys.after_commit(con)
 
     def write(self, body: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 10) -> T:
         """Run `body` in one transaction, retrying it whole when it conflicts with another."""
