@@ -108,7 +108,9 @@ def user_add(ctx: Context, name: str, role: str, email: str | None, password_std
 @json_option
 @pass_ctx
 def user_list(ctx: Context, as_json: bool) -> None:
+    actor = ctx.user
     with ctx.store.read() as con:
+        access.require(con, actor, "read")
         users = access.list_users(con)
 
     def text() -> None:
