@@ -1,9 +1,10 @@
 """Password sign-in with a per-account guard kept in the database, so it holds across sessions.
 
 Each attempt first claims the account in one transaction: it is refused while the account is
-locked or its next allowed time has not come, and otherwise pushes that time forward as if the
-attempt will fail (0.25 s after the first failure, doubling, capped at 8 s). Two sessions racing
-for one account conflict on that row, and only one may check the password. Ten failures within
+locked or its next allowed time has not come, and otherwise holds the account while its password
+is checked. Two sessions racing for one account conflict on that row, and only one may check.
+A failure then sets the next allowed time (0.25 s after the first failure, doubling, capped at
+8 s); a success clears it. Ten failures within
 15 minutes lock the account until an admin unlocks it. Every attempt is audited.
 """
 
@@ -21,6 +22,7 @@ from pilot.core.store import Store
 
 LOCK_AFTER = 10
 WINDOW = timedelta(minutes=15)
+CHECK_HOLD = timedelta(seconds=5)  # while one attempt's password is checked; then the real wait
 FMT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -79,12 +81,11 @@ def _claim(store: Store, name: str) -> tuple[str, float, tuple[str, str | None] 
             return "throttled", wait, None
         if now - _parse(window_start) > WINDOW:
             failures, window_start = 0, _ts(now)
-        hold = max(signin_delay(failures + 1), 0.25)
         con.execute(
             "INSERT INTO signin_guard VALUES (?, ?, ?, ?, NULL) ON CONFLICT (name) DO UPDATE "
             "SET failures = excluded.failures, window_start = excluded.window_start, "
             "next_allowed_at = excluded.next_allowed_at",
-            [name, failures, window_start, _ts(now + timedelta(seconds=hold))],
+            [name, failures, window_start, _ts(now + CHECK_HOLD)],
         )
         return "claimed", 0.0, (user[0], user[1]) if user else None
 
@@ -112,6 +113,11 @@ def authenticate(store: Store, name: str, password: str) -> Attempt:
             "UPDATE signin_guard SET failures = failures + 1 WHERE name = ? RETURNING failures",
             [name],
         ).fetchone()[0]
+        wait = timedelta(seconds=signin_delay(failures))
+        con.execute(
+            "UPDATE signin_guard SET next_allowed_at = ? WHERE name = ?",
+            [_ts(datetime.now(UTC) + wait), name],
+        )
         audit.record(
             con,
             name,
