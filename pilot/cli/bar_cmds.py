@@ -42,12 +42,19 @@ def bar_show(ctx: Context, version: int | None, as_json: bool) -> None:
         emit({"version": None}, as_json, lambda: None)
         return
 
+    from pilot.runs.integrity import bar_problem
+
+    with ctx.store.read() as con:
+        problem = bar_problem(con, found.version)
+
     def text() -> None:
+        if problem:
+            click.echo(f"NOT TRUSTED: {problem} (see `pilot audit verify`)")
         click.echo(found.status())
         for line in bars.describe_bar(found.bar):
             click.echo(f"  - {line}")
 
-    emit(found.as_dict(), as_json, text)
+    emit(found.as_dict() | {"integrity_problem": problem}, as_json, text)
 
 
 @bar_group.command(

@@ -10,6 +10,7 @@ Connections opened by `Store` are bound to the key and to the token acting throu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -163,10 +164,9 @@ def after_commit(con: object) -> None:
     """Called by the store once a transaction committed: move the witness to its new head."""
     binding = _BOUND.get(id(con))
     if binding and binding.key and binding.new_head:
-        try:
+        # the database is authoritative; a lagging witness is only an older anchor
+        with contextlib.suppress(OSError):
             write_witness(binding.key, *binding.new_head)
-        except OSError:
-            pass  # the database is authoritative; a lagging witness is only an older anchor
         binding.new_head = None
 
 

@@ -67,6 +67,8 @@ def test_finding_1_a_resigned_bar_edit_cannot_turn_the_gate_green(
     assert json.loads(out)["metrics"]["accuracy"]["value"] == pytest.approx(0.125)
 
     lower_signed_threshold(pilot, 0.10)
+    code, out, _ = cli(capsys, pilot, "dana", "bar", "show")
+    assert out.startswith("NOT TRUSTED: bar v1: criteria changed after it was signed by priya")
     code, out, err = cli(capsys, pilot, "priya", *run)
     assert code == 2 and out == ""
     assert "refusing to score: bar v1: criteria changed after it was signed by priya" in err
