@@ -80,8 +80,9 @@ def main() -> None:
 
 
 def page_cost() -> float:
-    from pilot import bar_planner, planner_charts
-    from pilot.bars import Criterion
+    from pilot.define import planner as bar_planner
+    from pilot.define import planner_charts
+    from pilot.define.bars import Criterion
 
     ctx = bar_planner.PlannerContext(
         bar_planner.GoldenSetSize("v", "g", 60, 10),

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pilot.models import canonical_json, content_hash
-from pilot.systems.base import TransientError
+from pilot.core.models import canonical_json, content_hash
+from pilot.runs.systems.base import TransientError
 
 JUDGE_TEMPLATE_VERSION = "judge-v1"
 JUDGE_SYSTEM_TEMPLATE = """You grade answers to questions against a reference answer.
@@ -145,7 +145,7 @@ async def _judge_one(
 ) -> JudgeVerdict:
     import anthropic
 
-    from pilot.systems.anthropic import translate_error
+    from pilot.runs.systems.anthropic import translate_error
 
     payload = judge_payload(item, rubric, model)
     failure: Exception | None = None

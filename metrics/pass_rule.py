@@ -2,7 +2,7 @@
 
 A criterion is judged on the point estimate or on the conservative end of its 95% interval: the
 lower bound for an at-least rate, the upper bound for an at-most one. The verdict on a run
-(`pilot.verdicts`), the bar's own `Criterion.passes`, the charts and the sample-size planner
+(`pilot.define.verdicts`), the bar's own `Criterion.passes`, the charts and the sample-size planner
 (`metrics.planner`) all call these functions, so a plan can never promise a pass that the
 verdict would refuse. Both work element-wise on numpy arrays as well as on floats.
 """

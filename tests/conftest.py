@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from helpers import seeded_store  # noqa: E402
 from stub_messages_api import MessagesStub  # noqa: E402
 
-from pilot.store import Store  # noqa: E402
+from pilot.core.store import Store  # noqa: E402
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ from typing import Any
 import streamlit as st
 
 from app import ui
-from pilot import bar_planner as planner
-from pilot import bars, planner_charts
-from pilot.errors import PilotError
-from pilot.inert import escape_inert
-from pilot.workflow import parse_model
+from pilot.core.errors import PilotError
+from pilot.core.inert import escape_inert
+from pilot.define import bars, planner, planner_charts
+from pilot.define.workflow import parse_model
 
 actor = ui.guard("read")
 store = ui.store()

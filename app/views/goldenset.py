@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app import ui
-from pilot import bar_planner as planner
-from pilot import goldensets as gs
-from pilot import planner_charts
-from pilot.bars import latest_bar
-from pilot.errors import PilotError
-from pilot.inert import escape_inert, highlight_html
+from pilot.core.errors import PilotError
+from pilot.core.inert import escape_inert, highlight_html
+from pilot.define import planner, planner_charts
+from pilot.define.bars import latest_bar
+from pilot.goldensets import versions as gs
 
 actor = ui.guard("read")
 store = ui.store()

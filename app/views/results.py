@@ -7,10 +7,10 @@ import streamlit as st
 
 from app import ui
 from metrics import METRICS
-from pilot import charts
-from pilot.inert import highlight_html
-from pilot.results import OUTCOMES, filter_results
-from pilot.results_view import (
+from pilot.core.inert import highlight_html
+from pilot.core.store import Store
+from pilot.results import charts
+from pilot.results.view import (
     CASE_COLUMNS,
     bar_name,
     baselines,
@@ -25,7 +25,7 @@ from pilot.results_view import (
     run_metrics,
     verdict_rows,
 )
-from pilot.store import Store
+from pilot.runs.record import OUTCOMES, filter_results
 
 ui.guard("read")
 st.title("Results")

@@ -9,8 +9,8 @@ import pytest
 from helpers import seeded_store
 from streamlit.testing.v1 import AppTest
 
-from pilot import bars
-from pilot.store import Store
+from pilot.core.store import Store
+from pilot.define import bars
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "bar.py")
 ROLES = {"priya": "lead", "dana": "viewer", "marco": "evaluator"}
@@ -130,7 +130,7 @@ def test_readers_see_the_bar_and_planner_but_no_controls(db: Store, user: str) -
 
 
 def test_planner_says_priyas_60_cases_are_too_few(db: Store, tmp_path: Path) -> None:
-    from pilot import goldensets
+    from pilot.goldensets import versions as goldensets
 
     lines = [
         json.dumps(

@@ -10,13 +10,13 @@ from helpers import seeded_store, write_cases
 from streamlit.testing.v1 import AppTest
 from test_shell import signed_in
 
-from pilot.bars import AcceptanceBar, Criterion, save_draft, sign_bar
-from pilot.comparison import compare
-from pilot.goldensets import import_goldenset
-from pilot.models import RetrievalSettings, SystemConfig
-from pilot.results_view import excerpt, p_value
-from pilot.runs import start_or_resume
-from pilot.store import Store
+from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.core.store import Store
+from pilot.define.bars import AcceptanceBar, Criterion, save_draft, sign_bar
+from pilot.goldensets.versions import import_goldenset
+from pilot.results.comparison import compare
+from pilot.results.view import excerpt, p_value
+from pilot.runs.start import start_or_resume
 
 PAGE = "views/results.py"
 BAR = AcceptanceBar(

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from helpers import seeded_store
+from helpers import run_cli, seeded_store
 from metric_frames import (
     CITATIONS_SCHEMA,
     CLAIMS_SCHEMA,
@@ -19,13 +19,13 @@ from metric_frames import (
 from scipy.stats import binom
 from statsmodels.stats.proportion import proportion_confint
 
+from metrics.frames import RunFrames
 from metrics.planner import passing_counts
-from pilot import bar_planner, bars, planner_charts
-from pilot.bars import AcceptanceBar, Criterion
-from pilot.cli import main
-from pilot.results import RunFrames
-from pilot.store import Store
-from pilot.verdicts import judge
+from pilot.core.store import Store
+from pilot.define import bars, planner_charts
+from pilot.define import planner as bar_planner
+from pilot.define.bars import AcceptanceBar, Criterion
+from pilot.define.verdicts import judge
 
 ACCURACY = Criterion(metric="accuracy", threshold=0.9, judged_on="lower_bound")
 BAR = AcceptanceBar(
@@ -136,7 +136,7 @@ def test_without_a_golden_set_the_plan_is_still_exact(store: Store) -> None:
 
 
 def test_each_metric_counts_its_own_population(users_store: Store, tmp_path: Path) -> None:
-    from pilot import goldensets
+    from pilot.goldensets import versions as goldensets
 
     path = _golden_file(tmp_path / "g.jsonl", 60, unanswerable=10, numeric=20)
     goldensets.import_goldenset(users_store, "priya", path, name="benefits")
@@ -234,10 +234,7 @@ def test_chart_labels_are_inert() -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def test_cli_plan_prints_the_same_figures(

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store
+from helpers import run_cli, seeded_store
 
-from pilot import audit, bars
-from pilot.bars import AcceptanceBar, Criterion, MatchRule
-from pilot.cli import main
-from pilot.errors import InputError, PermissionDenied
-from pilot.store import Store
+from pilot.core import audit
+from pilot.core.errors import InputError, PermissionDenied
+from pilot.core.store import Store
+from pilot.define import bars
+from pilot.define.bars import AcceptanceBar, Criterion, MatchRule
 
 BAR = AcceptanceBar(
     criteria=(
@@ -98,7 +98,7 @@ def test_criterion_validation(data: dict, message: str) -> None:
 
 
 def test_bar_validation_names_the_field() -> None:
-    from pilot.workflow import parse_model
+    from pilot.define.workflow import parse_model
 
     twice = {"criteria": [{"metric": "accuracy", "threshold": 0.9}] * 2}
     with pytest.raises(InputError, match="bar.json: field criteria: .*criteria 0 and 1"):
@@ -258,10 +258,7 @@ def test_seed_demo_twice_adds_nothing(store: Store) -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def test_cli_draft_sign_show_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

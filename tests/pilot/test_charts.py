@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from metrics import compare_runs, compute_all, per_tag, wilson
-from pilot import charts
-from pilot.charts import Threshold
+from pilot.results import charts
+from pilot.results.charts import Threshold
 
 # (case_id, tags, answerable, correct, abstained, error)
 CASES = [

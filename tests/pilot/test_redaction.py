@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pilot.models import Citation, GoldenCase, Source
-from pilot.redaction import (
+from pilot.core.models import Citation, GoldenCase, Source
+from pilot.define.redaction import (
     DEFAULT_RULES,
     RedactionRule,
     apply_boundary,
@@ -15,7 +15,7 @@ from pilot.redaction import (
     luhn_ok,
     redact,
 )
-from pilot.workflow import DataBoundary
+from pilot.define.workflow import DataBoundary
 
 
 @pytest.mark.parametrize(

@@ -19,13 +19,14 @@ from metric_frames import (
 )
 from stub_messages_api import MessagesStub, question, text_block
 
-from pilot.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
-from pilot.goldensets import import_goldenset
-from pilot.models import SystemConfig
-from pilot.results import RunFrames
-from pilot.runs import run_report, start_or_resume
-from pilot.store import Store
-from pilot.verdicts import critical_errors, judge
+from metrics.frames import RunFrames
+from pilot.core.models import SystemConfig
+from pilot.core.store import Store
+from pilot.define.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
+from pilot.define.verdicts import critical_errors, judge
+from pilot.goldensets.versions import import_goldenset
+from pilot.results.report import run_report
+from pilot.runs.start import start_or_resume
 
 
 def frames(rows: list[dict[str, Any]]) -> RunFrames:
@@ -160,7 +161,7 @@ def test_judge_rule_grades_with_the_llm_and_records_it(tmp_path: Path) -> None:
 
 
 def test_kill_switch_stops_the_judge_and_resume_judges_only_the_rest(tmp_path: Path) -> None:
-    from pilot import killswitch
+    from pilot.core import killswitch
 
     store: Store = seeded_store(tmp_path / "p.duckdb")
     import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")

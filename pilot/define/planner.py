@@ -1,0 +1,371 @@
+"""The sample-size planner beside each criterion: how many cases so that a system as good as
+expected passes, and what chance the newest golden set gives it.
+
+The figures are exact (`metrics.planner`): binomial sums over the very rule the verdict applies
+(`metrics.pass_rule`, on the Wilson interval), for every criterion kind: at-least and at-most
+rates, point and bound judgements. Each metric counts its own units, and the planner counts
+the same ones in the golden set: unanswerable cases for the abstain rate, answerable cases for
+false abstentions, answerable cases with gold evidence for evidence recall. Two metrics count
+what only a run produces (citations, answered cases); there the answerable cases stand in,
+and the row says so. A tag scope narrows every count to the cases carrying the tag. The
+golden-set tables belong to a later step: every query first checks they exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import duckdb
+
+from metrics.planner import DEFAULT_POWER, MAX_CASES, Rule, SizePlan, size_plan
+from metrics.planner_text import chance_text, count_text, plan_sentences, rate_text
+from pilot.define.bars import AcceptanceBar, Criterion, describe_criterion
+from pilot.readiness.steps import table_exists
+
+Count = Literal["cases", "answerable", "unanswerable", "evidence"]
+Tone = Literal["ok", "short", "none", "warn"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What a metric counts, and which golden-set count stands for it."""
+
+    noun: str
+    count: Count
+    exact: bool = True  # False: only a run knows the real count; `count` stands in
+
+
+UNITS: dict[str, Unit] = {
+    "accuracy": Unit("cases", "cases"),
+    "citation_precision": Unit("citations", "answerable", exact=False),
+    "citation_coverage": Unit("answered cases", "answerable", exact=False),
+    "evidence_recall": Unit("answerable cases with gold evidence", "evidence"),
+    "abstain_rate_unanswerable": Unit("unanswerable cases", "unanswerable"),
+    "false_abstain_rate": Unit("answerable cases", "answerable"),
+}
+STAND_IN = {
+    "citation_precision": "a run counts citations; each answered case carries at least one, so "
+    "the answerable cases are a floor",
+    "citation_coverage": "a run counts the cases it answered; the answerable ones stand in",
+}
+STAND_IN_UNIT = {
+    "citation_precision": "answerable cases (a floor for citations)",
+    "citation_coverage": "answerable cases (standing in for answered ones)",
+}
+
+
+@dataclass(frozen=True)
+class GoldenSetSize:
+    version: str
+    name: str
+    n_cases: int
+    n_unanswerable: int
+
+
+def latest_goldenset(
+    con: duckdb.DuckDBPyConnection, version: str | None = None
+) -> GoldenSetSize | None:
+    """The newest imported golden set (or `version`), if that step's tables exist yet."""
+    if not table_exists(con, "goldenset_versions"):
+        return None
+    row = con.execute(
+        "SELECT version, name, n_cases, n_unanswerable FROM goldenset_versions "
+        "WHERE ? IS NULL OR version = ? ORDER BY created_at DESC LIMIT 1",
+        [version, version],
+    ).fetchone()
+    return GoldenSetSize(str(row[0]), str(row[1]), int(row[2]), int(row[3] or 0)) if row else None
+
+
+_COUNTS = (
+    "count(*), count(*) FILTER (WHERE answerable), "
+    "count(*) FILTER (WHERE answerable AND len(list_filter(evidence, lambda e: length(e) > 0)) > 0)"
+)
+
+
+def _counts(row: tuple[Any, ...]) -> dict[str, int]:
+    n, answerable, evidence = (int(x or 0) for x in row)
+    return {
+        "cases": n,
+        "answerable": answerable,
+        "unanswerable": n - answerable,
+        "evidence": evidence,
+    }
+
+
+@dataclass(frozen=True)
+class PlannerContext:
+    """The newest golden set's counts, overall and per tag, read once for a page of criteria."""
+
+    golden: GoldenSetSize | None = None
+    overall: dict[str, int] = field(default_factory=dict)
+    by_tag: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> list[str]:
+        return sorted(self.by_tag)
+
+    def have(self, c: Criterion) -> int | None:
+        """The units the criterion's metric is measured on, within its scope."""
+        if self.golden is None:
+            return None
+        counts = self.overall if c.tag is None else self.by_tag.get(c.tag, {})
+        return counts.get(UNITS[c.metric].count, 0)
+
+
+def planner_context(con: duckdb.DuckDBPyConnection, version: str | None = None) -> PlannerContext:
+    golden = latest_goldenset(con, version)
+    if golden is None or not table_exists(con, "golden_cases"):
+        fallback = (
+            {}
+            if golden is None
+            else _counts((golden.n_cases, golden.n_cases - golden.n_unanswerable, 0))
+        )
+        return PlannerContext(golden, fallback)
+    where = "FROM golden_cases WHERE version = ?"
+    overall = _counts(con.execute(f"SELECT {_COUNTS} {where}", [golden.version]).fetchone() or ())
+    rows = con.execute(
+        f"SELECT tag, {_COUNTS} FROM (SELECT unnest(tags) AS tag, answerable, evidence {where}) "
+        "GROUP BY tag",
+        [golden.version],
+    ).fetchall()
+    by_tag = {row[0]: _counts(row[1:]) for row in rows if row[0]}
+    return PlannerContext(golden, overall, by_tag)
+
+
+def known_tags(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Tags of the newest golden set's cases, for the scope picker."""
+    return planner_context(con).tags
+
+
+def default_expected_rate(c: Criterion) -> float:
+    """Halfway between the threshold and perfect: a hopeful but not heroic guess."""
+    value = (1 + c.threshold) / 2 if c.direction == "higher" else c.threshold / 2
+    return round(value, 3)
+
+
+def criterion_rule(c: Criterion) -> Rule:
+    """The criterion as the planner judges it: the verdict's rule on the Wilson interval."""
+    return Rule(threshold=c.threshold, at_most=c.direction == "lower", judged_on=c.judged_on)
+
+
+def unit_text(c: Criterion) -> str:
+    """Plain text, e.g. "unanswerable cases tagged 'numeric'"; escape it where it is drawn."""
+    return UNITS[c.metric].noun + (f" tagged {c.tag!r}" if c.tag else "")
+
+
+@dataclass(frozen=True)
+class PlannerRow:
+    index: int
+    criterion: Criterion
+    description: str
+    unit: str
+    plan: SizePlan
+    sentences: list[str]
+    have_exact: bool = True
+
+    @property
+    def expected_rate(self) -> float:
+        return self.plan.expected_rate
+
+    @property
+    def required(self) -> int | None:
+        return self.plan.required
+
+    @property
+    def have(self) -> int | None:
+        return self.plan.have
+
+    @property
+    def enough(self) -> bool | None:
+        return self.plan.enough
+
+    @property
+    def headline(self) -> str:
+        """The figure first: "217 cases needed", "more than 20,000", "no size will do"."""
+        if self.plan.reach == "never":
+            return "No size will do"
+        if self.plan.reach == "beyond":
+            return f"More than {MAX_CASES:,} {self.unit} needed"
+        assert self.plan.required is not None
+        text = f"{count_text(self.plan.required, self.unit)} needed"
+        return text[0].upper() + text[1:]
+
+    @property
+    def status(self) -> tuple[Tone, str]:
+        """A tone and a short verdict in fixed words (no user text), for a coloured box. A point
+        judgement is always a warning: a system at the threshold passes about half the time."""
+        tone, text = self._status()
+        p = self.plan
+        n = p.have or p.required
+        if p.rule.judged_on != "point" or not n or p.reach != "reached":
+            return tone, text
+        false_pass = (p.false_pass_have if p.have else p.false_pass_required) or 0.0
+        return "warn", (
+            f"{text} But judged on the point estimate, a system exactly at the threshold "
+            f"passes {chance_text(false_pass)} of the time with {n:,}."
+        )
+
+    def _status(self) -> tuple[Tone, str]:
+        p = self.plan
+        target = rate_text(p.power)
+        if p.reach == "never":
+            return "warn", f"No size makes it pass {target} of the time: see why below."
+        if p.reach == "beyond":
+            return "warn", f"Needs more than {MAX_CASES:,} to pass {target} of the time."
+        if p.have is None:
+            return "none", f"{p.required:,} needed to pass {target} of the time; no golden set yet."
+        chance = chance_text(p.chance_have or 0.0)
+        if p.enough:
+            return "ok", f"Enough: with {p.have:,} it passes {chance} of the time."
+        more = f"add about {p.more:,}" if p.more else "no size will do"
+        return "short", f"Too few: with {p.have:,} it passes only {chance} of the time; {more}."
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape `pilot bar plan --json` prints for one criterion."""
+        p = self.plan
+        return {
+            "index": self.index,
+            "criterion": self.criterion.model_dump(mode="json"),
+            "description": self.description,
+            "unit": self.unit,
+            "expected_rate": p.expected_rate,
+            "power": p.power,
+            "reach": p.reach,
+            "required": p.required,
+            "chance_at_required": p.chance_required,
+            "chance_at_threshold_at_required": p.false_pass_required,
+            "dips": [list(d) for d in p.dips],
+            "stable_from": p.stable_from,
+            "search_bound": MAX_CASES,
+            "best_size": p.best_size,
+            "best_chance": p.best_chance,
+            "have": p.have,
+            "have_exact": self.have_exact,
+            "chance_at_have": p.chance_have,
+            "chance_at_threshold_at_have": p.false_pass_have,
+            "more": p.more,
+            "enough": p.enough,
+            "sentences": self.sentences,
+        }
+
+
+def plan_row(
+    ctx: PlannerContext,
+    index: int,
+    c: Criterion,
+    expected_rate: float,
+    power: float = DEFAULT_POWER,
+) -> PlannerRow:
+    """One criterion's plan at `expected_rate`, against the golden set in `ctx`."""
+    have = ctx.have(c)
+    plan = size_plan(criterion_rule(c), float(expected_rate), float(power), have)
+    unit = unit_text(c)
+    exact = UNITS[c.metric].exact
+    have_unit = None if exact else STAND_IN_UNIT[c.metric] + (f" tagged {c.tag!r}" if c.tag else "")
+    sentences = plan_sentences(plan, unit, have_unit=have_unit)
+    if have is None:
+        sentences.append("No golden set to compare yet.")
+    elif not exact:
+        sentences.append(f"Counted approximately: {STAND_IN[c.metric]}.")
+    return PlannerRow(index, c, describe_criterion(c), unit, plan, sentences, exact)
+
+
+def planner_rows(
+    con: duckdb.DuckDBPyConnection,
+    bar: AcceptanceBar,
+    expected_rates: Mapping[int, float] | None = None,
+    version: str | None = None,
+    power: float = DEFAULT_POWER,
+) -> list[PlannerRow]:
+    """For each criterion: the plan at its expected rate (`expected_rates` maps a criterion's
+    index to it; the default otherwise) against the newest golden set (or `version`)."""
+    ctx = planner_context(con, version)
+    rates = expected_rates or {}
+    return [
+        plan_row(ctx, i, c, rates.get(i, default_expected_rate(c)), power)
+        for i, c in enumerate(bar.criteria)
+    ]
+
+
+def min_cases_note(ctx: PlannerContext, bar: AcceptanceBar) -> str | None:
+    golden = ctx.golden
+    if golden is None:
+        return None
+    verdict = "meets" if golden.n_cases >= bar.min_cases else "is below"
+    return (
+        f"The newest golden set, {golden.name} ({golden.n_cases} cases), {verdict} the bar's "
+        f"minimum of {bar.min_cases} cases."
+    )
+
+
+@dataclass(frozen=True)
+class PlannerCurves:
+    """What the planner's charts draw and `pilot bar plan --json` prints: the chance of passing
+    against the true rate (for the golden set's size and the recommended one) and against the
+    size (at the expected rate, steps and dips included)."""
+
+    rates: list[float]
+    chance_have: list[float] | None
+    chance_required: list[float] | None
+    sizes: list[int]
+    chance_by_size: list[float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "by_rate": {
+                "rate": self.rates,
+                "chance_with_have": self.chance_have,
+                "chance_with_required": self.chance_required,
+            },
+            "by_size": {"n": self.sizes, "chance": self.chance_by_size},
+        }
+
+
+def rate_window(threshold: float, expected: float) -> tuple[float, float]:
+    """The true rates worth drawing: both marks, with room either side."""
+    pad = max(0.05, abs(expected - threshold))
+    return max(0.0, min(threshold, expected) - pad), min(1.0, max(threshold, expected) + pad)
+
+
+def size_window(plan: SizePlan) -> int:
+    """Sizes worth drawing: past the recommendation, the last dip and the golden set."""
+    marks = [plan.required or 0, plan.stable_from or 0, plan.have or 0, 40]
+    if plan.reach != "reached":
+        marks.append(min(plan.best_size, 2_000))
+    return min(MAX_CASES, max(int(1.25 * max(marks)) + 5, 50))
+
+
+def planner_curves(row: PlannerRow, points: int = 161) -> PlannerCurves:
+    from metrics.planner import chance_by_rate, chance_by_size
+
+    plan, rule = row.plan, row.plan.rule
+    low, high = rate_window(rule.threshold, plan.expected_rate)
+    step = (high - low) / (points - 1)
+    rates = [round(low + i * step, 6) for i in range(points)]
+    sizes, by_size = chance_by_size(rule, plan.expected_rate, size_window(plan))
+
+    def at(n: int | None) -> list[float] | None:
+        return chance_by_rate(rule, n, rates).tolist() if n else None
+
+    return PlannerCurves(rates, at(plan.have), at(plan.required), sizes.tolist(), by_size.tolist())
+
+
+def planner_table(rows: list[PlannerRow]) -> list[dict[str, Any]]:
+    """One line per criterion for a table: the figures, no sentences."""
+    return [
+        {
+            "criterion": row.description,
+            "counts": row.unit,
+            "expected rate": rate_text(row.expected_rate),
+            f"needed ({rate_text(row.plan.power)} chance)": row.required,
+            "it has": row.have,
+            "chance with it": None
+            if row.plan.chance_have is None
+            else chance_text(row.plan.chance_have),
+            "add about": row.plan.more,
+            "enough": {True: "yes", False: "NO", None: "—"}[row.enough],
+        }
+        for row in rows
+    ]

@@ -1,0 +1,149 @@
+"""Finishing a run: decide `correct` for every result by the bar's match rule, judge the run
+against its bar, store the summary and audit it with a digest of every result row."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from metrics import apply_match
+from pilot.core import audit
+from pilot.core.access import Actor
+from pilot.core.store import Store
+from pilot.define.verdicts import Verdict, frames_metrics, judge
+from pilot.runs.integrity import require_sound, results_digest, summary_digest
+from pilot.runs.record import result_rows, run_frames
+
+DEFAULT_RULE: dict[str, Any] = {"rule": "contains"}
+
+
+def bar_for_run(
+    con: duckdb.DuckDBPyConnection, run_id: str
+) -> tuple[dict | None, int | None, bool]:
+    row = (
+        con.execute(
+            "SELECT b.bar, b.version, b.signed_by IS NOT NULL FROM runs r "
+            "JOIN bar_versions b ON b.version = r.bar_version WHERE r.run_id = ?",
+            [run_id],
+        ).fetchone()
+        if _has_table(con, "bar_versions")
+        else None
+    )
+    if not row:
+        return None, None, False
+    return json.loads(row[0]), row[1], bool(row[2])
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+def rule_label(rule: dict[str, Any]) -> str:
+    name = rule.get("rule", "contains")
+    if name == "f1":
+        return f"f1>={rule.get('threshold', 0.8)}"
+    if name == "numeric":
+        return f"numeric±{rule.get('tolerance', 0)}"
+    if name == "judge":
+        return f"judge:{rule.get('judge_model')}"
+    return str(name)
+
+
+def score(con: duckdb.DuckDBPyConnection, run_id: str, rule: dict[str, Any]) -> None:
+    """Write `correct` and `match_rule` for every result of the run, vectorised."""
+    rows = result_rows(con, run_id)
+    if rows.is_empty():
+        return
+    judged = None
+    if rule.get("rule") == "judge":
+        verdicts = dict(
+            con.execute(
+                "SELECT case_id, correct FROM judgements WHERE run_id = ?", [run_id]
+            ).fetchall()
+        )
+        judged = pl.Series([verdicts.get(c) for c in rows["case_id"]], dtype=pl.Boolean)
+    correct = apply_match(
+        rows, rule.get("rule", "contains"), rule.get("threshold"), rule.get("tolerance"), judged
+    )
+    scored = pl.DataFrame({"case_id": rows["case_id"], "correct": correct})  # noqa: F841
+    con.execute(
+        "UPDATE results SET correct = s.correct, match_rule = ? FROM scored s "
+        "WHERE results.run_id = ? AND results.case_id = s.case_id",
+        [rule_label(rule), run_id],
+    )
+
+
+def summarise(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    bar, bar_version, signed = bar_for_run(con, run_id)
+    frames = run_frames(con, run_id)
+    metrics = {name: e.to_dict() for name, e in frames_metrics(frames).items()}
+    verdict: Verdict = judge(frames, bar, bar_version, signed)
+    models = sorted(
+        {
+            m
+            for m in frames.results.height
+            and con.execute(
+                "SELECT DISTINCT model FROM results WHERE run_id = ? AND model IS NOT NULL",
+                [run_id],
+            ).fetchall()
+            or []
+            for m in m
+        }
+    )
+    return {"metrics": metrics, "verdict": verdict.to_dict(), "models_returned": models}
+
+
+def finish_run(store: Store, actor: Actor, run_id: str) -> dict[str, Any]:
+    def body(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        bar, bar_version, _ = bar_for_run(con, run_id)
+        gs = con.execute("SELECT goldenset_version FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        require_sound(con, bar=bar_version, goldenset=gs[0] if gs else None)
+        rule = (bar or {}).get("match_rule") or DEFAULT_RULE
+        score(con, run_id, rule)
+        summary = summarise(con, run_id)
+        digest = results_digest(con, run_id)
+        stored = json.dumps(summary)
+        con.execute(
+            "UPDATE runs SET status = 'finished', finished_at = ?, summary = ? WHERE run_id = ?",
+            [audit.utc_now(), stored, run_id],
+        )
+        audit.record_as(
+            con,
+            actor,
+            "run.finish",
+            f"run:{run_id}",
+            {
+                "results_digest": digest,
+                "summary_digest": summary_digest(stored),
+                "passed": summary["verdict"]["passed"],
+                "exploratory": summary["verdict"]["exploratory"],
+                "accuracy": summary["metrics"]["accuracy"],
+            },
+        )
+        return summary
+
+    return store.write(body)
+
+
+def explain(row: dict[str, Any]) -> str:
+    """Why a result counts as correct or not, in a sentence a stakeholder can read."""
+    rule = row.get("match_rule") or "contains"
+    if row.get("error"):
+        return f"Incorrect: the system failed ({row['error']}); errors count as incorrect."
+    if not row.get("answerable"):
+        if row.get("abstained"):
+            return "Correct: the documents do not answer this and the system abstained."
+        return "Incorrect: the documents do not answer this, but the system answered anyway."
+    if row.get("abstained"):
+        return "Incorrect: the documents answer this, but the system abstained."
+    expected = row.get("expected_answer")
+    if row.get("correct"):
+        return f"Correct: the answer matches the expected answer {expected!r} ({rule} rule)."
+    return f"Incorrect: the answer does not match the expected answer {expected!r} ({rule} rule)."
