@@ -14,7 +14,7 @@ JSON. A criterion's wording can hold a tag someone typed: every label goes throu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from metrics.planner_text import chance_text, rate_text
 from pilot.core.inert import escape_inert
@@ -31,23 +31,92 @@ EXPECTED = "#2e7d32"
 DIP = "#c62828"
 
 
-def _layout(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "subtitle": {"text": subtitle}, "x": 0, "xanchor": "left"},
-        height=400,
-        margin={"l": 10, "r": 10, "t": 90, "b": 40},
-        font={"color": INK},
-        plot_bgcolor="white",
-        hoverlabel={"align": "left"},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0},
-        yaxis={
-            "title": {"text": "chance of passing"},
-            "range": [0, 1.02],
-            "tickformat": ".0%",
-            "gridcolor": "#e6e9ef",
+def _figure(
+    traces: list[dict[str, Any]],
+    marks: list[dict[str, Any]],
+    title: str,
+    subtitle: str,
+    xaxis: dict[str, Any],
+) -> go.Figure:
+    """One figure built in one go: Plotly validates it once (add_vline per mark is slow)."""
+    import plotly.graph_objects as go
+
+    shapes = [m["shape"] for m in marks]
+    notes = [m["note"] for m in marks if m.get("note")]
+    return go.Figure(
+        data=traces,
+        layout={
+            "title": {"text": title, "subtitle": {"text": subtitle}, "x": 0, "xanchor": "left"},
+            "height": 400,
+            "margin": {"l": 10, "r": 10, "t": 90, "b": 40},
+            "font": {"color": INK},
+            "plot_bgcolor": "white",
+            "hoverlabel": {"align": "left"},
+            "legend": {"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0},
+            "yaxis": {
+                "title": {"text": "chance of passing"},
+                "range": [0, 1.02],
+                "tickformat": ".0%",
+                "gridcolor": "#e6e9ef",
+            },
+            "xaxis": {"gridcolor": "#e6e9ef"} | xaxis,
+            "shapes": shapes,
+            "annotations": notes,
         },
     )
-    return fig
+
+
+def _vline(x: float, colour: str, dash: str, text: str, side: str, top: bool = True) -> dict:
+    """A vertical line across the plot with its label at the top (or bottom), left or right."""
+    shape = {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": colour, "width": 2, "dash": dash},
+    }
+    note = {
+        "text": text,
+        "x": x,
+        "xref": "x",
+        "y": 1 if top else 0,
+        "yref": "paper",
+        "showarrow": False,
+        "xanchor": "right" if side == "left" else "left",
+        "yanchor": "top" if top else "bottom",
+        "font": {"color": colour},
+    }
+    return {"shape": shape, "note": note}
+
+
+def _hline(y: float, colour: str, dash: str, text: str | None = None) -> dict:
+    shape = {
+        "type": "line",
+        "xref": "paper",
+        "yref": "y",
+        "x0": 0,
+        "x1": 1,
+        "y0": y,
+        "y1": y,
+        "line": {"color": colour, "width": 2 if text else 1, "dash": dash},
+    }
+    note = None
+    if text:
+        note = {
+            "text": text,
+            "x": 1,
+            "xref": "paper",
+            "y": y,
+            "yref": "y",
+            "showarrow": False,
+            "xanchor": "right",
+            "yanchor": "top",
+            "font": {"color": colour},
+        }
+    return {"shape": shape, "note": note}
 
 
 def _count(n: int, row: PlannerRow) -> str:
@@ -56,137 +125,106 @@ def _count(n: int, row: PlannerRow) -> str:
 
 def chance_by_rate_figure(row: PlannerRow, curves: PlannerCurves | None = None) -> go.Figure:
     """The chance of passing against the true rate, threshold and expected rate marked."""
-    import plotly.graph_objects as go
-
     curves = curves or planner_curves(row)
-    plan = row.plan
-    fig = go.Figure()
+    plan, rule = row.plan, row.plan.rule
     lines = [
-        (plan.have, curves.chance_have, f"golden set: {_count(plan.have or 0, row)}", HAVE, "dot"),
-        (
-            plan.required,
-            curves.chance_required,
-            f"recommended: {_count(plan.required or 0, row)}",
-            RECOMMENDED,
-            "solid",
-        ),
+        (plan.have, curves.chance_have, "golden set", HAVE, "dot"),
+        (plan.required, curves.chance_required, "recommended", RECOMMENDED, "solid"),
     ]
-    for n, chance, name, colour, dash in lines:
-        if not n or chance is None:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                name=name,
-                x=curves.rates,
-                y=chance,
-                mode="lines",
-                line={"color": colour, "width": 3, "dash": dash},
-                hovertemplate=(
-                    f"true rate %{{x:.1%}}: passes %{{y:.1%}} of the time with {_count(n, row)}"
-                    "<extra></extra>"
-                ),
-            )
-        )
-    rule = plan.rule
-    fig.add_vline(
-        x=rule.threshold,
-        line={"color": THRESHOLD, "width": 2, "dash": "dash"},
-        annotation={"text": f"threshold {rate_text(rule.threshold)}", "font": {"color": THRESHOLD}},
-        annotation_position="top left" if not rule.at_most else "top right",
-    )
-    fig.add_vline(
-        x=plan.expected_rate,
-        line={"color": EXPECTED, "width": 2},
-        annotation={
-            "text": f"expected {rate_text(plan.expected_rate)}",
-            "font": {"color": EXPECTED},
-        },
-        annotation_position="top right" if not rule.at_most else "top left",
-    )
-    fig.add_hline(y=plan.power, line={"color": "#9aa5b1", "width": 1, "dash": "dot"})
+    traces = [
+        {
+            "type": "scatter",
+            "name": f"{label}: {_count(n, row)}",
+            "x": curves.rates,
+            "y": chance,
+            "mode": "lines",
+            "line": {"color": colour, "width": 3, "dash": dash},
+            "hovertemplate": (
+                f"true rate %{{x:.1%}}: passes %{{y:.1%}} of the time with {_count(n, row)}"
+                "<extra></extra>"
+            ),
+        }
+        for n, chance, label, colour, dash in lines
+        if n and chance is not None
+    ]
+    left, right = ("right", "left") if rule.at_most else ("left", "right")
+    marks = [
+        _vline(rule.threshold, THRESHOLD, "dash", f"threshold {rate_text(rule.threshold)}", left),
+        _vline(
+            plan.expected_rate,
+            EXPECTED,
+            "solid",
+            f"expected {rate_text(plan.expected_rate)}",
+            right,
+        ),
+        _hline(plan.power, "#9aa5b1", "dot"),
+    ]
     better = "lower" if rule.at_most else "higher"
-    _layout(
-        fig,
+    return _figure(
+        traces,
+        marks,
         "Chance of passing, by the system's true rate",
         f"a {better} true rate passes more often · dotted line: {rate_text(plan.power)} target",
+        {"title": {"text": "true rate"}, "tickformat": ".0%"},
     )
-    fig.update_layout(
-        xaxis={"title": {"text": "true rate"}, "tickformat": ".0%", "gridcolor": "#e6e9ef"}
-    )
-    return fig
 
 
 def chance_by_size_figure(row: PlannerRow, curves: PlannerCurves | None = None) -> go.Figure:
     """The chance of passing against the number of units, at the expected rate: every size is a
     point, so the saw-tooth of discrete sizes shows; sizes past the recommendation that fall
     below the target again are red."""
-    import plotly.graph_objects as go
-
     curves = curves or planner_curves(row)
     plan = row.plan
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            name=f"chance at an expected {rate_text(plan.expected_rate)}",
-            x=curves.sizes,
-            y=curves.chance_by_size,
-            mode="lines+markers",
-            line={"color": "#c3cbd6", "width": 1},
-            marker={"size": 4, "color": RECOMMENDED},
-            hovertemplate=(
-                f"%{{x:,}} {escape_inert(row.unit)}: passes %{{y:.1%}} of the time<extra></extra>"
-            ),
-        )
-    )
+    unit = escape_inert(row.unit)
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "name": f"chance at an expected {rate_text(plan.expected_rate)}",
+            "x": curves.sizes,
+            "y": curves.chance_by_size,
+            "mode": "lines+markers",
+            "line": {"color": "#c3cbd6", "width": 1},
+            "marker": {"size": 4, "color": RECOMMENDED},
+            "hovertemplate": f"%{{x:,}} {unit}: passes %{{y:.1%}} of the time<extra></extra>",
+        }
+    ]
     dips = [
         (n, c)
         for n, c in zip(curves.sizes, curves.chance_by_size, strict=True)
         if plan.required and n > plan.required and c < plan.power
     ]
     if dips:
-        fig.add_trace(
-            go.Scatter(
-                name=f"dips below {rate_text(plan.power)} after the recommendation",
-                x=[n for n, _ in dips],
-                y=[c for _, c in dips],
-                mode="markers",
-                marker={"size": 6, "color": DIP},
-                hovertemplate=(
-                    f"%{{x:,}} {escape_inert(row.unit)}: only %{{y:.1%}}, below the target"
-                    "<extra></extra>"
+        traces.append(
+            {
+                "type": "scatter",
+                "name": f"dips below {rate_text(plan.power)} after the recommendation",
+                "x": [n for n, _ in dips],
+                "y": [c for _, c in dips],
+                "mode": "markers",
+                "marker": {"size": 6, "color": DIP},
+                "hovertemplate": (
+                    f"%{{x:,}} {unit}: only %{{y:.1%}}, below the target<extra></extra>"
                 ),
-            )
+            }
         )
-    fig.add_hline(
-        y=plan.power,
-        line={"color": THRESHOLD, "width": 2, "dash": "dash"},
-        annotation={"text": f"target {rate_text(plan.power)}", "font": {"color": THRESHOLD}},
-        annotation_position="bottom right",
-    )
+    marks = [_hline(plan.power, THRESHOLD, "dash", f"target {rate_text(plan.power)}")]
     if plan.required:
-        fig.add_vline(
-            x=plan.required,
-            line={"color": RECOMMENDED, "width": 2},
-            annotation={"text": f"recommended {plan.required:,}"},
-            annotation_position="top left",
+        marks.append(
+            _vline(plan.required, RECOMMENDED, "solid", f"recommended {plan.required:,}", "left")
         )
     if plan.have:
-        fig.add_vline(
-            x=plan.have,
-            line={"color": HAVE, "width": 2, "dash": "dot"},
-            annotation={"text": f"golden set {plan.have:,} ({chance_text(plan.chance_have or 0)})"},
-            annotation_position="bottom left",
+        chance = chance_text(plan.chance_have or 0)
+        marks.append(
+            _vline(plan.have, HAVE, "dot", f"golden set {plan.have:,} ({chance})", "right", False)
         )
-    _layout(
-        fig,
-        f"Chance of passing, by the number of {escape_inert(row.unit)}",
+    return _figure(
+        traces,
+        marks,
+        f"Chance of passing, by the number of {unit}",
         f"at the expected {rate_text(plan.expected_rate)} · each point is one size: "
         "the chance steps up and down",
+        {"title": {"text": f"number of {unit}"}},
     )
-    fig.update_layout(
-        xaxis={"title": {"text": f"number of {escape_inert(row.unit)}"}, "gridcolor": "#e6e9ef"}
-    )
-    return fig
 
 
 def row_html(row: PlannerRow) -> str:
