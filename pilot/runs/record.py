@@ -10,6 +10,7 @@ import polars as pl
 from metrics import _frames
 from metrics.frames import RunFrames
 from pilot.core.store import frame
+from pilot.runs.prices import usage_cost
 
 RESULT_SQL = """
 SELECT r.case_id, r.answer, r.abstained, r.correct, r.error, g.answerable, g.expected_answer,
@@ -57,6 +58,24 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
             ],
             schema=dict(_frames.EVIDENCE),
         ),
+        calls=calls_frame(rows),
+    )
+
+
+def calls_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """Per case: latency, cache, calls made, model, and the cost of its recorded usage at list
+    price (`prices.usage_cost`; null where the price is unknown; the stored `cost_usd` column,
+    0.0 for an unknown price, is not read)."""
+    costs = [
+        usage_cost(model, tokens_in or 0, tokens_out or 0)
+        for model, tokens_in, tokens_out in zip(
+            rows["model"], rows["input_tokens"], rows["output_tokens"], strict=True
+        )
+    ]
+    return (
+        rows.select("case_id", "latency_ms", "cached", "attempts", "model")
+        .with_columns(cost_usd=pl.Series(costs, dtype=pl.Float64))
+        .cast(dict(_frames.CALLS))
     )
 
 

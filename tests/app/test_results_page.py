@@ -12,7 +12,9 @@ from test_shell import signed_in
 
 from pilot.core.models import RetrievalSettings, SystemConfig
 from pilot.core.store import Store
-from pilot.define.bars import AcceptanceBar, Criterion, save_draft, sign_bar
+from pilot.define.bar_versions import save_draft, sign_bar
+from pilot.define.bars import AcceptanceBar
+from pilot.define.criteria import Criterion
 from pilot.goldensets.versions import import_goldenset
 from pilot.results.comparison import compare
 from pilot.results.view import excerpt, p_value

@@ -10,7 +10,9 @@ import pytest
 from helpers import seeded_store, write_cases
 
 from pilot.cli import main
-from pilot.define.bars import AcceptanceBar, Criterion, save_draft, sign_bar
+from pilot.define.bar_versions import save_draft, sign_bar
+from pilot.define.bars import AcceptanceBar
+from pilot.define.criteria import Criterion
 from pilot.goldensets.versions import import_goldenset
 
 METRICS = {

@@ -22,7 +22,9 @@ from stub_messages_api import MessagesStub, question, text_block
 from metrics.frames import RunFrames
 from pilot.core.models import SystemConfig
 from pilot.core.store import Store
-from pilot.define.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
+from pilot.define.bar_versions import save_draft, sign_bar
+from pilot.define.bars import AcceptanceBar, MatchRule
+from pilot.define.criteria import Criterion
 from pilot.define.verdicts import critical_errors, judge
 from pilot.goldensets.versions import import_goldenset
 from pilot.results.report import run_report
