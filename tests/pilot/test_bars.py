@@ -70,15 +70,15 @@ def test_describe_criterion(criterion: Criterion, text: str) -> None:
 
 
 def test_metric_names_match_the_metrics_package() -> None:
-    from metrics.registry import METRICS
+    from metrics.registry import registered
 
-    assert tuple(bars.METRIC_LABELS) == METRICS
+    assert criteria.metric_choices() == {n: spec.label for n, spec in registered().items()}
 
 
 def test_direction_and_judging() -> None:
     acc = Criterion(metric="accuracy", threshold=0.9)
     fa = Criterion(metric="false_abstain_rate", threshold=0.1)
-    assert acc.direction == "higher" and fa.direction == "lower"
+    assert acc.comparison == "at_least" and fa.comparison == "at_most"
     assert acc.passes(0.95, 0.91, 0.97) and not acc.passes(0.95, 0.89, 0.97)
     assert fa.passes(0.05, 0.02, 0.09) and not fa.passes(0.05, 0.02, 0.11)
     point = Criterion(metric="false_abstain_rate", threshold=0.1, judged_on="point")
@@ -186,7 +186,7 @@ def test_a_signed_version_can_never_change(users_store: Store) -> None:
         bar_versions.sign_bar(users_store, "priya", 1)
     # the one UPDATE the library has refuses a signed row, even called directly
     with users_store.transaction() as con, pytest.raises(bar_versions.BarImmutable):
-        bars._fill_signature(con, 1, "mallory", "2030-01-01", "0" * 64)
+        bar_versions._fill_signature(con, 1, "mallory", "2030-01-01", "0" * 64)
     with users_store.read() as con:
         assert bar_versions.bar_version(con, 1) == signed
 
