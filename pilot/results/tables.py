@@ -121,7 +121,7 @@ def measure_rows(
         met = None if t is None else t.met(e.value, e.low, e.high)
         rows.append(
             {
-                "measure": label(name),
+                "metric": label(name),
                 "value": shown_value(e),
                 "95% interval": interval(name, e.low, e.high),
                 "n": e.n,
