@@ -76,8 +76,8 @@ def _values(tags: pl.Series, name: str, counts: pl.DataFrame) -> pl.DataFrame | 
         return None
     exploded = counts.with_columns(tag=tags).explode("tag").drop_nulls("tag")
     records = []
-    for tag in sorted(set(tags.explode().drop_nulls().to_list())):
-        e = spec.estimate(exploded.filter(pl.col("tag") == tag))
+    for (tag,), part in sorted(exploded.partition_by("tag", as_dict=True).items()):
+        e = spec.estimate(part)
         records.append(
             {"tag": tag, "metric": name, "value": e.value, "low": e.low, "high": e.high, "n": e.n}
         )
