@@ -172,10 +172,14 @@ def judge_criterion(criterion: Criterion, estimate: Estimate) -> CriterionResult
     )
 
 
+def threshold_words(metric: str, comparison: str, threshold: float) -> str:
+    """E.g. "at least 90%", "at most 2,500 ms": a threshold in its metric's unit."""
+    bound = "at least" if comparison == "at_least" else "at most"
+    return f"{bound} {metric_spec(metric).units.text(threshold)}"
+
+
 def threshold_text(c: Criterion) -> str:
-    """E.g. "at least 90%", "at most 2,500 ms"."""
-    bound = "at least" if c.comparison == "at_least" else "at most"
-    return f"{bound} {c.spec.units.text(c.threshold)}"
+    return threshold_words(c.metric, c.comparison, c.threshold)
 
 
 def describe_criterion(c: Criterion) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from metrics.estimate import Estimate
 from metrics.registry import get_metric, metric_names
-from pilot.define.criteria import CriterionResult, basis
+from pilot.define.criteria import CriterionResult, basis, threshold_words
 from pilot.define.verdicts import Verdict
 from pilot.results.chart_style import Threshold, label, value_text
 
@@ -27,11 +27,6 @@ def interval(metric: str, low: float | None, high: float | None) -> str:
 
 def shown_value(e: Estimate) -> str:
     return f"unknown ({e.unknown})" if e.unknown else value_text(e.name, e.value)
-
-
-def _threshold(c: CriterionResult) -> str:
-    bound = "at least" if c.direction == "at_least" else "at most"
-    return f"{bound} {value_text(c.metric, c.threshold)}"
 
 
 def _result(c: CriterionResult, e: Estimate | None) -> str:
@@ -72,7 +67,7 @@ def verdict_rows(verdict: Verdict, estimates: Mapping[str, Estimate]) -> list[di
                 "criterion": label(c.metric),
                 "scope": "all cases" if c.scope == "all" else c.scope.replace("tag:", "tag: "),
                 "judged on": basis(c.judged_on, c.direction).removeprefix("the "),
-                "threshold": _threshold(c),
+                "threshold": threshold_words(c.metric, c.direction, c.threshold),
                 "value": shown_value(overall) if overall else value_text(c.metric, c.value),
                 "95% interval": interval(c.metric, c.low, c.high),
                 "n": c.n,
@@ -130,3 +125,21 @@ def measure_rows(
             }
         )
     return rows
+
+
+def metric_line(name: str, figures: Mapping[str, Any]) -> str:
+    """One metric of `pilot run --json` as the CLI prints it: "0.925  [0.901, 0.944]  n=40",
+    in the metric's unit where it has one ("1,240 ms  [1,180 ms, 1,320 ms]  n=40")."""
+    if figures.get("unknown"):
+        return f"unknown: {figures['unknown']}  n={figures['n']}"
+    if figures.get("value") is None:
+        return f"n/a (n={figures['n']})"
+
+    def text(value: float | None) -> str:
+        if value is None:
+            return "—"
+        return f"{value:.3f}" if get_metric(name).unit == "percent" else value_text(name, value)
+
+    low, high = figures.get("low"), figures.get("high")
+    bounds = "" if low is None and high is None else f"  [{text(low)}, {text(high)}]"
+    return f"{text(figures['value'])}{bounds}  n={figures['n']}"

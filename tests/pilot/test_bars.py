@@ -389,3 +389,9 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "--version 7: no such bar version" in err
     code, _, err = run(capsys, "--db", db, "bar", "diff", "1", "3")
     assert code == 2 and "B 3: no such bar version" in err
+
+
+def test_the_bar_offers_every_computed_match_rule_and_the_judge() -> None:
+    from metrics.matching import MATCH_RULES as COMPUTED
+
+    assert set(bars.MATCH_RULES) == {*COMPUTED, "judge"}
