@@ -29,7 +29,10 @@ class Unit:
         if value is None:
             return "—"
         if self.name == "percent":
-            return f"{f'{100 * value:.{digits}f}'.removesuffix('.0') if digits else f'{100 * value:.0f}'}%"
+            text = (
+                f"{100 * value:.{digits}f}".removesuffix(".0") if digits else f"{100 * value:.0f}"
+            )
+            return f"{text}%"
         if self.name == "ms":
             return f"{value:,.0f} ms"
         return f"${value:.4g}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from metrics.registry import MetricSpec, get_metric
+from metrics.units import UNITS
 from pilot.define.criteria import Criterion, describe_threshold
 
 if TYPE_CHECKING:
@@ -46,10 +47,7 @@ def meaning(metric: str) -> str:
 
 def pct(value: float | None, digits: int = 1) -> str:
     """A proportion as a percentage ("92.5%"); "—" for none."""
-    if value is None:
-        return "—"
-    text = f"{100 * value:.{digits}f}".removesuffix(".0") if digits else f"{100 * value:.0f}"
-    return f"{text}%"
+    return UNITS["percent"].text(value, digits)
 
 
 def value_text(metric: str, value: float | None, digits: int = 1) -> str:
