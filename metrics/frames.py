@@ -1,4 +1,6 @@
-"""The frames of one run that every metric reads, as one value that can be narrowed to a slice."""
+"""The frames of one run that every metric reads, as one value that can be narrowed to a slice,
+and the public face of their column contracts: `pilot` and a new metric's file import the
+contracts and `conform` from here, never from the private `metrics._frames`."""
 
 from __future__ import annotations
 
@@ -7,7 +9,30 @@ from typing import Any
 
 import polars as pl
 
-from metrics._frames import CALLS
+from metrics._frames import (
+    CALLS,
+    CITATIONS,
+    CLAIMS,
+    EVIDENCE,
+    RESULTS,
+    SOURCES,
+    Frame,
+    collect,
+    conform,
+)
+
+__all__ = [
+    "CALLS",
+    "CITATIONS",
+    "CLAIMS",
+    "EVIDENCE",
+    "RESULTS",
+    "SOURCES",
+    "Frame",
+    "RunFrames",
+    "collect",
+    "conform",
+]
 
 
 @dataclass(frozen=True)

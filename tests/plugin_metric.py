@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics._frames import RESULTS, Frame, conform
+from metrics.frames import RESULTS, Frame, conform
 from metrics.registry import metric
 
 LONG = 50
