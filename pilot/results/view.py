@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics import count_all, metric_names, per_tag, registered, summarise
+from metrics import SECTIONS, count_all, metric_names, per_tag, registered, summarise
 from metrics.estimate import Estimate
 from metrics.regression import RunComparison
 from pilot.define.bar_versions import BarVersion
@@ -57,8 +57,6 @@ def thresholds(version: BarVersion | None) -> dict[str, Threshold]:
 def sections(estimates: Mapping[str, Estimate]) -> dict[str, list[str]]:
     """The report's sections after the verdict, each with its metrics in report order (from
     their registration): the Results page draws one block per section."""
-    from metrics.registry import SECTIONS
-
     found: dict[str, list[str]] = {}
     for name, spec in registered().items():
         if name in estimates and spec.section != "answers":
