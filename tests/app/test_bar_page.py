@@ -157,3 +157,26 @@ def test_lead_chooses_the_llm_judge_with_a_rubric(db: Store) -> None:
         "claude-sonnet-4-6",
         "Correct when the number of days matches.",
     )
+
+
+def test_service_level_criteria_take_thresholds_in_their_own_unit(db: Store) -> None:
+    at = page("priya")
+    at.button(key="bar_add").click().run()
+    at.selectbox(key="bar_c_metric_0").select("latency_p95_ms").run()
+    assert at.number_input(key="bar_c_threshold_0").label == "Threshold (ms)"
+    at.number_input(key="bar_c_threshold_0").set_value(2500.0).run()
+    assert not at.exception, at.exception
+    assert not at.error  # 2,500 ms is a legal latency threshold
+    assert (
+        "Latency p95 on all cases must be at most 2,500 ms, judged on the 95% upper bound"
+        in shown(at)
+    )
+    at.selectbox(key="bar_c_metric_0").select("accuracy").run()
+    assert any("not a proportion between 0 and 1" in e.value for e in at.error)
+    at.selectbox(key="bar_c_metric_0").select("cost_per_case_usd").run()
+    at.number_input(key="bar_c_threshold_0").set_value(0.02).run()
+    # a cost has no interval: only the point estimate is offered, and chosen for you
+    assert at.radio(key="bar_c_judged_0").options == ["point estimate"]
+    assert "Cost per case on all cases must be at most $0.02, judged on the point estimate" in (
+        shown(at)
+    )
