@@ -28,10 +28,12 @@ from metrics.summaries import Mean
     needs=("results", "calls"),
 )
 def cost_per_case_counts(results: Frame, calls: Frame) -> pl.LazyFrame:
-    """Per answered case: x = its cost in USD (null: unknown price, with the reason), n = 1."""
+    """Per answered case: x = its cost in USD (null: unknown price, with the reason), n = 1.
+    `calls` must be aligned with `results` row for row, as `gather_inputs` makes it."""
     answers = conform(results, RESULTS, ["case_id", "error"], "results")
-    usage = conform(calls, CALLS, ["case_id", "attempts", "model", "cost_usd"], "calls")
-    joined = answers.join(usage, on="case_id", how="left", maintain_order="left")
+    usage = conform(calls, CALLS, ["attempts", "model", "cost_usd"], "calls")
+    # `calls` arrives aligned with `results`, row for row (`registry.gather_inputs`).
+    joined = pl.concat([answers, usage], how="horizontal")
     counted = pl.col("error").is_null() & pl.col("attempts").is_not_null()
     model = pl.col("model").fill_null("(none recorded)")
     return joined.select(

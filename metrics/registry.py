@@ -181,15 +181,20 @@ def gather_inputs(
         if frame is not None:
             inputs[name] = as_lazy(frame, name)
     if calls is not None:
-        ids = conform(results, {"case_id": pl.String()}, ["case_id"], "results")
-        aligned = ids.join(
-            conform(calls, CALLS, list(CALLS), "calls"),
-            on="case_id",
-            how="left",
-            maintain_order="left",
+        inputs["calls"] = _aligned_calls(
+            inputs["results"], conform(calls, CALLS, list(CALLS), "calls")
         )
-        inputs["calls"] = aligned
     return inputs
+
+
+def _aligned_calls(results: pl.LazyFrame, calls: pl.LazyFrame) -> pl.LazyFrame:
+    """`calls` in `results`' row order, one row per results row. A run's frames are built from
+    the same rows, so they usually align already and the join is skipped."""
+    ids = results.select(pl.col("case_id").cast(pl.String)).collect().to_series()
+    given = calls.select("case_id").collect().to_series()
+    if ids.equals(given):
+        return calls
+    return ids.to_frame().lazy().join(calls, on="case_id", how="left", maintain_order="left")
 
 
 def counts_plan(name: str, inputs: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame | None:

@@ -58,8 +58,9 @@ def per_tag(
         tags = tags.list.unique()  # a tag listed twice must not count its case twice
     sums = [name for name in present if get_metric(name).proportion]
     rows = _proportions(tags, sums, counts, z) if sums else pl.DataFrame(schema=dict(SCHEMA))
-    values = [_values(tags, name, cast(pl.DataFrame, counts[name])) for name in present]
-    rows = pl.concat([rows, *[v for v in values if v is not None]], how="diagonal_relaxed")
+    others = [name for name in present if not get_metric(name).proportion]
+    if others:
+        rows = pl.concat([rows, _values(tags, others, counts)], how="diagonal_relaxed")
     order = {name: i for i, name in enumerate(present)}
     return (
         rows.with_columns(order=pl.col("metric").replace_strict(order, return_dtype=pl.Int64))
@@ -69,18 +70,36 @@ def per_tag(
     )
 
 
-def _values(tags: pl.Series, name: str, counts: pl.DataFrame) -> pl.DataFrame | None:
-    """Per tag, one value metric's estimate (None for a proportion: summed elsewhere)."""
-    spec = get_metric(name)
-    if spec.proportion:
-        return None
-    exploded = counts.with_columns(tag=tags).explode("tag").drop_nulls("tag")
+def _values(
+    tags: pl.Series, names: list[str], counts: Mapping[str, pl.DataFrame | None]
+) -> pl.DataFrame:
+    """Per tag, each value metric's estimate (a percentile or a mean is not a sum): the tags
+    are exploded and partitioned once for all of them."""
+    columns: dict[str, pl.Series] = {"tag": tags}
+    for i, name in enumerate(names):
+        frame = cast(pl.DataFrame, counts[name])
+        columns[f"x{i}"] = frame.get_column("x")
+        columns[f"n{i}"] = frame.get_column("n")
+        if "unknown" in frame.columns:
+            columns[f"u{i}"] = frame.get_column("unknown")
+    exploded = pl.DataFrame(columns).explode("tag").drop_nulls("tag")
     records = []
     for (tag,), part in sorted(exploded.partition_by("tag", as_dict=True).items()):
-        e = spec.estimate(part)
-        records.append(
-            {"tag": tag, "metric": name, "value": e.value, "low": e.low, "high": e.high, "n": e.n}
-        )
+        for i, name in enumerate(names):
+            own = {f"x{i}": "x", f"n{i}": "n", f"u{i}": "unknown"}
+            e = get_metric(name).estimate(
+                part.select([pl.col(c).alias(a) for c, a in own.items() if c in part.columns])
+            )
+            records.append(
+                {
+                    "tag": tag,
+                    "metric": name,
+                    "value": e.value,
+                    "low": e.low,
+                    "high": e.high,
+                    "n": e.n,
+                }
+            )
     return pl.DataFrame(records, schema={k: v for k, v in SCHEMA.items() if k != "k"})
 
 

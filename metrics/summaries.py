@@ -64,7 +64,11 @@ class Quantile:
         if n == 0:
             return Estimate.missing(name)
         ordered = values.sort()
-        value = ordered.quantile(self.q, interpolation="linear")
+        # numpy's default (linear) percentile, read from the values already sorted
+        position = self.q * (n - 1)
+        below = int(position)
+        above = min(below + 1, n - 1)
+        value = ordered[below] + (ordered[above] - ordered[below]) * (position - below)
         low, high = quantile_interval(ordered, self.q)
         return Estimate(name, value, low, high, n)
 

@@ -160,3 +160,11 @@ def test_quantile_interval_reads_the_ranks() -> None:
     ordered = [float(v) for v in range(1, 101)]
     low, high = order_statistic_ranks(100, 0.5)
     assert quantile_interval(ordered, 0.5) == (float(low), float(high))
+
+
+def test_calls_in_another_order_or_missing_are_aligned_by_case() -> None:
+    res = results(["a", "b", "c"])
+    shuffled = calls([("c", 300.0, False, 1, "m", 0.03), ("a", 100.0, False, 1, "m", 0.01)])
+    out = compute_all(res, calls=shuffled)
+    assert (out["cost_per_case_usd"].value, out["cost_per_case_usd"].n) == (0.02, 2)
+    assert (out["latency_p50_ms"].value, out["latency_p50_ms"].n) == (200.0, 2)  # b: no call row
