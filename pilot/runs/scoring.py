@@ -12,11 +12,11 @@ import polars as pl
 from metrics import apply_match
 from pilot.core import audit
 from pilot.core.access import Actor
-from pilot.core.models import content_hash
 from pilot.core.store import Store
 from pilot.define.bar_versions import BarVersion, bar_version
 from pilot.define.bars import MatchRule
 from pilot.define.verdicts import Verdict, frames_metrics, judge
+from pilot.runs.integrity import require_sound, results_digest, summary_digest
 from pilot.runs.record import result_rows, run_frames
 
 DEFAULT_RULE = MatchRule()
@@ -58,15 +58,6 @@ def score(con: duckdb.DuckDBPyConnection, run_id: str, rule: MatchRule) -> None:
     )
 
 
-def results_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
-    rows = con.execute(
-        "SELECT case_id, answer, abstained, claims, citations, error, correct FROM results "
-        "WHERE run_id = ? ORDER BY case_id",
-        [run_id],
-    ).fetchall()
-    return content_hash([list(r) for r in rows])
-
-
 def summarise(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
     frames = run_frames(con, run_id)
     estimates = frames_metrics(frames)
@@ -89,21 +80,27 @@ def summarise(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
 
 def finish_run(store: Store, actor: Actor, run_id: str) -> dict[str, Any]:
     def body(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        score(con, run_id, match_rule_for_run(con, run_id))
+        version = bar_for_run(con, run_id)
+        gs = con.execute("SELECT goldenset_version FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        require_sound(
+            con, bar=None if version is None else version.version, goldenset=gs[0] if gs else None
+        )
+        score(con, run_id, DEFAULT_RULE if version is None else version.bar.match_rule)
         summary = summarise(con, run_id)
         digest = results_digest(con, run_id)
+        stored = json.dumps(summary)
         con.execute(
             "UPDATE runs SET status = 'finished', finished_at = ?, summary = ? WHERE run_id = ?",
-            [audit.utc_now(), json.dumps(summary), run_id],
+            [audit.utc_now(), stored, run_id],
         )
-        audit.record(
+        audit.record_as(
             con,
-            actor.name,
-            actor.role,
+            actor,
             "run.finish",
             f"run:{run_id}",
             {
                 "results_digest": digest,
+                "summary_digest": summary_digest(stored),
                 "passed": summary["verdict"]["passed"],
                 "exploratory": summary["verdict"]["exploratory"],
                 "accuracy": summary["metrics"]["accuracy"],

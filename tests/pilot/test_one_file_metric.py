@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import PASSWORD, seeded_store, write_cases
+from helpers import PASSWORD, run_cli, seeded_store, write_cases
 from streamlit.testing.v1 import AppTest
 
 from metrics.registry import metric_names, unregister
 from metrics.slices import per_tag
-from pilot.cli import main
 from pilot.core.store import Store
 from pilot.define import criteria
 from pilot.define.bar_versions import bar_version, save_draft, sign_bar
@@ -70,9 +69,9 @@ def db(tmp_path: Path, plugin: None) -> Store:
 
 def run_json(store: Store, capsys: pytest.CaptureFixture[str]) -> dict:
     args = ["--db", str(store.path), "--user", "priya", "run", "--goldenset", "leave", "--json"]
-    with pytest.raises(SystemExit):
-        main([*args, "--system", "offline"])
-    return json.loads(capsys.readouterr().out)
+    _, out, err = run_cli(capsys, *args, "--system", "offline")
+    assert out, err
+    return json.loads(out)
 
 
 def test_registered_in_one_file_it_is_everywhere(
