@@ -16,9 +16,13 @@ import numpy as np
 from scipy.stats import binom
 
 from metrics.intervals import wilson
-from metrics.planner import MAX_CASES, Rule, _bounds_table, _chance_table, size_plan
+from metrics.planner import MAX_CASES, _bounds_table, _chance_table, size_plan
+from pilot.define.criteria import Criterion
+from pilot.define.planner import criterion_rule
+from pilot.define.planner_curves import planner_curves
 
-RULE = Rule(threshold=0.90)
+CRITERION = Criterion(metric="accuracy", threshold=0.90)  # on the 95% lower bound
+RULE = criterion_rule(CRITERION)
 RATE = 0.95
 
 
@@ -34,7 +38,7 @@ def timed(fn: Callable[[], object], repeat: int = 5) -> tuple[float, float]:
 def loop(up_to: int) -> np.ndarray:
     out = np.empty(up_to)
     for n in range(1, up_to + 1):
-        passing = [k for k in range(n + 1) if wilson(k, n)[0] >= RULE.threshold]
+        passing = [k for k in range(n + 1) if CRITERION.passes(k / n, *wilson(k, n))]
         out[n - 1] = binom.pmf(passing, n, RATE).sum() if passing else 0.0
     return out
 
@@ -82,17 +86,16 @@ def main() -> None:
 def page_cost() -> float:
     from pilot.define import planner as bar_planner
     from pilot.define import planner_charts
-    from pilot.define.bars import Criterion
 
     ctx = bar_planner.PlannerContext(
         bar_planner.GoldenSetSize("v", "g", 60, 10),
         {"cases": 60, "answerable": 50, "unanswerable": 10, "evidence": 40},
     )
-    criterion = Criterion(metric="accuracy", threshold=0.9)
+    criterion = CRITERION
 
     def draw() -> None:
         row = bar_planner.plan_row(ctx, 0, criterion, 0.95)
-        curves = bar_planner.planner_curves(row)
+        curves = planner_curves(row)
         planner_charts.chance_by_rate_figure(row, curves)
         planner_charts.chance_by_size_figure(row, curves)
 

@@ -9,10 +9,13 @@ judged on the 95% bound; about half the time for a bar judged on the point estim
 the size, which is why the planner says so).
 
 Exact, not approximate: of n cases, k succeed with probability Binomial(n, p). For each n the
-planner finds which counts k the bar's own rule passes (`metrics.pass_rule.passes` over the
-bar's interval, `metrics.intervals.wilson_bounds`, the same code the verdict runs; the rule is
-monotone in k, so they are k ≥ k_min(n), or k ≤ k_max(n) for an at-most rate) and sums the
-binomial tail exactly (`scipy.special.bdtrc`/`bdtr`, the regularised incomplete beta).
+planner finds which counts k pass, judging k/n and its interval (`metrics.intervals.
+wilson_bounds`, the code every Estimate's interval runs) with the rule it is given, and sums the
+binomial tail exactly (`scipy.special.bdtrc`/`bdtr`, the regularised incomplete beta). The rule
+is not restated here: a `Rule` carries the caller's judge, and the acceptance bar passes its own
+(`pilot.define.criteria.Criterion.passes`, through `pilot.define.planner.criterion_rule`), so a
+plan can never promise a pass the verdict would refuse. The rule is monotone in k, so the
+passing counts are k ≥ k_min(n), or k ≤ k_max(n) for an at-most rate.
 
 Discrete sizes are not monotone: one more case can need one more success, so the chance of
 passing saws up and down as n grows (at 90%/95%: 217 cases give 80.0%, 218 give 79.5%). The
@@ -28,9 +31,9 @@ beat the threshold says no size will do (`reach == "never"`).
 API for every step that sizes a sample (the bar's golden set, review samples, readiness gates
 such as "enough live outputs graded"):
 
-    rule = Rule(threshold=0.90)                        # at least 90% on the 95% lower bound
-    Rule(threshold=0.10, at_most=True)                 # at most 10% on the 95% upper bound
-    Rule(threshold=0.90, judged_on="point")            # on the point estimate
+    rule = criterion_rule(Criterion(metric="accuracy", threshold=0.90))   # pilot.define.planner
+    # or, outside the bar: Rule(judge, threshold, at_most=..., judged_on=...), where
+    # judge(value, low, high) says element-wise which figures pass
     chance_of_passing(rule, n, rate)                   # exact; n and rate may be arrays
     cases_needed(rule, expected_rate, power=0.8)       # int, or None (never / beyond the bound)
     more_needed(have, rule, expected_rate, power=0.8)  # the "about N more", 0 when enough
@@ -41,6 +44,7 @@ such as "enough live outputs graded"):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -48,21 +52,26 @@ from typing import Any, Literal
 import numpy as np
 
 from metrics.intervals import Z95, clopper_pearson_bounds, wilson_bounds
-from metrics.pass_rule import JudgedOn, passes
 
 MAX_CASES = 20_000
 """The largest size the planner computes exactly; beyond it the plan says "more than"."""
 
 DEFAULT_POWER = 0.80
 Interval = Literal["wilson", "clopper_pearson"]
+JudgedOn = Literal["point", "lower_bound"]
 Reach = Literal["reached", "beyond", "never"]
+Judge = Callable[[Any, Any, Any], Any]
+"""judge(value, low, high) -> which pass, element-wise over numpy arrays."""
 
 
 @dataclass(frozen=True)
 class Rule:
-    """How a criterion is judged: the threshold, its direction, point or bound, and the
-    interval (the acceptance bar uses Wilson at 95%, `z = Z95`)."""
+    """How a criterion is judged: the judge itself, and what the plan says about it (the
+    threshold, at-most or at-least, point or bound) and the interval the judge is given (the
+    acceptance bar's rates use Wilson at 95%, `z = Z95`). Hashable, so plans can be cached:
+    give a judge that hashes by value (a frozen model's bound method does)."""
 
+    judge: Judge
     threshold: float
     at_most: bool = False
     judged_on: JudgedOn = "lower_bound"
@@ -85,14 +94,7 @@ class Rule:
             low, high = wilson_bounds(k, n, self.z)
         else:
             low, high = clopper_pearson_bounds(k, n)
-        return passes(
-            k / n,
-            low,
-            high,
-            threshold=self.threshold,
-            judged_on=self.judged_on,
-            at_most=self.at_most,
-        )
+        return np.asarray(self.judge(k / n, low, high), dtype=bool)
 
 
 def _proportion(name: str, value: float) -> None:

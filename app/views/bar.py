@@ -6,10 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from app import ui
+from app import planner_view, ui
 from pilot.core.errors import PilotError
 from pilot.core.inert import escape_inert
-from pilot.define import bars, planner, planner_charts
+from pilot.define import bar_versions, bars, criteria, planner
 from pilot.define.workflow import parse_model
 
 actor = ui.guard("read")
@@ -23,9 +23,9 @@ st.caption(
 )
 
 with store.read() as con:
-    latest = bars.latest_bar(con)
-    signed = bars.latest_signed_bar(con)
-    history = bars.bar_history(con)
+    latest = bar_versions.latest_bar(con)
+    signed = bar_versions.latest_signed_bar(con)
+    history = bar_versions.bar_history(con)
     plan_ctx = planner.planner_context(con)
 golden = plan_ctx.golden
 
@@ -48,30 +48,8 @@ else:
 for problem in latest.problems() if latest else []:
     st.error(f"Bar version {latest.version}: {problem}. It was changed outside Pilot Kit.")
 
-METRICS = list(bars.METRIC_LABELS)
+METRICS = criteria.metric_choices()
 JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
-
-
-TONES = {"ok": st.success, "short": st.error, "none": st.info, "warn": st.warning}
-
-
-def _planner_box(row: planner.PlannerRow) -> None:
-    """The planner beside a criterion: a coloured verdict, then the figures in words."""
-    tone, text = row.status
-    TONES[tone](text)
-    st.markdown(planner_charts.row_html(row), unsafe_allow_html=True)
-
-
-def _planner_charts(row: planner.PlannerRow, key: str) -> None:
-    """The chance of passing by true rate and by size, side by side."""
-    curves = planner.planner_curves(row)
-    left, right = st.columns(2)
-    left.plotly_chart(
-        planner_charts.chance_by_rate_figure(row, curves), key=f"{key}_rate", width="stretch"
-    )
-    right.plotly_chart(
-        planner_charts.chance_by_size_figure(row, curves), key=f"{key}_size", width="stretch"
-    )
 
 
 def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
@@ -82,10 +60,11 @@ def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
         with st.container(border=True):
             left, right = st.columns([2, 3])
             left.markdown(f"<b>{escape_inert(row.description)}</b>", unsafe_allow_html=True)
-            left.caption(f"Expected rate (default): {bars.percent(rate)}")
+            if row.plan is not None:
+                left.caption(f"Expected rate (default): {planner.rate_text(rate)}")
             with right:
-                _planner_box(row)
-            _planner_charts(row, f"{key}_{index}")
+                planner_view.planner_box(row)
+            planner_view.planner_charts_row(row, f"{key}_{index}")
     for line in bars.describe_bar(bar)[len(bar.criteria) :]:
         st.markdown(f"- {line}")
     if note := planner.min_cases_note(plan_ctx, bar):
@@ -131,7 +110,7 @@ def _load(bar: bars.AcceptanceBar | None) -> None:
     )
 
 
-def _set_row(rid: int, c: bars.Criterion) -> None:
+def _set_row(rid: int, c: criteria.Criterion) -> None:
     st.session_state[f"bar_c_metric_{rid}"] = c.metric
     st.session_state[f"bar_c_threshold_{rid}"] = c.threshold
     st.session_state[f"bar_c_scope_{rid}"] = c.scope
@@ -143,13 +122,13 @@ def _add_row() -> None:
     rid = st.session_state["bar_next"]
     st.session_state["bar_next"] = rid + 1
     st.session_state["bar_rows"] = [*st.session_state["bar_rows"], rid]
-    _set_row(rid, bars.Criterion(metric="accuracy", threshold=0.9))
+    _set_row(rid, criteria.Criterion(metric="accuracy", threshold=0.9))
 
 
 def _reset_expected(rid: int) -> None:
     """A new metric or threshold gets a fresh default guess (95% false abstentions is no guess)."""
     try:
-        criterion = bars.Criterion.model_validate(_criterion(rid))
+        criterion = criteria.Criterion.model_validate(_criterion(rid))
     except ValueError:
         return
     st.session_state[f"bar_c_expected_{rid}"] = planner.default_expected_rate(criterion)
@@ -184,24 +163,28 @@ if actor.can("edit_pilot"):
     for index, rid in enumerate(st.session_state["bar_rows"]):
         current_scope = st.session_state[f"bar_c_scope_{rid}"]
         options = scopes if current_scope in scopes else [*scopes, current_scope]
+        chosen = st.session_state[f"bar_c_metric_{rid}"]
+        judged_on = criteria.judged_on_choices(chosen) if chosen in METRICS else tuple(JUDGED)
+        if st.session_state[f"bar_c_judged_{rid}"] not in judged_on:
+            st.session_state[f"bar_c_judged_{rid}"] = judged_on[0]
+        asked = criteria.threshold_input(chosen) if chosen in METRICS else None
         with st.container(border=True):
             left, right = st.columns([3, 2])
             with left:
                 a, b = st.columns(2)
                 a.selectbox(
                     "Metric",
-                    METRICS,
+                    list(METRICS),
                     key=f"bar_c_metric_{rid}",
-                    format_func=bars.METRIC_LABELS.__getitem__,
+                    format_func=lambda name: METRICS.get(name, name),
                     on_change=_reset_expected,
                     args=(rid,),
                 )
                 b.number_input(
-                    "Threshold (0–1)",
+                    asked.label if asked else "Threshold",
                     min_value=0.0,
-                    max_value=1.0,
-                    step=0.01,
-                    format="%.3f",
+                    step=asked.step if asked else 0.01,
+                    format=asked.format if asked else "%.3f",
                     key=f"bar_c_threshold_{rid}",
                     on_change=_reset_expected,
                     args=(rid,),
@@ -215,7 +198,7 @@ if actor.can("edit_pilot"):
                 )
                 b.radio(
                     "Judged on",
-                    list(JUDGED),
+                    list(judged_on),
                     key=f"bar_c_judged_{rid}",
                     format_func=JUDGED.__getitem__,
                     horizontal=True,
@@ -229,28 +212,28 @@ if actor.can("edit_pilot"):
             with right:
                 try:
                     criterion = parse_model(
-                        bars.Criterion, _criterion(rid), f"criterion {index + 1}"
+                        criteria.Criterion, _criterion(rid), f"criterion {index + 1}"
                     )
                 except PilotError as exc:
                     st.error(str(exc))
                     continue
                 st.markdown(
-                    f"<b>{escape_inert(bars.describe_criterion(criterion))}</b>",
+                    f"<b>{escape_inert(criteria.describe_criterion(criterion))}</b>",
                     unsafe_allow_html=True,
                 )
-                st.number_input(
-                    "Expected rate (your best guess at what the system will reach)",
-                    min_value=0.0,
-                    max_value=1.0,
-                    step=0.01,
-                    format="%.3f",
-                    key=f"bar_c_expected_{rid}",
-                )
-                row = planner.plan_row(
-                    plan_ctx, index, criterion, st.session_state[f"bar_c_expected_{rid}"], power
-                )
-                _planner_box(row)
-            _planner_charts(row, f"bar_chart_{rid}")
+                if planner.plannable(criterion):
+                    st.number_input(
+                        "Expected rate (your best guess at what the system will reach)",
+                        min_value=0.0,
+                        max_value=1.0,
+                        step=0.01,
+                        format="%.3f",
+                        key=f"bar_c_expected_{rid}",
+                    )
+                expected = st.session_state[f"bar_c_expected_{rid}"]
+                row = planner.plan_row(plan_ctx, index, criterion, expected, power)
+                planner_view.planner_box(row)
+            planner_view.planner_charts_row(row, f"bar_chart_{rid}")
     st.button("Add a criterion", key="bar_add", on_click=_add_row)
 
     a, b = st.columns(2)
@@ -304,7 +287,7 @@ if actor.can("edit_pilot"):
     changed = draft is not None and (latest is None or draft.content_hash != latest.content_hash)
     if st.button("Save draft", key="bar_save", type="primary", disabled=not changed):
         try:
-            saved = bars.save_draft(
+            saved = bar_versions.save_draft(
                 store, actor.name, draft, base=latest.version if latest else None
             )
         except PilotError as exc:
@@ -318,7 +301,7 @@ if actor.can("edit_pilot"):
 
     if actor.can("sign") and latest is not None and not latest.signed:
         st.subheader(f"Sign version {latest.version}")
-        problems = bars.signable_problems(latest.bar)
+        problems = bar_versions.signable_problems(latest.bar)
         if changed:
             st.info("You have unsaved changes: save the draft first, then sign what you saved.")
         for problem in problems:
@@ -330,7 +313,7 @@ if actor.can("edit_pilot"):
         )
         if st.button("Sign", key="bar_sign", disabled=changed or bool(problems) or not agreed):
             try:
-                done = bars.sign_bar(store, actor.name, latest.version)
+                done = bar_versions.sign_bar(store, actor.name, latest.version)
             except PilotError as exc:
                 st.error(str(exc))
             else:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import ui
+from app import planner_view, ui
 from pilot.core.errors import PilotError
 from pilot.core.inert import escape_inert, highlight_html
-from pilot.define import planner, planner_charts
-from pilot.define.bars import latest_bar
+from pilot.define import planner
+from pilot.define.bar_versions import latest_bar
 from pilot.goldensets import versions as gs
 
 actor = ui.guard("read")
@@ -180,31 +180,26 @@ with st.expander("Is this golden set big enough for the bar?", expanded=plan_bar
         st.dataframe(
             planner.planner_table(rows), hide_index=True, width="stretch", key="gs_planner"
         )
-        chosen = st.selectbox(
-            "Chart a criterion",
-            range(len(criteria)),
-            format_func=lambda i: rows[i].description,
-            key=f"gs_plan_criterion_{name}",
-        )
-        expected = st.number_input(
-            "Expected rate (your best guess at what the system will reach)",
-            min_value=0.0,
-            max_value=1.0,
-            value=rows[chosen].expected_rate,
-            step=0.01,
-            format="%.3f",
-            key=f"gs_plan_expected_{name}_{chosen}",
-        )
-        row = planner.plan_row(plan_ctx, chosen, criteria[chosen], expected)
-        st.markdown(planner_charts.row_html(row), unsafe_allow_html=True)
-        curves = planner.planner_curves(row)
-        left, right = st.columns(2)
-        left.plotly_chart(
-            planner_charts.chance_by_rate_figure(row, curves), key="gs_plan_rate", width="stretch"
-        )
-        right.plotly_chart(
-            planner_charts.chance_by_size_figure(row, curves), key="gs_plan_size", width="stretch"
-        )
+        rates = [row.index for row in rows if row.plan is not None]
+        if rates:
+            chosen = st.selectbox(
+                "Chart a criterion",
+                rates,
+                format_func=lambda i: rows[i].description,
+                key=f"gs_plan_criterion_{name}",
+            )
+            expected = st.number_input(
+                "Expected rate (your best guess at what the system will reach)",
+                min_value=0.0,
+                max_value=1.0,
+                value=rows[chosen].expected_rate,
+                step=0.01,
+                format="%.3f",
+                key=f"gs_plan_expected_{name}_{chosen}",
+            )
+            row = planner.plan_row(plan_ctx, chosen, criteria[chosen], expected)
+            planner_view.planner_box(row)
+            planner_view.planner_charts_row(row, "gs_plan")
 if info.agreed_by:
     st.success(
         f"Outcomes agreed by {info.agreed_by} on {info.agreed_at[:10]} "

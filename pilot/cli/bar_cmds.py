@@ -8,7 +8,7 @@ import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
 from pilot.core.errors import InputError
-from pilot.define import bars
+from pilot.define import bar_versions, bars
 from pilot.define.workflow import load_json_file, parse_model
 
 
@@ -17,9 +17,9 @@ def bar_group() -> None:
     pass
 
 
-def _get(ctx: Context, version: int, label: str) -> bars.BarVersion:
+def _get(ctx: Context, version: int, label: str) -> bar_versions.BarVersion:
     with ctx.store.read() as con:
-        found = bars.bar_version(con, version)
+        found = bar_versions.bar_version(con, version)
     if found is None:
         raise InputError(f"{label} {version}: no such bar version")
     return found
@@ -38,7 +38,7 @@ def bar_show(ctx: Context, version: int | None, as_json: bool) -> None:
         found = _get(ctx, version, "--version")
     else:
         with ctx.store.read() as con:
-            found = bars.latest_bar(con)
+            found = bar_versions.latest_bar(con)
     if found is None:
         note("no acceptance bar yet: use `pilot bar draft FILE.json`")
         emit({"version": None}, as_json, lambda: None)
@@ -69,7 +69,7 @@ def bar_show(ctx: Context, version: int | None, as_json: bool) -> None:
 @pass_ctx
 def bar_draft(ctx: Context, file: str, as_json: bool) -> None:
     bar = parse_model(bars.AcceptanceBar, load_json_file(file), file)
-    saved = bars.save_draft(ctx.store, ctx.user, bar)
+    saved = bar_versions.save_draft(ctx.store, ctx.user, bar)
     note(saved.status())
     emit(saved.as_dict(), as_json, lambda: click.echo(saved.version))
 
@@ -83,7 +83,7 @@ def bar_draft(ctx: Context, file: str, as_json: bool) -> None:
 @json_option
 @pass_ctx
 def bar_sign(ctx: Context, version: int | None, as_json: bool) -> None:
-    signed = bars.sign_bar(ctx.store, ctx.user, version)
+    signed = bar_versions.sign_bar(ctx.store, ctx.user, version)
     note(signed.status())
     emit(signed.as_dict(), as_json, lambda: click.echo(signed.signature_hash))
 
@@ -158,10 +158,11 @@ def bar_plan(
     as_json: bool,
 ) -> None:
     from pilot.define import planner
+    from pilot.define.planner_curves import planner_curves
 
     found = _get(ctx, version, "--version") if version is not None else None
     with ctx.store.read() as con:
-        found = found or bars.latest_bar(con)
+        found = found or bar_versions.latest_bar(con)
         if found is None:
             raise InputError("no acceptance bar yet: use `pilot bar draft FILE.json` first")
         rates = _expected(expected, len(found.bar.criteria))
@@ -174,7 +175,9 @@ def bar_plan(
         "goldenset": None if golden is None else asdict(golden),
         "power": power,
         "search_bound": planner.MAX_CASES,
-        "criteria": [row.as_dict() | planner.planner_curves(row).as_dict() for row in rows],
+        "criteria": [
+            row.as_dict() | (planner_curves(row).as_dict() if row.plan else {}) for row in rows
+        ],
     }
 
     def text() -> None:

@@ -21,7 +21,8 @@ import duckdb
 
 from metrics.planner import DEFAULT_POWER, MAX_CASES, Rule, SizePlan, size_plan
 from metrics.planner_text import chance_text, count_text, plan_sentences, rate_text
-from pilot.define.bars import AcceptanceBar, Criterion, describe_criterion
+from pilot.define.bars import AcceptanceBar
+from pilot.define.criteria import Criterion, describe_criterion
 from pilot.readiness.steps import table_exists
 
 Count = Literal["cases", "answerable", "unanswerable", "evidence"]
@@ -29,7 +30,7 @@ Tone = Literal["ok", "short", "none", "warn"]
 
 
 @dataclass(frozen=True)
-class Unit:
+class Counted:
     """What a metric counts, and which golden-set count stands for it."""
 
     noun: str
@@ -37,14 +38,24 @@ class Unit:
     exact: bool = True  # False: only a run knows the real count; `count` stands in
 
 
-UNITS: dict[str, Unit] = {
-    "accuracy": Unit("cases", "cases"),
-    "citation_precision": Unit("citations", "answerable", exact=False),
-    "citation_coverage": Unit("answered cases", "answerable", exact=False),
-    "evidence_recall": Unit("answerable cases with gold evidence", "evidence"),
-    "abstain_rate_unanswerable": Unit("unanswerable cases", "unanswerable"),
-    "false_abstain_rate": Unit("answerable cases", "answerable"),
+BY_POPULATION: dict[str, Counted] = {
+    "all": Counted("cases", "cases"),
+    "answerable": Counted("answerable cases", "answerable"),
+    "unanswerable": Counted("unanswerable cases", "unanswerable"),
 }
+"""A rate counts the golden-set cases its registration names (`MetricSpec.population`) ..."""
+COUNTED: dict[str, Counted] = {
+    "citation_precision": Counted("citations", "answerable", exact=False),
+    "citation_coverage": Counted("answered cases", "answerable", exact=False),
+    "evidence_recall": Counted("answerable cases with gold evidence", "evidence"),
+}
+"""... except where its unit is narrower or only a run knows it."""
+
+
+def counted(c: Criterion) -> Counted:
+    return COUNTED.get(c.metric) or BY_POPULATION[c.spec.population]
+
+
 STAND_IN = {
     "citation_precision": "a run counts citations; each answered case carries at least one, so "
     "the answerable cases are a floor",
@@ -111,7 +122,7 @@ class PlannerContext:
         if self.golden is None:
             return None
         counts = self.overall if c.tag is None else self.by_tag.get(c.tag, {})
-        return counts.get(UNITS[c.metric].count, 0)
+        return counts.get(counted(c).count, 0)
 
 
 def planner_context(con: duckdb.DuckDBPyConnection, version: str | None = None) -> PlannerContext:
@@ -139,20 +150,33 @@ def known_tags(con: duckdb.DuckDBPyConnection) -> list[str]:
     return planner_context(con).tags
 
 
+def plannable(c: Criterion) -> bool:
+    """Whether the planner can size the criterion: a rate (k of n, with a Wilson interval), not
+    a percentile's or a mean's."""
+    return c.spec.proportion
+
+
 def default_expected_rate(c: Criterion) -> float:
-    """Halfway between the threshold and perfect: a hopeful but not heroic guess."""
-    value = (1 + c.threshold) / 2 if c.direction == "higher" else c.threshold / 2
+    """Halfway between the threshold and perfect: a hopeful but not heroic guess (a rate only;
+    0 for a metric the planner does not size)."""
+    if not plannable(c):
+        return 0.0
+    value = (1 + c.threshold) / 2 if c.comparison == "at_least" else c.threshold / 2
     return round(value, 3)
 
 
 def criterion_rule(c: Criterion) -> Rule:
-    """The criterion as the planner judges it: the verdict's rule on the Wilson interval."""
-    return Rule(threshold=c.threshold, at_most=c.direction == "lower", judged_on=c.judged_on)
+    """The criterion as the planner judges it: the verdict's own rule (`Criterion.passes`,
+    which works element-wise on numpy arrays) on the Wilson interval every rate reports."""
+    if not plannable(c):
+        raise ValueError(f"the planner sizes rates only, not {c.spec.label.lower()}")
+    at_most = c.comparison == "at_most"
+    return Rule(c.passes, threshold=c.threshold, at_most=at_most, judged_on=c.judged_on)
 
 
 def unit_text(c: Criterion) -> str:
     """Plain text, e.g. "unanswerable cases tagged 'numeric'"; escape it where it is drawn."""
-    return UNITS[c.metric].noun + (f" tagged {c.tag!r}" if c.tag else "")
+    return counted(c).noun + (f" tagged {c.tag!r}" if c.tag else "")
 
 
 @dataclass(frozen=True)
@@ -161,29 +185,31 @@ class PlannerRow:
     criterion: Criterion
     description: str
     unit: str
-    plan: SizePlan
+    plan: SizePlan | None  # None: not a rate, so the planner does not size it
     sentences: list[str]
     have_exact: bool = True
 
     @property
-    def expected_rate(self) -> float:
-        return self.plan.expected_rate
+    def expected_rate(self) -> float | None:
+        return self.plan.expected_rate if self.plan else None
 
     @property
     def required(self) -> int | None:
-        return self.plan.required
+        return self.plan.required if self.plan else None
 
     @property
     def have(self) -> int | None:
-        return self.plan.have
+        return self.plan.have if self.plan else None
 
     @property
     def enough(self) -> bool | None:
-        return self.plan.enough
+        return self.plan.enough if self.plan else None
 
     @property
     def headline(self) -> str:
         """The figure first: "217 cases needed", "more than 20,000", "no size will do"."""
+        if self.plan is None:
+            return "Not sized by the planner"
         if self.plan.reach == "never":
             return "No size will do"
         if self.plan.reach == "beyond":
@@ -196,7 +222,9 @@ class PlannerRow:
     def status(self) -> tuple[Tone, str]:
         """A tone and a short verdict in fixed words (no user text), for a coloured box. A point
         judgement is always a warning: a system at the threshold passes about half the time."""
-        tone, text = self._status()
+        if self.plan is None:
+            return "none", "The planner sizes rates only; see below."
+        tone, text = self._status(self.plan)
         p = self.plan
         n = p.have or p.required
         if p.rule.judged_on != "point" or not n or p.reach != "reached":
@@ -207,8 +235,8 @@ class PlannerRow:
             f"passes {chance_text(false_pass)} of the time with {n:,}."
         )
 
-    def _status(self) -> tuple[Tone, str]:
-        p = self.plan
+    @staticmethod
+    def _status(p: SizePlan) -> tuple[Tone, str]:
         target = rate_text(p.power)
         if p.reach == "never":
             return "warn", f"No size makes it pass {target} of the time: see why below."
@@ -225,11 +253,16 @@ class PlannerRow:
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape `pilot bar plan --json` prints for one criterion."""
         p = self.plan
-        return {
+        head = {
             "index": self.index,
             "criterion": self.criterion.model_dump(mode="json"),
             "description": self.description,
+            "planned": p is not None,
             "unit": self.unit,
+        }
+        if p is None:
+            return head | {"sentences": self.sentences}
+        return head | {
             "expected_rate": p.expected_rate,
             "power": p.power,
             "reach": p.reach,
@@ -259,10 +292,16 @@ def plan_row(
     power: float = DEFAULT_POWER,
 ) -> PlannerRow:
     """One criterion's plan at `expected_rate`, against the golden set in `ctx`."""
+    if not plannable(c):
+        why = (
+            f"The planner sizes rates only (k of n, with a Wilson interval); {c.spec.label} is a "
+            f"{c.spec.summary.kind}, so only the bar's minimum number of cases applies to it."
+        )
+        return PlannerRow(index, c, describe_criterion(c), c.spec.label, None, [why])
     have = ctx.have(c)
     plan = size_plan(criterion_rule(c), float(expected_rate), float(power), have)
     unit = unit_text(c)
-    exact = UNITS[c.metric].exact
+    exact = counted(c).exact
     have_unit = None if exact else STAND_IN_UNIT[c.metric] + (f" tagged {c.tag!r}" if c.tag else "")
     sentences = plan_sentences(plan, unit, have_unit=have_unit)
     if have is None:
@@ -300,72 +339,22 @@ def min_cases_note(ctx: PlannerContext, bar: AcceptanceBar) -> str | None:
     )
 
 
-@dataclass(frozen=True)
-class PlannerCurves:
-    """What the planner's charts draw and `pilot bar plan --json` prints: the chance of passing
-    against the true rate (for the golden set's size and the recommended one) and against the
-    size (at the expected rate, steps and dips included)."""
-
-    rates: list[float]
-    chance_have: list[float] | None
-    chance_required: list[float] | None
-    sizes: list[int]
-    chance_by_size: list[float]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "by_rate": {
-                "rate": self.rates,
-                "chance_with_have": self.chance_have,
-                "chance_with_required": self.chance_required,
-            },
-            "by_size": {"n": self.sizes, "chance": self.chance_by_size},
-        }
-
-
-def rate_window(threshold: float, expected: float) -> tuple[float, float]:
-    """The true rates worth drawing: both marks, with room either side."""
-    pad = max(0.05, abs(expected - threshold))
-    return max(0.0, min(threshold, expected) - pad), min(1.0, max(threshold, expected) + pad)
-
-
-def size_window(plan: SizePlan) -> int:
-    """Sizes worth drawing: past the recommendation, the last dip and the golden set."""
-    marks = [plan.required or 0, plan.stable_from or 0, plan.have or 0, 40]
-    if plan.reach != "reached":
-        marks.append(min(plan.best_size, 2_000))
-    return min(MAX_CASES, max(int(1.25 * max(marks)) + 5, 50))
-
-
-def planner_curves(row: PlannerRow, points: int = 161) -> PlannerCurves:
-    from metrics.planner import chance_by_rate, chance_by_size
-
-    plan, rule = row.plan, row.plan.rule
-    low, high = rate_window(rule.threshold, plan.expected_rate)
-    step = (high - low) / (points - 1)
-    rates = [round(low + i * step, 6) for i in range(points)]
-    sizes, by_size = chance_by_size(rule, plan.expected_rate, size_window(plan))
-
-    def at(n: int | None) -> list[float] | None:
-        return chance_by_rate(rule, n, rates).tolist() if n else None
-
-    return PlannerCurves(rates, at(plan.have), at(plan.required), sizes.tolist(), by_size.tolist())
-
-
-def planner_table(rows: list[PlannerRow]) -> list[dict[str, Any]]:
+def planner_table(rows: list[PlannerRow], power: float = DEFAULT_POWER) -> list[dict[str, Any]]:
     """One line per criterion for a table: the figures, no sentences."""
-    return [
-        {
+
+    def line(row: PlannerRow) -> dict[str, Any]:
+        p = row.plan
+        return {
             "criterion": row.description,
-            "counts": row.unit,
-            "expected rate": rate_text(row.expected_rate),
-            f"needed ({rate_text(row.plan.power)} chance)": row.required,
-            "it has": row.have,
+            "counts": row.unit if p else "not a rate",
+            "expected rate": rate_text(p.expected_rate) if p else None,
+            f"needed ({rate_text(power)} chance)": p.required if p else None,
+            "it has": p.have if p else None,
             "chance with it": None
-            if row.plan.chance_have is None
-            else chance_text(row.plan.chance_have),
-            "add about": row.plan.more,
+            if p is None or p.chance_have is None
+            else chance_text(p.chance_have),
+            "add about": p.more if p else None,
             "enough": {True: "yes", False: "NO", None: "—"}[row.enough],
         }
-        for row in rows
-    ]
+
+    return [line(row) for row in rows]

@@ -7,7 +7,7 @@ expected rate; a shallow one cannot. The second is the chance against the number
 expected rate, drawn point by point so the steps of discrete sizes show (a size that reaches the
 target can be followed by one that does not).
 
-The figures draw `pilot.define.planner.planner_curves` and nothing else, so they match the CLI's
+The figures draw `pilot.define.planner_curves` and nothing else, so they match the CLI's
 JSON. A criterion's wording can hold a tag someone typed: every label goes through
 `escape_inert`, so no text is read as markup.
 """
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from metrics.planner_text import chance_text, rate_text
 from pilot.core.inert import escape_inert
-from pilot.define.planner import PlannerCurves, PlannerRow, planner_curves
+from pilot.define.planner import PlannerRow
+from pilot.define.planner_curves import PlannerCurves, planner_curves
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from planner_rules import rule
 from scipy.stats import binom
 from statsmodels.stats.proportion import proportion_confint
 
@@ -25,7 +26,7 @@ from metrics.planner import (
     size_plan,
 )
 
-BAR = Rule(threshold=0.90)  # accuracy at least 90%, judged on the 95% lower bound
+BAR = rule(0.90)  # accuracy at least 90%, judged on the 95% lower bound
 
 
 def brute_pass_set(
@@ -86,12 +87,12 @@ def test_140_cases_is_a_coin_flip_and_217_is_the_smallest_80_percent_size() -> N
 # --- the pass rule, for every criterion kind ---------------------------------------------------
 
 RULES = [
-    (Rule(0.90), {}),
-    (Rule(0.10, at_most=True), {"at_most": True}),
-    (Rule(0.80, judged_on="point"), {"point": True}),
-    (Rule(0.05, at_most=True, judged_on="point"), {"at_most": True, "point": True}),
-    (Rule(0.75, interval="clopper_pearson"), {"method": "beta"}),
-    (Rule(0.20, at_most=True, interval="clopper_pearson"), {"at_most": True, "method": "beta"}),
+    (rule(0.90), {}),
+    (rule(0.10, at_most=True), {"at_most": True}),
+    (rule(0.80, judged_on="point"), {"point": True}),
+    (rule(0.05, at_most=True, judged_on="point"), {"at_most": True, "point": True}),
+    (rule(0.75, interval="clopper_pearson"), {"method": "beta"}),
+    (rule(0.20, at_most=True, interval="clopper_pearson"), {"at_most": True, "method": "beta"}),
 ]
 
 
@@ -130,17 +131,17 @@ def test_chance_equals_the_exact_binomial_sum(
 def test_chance_matches_scipy_binomial_tail(
     n: int, threshold: float, rate: float, at_most: bool, judged_on: str
 ) -> None:
-    rule = Rule(threshold, at_most=at_most, judged_on=judged_on)  # type: ignore[arg-type]
+    planned = rule(threshold, at_most=at_most, judged_on=judged_on)  # type: ignore[arg-type]
     passing = brute_pass_set(n, threshold, at_most=at_most, point=judged_on == "point")
     reference = float(binom.pmf(passing, n, rate).sum()) if passing else 0.0
-    assert chance_of_passing(rule, n, rate) == pytest.approx(reference, abs=1e-9)
+    assert chance_of_passing(planned, n, rate) == pytest.approx(reference, abs=1e-9)
 
 
 def test_at_most_is_the_mirror_of_at_least_for_wilson() -> None:
     ns = np.arange(1, 600)
     assert np.allclose(
-        chance_of_passing(Rule(0.10, at_most=True), ns, 0.05),
-        chance_of_passing(Rule(0.90), ns, 0.95),
+        chance_of_passing(rule(0.10, at_most=True), ns, 0.05),
+        chance_of_passing(rule(0.90), ns, 0.95),
         atol=1e-12,
     )
 
@@ -150,11 +151,11 @@ def test_edges() -> None:
     assert chance_of_passing(BAR, 100, 1.0) == 1.0  # 100/100: Wilson low 0.963
     assert chance_of_passing(BAR, 10, 1.0) == 0.0  # 10/10: Wilson low 0.722 < 0.90
     assert chance_of_passing(BAR, 100, 0.0) == 0.0
-    assert chance_of_passing(Rule(0.0), 5, 0.0) == 1.0  # every count clears 0%
-    assert chance_of_passing(Rule(0.1, at_most=True), 100, 0.0) == 1.0
-    assert chance_of_passing(Rule(0.1, at_most=True), 100, 1.0) == 0.0
+    assert chance_of_passing(rule(0.0), 5, 0.0) == 1.0  # every count clears 0%
+    assert chance_of_passing(rule(0.1, at_most=True), 100, 0.0) == 1.0
+    assert chance_of_passing(rule(0.1, at_most=True), 100, 1.0) == 0.0
     with pytest.raises(ValueError, match="threshold"):
-        Rule(1.5)
+        rule(1.5)
     with pytest.raises(ValueError, match="power"):
         size_plan(BAR, 0.95, 1.0)
     with pytest.raises(ValueError, match="expected_rate"):
@@ -180,7 +181,7 @@ def test_more_needed_is_the_smallest_addition_that_reaches_the_target() -> None:
 def test_never_and_beyond_the_search_bound() -> None:
     never = size_plan(BAR, 0.90)  # expected = threshold: never more than ~2.5%
     assert never.reach == "never" and never.required is None and never.best_chance < 0.05
-    assert size_plan(Rule(0.9, judged_on="point"), 0.85).reach == "never"
+    assert size_plan(rule(0.9, judged_on="point"), 0.85).reach == "never"
     beyond = size_plan(BAR, 0.905)  # would need tens of thousands of cases
     assert beyond.reach == "beyond" and beyond.required is None
     assert 0.5 < beyond.best_chance < 0.8

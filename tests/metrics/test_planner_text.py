@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from metrics.planner import Rule, size_plan
+from planner_rules import rule
+
+from metrics.planner import size_plan
 from metrics.planner_text import (
     chance_text,
     more_sentence,
@@ -11,7 +13,7 @@ from metrics.planner_text import (
     size_list,
 )
 
-BAR = Rule(threshold=0.90)
+BAR = rule(0.90)
 
 
 def test_the_lead_reads_217_not_140_and_the_dips() -> None:
@@ -41,14 +43,14 @@ def test_no_size_and_beyond_the_bound() -> None:
 
 
 def test_point_judgement_carries_a_warning() -> None:
-    lines = plan_sentences(size_plan(Rule(0.9, judged_on="point"), 0.95, have=60))
+    lines = plan_sentences(size_plan(rule(0.9, judged_on="point"), 0.95, have=60))
     assert lines[-1].startswith(
         "Judged on the point estimate, a system exactly at 90% passes 60.6%"
     )
 
 
 def test_at_most_rates_read_as_rates() -> None:
-    need = plan_sentences(size_plan(Rule(0.10, at_most=True), 0.05), unit="answerable cases")[0]
+    need = plan_sentences(size_plan(rule(0.10, at_most=True), 0.05), unit="answerable cases")[0]
     assert need.startswith("Needs 217 answerable cases")
     assert "true rate is 5%" in need and "exactly at the 10% threshold" in need
 

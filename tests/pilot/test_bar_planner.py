@@ -22,9 +22,12 @@ from statsmodels.stats.proportion import proportion_confint
 from metrics.frames import RunFrames
 from metrics.planner import passing_counts
 from pilot.core.store import Store
-from pilot.define import bars, planner_charts
+from pilot.define import bar_versions, planner_charts
 from pilot.define import planner as bar_planner
-from pilot.define.bars import AcceptanceBar, Criterion
+from pilot.define.bar_versions import BarVersion
+from pilot.define.bars import AcceptanceBar
+from pilot.define.criteria import Criterion
+from pilot.define.planner_curves import planner_curves
 from pilot.define.verdicts import judge
 
 ACCURACY = Criterion(metric="accuracy", threshold=0.9, judged_on="lower_bound")
@@ -84,13 +87,37 @@ def test_every_count_the_planner_passes_is_one_the_verdict_passes(
 ) -> None:
     rule = bar_planner.criterion_rule(criterion)
     bound = int(passing_counts(rule, n))
-    bar = {"criteria": [criterion.model_dump(mode="json")], "min_cases": 1}
+    bar = AcceptanceBar(criteria=(criterion,), min_cases=1)
+    version = BarVersion(1, bar.content_hash, bar, "2026-01-01", "priya", "priya")
     for k in range(n + 1):
-        verdict = judge(_frames(criterion.metric, n, k), bar, 1, signed=True)
+        verdict = judge(_frames(criterion.metric, n, k), version)
         (result,) = verdict.criteria
         assert result.n == n
         planned = k <= bound if rule.at_most else k >= bound
         assert result.passed == planned, (criterion.metric, n, k)
+
+
+def test_the_planner_is_handed_the_criterions_own_rule() -> None:
+    rule = bar_planner.criterion_rule(ACCURACY)
+    assert rule.judge == ACCURACY.passes  # not a copy: the bound method itself
+    assert (rule.threshold, rule.at_most, rule.judged_on) == (0.9, False, "lower_bound")
+    at_most = bar_planner.criterion_rule(Criterion(metric="false_abstain_rate", threshold=0.1))
+    assert at_most.at_most
+
+
+def test_only_rates_are_planned() -> None:
+    latency = Criterion(metric="latency_p95_ms", threshold=2500.0)
+    row = bar_planner.plan_row(bar_planner.PlannerContext(), 0, latency, 0.0)
+    assert row.plan is None and row.required is None and row.enough is None
+    assert row.headline == "Not sized by the planner"
+    assert row.status[0] == "none" and "rates only" in row.sentences[0]
+    assert row.as_dict()["planned"] is False
+    with pytest.raises(ValueError, match="rates only"):
+        bar_planner.criterion_rule(latency)
+    with pytest.raises(ValueError, match="not a rate"):
+        planner_curves(row)
+    (line,) = bar_planner.planner_table([row])
+    assert line["counts"] == "not a rate" and line["enough"] == "—"
 
 
 # --- rows against a golden set -------------------------------------------------------------
@@ -193,7 +220,7 @@ def test_curves_and_charts_draw_the_plan() -> None:
         {"cases": 60, "answerable": 50, "unanswerable": 10, "evidence": 40},
     )
     row = bar_planner.plan_row(ctx, 0, ACCURACY, 0.95)
-    curves = bar_planner.planner_curves(row)
+    curves = planner_curves(row)
     assert curves.sizes[216] == 217 and curves.chance_by_size[216] == pytest.approx(
         row.plan.chance_required
     )
@@ -244,7 +271,7 @@ def test_cli_plan_prints_the_same_figures(
     store = seeded_store(Path(db))
     code, _, err = run(capsys, "--db", db, "bar", "plan", "--json")
     assert code == 2 and "no acceptance bar yet" in err
-    bars.seed_demo_bar(store)
+    bar_versions.seed_demo_bar(store)
     code, out, _ = run(capsys, "--db", db, "bar", "plan", "--expected", "0=0.95", "--json")
     assert code == 0
     data = json.loads(out)
