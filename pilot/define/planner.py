@@ -2,13 +2,18 @@
 expected passes, and what chance the newest golden set gives it.
 
 The figures are exact (`metrics.planner`): binomial sums over the very rule the verdict applies
-(`metrics.pass_rule`, on the Wilson interval), for every criterion kind: at-least and at-most
-rates, point and bound judgements. Each metric counts its own units, and the planner counts
+(`Criterion.passes` itself, handed to the planner by `criterion_rule`, on the Wilson interval),
+for every criterion kind on a rate: at-least and at-most, point and bound judgements
+(percentiles and means are not sized). Each metric counts its own units, and the planner counts
 the same ones in the golden set: unanswerable cases for the abstain rate, answerable cases for
 false abstentions, answerable cases with gold evidence for evidence recall. Two metrics count
 what only a run produces (citations, answered cases); there the answerable cases stand in,
 and the row says so. A tag scope narrows every count to the cases carrying the tag. The
 golden-set tables belong to a later step: every query first checks they exist.
+
+For review samples and readiness gates: `rule = criterion_rule(criterion)`, then
+`metrics.planner.cases_needed(rule, expected)`, `more_needed(have, rule, expected)` and
+`metrics.planner_text.more_sentence(have, rule, expected, unit="graded outputs")`.
 """
 
 from __future__ import annotations
