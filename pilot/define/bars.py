@@ -15,7 +15,14 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 import duckdb
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from pilot.core import audit
 from pilot.core.access import Actor, write_as
@@ -55,12 +62,31 @@ def metric_direction(metric: str) -> Direction:
     return "lower" if metric in LOWER_IS_BETTER else "higher"
 
 
+RATE_RANGE = (0.0, 1.0)
+THRESHOLD_RANGES: dict[str, tuple[float, float]] = {}
+"""The one place a threshold's allowed range is decided: a metric listed here (a latency in ms,
+a cost in USD) has its own range; every other metric is a rate, a proportion in [0, 1]."""
+
+MAX_MIN_CASES = 10_000_000
+
+
+def check_threshold(metric: str, value: float) -> float:
+    """`value` as a threshold for `metric`, or a ValueError saying what range it must be in."""
+    low, high = THRESHOLD_RANGES.get(metric, RATE_RANGE)
+    if value != value or not low <= value <= high:
+        if (low, high) == RATE_RANGE:
+            hint = f": write {value / 100:g} for {value:g}%" if 1 < value <= 100 else ""
+            raise ValueError(f"{value:g} is not a proportion between 0 and 1{hint}")
+        raise ValueError(f"{value:g} is outside {low:g} to {high:g} for {metric}")
+    return value
+
+
 class Criterion(Frozen):
     """One line of the bar. `judged_on="lower_bound"` means the conservative end of the 95%
     interval: the lower bound for an at-least metric, the upper bound for an at-most one."""
 
     metric: str
-    threshold: float
+    threshold: StrictFloat
     scope: str = "all"
     judged_on: Literal["point", "lower_bound"] = "lower_bound"
 
@@ -73,11 +99,8 @@ class Criterion(Frozen):
 
     @field_validator("threshold")
     @classmethod
-    def _proportion(cls, value: float) -> float:
-        if not 0.0 <= value <= 1.0:
-            hint = f": write {value / 100:g} for {value:g}%" if 1 < value <= 100 else ""
-            raise ValueError(f"{value:g} is not a proportion between 0 and 1{hint}")
-        return value
+    def _threshold_in_range(cls, value: float, info: ValidationInfo) -> float:
+        return check_threshold(str(info.data.get("metric", "")), value)
 
     @field_validator("scope")
     @classmethod
@@ -123,8 +146,8 @@ class MatchRule(Frozen):
     dropped, and a used one left out takes its default, so equal rules hash equally."""
 
     rule: Literal["exact", "contains", "f1", "numeric", "judge"] = "contains"
-    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
-    tolerance: float | None = Field(default=None, ge=0.0)
+    threshold: StrictFloat | None = Field(default=None, ge=0.0, le=1.0)
+    tolerance: StrictFloat | None = Field(default=None, ge=0.0)
     rubric: str | None = None  # judge only: what counts as a correct answer
     judge_model: str | None = None  # judge only: the Claude model that grades
 
@@ -153,8 +176,8 @@ class MatchRule(Frozen):
 
 class AcceptanceBar(Frozen):
     criteria: tuple[Criterion, ...] = ()
-    min_cases: int = Field(default=30, ge=1)
-    max_critical_errors: int = Field(default=0, ge=0)
+    min_cases: StrictInt = Field(default=30, ge=1, le=MAX_MIN_CASES)
+    max_critical_errors: StrictInt = Field(default=0, ge=0, le=MAX_MIN_CASES)
     when_unsure: str = ""
     match_rule: MatchRule = MatchRule()
 
