@@ -22,7 +22,9 @@ from pilot.core.access import Actor, write_as
 from pilot.core.errors import InputError
 from pilot.core.models import Frozen, canonical_json, content_hash
 from pilot.core.store import Store
-from pilot.define.redaction import DEFAULT_RULES, GRADING_FIELDS, RedactionRule
+from pilot.core.models import GoldenCase
+from pilot.define.detectors import VOCABULARY, known_regions
+from pilot.define.redaction import DEFAULT_REGIONS, DEFAULT_RULES, GRADING_FIELDS, RedactionRule
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,7 +59,37 @@ class DataBoundary(Frozen):
     allowed_fields: tuple[str, ...] = ("question", "sources")
     redaction_rules: tuple[RedactionRule, ...] = DEFAULT_RULES
     restricted_fields: tuple[str, ...] = ()
+    restricted_terms: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    phone_regions: tuple[str, ...] = DEFAULT_REGIONS
     provider_statement: ProviderStatement | None = None
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        value = tuple(r.strip().upper() for r in value if r.strip())
+        unknown = sorted(set(value) - known_regions())
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)}: not a region phone numbers are known for; use two-letter "
+                "codes such as GB, US, IE, FR"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _restricted_can_be_enforced(self) -> DataBoundary:
+        """A category that never leaves must be something the edge can find: a case field, a
+        category with a built-in vocabulary (salary, health), or one with the owner's terms."""
+        case_fields = set(GoldenCase.model_fields)
+        for category in self.restricted_fields:
+            if category in case_fields or category in VOCABULARY:
+                continue
+            if not any(t.strip() for t in self.restricted_terms.get(category, ())):
+                raise ValueError(
+                    f"restricted {category!r} cannot be enforced: it is not a case field and has "
+                    f"no built-in vocabulary ({', '.join(VOCABULARY)}); list its terms under "
+                    f"restricted_terms, e.g. {{\"{category}\": [\"...\"]}}"
+                )
+        return self
 
     @field_validator("allowed_fields")
     @classmethod
