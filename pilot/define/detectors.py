@@ -76,7 +76,8 @@ def _iban(text: str, regions: Sequence[str]) -> Spans:
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
 )
-_CARD = re.compile(r"\d(?:[ -]?\d){12,18}")
+# compact, in fours (4-4-4-4, 4-4-4-4-3) or as Amex and Diners print them (4-6-5, 4-6-4)
+_CARD = re.compile(r"\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{4,5}")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,8}\b")
 # a UK National Insurance number has no checksum: any two letters, since examples such as
 # QQ 12 34 56 C and mistyped numbers are personal data too
@@ -147,7 +148,11 @@ def known_regions() -> frozenset[str]:
 
 # --- restricted terms ------------------------------------------------------------------------
 
-_AMOUNT = r"(?:[£$€]\s?\d[\d,]*(?:\.\d+)?\s?[kKmM]?\b|\d[\d,]*(?:\.\d+)?\s?(?:[kK]\b|GBP|USD|EUR|pounds|dollars|euros))"
+_NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_AMOUNT = (
+    rf"(?:[£$€]\s?{_NUMBER}(?:\s?[kKmM]\b)?"
+    rf"|{_NUMBER}\s?(?:[kK]\b|GBP\b|USD\b|EUR\b|pounds\b|dollars\b|euros\b))"
+)
 
 VOCABULARY: dict[str, tuple[str, ...]] = {
     # a pay word, with the amount that follows it within a few words
