@@ -10,6 +10,7 @@ from app import ui
 from app.signin import oidc_actor
 from pilot.core import killswitch
 from pilot.core.access import can
+from pilot.core.inert import inert
 
 HERE = Path(__file__).parent
 
@@ -50,9 +51,9 @@ with ui.store().read() as con:
     kill_state = killswitch.state(con)
 
 with st.sidebar:
-    st.markdown(f"**{actor.name}** · {actor.role}")
+    st.markdown(f"**{inert(actor.name)}** · {inert(actor.role)}")
     if kill_state.engaged:
-        st.error(f"Kill switch ENGAGED by {kill_state.by}: {kill_state.reason}")
+        st.error(f"Kill switch ENGAGED by {inert(kill_state.by)}: {inert(kill_state.reason)}")
     else:
         st.caption("Kill switch: off (system calls allowed)")
     if st.button("Sign out", key="nav_signout"):

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import streamlit as st
 
 from pilot.core.access import Actor, can, find_actor
+from pilot.core.inert import inert
 from pilot.core.store import Store
 
 SESSION_USER = "auth_user"
@@ -57,7 +58,7 @@ def guard(permission: str) -> Actor:
         st.warning("Sign in to see this page.")
         st.stop()
     if not can(actor.role, permission):
-        st.error(f"Your role ({actor.role}) cannot open this page.")
+        st.error(f"Your role ({inert(actor.role)}) cannot open this page.")
         st.stop()
     return actor
 

@@ -57,9 +57,7 @@ def iban(rng: random.Random) -> str:
     elif country == "FR":
         # French BBANs carry their own RIB key; draw until the RIB key (mod 97) holds
         while True:
-            bank, branch, account = (
-                "".join(rng.choices(string.digits, k=k)) for k in (5, 5, 11)
-            )
+            bank, branch, account = ("".join(rng.choices(string.digits, k=k)) for k in (5, 5, 11))
             key = 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account)) % 97
             bban = f"{bank}{branch}{account}{key:02d}"
             if len(bban) == 23:
@@ -128,15 +126,18 @@ def phone_us(rng: random.Random) -> str:
     area = rng.choice(["415", "212", "312", "617", "206"])
     tail = f"01{rng.randint(0, 99):02d}"
     return rng.choice(
-        [f"({area}) 555-{tail}", f"{area}.555.{tail}", f"{area}-555-{tail}", f"+1 {area} 555 {tail}"]
+        [
+            f"({area}) 555-{tail}",
+            f"{area}.555.{tail}",
+            f"{area}-555-{tail}",
+            f"+1 {area} 555 {tail}",
+        ]
     )
 
 
 def phone_international(rng: random.Random) -> str:
     tail = f"{rng.randint(0, 999):03d}"
-    return rng.choice(
-        [f"0044 20 7946 0{tail}", f"+44 7700 900{tail}", f"+44 (0)20 7946 0{tail}"]
-    )
+    return rng.choice([f"0044 20 7946 0{tail}", f"+44 7700 900{tail}", f"+44 (0)20 7946 0{tail}"])
 
 
 def salary(rng: random.Random) -> str:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import ui
 from pilot.core import audit
+from pilot.core.inert import inert
 
 ui.guard("audit")
 st.title("Audit trail")
@@ -19,7 +20,7 @@ if st.button("Verify the chain", type="primary", key="audit_verify"):
     try:
         anchor = audit.parse_anchor(anchor_text) if anchor_text.strip() else None
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
     else:
         with ui.store().read() as con:
             result = audit.verify(con, anchor)
@@ -40,7 +41,7 @@ with ui.store().read() as con:
         actor=None if actor == "(all)" else actor,
         action=None if action == "(all)" else action,
     )
-st.caption(f"{len(found)} event(s), newest first")
+st.caption(f"{inert(len(found))} event(s), newest first")
 st.dataframe(
     [
         {

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app import ui
 from metrics import METRICS
-from pilot.core.inert import highlight_html
+from pilot.core.inert import highlight_html, inert
 from pilot.core.store import Store
 from pilot.results import charts
 from pilot.results.view import (
@@ -63,7 +63,7 @@ def show_case(side: dict, heading: str | None = None) -> None:
     """An answer as inert text, why it is judged so, and its citations in the source."""
     row = side["row"]
     if heading:
-        st.markdown(f"**{heading}**")
+        st.markdown(f"**{inert(heading)}**")
     st.text(row["answer"] or "(no answer)")
     (st.success if row["correct"] else st.error)(side["why"])
     for source in side["sources"]:
@@ -89,12 +89,16 @@ if verdict.exploratory:
             f"This run was judged against {bar_label}. The PASS/FAIL below shows how it would "
             "fare, and proves nothing about readiness until a lead signs the bar (step 2)."
         )
-    st.warning(f"### EXPLORATORY: no signed acceptance bar\n{judged}", icon=":material/science:")
+    st.warning(
+        f"### EXPLORATORY: no signed acceptance bar\n{inert(judged)}", icon=":material/science:"
+    )
 elif verdict.passed:
-    st.success(f"**PASS**: the run meets every criterion of {bar_label}.", icon=":material/check:")
+    st.success(
+        f"**PASS**: the run meets every criterion of {inert(bar_label)}.", icon=":material/check:"
+    )
 else:
     st.error(
-        f"**FAIL**: the run misses {missed(verdict)} requirement(s) of {bar_label}.",
+        f"**FAIL**: the run misses {inert(missed(verdict))} requirement(s) of {inert(bar_label)}.",
         icon=":material/close:",
     )
 st.dataframe(
@@ -170,7 +174,7 @@ tags = left.multiselect(
 )
 outcome = right.selectbox("Show", OUTCOMES, key="res_outcome")
 shown = cases_for(filter_results(view.rows, outcome), tags)
-st.caption(f"{shown.height} of {view.rows.height} cases, wrong answers first")
+st.caption(f"{inert(shown.height)} of {inert(view.rows.height)} cases, wrong answers first")
 st.dataframe(shown.select(CASE_COLUMNS), hide_index=True, width="stretch", key="res_cases")
 if shown.height:
     case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="res_case")

@@ -10,7 +10,7 @@ import streamlit as st
 from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError
-from pilot.core.inert import highlight_html
+from pilot.core.inert import highlight_html, inert
 from pilot.core.models import RetrievalSettings, SystemConfig
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
@@ -33,12 +33,11 @@ with store.read() as con:
     kill_state = killswitch.state(con)
 
 if "runs_flash" in st.session_state:
-    st.success(st.session_state.pop("runs_flash"))
+    st.success(inert(st.session_state.pop("runs_flash")))
 
 if newest and stale:
     st.warning(
-        f"The golden set must be re-run: the newest system config ({newest}) has no finished "
-        f"run on {', '.join(stale)}. Every prompt, retrieval or model change re-runs it."
+        f"The golden set must be re-run: the newest system config ({inert(newest)}) has no finished run on {inert(', '.join(stale))}. Every prompt, retrieval or model change re-runs it."
     )
 
 
@@ -114,7 +113,7 @@ if actor.can("edit_pilot"):
                     st.session_state["runs_flash"] = f"Started {run_id}."
                     st.rerun()
                 except PilotError as exc:
-                    st.error(str(exc))
+                    st.error(inert(str(exc)))
 
 
 @st.fragment(run_every=1.0)
@@ -149,7 +148,7 @@ def run_table() -> None:
             }
         )
         if jobs.failure(r["run_id"]):
-            st.error(f"{r['run_id']} stopped: {jobs.failure(r['run_id'])}")
+            st.error(f"{inert(r['run_id'])} stopped: {inert(jobs.failure(r['run_id']))}")
     running = [r for r in current if r["status"] == "running"]
     for r in running:
         st.progress(
@@ -183,8 +182,7 @@ if runs:
             else (selected["status"])
         )
         st.info(
-            f"{run_id} is {state}: these are the {selected['done']} results stored so far, "
-            "not yet judged."
+            f"{inert(run_id)} is {inert(state)}: these are the {inert(selected['done'])} results stored so far, not yet judged."
         )
         if resumable(selected) and actor.can("edit_pilot") and not jobs.is_active(run_id):
             st.caption(
@@ -203,7 +201,7 @@ if runs:
     outcome = left.selectbox("Show", OUTCOMES, key="runs_outcome")
     tag = right.selectbox("Tag", ["(any)", *tags], key="runs_tag")
     shown = filter_results(rows, outcome, None if tag == "(any)" else tag)
-    st.caption(f"{shown.height} of {rows.height} results")
+    st.caption(f"{inert(shown.height)} of {inert(rows.height)} results")
     st.dataframe(
         shown.select(
             "case_id", "question", "answer", "correct", "abstained", "error", "cached", "latency_ms"

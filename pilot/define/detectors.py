@@ -21,7 +21,11 @@ def _standalone(text: str, start: int, end: int) -> bool:
     """Not part of a longer token such as a policy number `PN-2024-118734` or a version."""
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
-    if before and _GLUED.match(before) and not (before == "." and start >= 2 and text[start - 2] == " "):
+    if (
+        before
+        and _GLUED.match(before)
+        and not (before == "." and start >= 2 and text[start - 2] == " ")
+    ):
         return False
     # a sentence may end right after a number: "call 020 7946 0958."
     if after == "." and (end + 1 == len(text) or not text[end + 1].isalnum()):
@@ -77,7 +81,9 @@ _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
 )
 # compact, in fours (4-4-4-4, 4-4-4-4-3) or as Amex and Diners print them (4-6-5, 4-6-4)
-_CARD = re.compile(r"\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{4,5}")
+_CARD = re.compile(
+    r"\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{4,5}"
+)
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,8}\b")
 # a UK National Insurance number has no checksum: any two letters, since examples such as
 # QQ 12 34 56 C and mistyped numbers are personal data too

@@ -132,7 +132,9 @@ class Redactor:
             label = f"restricted: {category}"
             token = "[" + category.upper() + "]"
             for pattern in patterns:
-                found.extend((*m.span(), label, token) for m in compile_pattern(pattern).finditer(text))
+                found.extend(
+                    (*m.span(), label, token) for m in compile_pattern(pattern).finditer(text)
+                )
         taken: list[tuple[int, int, str, str]] = []
         for start, end, name, replacement in found:
             if start == end or any(start < t[1] and t[0] < end for t in taken):

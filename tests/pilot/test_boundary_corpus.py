@@ -150,7 +150,9 @@ def test_no_personal_data_reaches_the_api_and_ordinary_text_arrives_unchanged(
     for where, kind, value in CORPUS["placed"]:
         if any(value.lower() in s.lower() for s in sent):
             leaks.append((where, kind, value))
-        elif sum(ch.isdigit() for ch in value) >= 8 and any(_compact(value) in s for s in sent_compact):
+        elif sum(ch.isdigit() for ch in value) >= 8 and any(
+            _compact(value) in s for s in sent_compact
+        ):
             leaks.append((where, kind, f"{value} (separators changed)"))
     assert leaks == []
     everything = "\n".join(sent)
