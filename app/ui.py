@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -61,6 +62,13 @@ def guard(permission: str) -> Actor:
         st.error(f"Your role ({inert(actor.role)}) cannot open this page.")
         st.stop()
     return actor
+
+
+def chart(fig: Any, *, where: Any = None, **kwargs: Any) -> Any:
+    """Draw a Plotly figure with its data labels made inert (the one way pages draw charts)."""
+    from pilot.results.inert_chart import inert_figure
+
+    return (where or st).plotly_chart(inert_figure(fig), **kwargs)
 
 
 def provenance(reads: Mapping[str, str | None], produced: Sequence[str] = ()) -> None:

@@ -10,6 +10,7 @@ from metrics import METRICS
 from pilot.core.inert import highlight_html, inert
 from pilot.core.store import Store
 from pilot.results import charts
+from pilot.results.inert_chart import original_label
 from pilot.results.view import (
     CASE_COLUMNS,
     bar_name,
@@ -135,7 +136,7 @@ history = metric_history(
         for r in history_runs
     },
 )
-st.plotly_chart(
+ui.chart(
     charts.metric_over_runs(history, metric, view.thresholds.get(metric)),
     key="res_chart_history",
     width="stretch",
@@ -151,7 +152,7 @@ if view.slices.is_empty():
     st.info("The golden set's cases carry no tags.")
     event = None
 else:
-    event = st.plotly_chart(
+    event = ui.chart(
         charts.tag_heatmap(view.slices, view.estimates),
         key="res_chart_tags",
         on_select="rerun",
@@ -162,7 +163,8 @@ points = (event or {}).get("selection", {}).get("points", []) if event else []
 clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
 if clicked and clicked[:2] != st.session_state.get("res_clicked"):
     st.session_state["res_clicked"] = clicked[:2]
-    st.session_state["res_tags"] = [] if clicked[0] not in view.tags else [clicked[0]]
+    tag = original_label(str(clicked[0]))
+    st.session_state["res_tags"] = [] if tag not in view.tags else [tag]
 if "res_tags" in st.session_state:
     st.session_state["res_tags"] = [t for t in st.session_state["res_tags"] if t in view.tags]
 left, right = st.columns([2, 1])
@@ -187,23 +189,25 @@ if shown.height:
 # 4 · Citations and abstention -------------------------------------------------------------
 st.header("Citations and abstention")
 left, right = st.columns(2)
-left.plotly_chart(
+ui.chart(
     charts.metric_bars(
         view.estimates,
         view.thresholds,
         ("citation_precision", "citation_coverage", "evidence_recall"),
         "Are the answers grounded in the documents?",
     ),
+    where=left,
     key="res_chart_citations",
     width="stretch",
 )
-right.plotly_chart(
+ui.chart(
     charts.metric_bars(
         view.estimates,
         view.thresholds,
         ("abstain_rate_unanswerable", "false_abstain_rate"),
         "Does it decline when it should, and only then?",
     ),
+    where=right,
     key="res_chart_abstention",
     width="stretch",
 )
@@ -236,7 +240,7 @@ else:
         help="Exact test on the flipped cases: small means the change is unlikely to be chance",
     )
     (st.error if result.significantly_worse() else st.caption)(cmp.summary())
-    st.plotly_chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch")
+    ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch")
     st.dataframe(pl.DataFrame(cmp.deltas), hide_index=True, width="stretch", key="res_deltas")
     st.subheader("Flipped cases")
     if cmp.flips.is_empty():

@@ -84,9 +84,8 @@ def _nested_repeat(items: list[Any], *, inside: bool) -> bool:
         elif op is sre_constants.BRANCH:
             if any(_nested_repeat(list(branch), inside=inside) for branch in av[1]):
                 return True
-        elif op in (sre_constants.ATOMIC_GROUP,):
-            if _nested_repeat(list(av), inside=inside):
-                return True
+        elif op is sre_constants.ATOMIC_GROUP and _nested_repeat(list(av), inside=inside):
+            return True
     return False
 
 

@@ -91,3 +91,33 @@ def test_no_page_renders_untrusted_text_as_markdown() -> None:
         for v in violations(path.read_text(), str(path.relative_to(APP.parent)))
     ]
     assert found == [], "\n".join(found)
+
+
+def test_pages_draw_charts_only_through_the_inert_choke_point() -> None:
+    direct = [
+        f"{path.relative_to(APP.parent)}:{node.lineno}"
+        for path in sorted(APP.rglob("*.py"))
+        if path.name != "ui.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr == "plotly_chart"
+    ]
+    assert direct == []
+
+
+def test_plotly_labels_from_data_are_escaped() -> None:
+    import plotly.graph_objects as go
+
+    from pilot.results.inert_chart import inert_figure, original_label
+
+    hostile = '<a href="http://attacker.example/">click</a>'
+    fig = go.Figure(
+        [
+            go.Heatmap(z=[[0.5]], x=["accuracy"], y=[hostile], text=[[hostile]]),
+            go.Scatter(x=["accuracy"], y=[hostile], customdata=[[hostile, 3]], name=hostile),
+        ]
+    )
+    fig.update_layout(yaxis={"tickvals": [0], "ticktext": [hostile]})
+    payload = inert_figure(fig).to_json()
+    assert "<a href" not in payload and "\\u003ca href" not in payload
+    assert payload.count("&lt;a href") == 6  # heatmap y and text, scatter y, customdata, name, tick
+    assert original_label(fig.data[1].customdata[0][0]) == hostile
