@@ -18,6 +18,7 @@ from pilot.runs.execute import RunOptions
 from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_rows
 from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable
+from pilot.runs.systems.registered import list_systems
 
 actor = ui.guard("read")
 st.title("Runs")
@@ -31,6 +32,7 @@ with store.read() as con:
         "SELECT version, name, n_cases, created_at FROM goldenset_versions ORDER BY created_at DESC"
     ).fetchall()
     kill_state = killswitch.state(con)
+    registered = {s.name: s.target for s in list_systems(con)}
 
 if "runs_flash" in st.session_state:
     st.success(inert(st.session_state.pop("runs_flash")))
@@ -78,8 +80,19 @@ if actor.can("edit_pilot"):
                 if not api_key():
                     st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
             elif kind == "callable":
-                target = st.text_input("module:function", key="runs_target")
-                model = target or ""
+                if not registered:
+                    st.info(
+                        "No Python system is registered. An admin registers one with "
+                        "pilot system register module:function --name NAME."
+                    )
+                picked = st.selectbox(
+                    "Registered system",
+                    list(registered),
+                    key="runs_registered",
+                    help="Only systems an admin registered can run from the app.",
+                )
+                target = registered.get(picked) if picked else None
+                model = picked or ""
             left, right, third = st.columns(3)
             top_k = left.number_input("Top-k passages", 1, 20, 3, key="runs_topk")
             min_score = right.number_input(
@@ -89,7 +102,8 @@ if actor.can("edit_pilot"):
             use_cache = st.checkbox(
                 "Serve repeated requests from the cache", True, key="runs_cache"
             )
-            if st.button("Start run", type="primary", key="runs_start"):
+            blocked = kind == "callable" and target is None
+            if st.button("Start run", type="primary", key="runs_start", disabled=blocked):
                 retrieval = RetrievalSettings(top_k=int(top_k), min_score=float(min_score))
                 if kind == "offline":
                     config = SystemConfig(retrieval=retrieval)

@@ -14,6 +14,7 @@ from pilot.cli import (  # noqa: E402, F401
     bar_cmds,
     goldenset_cmds,
     run_cmds,
+    system_cmds,
     workflow_cmds,
 )
 from pilot.cli.base import cli

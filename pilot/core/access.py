@@ -27,6 +27,7 @@ ROLES = ("admin", "lead", "evaluator", "auditor", "viewer")
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({"admin"}),
+    "register_systems": frozenset({"admin"}),
     "edit_pilot": frozenset({"lead"}),
     "sign": frozenset({"lead"}),
     "kill": frozenset({"admin", "lead"}),
@@ -37,6 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 DESCRIPTIONS = {
     "manage_users": "manage users and roles",
+    "register_systems": "register the systems the app may run",
     "edit_pilot": "edit the workflow, draft the bar, import golden sets and run",
     "sign": "sign the bar, promote or demote the stage",
     "kill": "engage the kill switch and roll back",
