@@ -39,7 +39,11 @@ def visible_pages(role: str) -> dict[str, list[st.Page]]:
     return sections
 
 
-st.set_page_config(page_title="Pilot Kit", page_icon=":material/flight_takeoff:", layout="wide")
+# A local file: a `:material/...:` page icon makes the browser fetch the favicon from
+# fonts.gstatic.com, and no page may fetch anything from outside the app's own origin.
+st.set_page_config(
+    page_title="Pilot Kit", page_icon=str(HERE / "assets" / "icon.png"), layout="wide"
+)
 
 actor = ui.refreshed_actor() or oidc_actor(ui.store())
 if actor is None:

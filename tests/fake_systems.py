@@ -54,3 +54,18 @@ def spreadsheet_attack(request: SystemRequest) -> dict[str, Any]:
     number = int(request.case_id.rsplit("-", 1)[-1])
     answers = [HOSTILE_ANSWER, "+1+2", "-3+4", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "plain"]
     return {"answer": answers[number % len(answers)], "abstained": False}
+
+
+HOSTILE_MARKUP = (
+    "![x](http://attacker.example/img.png) [click](http://attacker.example/link) "
+    '<img src="http://attacker.example/tag.png"> <script>fetch("http://attacker.example/s")'
+    "</script> $\\sum_{i}^{n} x$ www.attacker.example"
+)
+
+
+def hostile(request: SystemRequest) -> dict[str, Any]:
+    """Errors and answers written to render as Markdown or HTML (issue 9, finding 7)."""
+    number = int(request.case_id.rsplit("-", 1)[-1])
+    if number % 2:
+        raise RuntimeError(f"upstream said: {HOSTILE_MARKUP}")
+    return {"answer": f"Answer: {HOSTILE_MARKUP}", "abstained": False}

@@ -311,7 +311,7 @@ elif latest is not None:
     st.subheader(f"Version {inert(latest.version)}")
     _bar_view(latest.bar)
     if not latest.signed and signed is not None:
-        with st.expander(f"Signed version {signed.version}, which runs are judged against"):
+        with st.expander(f"Signed version {inert(signed.version)}, which runs are judged against"):
             _bar_view(signed.bar)
 
 # --- history and diff ---------------------------------------------------------------------------

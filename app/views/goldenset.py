@@ -240,7 +240,7 @@ if shown:
         for index, source in enumerate(case.sources, start=1):
             mine = [(start, end) for sid, start, end in evidence if sid == source.id]
             label = f"Source {index} of {len(case.sources)} · {len(mine)} highlighted passage(s)"
-            with st.expander(label, expanded=bool(mine)):
+            with st.expander(inert(label), expanded=bool(mine)):
                 st.markdown(
                     f"<div><b>{escape_inert(source.title or source.id)}</b> · "
                     f"<code>{escape_inert(source.id)}</code></div>",

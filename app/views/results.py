@@ -69,7 +69,8 @@ def show_case(side: dict, heading: str | None = None) -> None:
     (st.success if row["correct"] else st.error)(side["why"])
     for source in side["sources"]:
         with st.expander(
-            f"{source['title']} · {source['cited']} citation(s)", expanded=bool(source["cited"])
+            f"{inert(source['title'])} · {inert(source['cited'])} citation(s)",
+            expanded=bool(source["cited"]),
         ):
             if source["excerpt"]:
                 st.caption("The passages around the citations; the cited text is highlighted.")

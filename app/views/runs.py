@@ -237,7 +237,7 @@ if runs:
         for source in sources:
             spans = [(c["start"], c["end"]) for c in citations if c["source_id"] == source["id"]]
             with st.expander(
-                f"{source.get('title') or source['id']} · {len(spans)} citation(s)",
+                f"{inert(source.get('title') or source['id'])} · {inert(len(spans))} citation(s)",
                 expanded=bool(spans),
             ):
                 st.markdown(highlight_html(source["text"], spans), unsafe_allow_html=True)

@@ -54,7 +54,9 @@ def escape_inert(text: str) -> str:
     return escaped.replace("\r", "").replace("\n", "<br>")
 
 
-_MARKUP = re.compile(r"([\\`*_\[\]<>!$#|~&{}@])|(?<=[A-Za-z]):(?=//)|(?<=\bwww)\.", re.IGNORECASE)
+_MARKUP = re.compile(r"[\\`*_\[\]<>!$#|~&{}]")
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=@)|(?i:(?<=www)(?=\.))")
+ZERO_WIDTH = "\u200b"
 
 
 def inert(value: object) -> str:
@@ -62,8 +64,10 @@ def inert(value: object) -> str:
 
     Every character that can open markup is backslash-escaped (CommonMark lets any ASCII
     punctuation be): brackets and `!` (links, images), `<>` and `&` (HTML, entities), `*_~`
-    (emphasis), backticks, `#`, `|`, `$` (maths), `@` (e-mail autolinks), and the `:` of `://` and
-    the `.` of `www.` (web autolinks). What is left (list markers, full stops) forms no link,
-    image or request.
+    (emphasis), backticks, `#`, `|` and `$` (maths). Streamlit also turns URLs and e-mail
+    addresses in the rendered text into links (GFM autolink literals, applied after escapes are
+    resolved), so a zero-width space goes after the `:` of `://`, after `@` and between `www`
+    and its dot: the text reads the same and no link forms.
     """
-    return _MARKUP.sub(lambda m: "\\" + m.group(0), str(value))
+    escaped = _MARKUP.sub(lambda m: "\\" + m.group(0), str(value))
+    return _AUTOLINK.sub(ZERO_WIDTH, escaped)

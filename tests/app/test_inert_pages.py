@@ -16,6 +16,13 @@ MARKDOWN_CALLS = {
     "markdown", "error", "warning", "info", "success", "caption", "toast", "write",
     "title", "header", "subheader",
 }  # fmt: skip
+LABELLED = {
+    "expander", "tabs", "button", "checkbox", "toggle", "radio", "text_input", "text_area",
+    "selectbox", "multiselect", "number_input", "download_button", "form_submit_button",
+    "metric", "popover", "page_link", "select_slider", "slider", "date_input", "file_uploader",
+    "link_button",
+}  # fmt: skip
+"""Widgets whose label (first argument) Streamlit renders as Markdown, links and images too."""
 INERT = {"inert", "inert_md", "highlight_html", "escape_inert", "md"}
 """Functions of pilot.core.inert (and app.ui's alias) whose output is inert."""
 
@@ -50,6 +57,9 @@ def violations(source: str, filename: str) -> list[str]:
     for node in ast.walk(ast.parse(source, filename)):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
+        if node.func.attr in LABELLED and node.args and not safe(node.args[0]):
+            found.append(f"{filename}:{node.lineno}: {ast.unparse(node)[:100]}")
+            continue
         if node.func.attr not in MARKDOWN_CALLS:
             continue
         # st.markdown / left.markdown / st.sidebar.markdown; not e.g. logger.info(...)
@@ -72,6 +82,7 @@ def test_the_check_catches_what_it_should() -> None:
         "st.sidebar.warning('Killed: ' + reason)",
         "st.write(rows)",
         "st.toast(message)",
+        "with st.expander(f'{title} · 2 citations'): pass",
     ]
     good = [
         "st.markdown('**Workflow**')",
