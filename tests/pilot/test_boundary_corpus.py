@@ -204,3 +204,37 @@ def test_the_issue_examples_are_caught(text: str) -> None:
     assert result.spans
     for word in re.findall(r"\d{3,}|salary|diabetes|WEST", text):
         assert word not in result.text
+
+
+def test_the_llm_judge_gets_only_redacted_text(tmp_path: Path) -> None:
+    """The judge is a call across the boundary too: question, expected answer and answer."""
+    from helpers import write_cases
+
+    from pilot.define.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
+
+    store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 8), name="leave")
+    save_draft(
+        store,
+        "priya",
+        AcceptanceBar(
+            criteria=(Criterion(metric="accuracy", threshold=0.5, judged_on="point"),),
+            min_cases=5,
+            when_unsure="abstain",
+            match_rule=MatchRule(rule="judge"),
+        ),
+    )
+    sign_bar(store, "priya")
+    with MessagesStub() as stub:
+        start_or_resume(
+            store,
+            "priya",
+            goldenset="leave",
+            config=SystemConfig(),
+            system_kwargs={"api_key": "k", "base_url": stub.base_url},
+        )
+        bodies = [r.raw_body for r in stub.requests if r.path == "/v1/messages"]
+    assert len(bodies) == 6  # the answerable cases the offline system answered
+    for raw in bodies:
+        assert "jo.bloggs@example.com" not in raw and "07700 900456" not in raw
+        assert "[EMAIL]" in raw and "[PHONE]" in raw
