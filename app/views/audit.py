@@ -24,7 +24,7 @@ if st.button("Verify the chain", type="primary", key="audit_verify"):
     else:
         with ui.store().read() as con:
             result = audit.verify(con, anchor)
-        (st.success if result.intact else st.error)(result.summary())
+        (st.success if result.intact else st.error)(inert(result.summary()))
         if result.intact:
             st.caption("Keep this anchor outside the database to check against later:")
             st.code(result.anchor, language=None)

@@ -66,7 +66,7 @@ def show_case(side: dict, heading: str | None = None) -> None:
     if heading:
         st.markdown(f"**{inert(heading)}**")
     st.text(row["answer"] or "(no answer)")
-    (st.success if row["correct"] else st.error)(side["why"])
+    (st.success if row["correct"] else st.error)(inert(side["why"]))
     for source in side["sources"]:
         with st.expander(
             f"{inert(source['title'])} · {inert(source['cited'])} citation(s)",
@@ -240,7 +240,7 @@ else:
         p_value(result.p_value),
         help="Exact test on the flipped cases: small means the change is unlikely to be chance",
     )
-    (st.error if result.significantly_worse() else st.caption)(cmp.summary())
+    (st.error if result.significantly_worse() else st.caption)(inert(cmp.summary()))
     ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch")
     st.dataframe(pl.DataFrame(cmp.deltas), hide_index=True, width="stretch", key="res_deltas")
     st.subheader("Flipped cases")

@@ -230,7 +230,7 @@ if runs:
         st.text(row["question"])
         st.markdown("**Answer** (model output, shown as plain text)")
         st.text(row["answer"] or "(no answer)")
-        (st.success if row["correct"] else st.error)(explain(row))
+        (st.success if row["correct"] else st.error)(inert(explain(row)))
         citations = json.loads(row["citations"])
         with store.read() as con:
             sources = case_sources(con, run_id, case_id)

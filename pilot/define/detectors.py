@@ -107,27 +107,36 @@ def _es_id(value: str) -> bool:
 _PHONE_SHAPE = re.compile(r"^(?:\+|\(0|0[1-9])[\d ()\-.]*$")
 
 
+_PHONE_WINDOW = re.compile(r"\+?\(?\d[\d ().\-]{5,}\d")
+
+
 def _phone(text: str, regions: Sequence[str]) -> Spans:
     """Numbers libphonenumber finds valid in any of `regions`, plus numbers it finds possible
     that are written as a dialled national number (0 then a separator, like 07700 900456):
-    the reserved drama ranges and new allocations a metadata release does not know yet."""
+    the reserved drama ranges and new allocations a metadata release does not know yet.
+
+    The matcher runs only over windows that could hold a phone number (7 digits or more with
+    phone separators), which keeps it from parsing every date and amount of a long source."""
     import phonenumbers
     from phonenumbers import Leniency, PhoneNumberMatcher
 
     spans: set[tuple[int, int]] = set()
-    for region in regions:
-        for leniency in (Leniency.VALID, Leniency.POSSIBLE):
-            for match in PhoneNumberMatcher(text, region, leniency=leniency):
-                raw, start, end = match.raw_string, match.start, match.end
+    for window in _PHONE_WINDOW.finditer(text):
+        if sum(ch.isdigit() for ch in window.group()) < 7:
+            continue
+        offset = window.start()
+        for region in regions:
+            for match in PhoneNumberMatcher(window.group(), region, leniency=Leniency.POSSIBLE):
+                raw, start, end = match.raw_string, offset + match.start, offset + match.end
                 if raw.startswith("(") and ")" not in raw:  # "(07700 900456)": not its own
                     raw, start = raw[1:], start + 1
-                if leniency == Leniency.POSSIBLE and not (
+                valid = phonenumbers.is_valid_number(match.number)
+                if not valid and not (
                     _PHONE_SHAPE.match(raw) and sum(ch.isdigit() for ch in raw) >= 10
                 ):
                     continue
                 if _standalone(text, start, end):
                     spans.add((start, end))
-    del phonenumbers
     return sorted(spans)
 
 

@@ -55,7 +55,15 @@ def safe(node: ast.AST) -> bool:
 def violations(source: str, filename: str) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(source, filename)):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.IfExp):  # (st.success if ok else st.error)(text)
+            picked = [node.func.body, node.func.orelse]
+            chosen = [f.attr for f in picked if isinstance(f, ast.Attribute)]
+            if set(chosen) & MARKDOWN_CALLS and not all(safe(a) for a in node.args):
+                found.append(f"{filename}:{node.lineno}: {ast.unparse(node)[:100]}")
+            continue
+        if not isinstance(node.func, ast.Attribute):
             continue
         if node.func.attr in LABELLED and node.args and not safe(node.args[0]):
             found.append(f"{filename}:{node.lineno}: {ast.unparse(node)[:100]}")
@@ -83,6 +91,7 @@ def test_the_check_catches_what_it_should() -> None:
         "st.write(rows)",
         "st.toast(message)",
         "with st.expander(f'{title} · 2 citations'): pass",
+        "(st.success if ok else st.error)(explain(row))",
     ]
     good = [
         "st.markdown('**Workflow**')",

@@ -28,7 +28,11 @@ from pilot.runs.systems.registered import register_system
 pytestmark = pytest.mark.browser
 
 TAG = '<a href="http://attacker.example/tag">tag</a>'
-LINKS = "a[href], img[src], image[href], script[src], iframe[src], link[href]"
+LINKS_FROM_DATA = """() => [...document.querySelectorAll('*')].flatMap(e =>
+    [...e.attributes].filter(a => /(^|:)(href|src|srcset|action|formaction)$/i.test(a.name))
+      .map(a => a.value)).filter(v => v.includes('attacker'))"""
+"""Every link, image, script or form target (SVG `xlink:href` too) that points at the data's
+host."""
 PAGES = [
     "Home",
     "1 · Workflow",
@@ -36,6 +40,9 @@ PAGES = [
     "3 · Golden set",
     "4 · Runs",
     "4b · Results",
+    "5 · Review",
+    "6 · Readiness",
+    "7 · Evidence",
     "Audit",
 ]
 
@@ -106,12 +113,11 @@ def test_hostile_text_is_inert_and_nothing_leaves_the_origin(
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1500)  # let fragments and charts draw
         visited.append(title)
-        from_data = page.evaluate(
-            "() => [...document.querySelectorAll(SELECTOR)]"
-            ".map(e => e.getAttribute('href') || e.getAttribute('src') || '')"
-            ".filter(u => u.includes('attacker'))".replace("SELECTOR", repr(LINKS))
-        )
+        from_data = page.evaluate(LINKS_FROM_DATA)
         assert from_data == [], (title, from_data)
+        if title == "4b · Results":  # the tag is on the heatmap's axis, drawn as text
+            tick = page.locator("svg text", has_text="attacker.example/tag")
+            tick.first.wait_for(state="attached", timeout=30_000)
         assert page.locator("script", has_text="attacker.example").count() == 0, title
         assert page.locator(".katex").count() == 0, title  # no maths drawn from data
         page.screenshot(path=str(tmp_path / f"{len(visited)}.png"), full_page=True)
