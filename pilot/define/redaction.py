@@ -54,7 +54,8 @@ class RedactionRule(Frozen):
     @classmethod
     def _legacy(cls, data: Any) -> Any:
         """A rule stored before the built-in detectors existed is that detector now."""
-        if isinstance(data, dict) and data.get("pattern") in LEGACY_PATTERNS:
+        pattern = data.get("pattern") if isinstance(data, dict) else None
+        if isinstance(pattern, str) and pattern in LEGACY_PATTERNS:
             detector = LEGACY_PATTERNS[data["pattern"]]
             data = {k: v for k, v in data.items() if k not in ("pattern", "check")}
             data["detector"] = detector
