@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -13,6 +14,7 @@ from pilot.core.access import can
 from pilot.core.inert import inert
 
 HERE = Path(__file__).parent
+os.umask(0o077)  # a database, WAL or key this server creates is owner-only
 
 # (file, title, icon, permission, section)
 PAGES: tuple[tuple[str, str, str, str, str], ...] = (

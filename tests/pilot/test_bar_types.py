@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store
+from helpers import run_cli, seeded_store
 
-from pilot.cli import main
 from pilot.core.errors import InputError
 from pilot.define import bars
 from pilot.define.bars import AcceptanceBar, check_threshold
@@ -78,9 +77,7 @@ def test_cli_refuses_loosely_typed_drafts(
     store = seeded_store(db)
     path = tmp_path / "bar.json"
     path.write_text(json.dumps(document))
-    with pytest.raises(SystemExit) as exited:
-        main(["--db", str(db), "--user", "priya", "bar", "draft", str(path)])
-    err = capsys.readouterr().err
-    assert exited.value.code == 2 and "bar.json: field " in err
+    code, _, err = run_cli(capsys, "--db", str(db), "--user", "priya", "bar", "draft", str(path))
+    assert code == 2 and "bar.json: field " in err
     with store.read() as con:
         assert bars.latest_bar(con) is None

@@ -9,9 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 from fake_systems import HOSTILE_ANSWER
-from helpers import seeded_store, write_cases
+from helpers import run_cli, seeded_store, write_cases
 
-from pilot.cli import main
 from pilot.goldensets.versions import import_goldenset
 from pilot.runs.export import neutralise_formulas
 
@@ -19,10 +18,7 @@ ATTACKS = {HOSTILE_ANSWER, "+1+2", "-3+4", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"}
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def test_csv_cells_that_would_run_as_formulas_are_quoted(

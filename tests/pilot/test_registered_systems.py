@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store, write_cases
+from helpers import run_cli, seeded_store, write_cases
 from streamlit.testing.v1 import AppTest
 
-from pilot.cli import main
 from pilot.core import audit
 from pilot.core.errors import InputError, PermissionDenied
 from pilot.core.store import Store
@@ -22,10 +21,7 @@ MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def test_only_an_admin_registers_and_it_is_audited(users_store: Store) -> None:

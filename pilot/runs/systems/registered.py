@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import duckdb
 
 from pilot.core import audit
-from pilot.core.access import Actor, write_as
+from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.store import Store
 
@@ -48,7 +48,7 @@ def find_system(con: duckdb.DuckDBPyConnection, name: str) -> RegisteredSystem |
     return RegisteredSystem(*row) if row else None
 
 
-def register_system(store: Store, user: str | None, target: str, name: str) -> RegisteredSystem:
+def register_system(store: Store, user: Who, target: str, name: str) -> RegisteredSystem:
     """Register `target` ("package.module:function") under `name`, as an admin. The target is
     imported once here, so a typo is caught by the admin, not by a lead's run."""
     from pilot.runs.systems.base import PermanentError
