@@ -11,6 +11,7 @@ from app import ui
 from app.signin import oidc_actor
 from pilot.core import killswitch
 from pilot.core.access import can
+from pilot.core.inert import inert
 
 HERE = Path(__file__).parent
 os.umask(0o077)  # a database, WAL or key this server creates is owner-only
@@ -40,7 +41,11 @@ def visible_pages(role: str) -> dict[str, list[st.Page]]:
     return sections
 
 
-st.set_page_config(page_title="Pilot Kit", page_icon=":material/flight_takeoff:", layout="wide")
+# A local file: a `:material/...:` page icon makes the browser fetch the favicon from
+# fonts.gstatic.com, and no page may fetch anything from outside the app's own origin.
+st.set_page_config(
+    page_title="Pilot Kit", page_icon=str(HERE / "assets" / "icon.png"), layout="wide"
+)
 
 actor = ui.refreshed_actor() or oidc_actor(ui.store())
 if actor is None:
@@ -52,9 +57,9 @@ with ui.store().read() as con:
     kill_state = killswitch.state(con)
 
 with st.sidebar:
-    st.markdown(f"**{actor.name}** · {actor.role}")
+    st.markdown(f"**{inert(actor.name)}** · {inert(actor.role)}")
     if kill_state.engaged:
-        st.error(f"Kill switch ENGAGED by {kill_state.by}: {kill_state.reason}")
+        st.error(f"Kill switch ENGAGED by {inert(kill_state.by)}: {inert(kill_state.reason)}")
     else:
         st.caption("Kill switch: off (system calls allowed)")
     if st.button("Sign out", key="nav_signout"):

@@ -15,6 +15,7 @@ from pilot.cli import (  # noqa: E402, F401
     bar_cmds,
     goldenset_cmds,
     run_cmds,
+    system_cmds,
     token_cmds,
     workflow_cmds,
 )

@@ -32,6 +32,7 @@ TOKEN_ROLES = (*ROLES, "runner")
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({"admin"}),
+    "register_systems": frozenset({"admin"}),
     "edit_pilot": frozenset({"lead"}),
     "run": frozenset({"lead", "runner"}),
     "sign": frozenset({"lead"}),
@@ -43,6 +44,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 DESCRIPTIONS = {
     "manage_users": "manage users and roles",
+    "register_systems": "register the systems the app may run",
     "edit_pilot": "edit the workflow, draft the bar and import golden sets",
     "run": "start or resume runs",
     "sign": "sign the bar, promote or demote the stage",

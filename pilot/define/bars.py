@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictFloat, StrictInt, field_validator, model_validator
 
 from pilot.core.models import Frozen, content_hash
 from pilot.define.criteria import Criterion, describe_criterion
+
+MAX_MIN_CASES = 10_000_000
 
 RuleName = Literal["exact", "contains", "f1", "numeric", "judge"]
 MATCH_RULES: tuple[str, ...] = get_args(RuleName)
@@ -32,8 +34,8 @@ class MatchRule(Frozen):
     dropped, and a used one left out takes its default, so equal rules hash equally."""
 
     rule: RuleName = "contains"
-    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
-    tolerance: float | None = Field(default=None, ge=0.0)
+    threshold: StrictFloat | None = Field(default=None, ge=0.0, le=1.0)
+    tolerance: StrictFloat | None = Field(default=None, ge=0.0)
     rubric: str | None = None  # judge only: what counts as a correct answer
     judge_model: str | None = None  # judge only: the Claude model that grades
 
@@ -72,8 +74,8 @@ class MatchRule(Frozen):
 
 class AcceptanceBar(Frozen):
     criteria: tuple[Criterion, ...] = ()
-    min_cases: int = Field(default=30, ge=1)
-    max_critical_errors: int = Field(default=0, ge=0)
+    min_cases: StrictInt = Field(default=30, ge=1, le=MAX_MIN_CASES)
+    max_critical_errors: StrictInt = Field(default=0, ge=0, le=MAX_MIN_CASES)
     when_unsure: str = ""
     match_rule: MatchRule = MatchRule()
 

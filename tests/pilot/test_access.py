@@ -11,6 +11,7 @@ from pilot.core.store import Store
 # DESIGN.md's table, written out independently of PERMISSIONS.
 EXPECTED = {
     "manage_users": {"admin"},
+    "register_systems": {"admin"},
     "edit_pilot": {"lead"},
     "run": {"lead", "runner"},  # runner: a token-only role for CI (issue 9)
     "sign": {"lead"},
