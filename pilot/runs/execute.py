@@ -550,12 +550,11 @@ def execute_run(
 def _judge_if_needed(store: Store, run_id: str, client_kwargs: dict[str, Any] | None) -> None:
     """Under a bar whose match rule is the LLM judge, judge every answered result first."""
     from pilot.runs.judging import judge_run
-    from pilot.runs.scoring import bar_for_run
+    from pilot.runs.scoring import match_rule_for_run
 
     with store.read() as con:
-        bar, _, _ = bar_for_run(con, run_id)
-    rule = (bar or {}).get("match_rule") or {}
-    if rule.get("rule") == "judge":
+        rule = match_rule_for_run(con, run_id)
+    if rule.rule == "judge":
         judge_run(store, run_id, rule, client_kwargs)
 
 

@@ -12,10 +12,11 @@ from typing import Any
 
 import duckdb
 
-from metrics.judge import JudgeItem, judge_answers
 from pilot.core import audit, killswitch
 from pilot.core.errors import Halted, InputError
 from pilot.core.store import Store
+from pilot.define.bars import DEFAULT_JUDGE_MODEL, DEFAULT_RUBRIC, MatchRule
+from pilot.runs.judge_client import JudgeItem, judge_answers
 
 
 def pending_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[JudgeItem]:
@@ -51,7 +52,7 @@ def pending_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[JudgeItem
 
 
 def judge_run(
-    store: Store, run_id: str, rule: dict[str, Any], client_kwargs: dict[str, Any] | None = None
+    store: Store, run_id: str, rule: MatchRule, client_kwargs: dict[str, Any] | None = None
 ) -> int:
     """Judge every result still without a verdict; returns how many were judged."""
     import anthropic
@@ -106,8 +107,8 @@ def judge_run(
                     raise Halted("halted by the kill switch while judging")
                 verdicts = await judge_answers(
                     items[i : i + wave],
-                    rule["rubric"],
-                    rule["judge_model"],
+                    rule.rubric or DEFAULT_RUBRIC,
+                    rule.judge_model or DEFAULT_JUDGE_MODEL,
                     client,
                     concurrency=wave,
                 )

@@ -9,8 +9,8 @@ import pytest
 from helpers import run_cli, seeded_store
 
 from pilot.core.errors import InputError
-from pilot.define import bars
-from pilot.define.bars import AcceptanceBar, check_threshold
+from pilot.define import bar_versions
+from pilot.define.bars import AcceptanceBar
 from pilot.define.workflow import parse_model
 
 
@@ -27,7 +27,7 @@ def _bar(threshold: object = 0.9, **extra: object) -> dict[str, object]:
         (_bar(None), "criteria.0.threshold", "valid number"),
         (_bar(1.5), "criteria.0.threshold", "not a proportion between 0 and 1"),
         (_bar(-0.1), "criteria.0.threshold", "not a proportion between 0 and 1"),
-        (_bar(float("nan")), "criteria.0.threshold", "not a proportion"),
+        (_bar(float("nan")), "criteria.0.threshold", "not a number"),
         (_bar(90), "criteria.0.threshold", "write 0.9 for 90%"),
         (_bar(min_cases=1e12), "min_cases", "valid integer"),
         (_bar(min_cases=10_000_001), "min_cases", "less than or equal to 10000000"),
@@ -55,15 +55,26 @@ def test_good_bars_still_parse() -> None:
     assert AcceptanceBar.model_validate_json(json.dumps(bar.content())) == bar
 
 
-def test_threshold_ranges_are_decided_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A metric with its own range (a latency in ms, say) uses it; every other one is a rate."""
-    assert check_threshold("accuracy", 0.5) == 0.5
-    with pytest.raises(ValueError, match="proportion"):
-        check_threshold("accuracy", 2.0)
-    monkeypatch.setitem(bars.THRESHOLD_RANGES, "accuracy", (0.0, 60_000.0))
-    assert check_threshold("accuracy", 1500.0) == 1500.0
-    with pytest.raises(ValueError, match="outside 0 to 60000 for accuracy"):
-        check_threshold("accuracy", 70_000.0)
+def test_strict_types_hold_for_every_unit() -> None:
+    """A latency threshold in ms is a number too: not True and not "2500"; the range itself is
+    the metric's unit's (metrics.units), checked in one place."""
+    ok = parse_model(
+        AcceptanceBar,
+        {"criteria": [{"metric": "latency_p95_ms", "threshold": 2500, "judged_on": "point"}]},
+        "b",
+    )
+    assert ok.criteria[0].threshold == 2500.0
+    for bad in (True, "2500"):
+        with pytest.raises(InputError, match=r"field criteria\.0\.threshold: Input should be"):
+            parse_model(
+                AcceptanceBar,
+                {
+                    "criteria": [
+                        {"metric": "latency_p95_ms", "threshold": bad, "judged_on": "point"}
+                    ]
+                },
+                "b",
+            )
 
 
 @pytest.mark.parametrize(
@@ -80,4 +91,4 @@ def test_cli_refuses_loosely_typed_drafts(
     code, _, err = run_cli(capsys, "--db", str(db), "--user", "priya", "bar", "draft", str(path))
     assert code == 2 and "bar.json: field " in err
     with store.read() as con:
-        assert bars.latest_bar(con) is None
+        assert bar_versions.latest_bar(con) is None

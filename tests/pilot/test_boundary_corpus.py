@@ -210,7 +210,9 @@ def test_the_llm_judge_gets_only_redacted_text(tmp_path: Path) -> None:
     """The judge is a call across the boundary too: question, expected answer and answer."""
     from helpers import write_cases
 
-    from pilot.define.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
+    from pilot.define.bar_versions import save_draft, sign_bar
+    from pilot.define.bars import AcceptanceBar, MatchRule
+    from pilot.define.criteria import Criterion
 
     store = seeded_store(tmp_path / "p.duckdb")
     import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 8), name="leave")
