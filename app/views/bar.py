@@ -267,8 +267,7 @@ if actor.can("edit_pilot"):
 
     st.subheader("In plain language")
     if draft is not None:
-        for line in bars.describe_bar(draft):
-            st.markdown(f"- {inert(line)}")
+        st.markdown(inert("\n".join(f"- {line}" for line in bars.describe_bar(draft))))
         if note := planner.min_cases_note(plan_ctx, draft):
             st.caption(inert(note))
 

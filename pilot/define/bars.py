@@ -15,8 +15,6 @@ from pydantic import Field, StrictFloat, StrictInt, field_validator, model_valid
 from pilot.core.models import Frozen, content_hash
 from pilot.define.criteria import Criterion, describe_criterion
 
-MAX_MIN_CASES = 10_000_000
-
 RuleName = Literal["exact", "contains", "f1", "numeric", "judge"]
 MATCH_RULES: tuple[str, ...] = get_args(RuleName)
 """Every rule a bar may choose: the ones `metrics.matching` computes, plus the LLM judge."""
@@ -27,6 +25,10 @@ DEFAULT_RUBRIC = (
     "number or a missing condition is incorrect."
 )
 DEFAULT_JUDGE_MODEL = "claude-haiku-4-5"
+
+
+MAX_MIN_CASES = 10_000_000
+"""Bar fields are strictly typed (no bools, no numeric strings, no 1e12): a bar is a contract."""
 
 
 class MatchRule(Frozen):

@@ -62,7 +62,7 @@ class Criterion(Frozen):
     """One line of the bar: `metric` must be at least (or at most) `threshold` on `scope`."""
 
     metric: str
-    threshold: StrictFloat
+    threshold: StrictFloat  # not True, not "0.9": the unit check sees what was written
     scope: str = "all"
     judged_on: JudgedOn = "lower_bound"
 

@@ -11,7 +11,6 @@ from helpers import run_cli, seeded_store
 from pilot.core.errors import InputError
 from pilot.define import bar_versions
 from pilot.define.bars import AcceptanceBar
-from pilot.define.criteria import metric_spec
 from pilot.define.workflow import parse_model
 
 
@@ -56,15 +55,26 @@ def test_good_bars_still_parse() -> None:
     assert AcceptanceBar.model_validate_json(json.dumps(bar.content())) == bar
 
 
-def test_threshold_ranges_are_decided_in_one_place() -> None:
-    """A threshold is checked in its metric's registered unit: a rate is a proportion, a
-    latency any non-negative number of milliseconds."""
-    assert metric_spec("accuracy").units.check(0.5) == 0.5
-    with pytest.raises(ValueError, match="proportion"):
-        metric_spec("accuracy").units.check(2.0)
-    assert metric_spec("latency_p95_ms").units.check(2500.0) == 2500.0
-    with pytest.raises(ValueError):
-        metric_spec("latency_p95_ms").units.check(-1.0)
+def test_strict_types_hold_for_every_unit() -> None:
+    """A latency threshold in ms is a number too: not True and not "2500"; the range itself is
+    the metric's unit's (metrics.units), checked in one place."""
+    ok = parse_model(
+        AcceptanceBar,
+        {"criteria": [{"metric": "latency_p95_ms", "threshold": 2500, "judged_on": "point"}]},
+        "b",
+    )
+    assert ok.criteria[0].threshold == 2500.0
+    for bad in (True, "2500"):
+        with pytest.raises(InputError, match=r"field criteria\.0\.threshold: Input should be"):
+            parse_model(
+                AcceptanceBar,
+                {
+                    "criteria": [
+                        {"metric": "latency_p95_ms", "threshold": bad, "judged_on": "point"}
+                    ]
+                },
+                "b",
+            )
 
 
 @pytest.mark.parametrize(
