@@ -43,3 +43,58 @@ def live_ingest(ctx: Context, path: str, as_json: bool) -> None:
     emit(data, as_json, lambda: click.echo(f"{data['inserted']} new outputs ingested"))
     if not data["ok"]:
         raise InputError(f"{len(data['bad_files'])} file(s) had problems and were not ingested")
+
+
+@cli.group("sample", help="Samples of live outputs for human review.")
+def sample() -> None:
+    pass
+
+
+@sample.command(
+    "draw",
+    help="Draw a seeded, stratified sample of SIZE live outputs from one ISO week (strata: "
+    "tag, stage, consequential; consequential outputs oversampled). Stored with its seed, "
+    "window and strata: the same call returns the same items. A share is marked for two "
+    "graders, to measure agreement.\n\n"
+    "Example: pilot --user priya sample draw --window 2026-W40 --size 40 --seed 7 --json",
+)
+@click.option("--window", required=True, help="ISO week, e.g. 2026-W40.")
+@click.option("--size", type=int, required=True, help="How many outputs to sample.")
+@click.option("--seed", type=int, required=True, help="The seed: same seed, same sample.")
+@click.option(
+    "--double-share", type=float, default=0.10, show_default=True, help="Share graded twice."
+)
+@click.option(
+    "--consequential-weight",
+    type=float,
+    default=3.0,
+    show_default=True,
+    help="How much more likely a consequential output is to be drawn.",
+)
+@json_option
+@pass_ctx
+def sample_draw(
+    ctx: Context,
+    window: str,
+    size: int,
+    seed: int,
+    double_share: float,
+    consequential_weight: float,
+    as_json: bool,
+) -> None:
+    from pilot.review import sampling
+
+    data = sampling.draw(
+        ctx.store,
+        ctx.user,
+        window,
+        size,
+        seed,
+        double_share=double_share,
+        consequential_weight=consequential_weight,
+    )
+    note(
+        f"{'drew' if data['created'] else 'already drawn:'} sample {data['sample_id']}: "
+        f"{data['n_items']} items ({data['n_double']} graded twice) from {window}"
+    )
+    emit(data, as_json, lambda: click.echo(data["sample_id"]))
