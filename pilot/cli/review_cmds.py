@@ -98,3 +98,33 @@ def sample_draw(
         f"{data['n_items']} items ({data['n_double']} graded twice) from {window}"
     )
     emit(data, as_json, lambda: click.echo(data["sample_id"]))
+
+
+@cli.group("grades", help="Grades of sampled live outputs.")
+def grades_group() -> None:
+    pass
+
+
+@grades_group.command(
+    "import",
+    help="Import grades made outside the app from FILE (CSV with a header, or JSONL): "
+    "output_id, evaluator, verdict (correct|partly|incorrect), severity "
+    "(none|minor|major|critical), citations_support (true|false|empty), note, reason "
+    "(needed when it changes an existing grade), graded_at. All or nothing: every problem is "
+    "listed with its line and field. Grades only append; the same grade again adds nothing.\n\n"
+    "Example: pilot --user priya grades import grades.csv --json",
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@pass_ctx
+def grades_import(ctx: Context, file: str, as_json: bool) -> None:
+    from pilot.review import grades
+
+    try:
+        data = grades.import_grades(ctx.store, ctx.user, file)
+    except grades.GradesInvalid as exc:
+        if as_json:
+            emit({"ok": False, "errors": [p.as_dict() for p in exc.problems]}, True)
+        raise
+    note(f"{data['added']} grade(s) added, {data['unchanged']} unchanged")
+    emit(data, as_json, lambda: click.echo(f"{data['added']} grades added"))
