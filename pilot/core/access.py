@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "kill": frozenset({"admin", "lead"}),
     "grade": frozenset({"lead", "evaluator"}),
     "read": frozenset(ROLES),
+    "read_grades": frozenset(ROLES) - {"evaluator"},  # evaluators grade blind
     "audit": frozenset({"admin", "lead", "auditor"}),
 }
 
@@ -42,6 +43,7 @@ DESCRIPTIONS = {
     "kill": "engage the kill switch and roll back",
     "grade": "grade assigned samples",
     "read": "read results, charts and the report",
+    "read_grades": "read other people's grades and the review dashboard",
     "audit": "read and verify the audit log",
 }
 

@@ -35,3 +35,14 @@ def write_jsonl(path: Path, records: list[Any]) -> Path:
     lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def seed_sampled(store: Any, folder: Path, n: int = 60, size: int = 20, seed: int = 3) -> dict:
+    """Ingest `n` outputs of 2026-W40 as priya and draw a sample from them."""
+    from pilot.review import ingest, sampling
+
+    (result,) = ingest.ingest(
+        store, "priya", str(write_jsonl(folder / "live.jsonl", [output(i) for i in range(n)]))
+    )
+    assert result.ok, result.errors
+    return sampling.draw(store, "priya", "2026-W40", size, seed)
