@@ -128,3 +128,42 @@ def grades_import(ctx: Context, file: str, as_json: bool) -> None:
         raise
     note(f"{data['added']} grade(s) added, {data['unchanged']} unchanged")
     emit(data, as_json, lambda: click.echo(f"{data['added']} grades added"))
+
+
+@cli.group("review", help="Human review of live outputs.")
+def review() -> None:
+    pass
+
+
+@review.command(
+    "status",
+    help="Grading progress per evaluator and week, live accuracy per week with its 95% "
+    "interval against the bar, critical errors, agreement (Cohen's kappa per pair, "
+    "Krippendorff's alpha) and the approval-without-edit rate. Exit 1 when the latest graded "
+    "week is below the bar.\n\nExample: pilot --user priya review status --json",
+)
+@json_option
+@pass_ctx
+def review_status(ctx: Context, as_json: bool) -> None:
+    from pilot.core.errors import BarNotMet
+    from pilot.review import dashboard
+
+    with ctx.store.read() as con:
+        data = dashboard.status(con, ctx.user)
+
+    def text() -> None:
+        for w in data["windows"]:
+            acc = "—" if w["accuracy"] is None else f"{100 * w['accuracy']:.1f}%"
+            click.echo(f"{w['window']}: {w['graded']}/{w['sampled']} graded, accuracy {acc}")
+        for row in data["progress"]:
+            click.echo(
+                f"  {row['evaluator']} {row['window']}: {row['graded']} of {row['assigned']}"
+            )
+        click.echo(f"critical errors: {len(data['critical_errors'])}")
+        alpha = data["agreement"]["alpha"]
+        click.echo(f"agreement (alpha): {'—' if alpha is None else f'{alpha:.2f}'}")
+
+    emit(data, as_json, text)
+    graded = [w for w in data["windows"] if w["graded"]]
+    if graded and graded[-1].get("meets_bar") is False:
+        raise BarNotMet(f"{graded[-1]['window']}: live accuracy is below the bar")
