@@ -72,6 +72,8 @@ def _save(verdict: str) -> None:
         st.session_state["rv_flash"] = f"Saved: {grades.VERDICT_LABELS[verdict]}."
 
 
+if item.simulated:
+    st.warning("Simulated output (demo data).")
 left, right = st.columns(2)
 with left:
     st.markdown("**Question**")

@@ -40,6 +40,7 @@ class BlindItem:
     output: str
     cited: tuple[str, ...]
     sources: tuple[SourceView, ...]
+    simulated: bool  # demo data, labelled as such; says nothing about the system
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,10 @@ def blind_item(con: duckdb.DuckDBPyConnection, evaluator: str, output_id: str) -
     ).fetchone():
         raise PermissionDenied(f"{output_id} is not in {evaluator}'s queue")
     row = con.execute(
-        "SELECT input, output, citations, sources FROM live_outputs WHERE id = ?", [output_id]
+        "SELECT input, output, citations, sources, simulated FROM live_outputs WHERE id = ?",
+        [output_id],
     ).fetchone()
-    question, answer, citations_json, sources_json = row
+    question, answer, citations_json, sources_json, simulated = row
     citations = _list(citations_json)
     sources = _list(sources_json)
     cited = tuple(str(c.get("cited_text") or "") for c in citations if isinstance(c, dict))
@@ -145,7 +147,7 @@ def blind_item(con: duckdb.DuckDBPyConnection, evaluator: str, output_id: str) -
                 len(spans),
             )  # fmt: skip
         )
-    return BlindItem(output_id, question, answer, cited, tuple(views))
+    return BlindItem(output_id, question, answer, cited, tuple(views), bool(simulated))
 
 
 def _list(raw: str | None) -> list:

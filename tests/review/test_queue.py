@@ -55,7 +55,7 @@ def test_blind_item_has_no_hidden_fields(sampled: Store) -> None:
         with pytest.raises(PermissionDenied):
             queue.blind_item(con, "dana", item)  # viewers do not grade
     names = {f.name for f in dataclasses.fields(view)}
-    assert names == {"output_id", "input", "output", "cited", "sources"}
+    assert names == {"output_id", "input", "output", "cited", "sources", "simulated"}
     text = repr(view)
     assert "claude-secret-model-x" not in text and "0.97" not in text
     assert (
