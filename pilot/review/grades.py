@@ -14,6 +14,7 @@ from pilot.core.access import Actor, find_actor, write_as
 from pilot.core.errors import InputError
 from pilot.core.store import Store
 from pilot.goldensets.io import Problem
+from pilot.review.queue import WRITES
 
 VERDICTS = ("correct", "partly", "incorrect")
 VERDICT_LABELS = {"correct": "Correct", "partly": "Partly correct", "incorrect": "Incorrect"}
@@ -107,7 +108,8 @@ def grade(
                   "severity": severity, "note": note.strip(), "reason": reason}  # fmt: skip
         return _append(con, actor, actor.name, output_id, values, "app")
 
-    return write_as(store, evaluator, "grade", "grade.add", f"live_output:{output_id}", body)
+    with WRITES:
+        return write_as(store, evaluator, "grade", "grade.add", f"live_output:{output_id}", body)
 
 
 def history(con: duckdb.DuckDBPyConnection, output_id: str, evaluator: str) -> list[Grade]:
