@@ -29,7 +29,7 @@ def count(store: Store, table: str = "live_outputs") -> int:
 def test_ingest_is_idempotent_and_keeps_fields(users_store: Store, tmp_path: Path) -> None:
     records = [output(i) for i in range(10)]
     records[0]["approval"] = {"decision": "edited", "approver": "omar", "edited_text": "24 days"}
-    path = write_jsonl(tmp_path / "a.jsonl", records)
+    path = write_jsonl(tmp_path / "a.jsonl", records[:5] + [""] + records[5:])  # a blank line
     first = ingest.ingest(users_store, "priya", str(path))
     assert [(r.inserted, r.already, r.approvals) for r in first] == [(10, 0, 1)]
     again = ingest.ingest(users_store, "priya", str(path))

@@ -17,6 +17,7 @@ STATEMENTS = [
                 tags VARCHAR[],
                 stratum_tag VARCHAR NOT NULL,
                 system_config JSON,
+                approval JSON,
                 simulated BOOLEAN NOT NULL,
                 source_file VARCHAR NOT NULL,
                 ingested_at TIMESTAMP NOT NULL
