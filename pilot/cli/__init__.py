@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -15,6 +16,7 @@ from pilot.cli import (  # noqa: E402, F401
     goldenset_cmds,
     review_cmds,
     run_cmds,
+    token_cmds,
     workflow_cmds,
 )
 from pilot.cli.base import cli
@@ -22,6 +24,7 @@ from pilot.core.errors import PilotError
 
 
 def main(argv: list[str] | None = None) -> None:
+    os.umask(0o077)  # the database, its WAL, key and sentinel are owner-only from creation
     try:
         cli.main(args=argv, prog_name="pilot", standalone_mode=False)
     except PilotError as exc:

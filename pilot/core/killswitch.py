@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from pilot.core import audit
-from pilot.core.access import Actor, write_as
+from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import Halted, InputError
 from pilot.core.store import Store, get_setting, put_setting
 
@@ -46,7 +46,7 @@ def sentinel(store: Store) -> Path:
     return store.path.with_name(store.path.name + ".kill")
 
 
-def engage(store: Store, user: str | None, reason: str, *, test: bool = False) -> KillState:
+def engage(store: Store, user: Who, reason: str, *, test: bool = False) -> KillState:
     if not reason.strip():
         raise InputError("--reason: say why the system is being stopped")
 
@@ -77,7 +77,7 @@ def engage(store: Store, user: str | None, reason: str, *, test: bool = False) -
         raise
 
 
-def release(store: Store, user: str | None) -> KillState:
+def release(store: Store, user: Who) -> KillState:
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> KillState:
         previous = state(con)
         new = KillState(False, "", actor.name, audit.utc_now(), previous.last_tested)

@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from pilot.core import audit, killswitch
-from pilot.core.access import Actor, write_as
+from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import Halted, InputError, StoreBusy
 from pilot.core.models import GoldenCase, SystemConfig, SystemOutput, SystemRequest, content_hash
 from pilot.core.store import Store
@@ -83,7 +83,7 @@ def cache_key(config: SystemConfig, payload: dict[str, Any]) -> str:
 
 def create_run(
     store: Store,
-    user: str | None,
+    user: Who,
     goldenset_version: str,
     config: SystemConfig,
     *,
@@ -137,7 +137,7 @@ def create_run(
         )
         return run_id
 
-    return write_as(store, user, "edit_pilot", "run.start", f"goldenset:{goldenset_version}", body)
+    return write_as(store, user, "run", "run.start", f"goldenset:{goldenset_version}", body)
 
 
 COALESCE_SECONDS = 0.05
@@ -457,7 +457,7 @@ def _row(
 
 def execute_run(
     store: Store,
-    user: str | None,
+    user: Who,
     run_id: str,
     *,
     options: RunOptions | None = None,
@@ -559,10 +559,10 @@ def _judge_if_needed(store: Store, run_id: str, client_kwargs: dict[str, Any] | 
         judge_run(store, run_id, rule, client_kwargs)
 
 
-def _authorise(con: duckdb.DuckDBPyConnection, user: str | None) -> Actor:
+def _authorise(con: duckdb.DuckDBPyConnection, user: Who) -> Actor:
     from pilot.core.access import require
 
-    return require(con, user, "edit_pilot")
+    return require(con, user, "run")
 
 
 def _load_cache(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
@@ -587,9 +587,7 @@ def _mark(
 ) -> None:
     def body(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])
-        audit.record(
-            con, actor.name, actor.role, action or f"run.{status}", f"run:{run_id}", payload
-        )
+        audit.record_as(con, actor, action or f"run.{status}", f"run:{run_id}", payload)
 
     store.write(body)
 

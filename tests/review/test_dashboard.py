@@ -8,10 +8,10 @@ from pathlib import Path
 import krippendorff
 import numpy as np
 import pytest
+from helpers import run_cli
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.proportion import proportion_confint
 
-from pilot.cli import main
 from pilot.core.errors import InputError, PermissionDenied
 from pilot.core.store import Store
 from pilot.define.bars import seed_demo_bar
@@ -86,11 +86,11 @@ def test_status_accuracy_interval_threshold_and_cli(
     assert data["progress"] == [
         {"evaluator": "marco", "window": "2026-W40", "assigned": 20, "graded": 20}
     ]
-    argv = ["--db", str(sampled.path), "--user", "priya", "review", "status", "--json"]
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    assert exit_.value.code == 1  # the latest week is below the bar
-    printed = json.loads(capsys.readouterr().out)
+    code, out, _ = run_cli(
+        capsys, "--db", str(sampled.path), "--user", "priya", "review", "status", "--json"
+    )
+    assert code == 1  # the latest week is below the bar
+    printed = json.loads(out)
     assert printed["windows"][0]["correct"] == 15
 
 

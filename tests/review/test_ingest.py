@@ -12,9 +12,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import run_cli
 from review_data import output, write_jsonl
 
-from pilot.cli import main
 from pilot.core.store import Store
 from pilot.review import ingest
 
@@ -114,11 +114,12 @@ def test_only_leads_ingest(users_store: Store, tmp_path: Path) -> None:
 
 def test_cli_json(users_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_jsonl(tmp_path / "a.jsonl", [output(1), output(2, input=None)])
-    argv = ["--db", str(users_store.path), "--user", "priya", "live", "ingest", str(path), "--json"]
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    assert exit_.value.code == 2
-    data = json.loads(capsys.readouterr().out)
+    code, out, _ = run_cli(
+        capsys, "--db", str(users_store.path), "--user", "priya", "live", "ingest", str(path),
+        "--json",
+    )  # fmt: skip
+    assert code == 2
+    data = json.loads(out)
     assert data["bad_files"] == [str(path)]
     assert data["files"][0]["errors"][0] == {
         "file": str(path),
