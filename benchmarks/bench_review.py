@@ -109,7 +109,7 @@ def bench_stored(folder: Path, n: int) -> None:
             "INSERT INTO live_outputs SELECT r.id, r.timestamp::TIMESTAMP, "
             "strftime(r.timestamp::TIMESTAMP, '%G-W%V'), r.input, r.output, "
             "to_json(r.citations), to_json(r.sources), r.consequential, r.stage, r.tags, "
-            "r.tags[1], to_json(r.system_config), false, 'bench', now()::TIMESTAMP "
+            "r.tags[1], to_json(r.system_config), NULL, false, 'bench', now()::TIMESTAMP "
             f"FROM ({RECORD.replace('{n}', str(n))}) r ORDER BY r.timestamp"
         )
 
@@ -170,6 +170,7 @@ def bench_stored(folder: Path, n: int) -> None:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)
     n_ingest = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     n_stored = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
     with tempfile.TemporaryDirectory(prefix="bench-review-") as tmp:

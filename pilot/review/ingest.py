@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from pilot.core import audit
-from pilot.core.access import Actor, write_as
+from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.store import Store
 from pilot.goldensets.io import Problem
@@ -120,13 +120,14 @@ def expand(pattern: str) -> list[Path]:
     return sorted(found)
 
 
-def ingest(store: Store, user: str | None, pattern: str) -> list[FileResult]:
+def ingest(store: Store, user: Who, pattern: str) -> list[FileResult]:
     """Ingest every matching file, each in its own transaction; a bad file keeps nothing."""
     return [ingest_file(store, user, path) for path in expand(pattern)]
 
 
-def ingest_file(store: Store, user: str | None, path: Path) -> FileResult:
-    label = str(path)
+def ingest_file(store: Store, user: Who, path: Path, *, label: str | None = None) -> FileResult:
+    """One file in one transaction; `label` names it in problems and `source_file`."""
+    label = label or str(path)
     fmt = FORMATS.get(path.suffix.lower())
     result = FileResult(label, fmt or "")
     if fmt is None:
@@ -163,7 +164,7 @@ class _Invalid(Exception):
 
 def _as_jsonl(path: Path, fmt: str, tmp: Path, result: FileResult) -> tuple[Path | None, int]:
     """The file as JSON lines DuckDB can read, and the offset from its lines to the file's."""
-    label = str(path)
+    label = result.file
     if fmt == "jsonl":
         size = path.stat().st_size
         if size == 0:
