@@ -175,7 +175,8 @@ def main() -> None:
     n_stored = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
     with tempfile.TemporaryDirectory(prefix="bench-review-") as tmp:
         bench_ingest(Path(tmp), n_ingest)
-        bench_stored(Path(tmp), n_stored)
+        if n_stored:
+            bench_stored(Path(tmp), n_stored)
 
 
 if __name__ == "__main__":

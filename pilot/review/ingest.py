@@ -27,6 +27,7 @@ from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.store import Store
 from pilot.goldensets.io import Problem
+from pilot.review.queue import WRITES
 from pilot.review.spool import SPOOL_PREFIX
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
@@ -140,14 +141,15 @@ def ingest_file(store: Store, user: Who, path: Path, *, label: str | None = None
         if result.errors or jsonl is None:
             return result
         try:
-            write_as(
-                store,
-                user,
-                "edit_pilot",
-                "live.ingest",
-                f"live_file:{path.name}",
-                lambda con, actor: _load(con, actor, jsonl, label, result),
-            )
+            with WRITES:  # one ingest at a time in this process: ids stay unique
+                write_as(
+                    store,
+                    user,
+                    "edit_pilot",
+                    "live.ingest",
+                    f"live_file:{path.name}",
+                    lambda con, actor: _load(con, actor, jsonl, label, result),
+                )
         except (duckdb.Error, _Invalid) as exc:
             result.inserted = result.already = result.approvals = 0
             con = duckdb.connect()
@@ -245,6 +247,14 @@ def _load(
     con.execute("SET TimeZone = 'UTC'")
     params = {"path": str(jsonl), "label": label}
     result.inserted = con.execute(_INSERT, params).fetchone()[0]
+    if result.inserted:
+        dupes = con.execute(
+            "SELECT count(*) - count(DISTINCT id) FROM live_outputs "
+            "WHERE source_file = $label AND ingested_at = now()::TIMESTAMP",
+            {"label": label},
+        ).fetchone()[0]
+        if dupes:
+            raise _Invalid(f"{dupes} duplicate id(s) in the file")
     total = _records(jsonl, exact=False)
     if total != result.inserted:
         total = _records(jsonl, exact=True)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 NAME = "review: live outputs, approvals, samples, assignments, grades"
 STATEMENTS = [
+    # No PRIMARY KEY on live_outputs.id: an index makes bulk ingest 1.5-3x slower (DuckDB
+    # cannot write indexed rows optimistically). Ingest keeps ids unique itself: an anti-join
+    # on the stored ids, a duplicate check within the file, and one ingest at a time.
     """CREATE TABLE live_outputs (
-                id VARCHAR PRIMARY KEY,
+                id VARCHAR NOT NULL,
                 ts TIMESTAMP NOT NULL,
                 week VARCHAR NOT NULL,
                 input VARCHAR NOT NULL,
