@@ -119,3 +119,33 @@ def test_dashboard_shows_grades_agreement_and_is_closed_to_evaluators(db: Store)
     lead = page_as(DASH, "priya", "lead")
     assert lead.button(key="rv_draw") is not None
     json.dumps(metrics)
+
+
+def test_lead_records_an_approval_and_grows_the_goldenset(db: Store, tmp_path: Path) -> None:
+    from pilot.goldensets import versions as gs
+
+    seed = tmp_path / "gs.jsonl"
+    seed.write_text(json.dumps({
+        "id": "c-1", "question": "Leave?", "expected_answer": "25 days",
+        "sources": [{"id": "leave", "title": "Leave", "text": "You get 25 days."}],
+        "evidence": ["You get 25 days."], "tags": [], "answerable": True,
+        "consequential": False}) + "\n")  # fmt: skip
+    gs.import_goldenset(db, "priya", seed, name="benefits")
+    item = queue.next_item(db, "marco")
+    grades.grade(db, "marco", item, "correct", "none")
+
+    at = page_as(DASH, "priya", "lead")
+    pick = at.selectbox(key="rv_ap_pick").value
+    at.radio(key="rv_ap_dec").set_value("rejected")
+    at.button(key="rv_ap_save").click().run()
+    assert not at.exception, at.exception
+    assert any(f"Recorded: {pick} rejected by priya." == s.value for s in at.success)
+    at.text_input(key="rv_gs_output").input(item)
+    at.button(key="rv_gs_add").click().run()
+    assert any("Golden set benefits: new version" in s.value for s in at.success)
+    with db.read() as con:
+        assert con.execute("SELECT decision, approver FROM approvals").fetchall() == [
+            ("rejected", "priya")
+        ]
+        latest = gs.latest_version(con, "benefits")
+        assert [c.id for c in gs.load_cases(con, latest)] == ["c-1", f"live-{item}"]
