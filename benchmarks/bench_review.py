@@ -112,6 +112,9 @@ def bench_stored(folder: Path, n: int) -> None:
             "r.tags[1], to_json(r.system_config), NULL, false, 'bench', now()::TIMESTAMP "
             f"FROM ({RECORD.replace('{n}', str(n))}) r ORDER BY r.timestamp"
         )
+        con.execute(
+            "INSERT INTO live_weeks SELECT week, count(*), 0 FROM live_outputs GROUP BY week"
+        )
 
     store.write(fill)
     print(f"\n{n:,} stored outputs over 52 ISO weeks of 2026 (filled in "
@@ -157,6 +160,8 @@ def bench_stored(folder: Path, n: int) -> None:
 
     def one_week(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("UPDATE live_outputs SET week = '2026-W53'")
+        con.execute("DELETE FROM live_weeks")
+        con.execute(f"INSERT INTO live_weeks VALUES ('2026-W53', {n}, 0)")
 
     store.write(one_week)
     t0 = time.perf_counter()

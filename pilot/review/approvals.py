@@ -45,7 +45,8 @@ def record_approval(
 
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> dict[str, Any]:
         row = con.execute(
-            "SELECT consequential, stage FROM live_outputs WHERE id = ?", [output_id]
+            "SELECT consequential, stage, week, simulated FROM live_outputs WHERE id = ?",
+            [output_id],
         ).fetchone()
         if row is None:
             raise InputError(f"no live output {output_id!r}")
@@ -56,8 +57,9 @@ def record_approval(
         now = audit.utc_now()
         text = edited_text if decision == "edited" else None
         con.execute(
-            "INSERT INTO approvals VALUES (?, ?, ?, timezone('UTC', ?::TIMESTAMPTZ), ?, ?, 'app')",
-            [output_id, decision, actor.name, now, text, actor.name],
+            "INSERT INTO approvals VALUES "
+            "(?, ?, ?, ?, ?, timezone('UTC', ?::TIMESTAMPTZ), ?, ?, 'app')",
+            [output_id, row[2], row[3], decision, actor.name, now, text, actor.name],
         )
         audit.record(con, actor.name, actor.role, "approval.record", f"live_output:{output_id}",
                      {"decision": decision, "edited": text is not None})  # fmt: skip

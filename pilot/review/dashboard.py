@@ -42,20 +42,22 @@ def threshold(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     return None
 
 
-_ITEMS = """
-SELECT o.week, cg.output_id, bool_and(cg.verdict = 'correct') AS correct,
-       count(*) AS n_grades, bool_or(o.simulated) AS simulated
-FROM current_grades cg JOIN live_outputs o ON o.id = cg.output_id
+# Every query here reads the review tables (sampled items are few), never a scan of
+# live_outputs: per-week output counts are kept in live_weeks at ingest.
+_SAMPLED = "(SELECT DISTINCT output_id, week, simulated FROM sample_items)"
+_ITEMS = f"""
+SELECT si.week, cg.output_id, bool_and(cg.verdict = 'correct') AS correct,
+       count(*) AS n_grades, bool_or(si.simulated) AS simulated
+FROM current_grades cg JOIN {_SAMPLED} si USING (output_id)
 GROUP BY ALL
 """
 
 
 def _windows(con: duckdb.DuckDBPyConnection, bar: dict[str, Any] | None) -> list[dict[str, Any]]:
-    outputs = dict(con.execute("SELECT week, count(*) FROM live_outputs GROUP BY 1").fetchall())
+    outputs = dict(con.execute("SELECT week, outputs FROM live_weeks").fetchall())
     sampled = dict(
         con.execute(
-            "SELECT s.week, count(DISTINCT si.output_id) FROM sample_items si "
-            "JOIN samples s USING (sample_id) GROUP BY 1"
+            "SELECT week, count(DISTINCT output_id) FROM sample_items GROUP BY 1"
         ).fetchall()
     )
     graded = con.execute(
@@ -83,21 +85,21 @@ def _windows(con: duckdb.DuckDBPyConnection, bar: dict[str, Any] | None) -> list
 
 def _progress(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     rows = con.execute(
-        "SELECT a.evaluator, o.week, count(*) AS assigned, "
+        "SELECT a.evaluator, si.week, count(*) AS assigned, "
         "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM grades g WHERE g.output_id = a.output_id "
-        "AND g.evaluator = a.evaluator)) AS graded "
-        "FROM assignments a JOIN live_outputs o ON o.id = a.output_id GROUP BY 1, 2 ORDER BY 2, 1"
+        f"AND g.evaluator = a.evaluator)) AS graded "
+        f"FROM assignments a JOIN {_SAMPLED} si USING (output_id) GROUP BY 1, 2 ORDER BY 2, 1"
     ).fetchall()
     return [{"evaluator": e, "window": w, "assigned": a, "graded": g} for e, w, a, g in rows]
 
 
 def _critical(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     rows = con.execute(
-        "SELECT o.week, cg.output_id, cg.evaluator, cg.note, cg.graded_at, o.simulated, o.input "
-        "FROM current_grades cg JOIN live_outputs o ON o.id = cg.output_id "
-        "WHERE cg.severity = 'critical' ORDER BY o.week, cg.graded_at"
+        "SELECT si.week, cg.output_id, cg.evaluator, cg.note, cg.graded_at, si.simulated "
+        f"FROM current_grades cg JOIN {_SAMPLED} si USING (output_id) "
+        "WHERE cg.severity = 'critical' ORDER BY si.week, cg.graded_at"
     ).fetchall()
-    keys = ("window", "output_id", "evaluator", "note", "graded_at", "simulated", "question")
+    keys = ("window", "output_id", "evaluator", "note", "graded_at", "simulated")
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
@@ -126,10 +128,10 @@ def agreement(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def _approvals(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     rows = con.execute(
-        "SELECT o.week, count(*), count(*) FILTER (WHERE a.decision = 'approved'), "
+        "SELECT a.week, count(*), count(*) FILTER (WHERE a.decision = 'approved'), "
         "count(*) FILTER (WHERE a.decision = 'edited'), "
-        "count(*) FILTER (WHERE a.decision = 'rejected'), bool_or(o.simulated) "
-        "FROM approvals a JOIN live_outputs o ON o.id = a.output_id GROUP BY 1 ORDER BY 1"
+        "count(*) FILTER (WHERE a.decision = 'rejected'), bool_or(a.simulated) "
+        "FROM approvals a GROUP BY 1 ORDER BY 1"
     ).fetchall()
     out = []
     for week, n, approved, edited, rejected, sim in rows:
@@ -152,7 +154,7 @@ def status(con: duckdb.DuckDBPyConnection, user: str | None) -> dict[str, Any]:
         "agreement": agreement(con),
         "approvals": _approvals(con),
         "simulated": bool(
-            con.execute("SELECT count(*) FROM live_outputs WHERE simulated").fetchone()[0]
+            con.execute("SELECT coalesce(sum(simulated), 0) FROM live_weeks").fetchone()[0]
         ),
     }
 

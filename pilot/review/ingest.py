@@ -70,13 +70,21 @@ WHERE CASE WHEN r.id IS NULL OR r.id = '' THEN error('id: missing') ELSE true EN
 
 _APPROVALS = """
 INSERT INTO approvals
-SELECT id, json_extract_string(approval, '$.decision'), json_extract_string(approval, '$.approver'),
+SELECT id, week, simulated, json_extract_string(approval, '$.decision'), json_extract_string(approval, '$.approver'),
        coalesce(timezone('UTC', TRY_CAST(json_extract_string(approval, '$.decided_at')
                                          AS TIMESTAMPTZ)), ts),
        json_extract_string(approval, '$.edited_text'), $user, 'ingest'
 FROM live_outputs o
 WHERE approval IS NOT NULL AND source_file = $label AND ingested_at = now()::TIMESTAMP
   AND NOT EXISTS (SELECT 1 FROM approvals p WHERE p.output_id = o.id)
+"""
+
+_WEEKS = """
+INSERT INTO live_weeks
+SELECT week, count(*), count(*) FILTER (WHERE simulated) FROM live_outputs
+WHERE source_file = $label AND ingested_at = now()::TIMESTAMP GROUP BY week
+ON CONFLICT (week) DO UPDATE SET outputs = outputs + excluded.outputs,
+    simulated = simulated + excluded.simulated
 """
 
 
@@ -260,9 +268,9 @@ def _load(
         total = _records(jsonl, exact=True)
     result.already = total - result.inserted
     if result.inserted:
-        result.approvals = con.execute(_APPROVALS, {"label": label, "user": actor.name}).fetchone()[
-            0
-        ]
+        approved = con.execute(_APPROVALS, {"label": label, "user": actor.name}).fetchone()
+        result.approvals = approved[0]
+        con.execute(_WEEKS, {"label": label})
     audit.record(
         con,
         actor.name,

@@ -124,22 +124,20 @@ def _draw(
     share: float,
     weight: float,
 ) -> dict[str, Any]:
+    # One pass: each stratum's size and its `size` smallest hash(id, seed) ids (no stratum can
+    # be given more than `size`), then the allocation trims each list.
     rows = con.execute(
-        "SELECT stratum_tag, stage, consequential, count(*) FROM live_outputs WHERE week = ? "
-        "GROUP BY ALL ORDER BY 1, 2, 3",
-        [window],
+        "SELECT stratum_tag, stage, consequential, count(*), "
+        "min_by(id, hash(id, ?::BIGINT), ?), bool_or(simulated) FROM live_outputs "
+        "WHERE week = ? GROUP BY ALL ORDER BY 1, 2, 3",
+        [seed, size, window],
     ).fetchall()
     if not rows:
         raise InputError(f"no live outputs in {window}: ingest them first (pilot live ingest)")
     pops = [r[3] for r in rows]
     alloc = allocate(pops, [weight if r[2] else 1.0 for r in rows], size)
-    k = max(alloc)
-    picked = con.execute(
-        "SELECT stratum_tag, stage, consequential, min_by(id, hash(id, ?::BIGINT), ?) "
-        "FROM live_outputs WHERE week = ? GROUP BY ALL",
-        [seed, k, window],
-    ).fetchall()
-    ids = {(t, s, c): ids for t, s, c, ids in picked}
+    ids = {(r[0], r[1], r[2]): r[4] for r in rows}
+    simulated = any(r[5] for r in rows)
     strata = [Stratum(r[0], r[1], r[2], r[3], n) for r, n in zip(rows, alloc, strict=True)]
     items: list[tuple[str, str]] = []
     for stratum in strata:
@@ -151,9 +149,9 @@ def _draw(
         i for i, _ in sorted(items, key=lambda it: _order_key(seed, it[0], "double"))[:n_double]
     }
     con.executemany(
-        "INSERT INTO sample_items VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO sample_items VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            [sid, oid, pos, stratum, 2 if oid in doubled else 1]
+            [sid, oid, pos, stratum, 2 if oid in doubled else 1, window, simulated]
             for pos, (oid, stratum) in enumerate(items)
         ],
     )

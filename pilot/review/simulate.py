@@ -74,7 +74,7 @@ def _outputs(cases: list[Any], rng: random.Random) -> list[dict[str, Any]]:
 def seed_demo_review(store: Store, lead: str = "priya") -> dict[str, Any]:
     """Simulated live outputs, samples, grades and approvals; running it again adds nothing."""
     with store.read() as con:
-        if con.execute("SELECT count(*) FROM live_outputs WHERE simulated").fetchone()[0]:
+        if con.execute("SELECT coalesce(sum(simulated), 0) FROM live_weeks").fetchone()[0]:
             return {"skipped": "simulated live outputs already present"}
         version = latest_version(con, "benefits")
         if version is None:

@@ -25,8 +25,15 @@ STATEMENTS = [
                 source_file VARCHAR NOT NULL,
                 ingested_at TIMESTAMP NOT NULL
             )""",
+    """CREATE TABLE live_weeks (
+                week VARCHAR PRIMARY KEY,
+                outputs BIGINT NOT NULL,
+                simulated BIGINT NOT NULL
+            )""",
     """CREATE TABLE approvals (
                 output_id VARCHAR PRIMARY KEY,
+                week VARCHAR NOT NULL,
+                simulated BOOLEAN NOT NULL,
                 decision VARCHAR NOT NULL,
                 approver VARCHAR NOT NULL,
                 decided_at TIMESTAMP NOT NULL,
@@ -53,6 +60,8 @@ STATEMENTS = [
                 position INTEGER NOT NULL,
                 stratum VARCHAR NOT NULL,
                 graders INTEGER NOT NULL,
+                week VARCHAR NOT NULL,
+                simulated BOOLEAN NOT NULL,
                 PRIMARY KEY (sample_id, output_id)
             )""",
     """CREATE TABLE assignments (
