@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from pilot.core import audit
+from pilot.core import audit, keys
 from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import Halted, InputError
 from pilot.core.store import Store, get_setting, put_setting
@@ -65,7 +65,7 @@ def engage(store: Store, user: Who, reason: str, *, test: bool = False) -> KillS
             "kill_switch",
             {"reason": new.reason, "test": test},
         )
-        sentinel(store).write_text(json.dumps(asdict(new)))
+        keys.write_private(sentinel(store), json.dumps(asdict(new)), exclusive=False)  # 0600
         return new
 
     try:
