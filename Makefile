@@ -49,6 +49,7 @@ bench: install-test
 	$(PY) benchmarks/bench_metrics.py
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_redaction.py
+	$(PY) benchmarks/bench_review.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

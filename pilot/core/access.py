@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "kill": frozenset({"admin", "lead"}),
     "grade": frozenset({"lead", "evaluator"}),
     "read": frozenset(TOKEN_ROLES),
+    "read_grades": frozenset(ROLES) - {"evaluator"},  # evaluators grade blind
     "audit": frozenset({"admin", "lead", "auditor"}),
 }
 
@@ -51,6 +52,7 @@ DESCRIPTIONS = {
     "kill": "engage the kill switch and roll back",
     "grade": "grade assigned samples",
     "read": "read results, charts and the report",
+    "read_grades": "read other people's grades and the review dashboard",
     "audit": "read and verify the audit log",
 }
 

@@ -18,6 +18,8 @@ EXPECTED = {
     "kill": {"admin", "lead"},
     "grade": {"lead", "evaluator"},
     "read": {"admin", "lead", "evaluator", "auditor", "viewer", "runner"},
+    # not in DESIGN.md's table: evaluators grade blind, so they do not read others' grades
+    "read_grades": {"admin", "lead", "auditor", "viewer"},
     "audit": {"admin", "lead", "auditor"},
 }
 
