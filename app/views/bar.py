@@ -8,7 +8,7 @@ import streamlit as st
 
 from app import planner_view, ui
 from pilot.core.errors import PilotError
-from pilot.core.inert import escape_inert
+from pilot.core.inert import inert
 from pilot.define import bar_versions, bars, criteria, planner
 from pilot.define.workflow import parse_model
 
@@ -30,23 +30,25 @@ with store.read() as con:
 golden = plan_ctx.golden
 
 if "bar_flash" in st.session_state:
-    st.success(st.session_state.pop("bar_flash"))
+    st.success(inert(st.session_state.pop("bar_flash")))
 
 # --- status badge ------------------------------------------------------------------------------
 if latest is None:
     who = "Build it below." if actor.can("edit_pilot") else "A pilot lead drafts it."
-    st.info(f"No acceptance bar yet: every run is exploratory. {who}")
+    st.info(f"No acceptance bar yet: every run is exploratory. {inert(who)}")
 elif latest.signed:
-    st.success(latest.status())
-    st.caption(f"Signature {latest.signature_hash}")
+    st.success(inert(latest.status()))
+    st.caption(f"Signature {inert(latest.signature_hash)}")
 else:
-    st.warning(latest.status())
+    st.warning(inert(latest.status()))
     if signed is not None:
         st.caption(
-            f"Runs are judged against signed version {signed.version} until this draft is signed."
+            f"Runs are judged against signed version {inert(signed.version)} until this draft is signed."
         )
 for problem in latest.problems() if latest else []:
-    st.error(f"Bar version {latest.version}: {problem}. It was changed outside Pilot Kit.")
+    st.error(
+        f"Bar version {inert(latest.version)}: {inert(problem)}. It was changed outside Pilot Kit."
+    )
 
 METRICS = criteria.metric_choices()
 JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
@@ -59,16 +61,16 @@ def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
         row = planner.plan_row(plan_ctx, index, c, rate, power)
         with st.container(border=True):
             left, right = st.columns([2, 3])
-            left.markdown(f"<b>{escape_inert(row.description)}</b>", unsafe_allow_html=True)
+            left.markdown(f"**{inert(row.description)}**")
             if row.plan is not None:
-                left.caption(f"Expected rate (default): {planner.rate_text(rate)}")
+                left.caption(f"Expected rate (default): {inert(planner.rate_text(rate))}")
             with right:
                 planner_view.planner_box(row)
             planner_view.planner_charts_row(row, f"{key}_{index}")
     for line in bars.describe_bar(bar)[len(bar.criteria) :]:
-        st.markdown(f"- {line}")
+        st.markdown(f"- {inert(line)}")
     if note := planner.min_cases_note(plan_ctx, bar):
-        st.caption(note)
+        st.caption(inert(note))
 
 
 st.columns([1, 3])[0].number_input(
@@ -152,8 +154,7 @@ if actor.can("edit_pilot"):
     st.subheader("Edit the bar" if latest else "Build the bar")
     if latest is not None and latest.signed:
         st.caption(
-            f"Version {latest.version} is signed and stays as it is: saving makes draft version "
-            f"{latest.version + 1}, which needs its own signature."
+            f"Version {inert(latest.version)} is signed and stays as it is: saving makes draft version {inert(latest.version + 1)}, which needs its own signature."
         )
     loaded = (latest.version, latest.signed) if latest else None
     if st.session_state.get("bar_loaded", "unset") != loaded:
@@ -181,7 +182,7 @@ if actor.can("edit_pilot"):
                     args=(rid,),
                 )
                 b.number_input(
-                    asked.label if asked else "Threshold",
+                    inert(asked.label) if asked else "Threshold",
                     min_value=0.0,
                     step=asked.step if asked else 0.01,
                     format=asked.format if asked else "%.3f",
@@ -215,12 +216,9 @@ if actor.can("edit_pilot"):
                         criteria.Criterion, _criterion(rid), f"criterion {index + 1}"
                     )
                 except PilotError as exc:
-                    st.error(str(exc))
+                    st.error(inert(str(exc)))
                     continue
-                st.markdown(
-                    f"<b>{escape_inert(criteria.describe_criterion(criterion))}</b>",
-                    unsafe_allow_html=True,
-                )
+                st.markdown(f"**{inert(criteria.describe_criterion(criterion))}**")
                 if planner.plannable(criterion):
                     st.number_input(
                         "Expected rate (your best guess at what the system will reach)",
@@ -276,13 +274,13 @@ if actor.can("edit_pilot"):
     try:
         draft = parse_model(bars.AcceptanceBar, document, "the bar")
     except PilotError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
 
     st.subheader("In plain language")
     if draft is not None:
-        st.markdown("\n".join(f"- {line}" for line in bars.describe_bar(draft)))
+        st.markdown(inert("\n".join(f"- {line}" for line in bars.describe_bar(draft))))
         if note := planner.min_cases_note(plan_ctx, draft):
-            st.caption(note)
+            st.caption(inert(note))
 
     changed = draft is not None and (latest is None or draft.content_hash != latest.content_hash)
     if st.button("Save draft", key="bar_save", type="primary", disabled=not changed):
@@ -291,7 +289,7 @@ if actor.can("edit_pilot"):
                 store, actor.name, draft, base=latest.version if latest else None
             )
         except PilotError as exc:
-            st.error(str(exc))
+            st.error(inert(str(exc)))
         else:
             st.session_state["bar_flash"] = f"Saved draft version {saved.version}."
             st.session_state.setdefault("bar_produced", []).append(
@@ -300,12 +298,12 @@ if actor.can("edit_pilot"):
             st.rerun()
 
     if actor.can("sign") and latest is not None and not latest.signed:
-        st.subheader(f"Sign version {latest.version}")
+        st.subheader(f"Sign version {inert(latest.version)}")
         problems = bar_versions.signable_problems(latest.bar)
         if changed:
             st.info("You have unsaved changes: save the draft first, then sign what you saved.")
         for problem in problems:
-            st.warning(problem)
+            st.warning(inert(problem))
         agreed = st.checkbox(
             "I have agreed this bar with the process owner",
             key="bar_confirm",
@@ -315,7 +313,7 @@ if actor.can("edit_pilot"):
             try:
                 done = bar_versions.sign_bar(store, actor.name, latest.version)
             except PilotError as exc:
-                st.error(str(exc))
+                st.error(inert(str(exc)))
             else:
                 st.session_state["bar_flash"] = f"Signed version {done.version}."
                 st.session_state.setdefault("bar_produced", []).append(
@@ -324,10 +322,10 @@ if actor.can("edit_pilot"):
                 st.session_state.pop("bar_confirm", None)
                 st.rerun()
 elif latest is not None:
-    st.subheader(f"Version {latest.version}")
+    st.subheader(f"Version {inert(latest.version)}")
     _bar_view(latest.bar, "bar_view")
     if not latest.signed and signed is not None:
-        with st.expander(f"Signed version {signed.version}, which runs are judged against"):
+        with st.expander(f"Signed version {inert(signed.version)}, which runs are judged against"):
             _bar_view(signed.bar, "bar_signed")
 
 # --- history and diff ---------------------------------------------------------------------------
@@ -357,7 +355,7 @@ if len(history) > 1:
     second = b.selectbox("with version", versions, index=len(versions) - 1, key="bar_diff_b")
     by_version = {h.version: h for h in history}
     for line in bars.diff_bars(by_version[first].bar, by_version[second].bar).lines():
-        st.markdown(f"- {line}")
+        st.markdown(f"- {inert(line)}")
 
 ui.provenance(
     {

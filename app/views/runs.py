@@ -10,7 +10,7 @@ import streamlit as st
 from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError
-from pilot.core.inert import highlight_html
+from pilot.core.inert import highlight_html, inert
 from pilot.core.models import RetrievalSettings, SystemConfig
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
@@ -18,6 +18,7 @@ from pilot.runs.execute import RunOptions
 from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_rows
 from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable
+from pilot.runs.systems.registered import list_systems
 
 actor = ui.guard("read")
 st.title("Runs")
@@ -31,14 +32,14 @@ with store.read() as con:
         "SELECT version, name, n_cases, created_at FROM goldenset_versions ORDER BY created_at DESC"
     ).fetchall()
     kill_state = killswitch.state(con)
+    registered = {s.name: s.target for s in list_systems(con)}
 
 if "runs_flash" in st.session_state:
-    st.success(st.session_state.pop("runs_flash"))
+    st.success(inert(st.session_state.pop("runs_flash")))
 
 if newest and stale:
     st.warning(
-        f"The golden set must be re-run: the newest system config ({newest}) has no finished "
-        f"run on {', '.join(stale)}. Every prompt, retrieval or model change re-runs it."
+        f"The golden set must be re-run: the newest system config ({inert(newest)}) has no finished run on {inert(', '.join(stale))}. Every prompt, retrieval or model change re-runs it."
     )
 
 
@@ -79,8 +80,19 @@ if actor.can("edit_pilot"):
                 if not api_key():
                     st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
             elif kind == "callable":
-                target = st.text_input("module:function", key="runs_target")
-                model = target or ""
+                if not registered:
+                    st.info(
+                        "No Python system is registered. An admin registers one with "
+                        "pilot system register module:function --name NAME."
+                    )
+                picked = st.selectbox(
+                    "Registered system",
+                    list(registered),
+                    key="runs_registered",
+                    help="Only systems an admin registered can run from the app.",
+                )
+                target = registered.get(picked) if picked else None
+                model = picked or ""
             left, right, third = st.columns(3)
             top_k = left.number_input("Top-k passages", 1, 20, 3, key="runs_topk")
             min_score = right.number_input(
@@ -90,7 +102,8 @@ if actor.can("edit_pilot"):
             use_cache = st.checkbox(
                 "Serve repeated requests from the cache", True, key="runs_cache"
             )
-            if st.button("Start run", type="primary", key="runs_start"):
+            blocked = kind == "callable" and target is None
+            if st.button("Start run", type="primary", key="runs_start", disabled=blocked):
                 retrieval = RetrievalSettings(top_k=int(top_k), min_score=float(min_score))
                 if kind == "offline":
                     config = SystemConfig(retrieval=retrieval)
@@ -114,7 +127,7 @@ if actor.can("edit_pilot"):
                     st.session_state["runs_flash"] = f"Started {run_id}."
                     st.rerun()
                 except PilotError as exc:
-                    st.error(str(exc))
+                    st.error(inert(str(exc)))
 
 
 @st.fragment(run_every=1.0)
@@ -149,7 +162,7 @@ def run_table() -> None:
             }
         )
         if jobs.failure(r["run_id"]):
-            st.error(f"{r['run_id']} stopped: {jobs.failure(r['run_id'])}")
+            st.error(f"{inert(r['run_id'])} stopped: {inert(jobs.failure(r['run_id']))}")
     running = [r for r in current if r["status"] == "running"]
     for r in running:
         st.progress(
@@ -183,8 +196,7 @@ if runs:
             else (selected["status"])
         )
         st.info(
-            f"{run_id} is {state}: these are the {selected['done']} results stored so far, "
-            "not yet judged."
+            f"{inert(run_id)} is {inert(state)}: these are the {inert(selected['done'])} results stored so far, not yet judged."
         )
         if resumable(selected) and actor.can("edit_pilot") and not jobs.is_active(run_id):
             st.caption(
@@ -203,7 +215,7 @@ if runs:
     outcome = left.selectbox("Show", OUTCOMES, key="runs_outcome")
     tag = right.selectbox("Tag", ["(any)", *tags], key="runs_tag")
     shown = filter_results(rows, outcome, None if tag == "(any)" else tag)
-    st.caption(f"{shown.height} of {rows.height} results")
+    st.caption(f"{inert(shown.height)} of {inert(rows.height)} results")
     st.dataframe(
         shown.select(
             "case_id", "question", "answer", "correct", "abstained", "error", "cached", "latency_ms"
@@ -218,14 +230,14 @@ if runs:
         st.text(row["question"])
         st.markdown("**Answer** (model output, shown as plain text)")
         st.text(row["answer"] or "(no answer)")
-        (st.success if row["correct"] else st.error)(explain(row))
+        (st.success if row["correct"] else st.error)(inert(explain(row)))
         citations = json.loads(row["citations"])
         with store.read() as con:
             sources = case_sources(con, run_id, case_id)
         for source in sources:
             spans = [(c["start"], c["end"]) for c in citations if c["source_id"] == source["id"]]
             with st.expander(
-                f"{source.get('title') or source['id']} · {len(spans)} citation(s)",
+                f"{inert(source.get('title') or source['id'])} · {inert(len(spans))} citation(s)",
                 expanded=bool(spans),
             ):
                 st.markdown(highlight_html(source["text"], spans), unsafe_allow_html=True)

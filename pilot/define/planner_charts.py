@@ -8,8 +8,9 @@ expected rate, drawn point by point so the steps of discrete sizes show (a size 
 target can be followed by one that does not).
 
 The figures draw `pilot.define.planner_curves` and nothing else, so they match the CLI's
-JSON. A criterion's wording can hold a tag someone typed: every label goes through
-`escape_inert`, so no text is read as markup.
+JSON. A criterion's wording can hold a tag someone typed: the titles, axis titles and hover
+templates written here escape it (`escape_inert`); trace names are data, escaped once by the
+app's one chart choke point (`app.ui.chart` → `pilot.results.inert_chart.inert_figure`).
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def chance_by_rate_figure(row: PlannerRow, curves: PlannerCurves | None = None) 
     traces = [
         {
             "type": "scatter",
-            "name": f"{label}: {_count(n, row)}",
+            "name": f"{label}: {n:,} {row.unit}",  # data: escaped by the app's chart choke point
             "x": curves.rates,
             "y": chance,
             "mode": "lines",
@@ -225,14 +226,4 @@ def chance_by_size_figure(row: PlannerRow, curves: PlannerCurves | None = None) 
         f"at the expected {rate_text(plan.expected_rate)} · each point is one size: "
         "the chance steps up and down",
         {"title": {"text": f"number of {unit}"}},
-    )
-
-
-def row_html(row: PlannerRow) -> str:
-    """The headline and the plan's sentences as one inert HTML block (a tag in the criterion is
-    text, never markup)."""
-    items = "".join(f"<li>{escape_inert(s)}</li>" for s in row.sentences)
-    return (
-        f'<div class="planner"><p><b>{escape_inert(row.headline)}</b></p>'
-        f'<ul style="font-size: 0.9em; padding-left: 1.2em;">{items}</ul></div>'
     )

@@ -20,6 +20,13 @@ from pilot.runs.judge_client import JudgeItem, judge_answers
 
 
 def pending_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[JudgeItem]:
+    """Answered, answerable results not judged yet, as they may leave for the judge: the
+    question, expected answer and answer all cross the data boundary, so all are redacted by
+    the current boundary's redactor, as a run's requests are."""
+    from pilot.define.redaction import redact, redactor_for
+    from pilot.runs.edge import load_edge
+
+    redactor = redactor_for(load_edge(con).boundary)
     rows = con.execute(
         """
         SELECT r.case_id, g.question, g.expected_answer, r.answer
@@ -33,7 +40,15 @@ def pending_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[JudgeItem
         """,
         [run_id],
     ).fetchall()
-    return [JudgeItem(r[0], r[1], r[2] or "", r[3] or "") for r in rows]
+    return [
+        JudgeItem(
+            r[0],
+            redact(r[1], redactor).text,
+            redact(r[2] or "", redactor).text,
+            redact(r[3] or "", redactor).text,
+        )
+        for r in rows
+    ]
 
 
 def judge_run(

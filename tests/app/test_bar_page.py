@@ -34,7 +34,8 @@ def page(user: str) -> AppTest:
 
 def shown(at: AppTest) -> str:
     kinds = ("markdown", "caption", "success", "info", "warning", "error")
-    return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+    text = "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+    return text.replace("\\", "")  # the inert renderer's Markdown escapes ($ would be maths)
 
 
 def charts(at: AppTest) -> list[dict]:
@@ -58,7 +59,7 @@ def test_lead_builds_saves_and_signs(db: Store) -> None:
     assert preview in shown(at)
     # the planner beside the criterion: 217 cases give a system truly at 95% an 80% chance
     # (tests/metrics/test_planner.py checks the figure against a brute-force binomial sum)
-    assert "<b>217 cases needed</b>" in shown(at)
+    assert "**217 cases needed**" in shown(at)
     assert "217 needed to pass 80% of the time; no golden set yet." in [i.value for i in at.info]
     assert "No golden set to compare yet" in shown(at)
     by_rate, by_size = charts(at)
@@ -122,7 +123,7 @@ def test_readers_see_the_bar_and_planner_but_no_controls(db: Store, user: str) -
     assert any(s.value.startswith("SIGNED by priya") for s in at.success)
     text = shown(at)
     assert "Accuracy on all cases must be at least 90%, judged on the 95% lower bound" in text
-    assert "<b>217 cases needed</b>" in text
+    assert "**217 cases needed**" in text
     assert len(charts(at)) == 2 * len(bars.DEMO_BAR.criteria)  # two charts per criterion
     # the only input is the planner's what-if: nothing a reader can change is stored
     assert [n.key for n in at.number_input] == ["bar_power"]
@@ -158,12 +159,12 @@ def test_planner_says_priyas_60_cases_are_too_few(db: Store, tmp_path: Path) -> 
     by_rate = charts(at)[0]
     assert list(traces(by_rate)) == ["golden set: 60 cases", "recommended: 217 cases"]
     at.number_input(key="bar_c_expected_0").set_value(0.99).run()
-    assert "<b>53 cases needed</b>" in shown(at)
+    assert "**53 cases needed**" in shown(at)
     assert "Enough: with 60 it passes 87.9% of the time." in [s.value for s in at.success]
     # planning for a 90% chance instead: 291 cases at an expected 95%
     at.number_input(key="bar_c_expected_0").set_value(0.95).run()
     at.number_input(key="bar_power").set_value(0.9).run()
-    assert "<b>291 cases needed</b>" in shown(at)
+    assert "**291 cases needed**" in shown(at)
     assert "add about 231." in "\n".join(e.value for e in at.error)
 
 
@@ -174,7 +175,7 @@ def test_changing_the_metric_resets_the_expected_rate(db: Store) -> None:
     at.selectbox(key="bar_c_metric_0").select("false_abstain_rate").run()
     at.number_input(key="bar_c_threshold_0").set_value(0.1).run()
     assert at.number_input(key="bar_c_expected_0").value == 0.05
-    assert "<b>217 answerable cases needed</b>" in shown(at)
+    assert "**217 answerable cases needed**" in shown(at)
 
 
 def test_lead_chooses_the_llm_judge_with_a_rubric(db: Store) -> None:

@@ -243,6 +243,8 @@ def test_curves_and_charts_draw_the_plan() -> None:
 
 
 def test_chart_labels_are_inert() -> None:
+    from pilot.results.inert_chart import inert_figure  # what app.ui.chart applies
+
     sneaky = Criterion(metric="accuracy", threshold=0.9, scope="tag:<b>x</b>$y$")
     row = bar_planner.plan_row(bar_planner.PlannerContext(), 0, sneaky, 0.95)
     figures = [
@@ -250,11 +252,14 @@ def test_chart_labels_are_inert() -> None:
         planner_charts.chance_by_size_figure(row),
     ]
     for fig in figures:
-        text = json.dumps(json.loads(fig.to_json()), ensure_ascii=False)
-        assert "<b>x</b>" not in text and "$y$" not in text
-        assert "&lt;b&gt;x&lt;/b&gt;&#36;y&#36;" in text
-    html = planner_charts.row_html(row)
-    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+        text = json.dumps(json.loads(inert_figure(fig).to_json()), ensure_ascii=False)
+        assert "<b>x</b>" not in text
+        assert "&amp;lt;" not in text  # escaped once, not twice
+    by_rate = json.loads(inert_figure(planner_charts.chance_by_rate_figure(row)).to_json())
+    assert by_rate["data"][0]["name"] == "recommended: 217 cases tagged '&lt;b&gt;x&lt;/b&gt;$y$'"
+    assert "&lt;b&gt;x&lt;/b&gt;&#36;y&#36;" in by_rate["data"][0]["hovertemplate"]
+    by_size = json.loads(inert_figure(planner_charts.chance_by_size_figure(row)).to_json())
+    assert "&lt;b&gt;x&lt;/b&gt;&#36;y&#36;" in by_size["layout"]["title"]["text"]
 
 
 # --- CLI -----------------------------------------------------------------------------------
