@@ -39,6 +39,8 @@ class SourceView:
     title: str
     html: str  # inert HTML, citations in <mark>
     marks: int
+    text: str = ""
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ def blind_item(con: duckdb.DuckDBPyConnection, evaluator: str, output_id: str) -
                 str(source.get("title") or source.get("id") or "source"),
                 highlight_html(text, spans),
                 len(spans),
+                text,
+                tuple(spans),
             )  # fmt: skip
         )
     return BlindItem(output_id, question, answer, cited, tuple(views), bool(simulated))
