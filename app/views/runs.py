@@ -14,7 +14,7 @@ from pilot.core.inert import highlight_html
 from pilot.core.models import RetrievalSettings, SystemConfig
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
-from pilot.runs.execute import RunOptions
+from pilot.runs.context import RunOptions
 from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_rows
 from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable

@@ -11,7 +11,7 @@ import click
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
 from pilot.core.errors import Halted, InputError
 from pilot.core.models import RetrievalSettings, SystemConfig
-from pilot.runs.execute import Progress, RunOptions
+from pilot.runs.context import Progress, RunOptions
 
 
 def resolve_config(

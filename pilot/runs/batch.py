@@ -20,9 +20,11 @@ from pilot.core import audit, killswitch
 from pilot.core.errors import InputError
 from pilot.core.models import GoldenCase, SystemOutput
 from pilot.core.store import Store
+from pilot.runs.context import RunContext, RunOptions
 from pilot.runs.edge import payload_for
-from pilot.runs.execute import RunContext, RunOptions, _row, _Writer, record
+from pilot.runs.rows import ResultRow
 from pilot.runs.systems.base import PermanentError
+from pilot.runs.writer import Writer, record
 
 
 def custom_id(case_id: str) -> str:
@@ -94,7 +96,7 @@ MAX_ROUNDS = 3
 
 async def _ingest(
     ctx: RunContext,
-    writer: _Writer,
+    writer: Writer,
     client: Any,
     batch_id: str,
     todo: list[GoldenCase],
@@ -127,7 +129,7 @@ async def _ingest(
         else:
             detail = getattr(getattr(result.error, "error", None), "message", "") or ""
             error = f"batch request errored: {detail}".strip()
-        row = _row(ctx.run_id, case.id, output, error, False, latency, 1, key)
+        row = ResultRow.of(ctx.run_id, case.id, output, error, False, latency, 1, key)
         record(writer, ctx.progress, ctx.on_progress, row, cache_entry)
         answered.add(case.id)
     return [c for c in todo if c.id not in answered]
@@ -136,20 +138,20 @@ async def _ingest(
 async def execute_batch(ctx: RunContext) -> bool:
     if ctx.config.kind != "anthropic":
         raise InputError("--batch needs --system anthropic (the Message Batches API)")
-    writer = _Writer(ctx.store, ctx.run_id)
+    writer = Writer(ctx.store, ctx.run_id)
     writer_task = asyncio.create_task(writer.loop())
     try:
         todo = []
         for case in ctx.cases:
             _, key, remap = ctx.prepared[case.id]
-            hit = ctx.cache.get(key) if ctx.options.use_cache or ctx.options.cache_only else None
+            hit = ctx.cached_output(key)
             if hit is not None:
                 output = remap(SystemOutput.model_validate_json(hit))
                 record(
                     writer,
                     ctx.progress,
                     ctx.on_progress,
-                    _row(ctx.run_id, case.id, output, None, True, 0.0, 0, key),
+                    ResultRow.of(ctx.run_id, case.id, output, None, True, 0.0, 0, key),
                     None,
                 )
             elif ctx.options.cache_only:
@@ -157,7 +159,7 @@ async def execute_batch(ctx: RunContext) -> bool:
                     writer,
                     ctx.progress,
                     ctx.on_progress,
-                    _row(
+                    ResultRow.of(
                         ctx.run_id,
                         case.id,
                         None,
@@ -200,7 +202,7 @@ async def execute_batch(ctx: RunContext) -> bool:
             batch_id = None  # cancelled or expired requests go into a new batch
         for case in remaining:
             _, key, _ = ctx.prepared[case.id]
-            row = _row(
+            row = ResultRow.of(
                 ctx.run_id,
                 case.id,
                 None,

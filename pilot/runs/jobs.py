@@ -8,7 +8,8 @@ import traceback
 from typing import Any
 
 from pilot.core.store import Store
-from pilot.runs.execute import RunOptions, execute_run
+from pilot.runs.context import RunOptions
+from pilot.runs.execute import execute_run
 
 _threads: dict[str, threading.Thread] = {}
 _failures: dict[str, str] = {}

@@ -12,7 +12,11 @@ from pilot.core.access import require
 from pilot.core.errors import InputError
 from pilot.core.models import RetrievalSettings, SystemConfig
 from pilot.core.store import Store
-from pilot.runs.execute import ProgressFn, RunOptions, RunOutcome, create_run, execute_run
+from pilot.runs.context import ProgressFn, RunOptions, RunOutcome
+from pilot.runs.execute import execute_run
+from pilot.runs.register import create_run
+from pilot.runs.systems.base import PermanentError, System
+from pilot.runs.systems.registry import make_system
 
 
 def latest_bar(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -112,8 +116,9 @@ def start_or_resume(
         return execute_run(
             store, user, resume_id, on_progress=on_progress, system_kwargs=system_kwargs
         )
+    system = None
     if config is not None and not options.cache_only:
-        _check_system(config, system_kwargs)
+        system = _make_system(config, system_kwargs)
     run_id = prepare_run(
         store,
         user,
@@ -125,18 +130,21 @@ def start_or_resume(
         label=label,
     )
     return execute_run(
-        store, user, run_id, options=options, on_progress=on_progress, system_kwargs=system_kwargs
+        store,
+        user,
+        run_id,
+        options=options,
+        system=system,
+        on_progress=on_progress,
+        system_kwargs=system_kwargs,
     )
 
 
-def _check_system(config: SystemConfig, system_kwargs: dict[str, Any] | None) -> None:
-    """Fail before any record is written when the system cannot be made (no API key, a bad
-    callable target)."""
-    from pilot.runs.systems.base import PermanentError
-    from pilot.runs.systems.registry import make_system
-
+def _make_system(config: SystemConfig, system_kwargs: dict[str, Any] | None) -> System:
+    """The system, built once and before any record is written, so one that cannot be made
+    (no API key, a bad callable target) fails the command with nothing on record."""
     try:
-        make_system(config, **(system_kwargs or {}))
+        return make_system(config, **(system_kwargs or {}))
     except PermanentError as exc:
         raise InputError(str(exc)) from None
 

@@ -17,8 +17,8 @@ from pilot.core.models import SystemConfig
 from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset, load_cases
 from pilot.runs.batch import _submit, custom_id
+from pilot.runs.context import RunOptions
 from pilot.runs.edge import load_edge, payload_for
-from pilot.runs.execute import RunOptions
 from pilot.runs.start import prepare_run, start_or_resume
 
 CLAUDE = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")

@@ -20,7 +20,7 @@ from pilot.core.models import SystemConfig
 from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset
 from pilot.results.report import run_report
-from pilot.runs.execute import RunOptions
+from pilot.runs.context import RunOptions
 from pilot.runs.start import start_or_resume
 
 KEY = "sk-ant-test-SECRET-KEY-0123456789"
