@@ -12,6 +12,7 @@ from pilot.core import killswitch
 from pilot.core.errors import PilotError
 from pilot.core.inert import highlight_html
 from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.goldensets.stored import version_rows
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
 from pilot.runs.context import RunOptions
@@ -27,9 +28,7 @@ with store.read() as con:
     runs = list_runs(con)
     newest = newest_config(con)
     stale = stale_goldensets(con, newest) if newest else []
-    versions = con.execute(
-        "SELECT version, name, n_cases, created_at FROM goldenset_versions ORDER BY created_at DESC"
-    ).fetchall()
+    versions = version_rows(con)
     kill_state = killswitch.state(con)
 
 if "runs_flash" in st.session_state:

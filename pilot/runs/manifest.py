@@ -11,6 +11,8 @@ from typing import Any
 import duckdb
 
 from pilot.core.models import SystemConfig
+from pilot.define.bars import bar_version as bar_version_of
+from pilot.goldensets.stored import version_hash
 
 PACKAGES = ("pilot-kit", "anthropic", "duckdb", "polars", "pydantic", "streamlit")
 REPO = Path(__file__).resolve().parents[2]
@@ -48,10 +50,8 @@ def git_state() -> dict[str, Any]:
 def _bar_hash(con: duckdb.DuckDBPyConnection, bar_version: int | None) -> str | None:
     if bar_version is None:
         return None
-    row = con.execute(
-        "SELECT content_hash FROM bar_versions WHERE version = ?", [bar_version]
-    ).fetchone()
-    return row[0] if row else None
+    found = bar_version_of(con, bar_version)
+    return found.content_hash if found else None
 
 
 def build_manifest(
@@ -62,13 +62,10 @@ def build_manifest(
     options: Any,
     case_ids: list[str],
 ) -> dict[str, Any]:
-    row = con.execute(
-        "SELECT content_hash FROM goldenset_versions WHERE version = ?", [goldenset_version]
-    ).fetchone()
     return {
         "goldenset": {
             "version": goldenset_version,
-            "content_hash": row[0] if row else None,
+            "content_hash": version_hash(con, goldenset_version),
             "case_ids": case_ids,
         },
         "bar": {

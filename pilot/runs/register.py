@@ -14,6 +14,7 @@ from pilot.core.access import Actor, write_as
 from pilot.core.errors import InputError
 from pilot.core.models import SystemConfig
 from pilot.core.store import Store
+from pilot.goldensets import stored
 from pilot.runs.configs import register_config
 from pilot.runs.context import Progress, RunOptions
 from pilot.runs.manifest import build_manifest
@@ -33,13 +34,7 @@ def create_run(
     """Register the config and the run (status 'running') with its manifest; audited."""
 
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> str:
-        case_ids = [
-            r[0]
-            for r in con.execute(
-                "SELECT case_id FROM golden_cases WHERE version = ? ORDER BY position",
-                [goldenset_version],
-            ).fetchall()
-        ]
+        case_ids = stored.case_ids(con, goldenset_version)
         if not case_ids:
             raise InputError(f"golden set version {goldenset_version!r} has no cases")
         config_version = register_config(con, actor, config, label)

@@ -14,6 +14,7 @@ from pilot.core import audit
 from pilot.core.access import Actor
 from pilot.core.models import content_hash
 from pilot.core.store import Store
+from pilot.define import bars
 from pilot.define.verdicts import Verdict, frames_metrics, judge
 from pilot.runs.record import result_rows, run_frames
 
@@ -23,18 +24,13 @@ DEFAULT_RULE: dict[str, Any] = {"rule": "contains"}
 def bar_for_run(
     con: duckdb.DuckDBPyConnection, run_id: str
 ) -> tuple[dict | None, int | None, bool]:
-    row = (
-        con.execute(
-            "SELECT b.bar, b.version, b.signed_by IS NOT NULL FROM runs r "
-            "JOIN bar_versions b ON b.version = r.bar_version WHERE r.run_id = ?",
-            [run_id],
-        ).fetchone()
-        if _has_table(con, "bar_versions")
-        else None
-    )
-    if not row:
+    row = con.execute("SELECT bar_version FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    if not row or row[0] is None or not _has_table(con, "bar_versions"):
         return None, None, False
-    return json.loads(row[0]), row[1], bool(row[2])
+    found = bars.bar_version(con, row[0])
+    if found is None:
+        return None, None, False
+    return found.bar.content(), found.version, found.signed
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

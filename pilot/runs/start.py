@@ -11,7 +11,9 @@ import duckdb
 from pilot.core.access import require
 from pilot.core.errors import InputError
 from pilot.core.models import RetrievalSettings, SystemConfig
-from pilot.core.store import Store
+from pilot.core.store import Store, table_exists
+from pilot.define import bars
+from pilot.goldensets import stored
 from pilot.runs.context import ProgressFn, RunOptions, RunOutcome
 from pilot.runs.execute import execute_run
 from pilot.runs.register import create_run
@@ -21,38 +23,27 @@ from pilot.runs.systems.registry import make_system
 
 def latest_bar(con: duckdb.DuckDBPyConnection) -> int | None:
     """The newest signed bar version, else the newest draft (runs against it are exploratory)."""
-    try:
-        row = con.execute(
-            "SELECT version FROM bar_versions ORDER BY (signed_by IS NOT NULL) DESC, version DESC "
-            "LIMIT 1"
-        ).fetchone()
-    except duckdb.CatalogException:
+    if not table_exists(con, "bar_versions"):
         return None
-    return row[0] if row else None
+    found = bars.latest_signed_bar(con) or bars.latest_bar(con)
+    return found.version if found else None
 
 
 def resolve_goldenset(con: duckdb.DuckDBPyConnection, name: str | None, version: str | None) -> str:
     if version:
-        row = con.execute(
-            "SELECT version FROM goldenset_versions WHERE version = ? OR version LIKE ? "
-            "ORDER BY version LIMIT 2",
-            [version, version + "%"],
-        ).fetchall()
-        if len(row) != 1:
+        found = stored.versions_matching(con, version)
+        if len(found) != 1:
             raise InputError(f"--version {version!r}: no single golden set version matches")
-        return row[0][0]
+        return found[0]
     if not name:
         raise InputError("--goldenset NAME (or --version ID) is required")
-    row = con.execute(
-        "SELECT version FROM goldenset_versions WHERE name = ? ORDER BY created_at DESC LIMIT 1",
-        [name],
-    ).fetchone()
-    if not row:
+    newest = stored.newest_version_of(con, name)
+    if newest is None:
         raise InputError(
             f"--goldenset {name!r}: no golden set of that name; "
             "import one with `pilot goldenset import FILE --name NAME`"
         )
-    return row[0]
+    return newest
 
 
 def prepare_run(
