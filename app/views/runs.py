@@ -17,6 +17,7 @@ from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
 from pilot.runs.context import RunOptions
 from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_rows
+from pilot.runs.run import EMPTY_SUMMARY, RunStatus
 from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable
 
@@ -125,31 +126,24 @@ def run_table() -> None:
         return
     table = []
     for r in current:
-        summary = r["summary"] or {}
-        acc = (summary.get("metrics") or {}).get("accuracy") or {}
-        verdict = summary.get("verdict") or {}
+        summary = r["summary"] or EMPTY_SUMMARY
+        accuracy = summary.value("accuracy")
         table.append(
             {
                 "run": r["run_id"],
-                "status": "stalled?" if r["stalled"] else r["status"],
+                "status": "stalled?" if r["stalled"] else r["status"].value,
                 "progress": f"{r['done']}/{r['n_cases']}",
                 "errors": r["errors"],
                 "system": r["system"],
-                "accuracy": None if acc.get("value") is None else round(acc["value"], 3),
-                "verdict": ""
-                if r["status"] != "finished"
-                else (
-                    "exploratory"
-                    if verdict.get("exploratory")
-                    else ("PASS" if verdict.get("passed") else "FAIL")
-                ),
+                "accuracy": None if accuracy is None else round(accuracy, 3),
+                "verdict": summary.verdict_label() if r["status"] is RunStatus.FINISHED else "",
                 "started by": r["started_by"],
                 "started": r["started_at"][:19],
             }
         )
         if jobs.failure(r["run_id"]):
             st.error(f"{r['run_id']} stopped: {jobs.failure(r['run_id'])}")
-    running = [r for r in current if r["status"] == "running"]
+    running = [r for r in current if r["status"] is RunStatus.RUNNING]
     for r in running:
         st.progress(
             r["done"] / max(1, r["n_cases"]),
@@ -175,11 +169,11 @@ if runs:
         st.session_state.pop("runs_browse", None)
     run_id = st.selectbox("Run", ids, key="runs_browse")
     selected = next(r for r in runs if r["run_id"] == run_id)
-    if selected["status"] != "finished":
+    if selected["status"] is not RunStatus.FINISHED:
         state = (
             "running, with no new result for two minutes"
             if selected["stalled"]
-            else (selected["status"])
+            else selected["status"].value
         )
         st.info(
             f"{run_id} is {state}: these are the {selected['done']} results stored so far, "

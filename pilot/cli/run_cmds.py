@@ -12,6 +12,7 @@ from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
 from pilot.core.errors import Halted, InputError
 from pilot.core.models import RetrievalSettings, SystemConfig
 from pilot.runs.context import Progress, RunOptions
+from pilot.runs.run import RunStatus
 
 
 def resolve_config(
@@ -165,7 +166,7 @@ def run(
         )
     except Halted:
         raise
-    if outcome.status == "halted":
+    if outcome.status is RunStatus.HALTED:
         note(
             f"run {outcome.run_id} halted by the kill switch after {outcome.done}/"
             f"{outcome.total} cases; `pilot run --resume {outcome.run_id}` continues it"
@@ -173,7 +174,7 @@ def run(
         emit(
             {
                 "run_id": outcome.run_id,
-                "status": "halted",
+                "status": outcome.status.value,
                 "done": outcome.done,
                 "total": outcome.total,
             },

@@ -10,7 +10,6 @@ an error, never dropped. The kill switch is checked before every call.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from typing import Any
@@ -29,6 +28,7 @@ from pilot.runs.edge import load_edge
 from pilot.runs.judging import judge_run
 from pilot.runs.register import create_run, mark, mark_halted
 from pilot.runs.rows import ResultRow
+from pilot.runs.run import RunStatus, load_run
 from pilot.runs.scoring import bar_for_run, finish_run
 from pilot.runs.systems.base import PermanentError, System, TransientError
 from pilot.runs.systems.registry import make_system
@@ -138,18 +138,15 @@ def execute_run(
     when some case is not in the cache."""
     with store.read() as con:
         actor = require(con, user, "edit_pilot")
-        row = con.execute(
-            "SELECT goldenset_version, config_version, status, manifest FROM runs WHERE run_id = ?",
-            [run_id],
-        ).fetchone()
-        if not row:
+        run = load_run(con, run_id)
+        if run is None:
             raise InputError(f"no run {run_id!r}")
-        goldenset_version, config_version, status, manifest = row
-        if status == "finished":
+        status = run.status
+        if status is RunStatus.FINISHED:
             raise InputError(f"run {run_id} is already finished")
         killswitch.check(con)
-        config = load_config(con, config_version)
-        cases = load_cases(con, goldenset_version)
+        config = load_config(con, run.config_version)
+        cases = load_cases(con, run.goldenset_version)
         finished = {
             r[0]
             for r in con.execute(
@@ -157,7 +154,7 @@ def execute_run(
             ).fetchall()
         }
         edge = load_edge(con)
-        options = options or RunOptions(**json.loads(manifest)["settings"])
+        options = options or RunOptions(**run.manifest.settings)
         pending = [c for c in cases if c.id not in finished]
         prepared = {}
         for case in pending:
@@ -169,19 +166,19 @@ def execute_run(
         try:
             system = make_system(config, **(system_kwargs or {}))
         except PermanentError as exc:
-            mark(store, actor, run_id, "failed", {"reason": str(exc)})
+            mark(store, actor, run_id, RunStatus.FAILED, {"reason": str(exc)})
             raise InputError(
                 f"{exc} (run {run_id} is kept; `pilot run --resume {run_id}` "
                 "continues it once fixed)"
             ) from None
     progress = Progress(total=len(cases), done=len(finished))
-    if status != "running" or finished:
+    if status is not RunStatus.RUNNING or finished:
         mark(
             store,
             actor,
             run_id,
-            "running",
-            {"resumed_from": status, "done": len(finished), "total": len(cases)},
+            RunStatus.RUNNING,
+            {"resumed_from": status.value, "done": len(finished), "total": len(cases)},
             action="run.resume",
         )
     ctx = RunContext(
@@ -197,11 +194,16 @@ def execute_run(
     if not completed:
         mark_halted(store, actor, run_id, progress)
         return RunOutcome(
-            run_id, "halted", progress.total, progress.done, progress.errors, progress.cached
+            run_id,
+            RunStatus.HALTED,
+            progress.total,
+            progress.done,
+            progress.errors,
+            progress.cached,
         )
     finish_run(store, actor, run_id)
     return RunOutcome(
-        run_id, "finished", progress.total, progress.done, progress.errors, progress.cached
+        run_id, RunStatus.FINISHED, progress.total, progress.done, progress.errors, progress.cached
     )
 
 

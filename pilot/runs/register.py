@@ -3,7 +3,6 @@ its status changed, each change audited."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -18,6 +17,7 @@ from pilot.goldensets import stored
 from pilot.runs.configs import register_config
 from pilot.runs.context import Progress, RunOptions
 from pilot.runs.manifest import build_manifest
+from pilot.runs.run import RunStatus
 
 
 def create_run(
@@ -51,7 +51,7 @@ def create_run(
                 audit.utc_now(),
                 actor.name,
                 replay_of,
-                json.dumps(manifest),
+                manifest.to_json(),
             ],
         )
         audit.record(
@@ -77,20 +77,20 @@ def mark(
     store: Store,
     actor: Actor,
     run_id: str,
-    status: str,
+    status: RunStatus,
     payload: dict[str, Any],
     action: str | None = None,
 ) -> None:
     """Set the run's status and audit the change (`run.<status>` unless `action` is given)."""
 
     def body(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])
+        con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status.value, run_id])
         audit.record(
-            con, actor.name, actor.role, action or f"run.{status}", f"run:{run_id}", payload
+            con, actor.name, actor.role, action or f"run.{status.value}", f"run:{run_id}", payload
         )
 
     store.write(body)
 
 
 def mark_halted(store: Store, actor: Actor, run_id: str, progress: Progress) -> None:
-    mark(store, actor, run_id, "halted", {"done": progress.done, "total": progress.total})
+    mark(store, actor, run_id, RunStatus.HALTED, {"done": progress.done, "total": progress.total})

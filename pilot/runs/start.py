@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from pilot.goldensets import stored
 from pilot.runs.context import ProgressFn, RunOptions, RunOutcome
 from pilot.runs.execute import execute_run
 from pilot.runs.register import create_run
+from pilot.runs.run import RunStatus, parse_summary
 from pilot.runs.systems.base import PermanentError, System
 from pilot.runs.systems.registry import make_system
 
@@ -141,6 +141,7 @@ def _make_system(config: SystemConfig, system_kwargs: dict[str, Any] | None) -> 
 
 
 def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict[str, Any]]:
+    """Newest first; `status` is a `RunStatus`, `summary` a `RunSummary` (None until finished)."""
     rows = con.execute(
         """
         SELECT r.run_id, r.status, r.goldenset_version, r.config_version,
@@ -175,8 +176,11 @@ def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict[str
     now = datetime.now(UTC)
     for r in rows:
         item = dict(zip(keys, r, strict=True))
-        item["summary"] = json.loads(item["summary"]) if item["summary"] else None
-        item["stalled"] = item["status"] == "running" and _idle_seconds(item, now) > STALL_SECONDS
+        item["status"] = RunStatus(item["status"])
+        item["summary"] = parse_summary(item["summary"])
+        item["stalled"] = (
+            item["status"] is RunStatus.RUNNING and _idle_seconds(item, now) > STALL_SECONDS
+        )
         runs.append(item)
     return runs
 
@@ -194,7 +198,7 @@ def _idle_seconds(run: dict[str, Any], now: datetime) -> float:
 def resumable(run: dict[str, Any]) -> bool:
     """Halted, failed, or running with no result for two minutes (its process has likely
     stopped; a resume calls only the cases without a result, so resuming is always safe)."""
-    return run["status"] in ("halted", "failed") or bool(run.get("stalled"))
+    return RunStatus(run["status"]).resumable or bool(run.get("stalled"))
 
 
 DEMO_CONFIGS = (
