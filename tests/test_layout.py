@@ -279,3 +279,47 @@ def test_table_is_queried_only_by_its_owner(table: str) -> None:
         if any(table in TABLE_REF.findall(sql) for sql in sql_in(path)):
             offenders.append(rel(path))
     assert offenders == [], f"`{table}` (owned by {owner}) queried in {offenders}"
+
+
+def _kind_comparisons(path: Path) -> list[int]:
+    """Lines comparing a system kind with a name (`kind == "anthropic"`, `x.kind != "..."`)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        names_kind = any(
+            (isinstance(s, ast.Attribute) and s.attr == "kind")
+            or (isinstance(s, ast.Name) and s.id == "kind")
+            for s in sides
+        )
+        if names_kind and any(
+            isinstance(s, ast.Constant) and isinstance(s.value, str) for s in sides
+        ):
+            found.append(node.lineno)
+    return found
+
+
+def test_kind_is_compared_only_in_the_systems_registry() -> None:
+    offenders = {
+        rel(path): lines
+        for name, path in MODULES.items()
+        if not name.startswith("pilot.runs.systems") and (lines := _kind_comparisons(path))
+    }
+    assert offenders == {}
+
+
+def test_kind_check_sees_a_comparison(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text('if config.kind == "anthropic":\n    pass\n')
+    assert _kind_comparisons(sample) == [1]
+
+
+def test_app_names_no_model() -> None:
+    """The default model comes from one constant (the system's class), never a page literal."""
+    offenders = {
+        rel(path)
+        for name, path in MODULES.items()
+        if name.startswith("app") and any(s.startswith("claude-") for s in strings_of(path))
+    }
+    assert offenders == set()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import streamlit as st
 
@@ -11,7 +10,7 @@ from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError
 from pilot.core.inert import highlight_html
-from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.core.models import RetrievalSettings
 from pilot.goldensets.stored import version_rows
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
@@ -20,6 +19,14 @@ from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_row
 from pilot.runs.run import EMPTY_SUMMARY, RunStatus
 from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable
+from pilot.runs.systems.connection import Connection
+from pilot.runs.systems.registry import (
+    KINDS,
+    build_config,
+    default_model,
+    needs_key,
+    system_class,
+)
 
 actor = ui.guard("read")
 st.title("Runs")
@@ -42,14 +49,13 @@ if newest and stale:
     )
 
 
-def api_key() -> str | None:
-    key = os.environ.get("ANTHROPIC_API_KEY")
-    if key:
-        return key
+def connection() -> Connection:
+    """The key from the environment, else Streamlit's secrets; never shown or stored."""
     try:
-        return st.secrets.get("ANTHROPIC_API_KEY")
-    except Exception:
-        return None
+        secrets = dict(st.secrets)
+    except Exception:  # no secrets file
+        secrets = {}
+    return Connection.from_env(secrets=secrets)
 
 
 if actor.can("edit_pilot"):
@@ -65,22 +71,27 @@ if actor.can("edit_pilot"):
             )
             kind = st.radio(
                 "System",
-                ["offline", "anthropic", "callable"],
+                list(KINDS),
                 horizontal=True,
                 key="runs_kind",
-                help="offline: the built-in extractive baseline (no key needed)",
+                help="  \n".join(system_class(k).LABEL for k in KINDS),
             )
-            model = ""
-            target = None
-            prompt = ""
-            if kind == "anthropic":
-                model = st.text_input("Model", "claude-sonnet-4-6", key="runs_model")
-                prompt = st.text_area("System prompt (blank: the default)", key="runs_prompt")
-                if not api_key():
-                    st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
-            elif kind == "callable":
-                target = st.text_input("module:function", key="runs_target")
-                model = target or ""
+            takes = system_class(kind).FIELDS
+            model = (
+                st.text_input("Model", default_model(kind), key="runs_model")
+                if "model" in takes
+                else None
+            )
+            prompt = (
+                st.text_area("System prompt (blank: the default)", key="runs_prompt")
+                if "prompt" in takes
+                else ""
+            )
+            target = (
+                st.text_input("module:function", key="runs_target") if "target" in takes else None
+            )
+            if needs_key(kind) and not connection().has_key:
+                st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
             left, right, third = st.columns(3)
             top_k = left.number_input("Top-k passages", 1, 20, 3, key="runs_topk")
             min_score = right.number_input(
@@ -92,23 +103,15 @@ if actor.can("edit_pilot"):
             )
             if st.button("Start run", type="primary", key="runs_start"):
                 retrieval = RetrievalSettings(top_k=int(top_k), min_score=float(min_score))
-                if kind == "offline":
-                    config = SystemConfig(retrieval=retrieval)
-                else:
-                    config = SystemConfig(
-                        kind=kind,
-                        model=model or kind,
-                        target=target,
-                        prompt_template=prompt,
-                        retrieval=retrieval,
-                    )
+                config = build_config(
+                    kind, model=model, target=target, prompt=prompt, retrieval=retrieval
+                )
                 options = RunOptions(concurrency=int(concurrency), use_cache=use_cache)
                 try:
                     run_id = prepare_run(
                         store, actor.name, version=version, config=config, options=options
                     )
-                    kwargs = {"api_key": api_key()} if kind == "anthropic" else None
-                    jobs.run_in_background(store, actor.name, run_id, options, kwargs)
+                    jobs.run_in_background(store, actor.name, run_id, options, connection())
                     st.session_state["runs_selected"] = run_id
                     st.session_state["runs_browse"] = run_id
                     st.session_state["runs_flash"] = f"Started {run_id}."
@@ -185,8 +188,7 @@ if runs:
                 "still running it, wait for that process instead."
             )
             if st.button("Resume this run", key="runs_resume"):
-                kwargs = {"api_key": api_key()} if api_key() else None
-                jobs.run_in_background(store, actor.name, run_id, None, kwargs)
+                jobs.run_in_background(store, actor.name, run_id, None, connection())
                 st.session_state["runs_flash"] = f"Resumed {run_id}."
                 st.rerun()
     with store.read() as con:

@@ -13,6 +13,8 @@ from pilot.core.errors import Halted, InputError
 from pilot.core.models import RetrievalSettings, SystemConfig
 from pilot.runs.context import Progress, RunOptions
 from pilot.runs.run import RunStatus
+from pilot.runs.systems.base import PermanentError
+from pilot.runs.systems.registry import build_config, parse_system_option, supports_batch
 
 
 def resolve_config(
@@ -32,26 +34,11 @@ def resolve_config(
     retrieval = RetrievalSettings(
         **{k: v for k, v in {"top_k": top_k, "min_score": min_score}.items() if v is not None}
     )
-    if system == "offline":
-        return SystemConfig(retrieval=retrieval)
-    if system == "anthropic":
-        from pilot.runs.systems.anthropic import DEFAULT_MODEL
-
-        return SystemConfig(
-            kind="anthropic",
-            model=model or DEFAULT_MODEL,
-            prompt_template=prompt,
-            retrieval=retrieval,
-        )
-    if ":" not in system:
-        raise InputError(f"--system {system!r}: use offline, anthropic or module:function")
-    return SystemConfig(
-        kind="callable",
-        model=model or system,
-        target=system,
-        prompt_template=prompt,
-        retrieval=retrieval,
-    )
+    try:
+        kind, target = parse_system_option(system)
+    except PermanentError as exc:
+        raise InputError(str(exc)) from None
+    return build_config(kind, model=model, target=target, prompt=prompt, retrieval=retrieval)
 
 
 class _ProgressLine:
@@ -142,7 +129,7 @@ def run(
     config = None
     if not (resume_id or replay_id):
         config = resolve_config(system, model, prompt_file, config_file, top_k, min_score)
-    if batch and config is not None and config.kind != "anthropic":
+    if batch and config is not None and not supports_batch(config):
         raise InputError("--batch needs --system anthropic (the Message Batches API)")
     options = RunOptions(
         concurrency=concurrency,

@@ -24,6 +24,7 @@ from pilot.runs.context import RunContext, RunOptions
 from pilot.runs.edge import payload_for
 from pilot.runs.rows import ResultRow
 from pilot.runs.systems.base import PermanentError
+from pilot.runs.systems.registry import supports_batch
 from pilot.runs.writer import Writer, record
 
 
@@ -136,7 +137,7 @@ async def _ingest(
 
 
 async def execute_batch(ctx: RunContext) -> bool:
-    if ctx.config.kind != "anthropic":
+    if not supports_batch(ctx.config):
         raise InputError("--batch needs --system anthropic (the Message Batches API)")
     writer = Writer(ctx.store, ctx.run_id)
     writer_task = asyncio.create_task(writer.loop())

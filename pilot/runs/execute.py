@@ -31,6 +31,7 @@ from pilot.runs.rows import ResultRow
 from pilot.runs.run import RunStatus, load_run
 from pilot.runs.scoring import bar_for_run, finish_run
 from pilot.runs.systems.base import PermanentError, System, TransientError
+from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registry import make_system
 from pilot.runs.writer import Writer, record
 
@@ -130,7 +131,7 @@ def execute_run(
     *,
     options: RunOptions | None = None,
     system: System | None = None,
-    system_kwargs: dict[str, Any] | None = None,
+    connection: Connection | None = None,
     on_progress: ProgressFn | None = None,
 ) -> RunOutcome:
     """Run (or resume) `run_id`: only cases without a stored result are called. `system`, when
@@ -164,7 +165,7 @@ def execute_run(
         cache = load_cache(con, keys) if (options.use_cache or options.cache_only) else {}
     if system is None and not options.cache_only and len(cache) < len(pending):
         try:
-            system = make_system(config, **(system_kwargs or {}))
+            system = make_system(config, connection)
         except PermanentError as exc:
             mark(store, actor, run_id, RunStatus.FAILED, {"reason": str(exc)})
             raise InputError(
@@ -188,7 +189,7 @@ def execute_run(
     completed = asyncio.run(runner(ctx))
     if completed:
         try:
-            _judge_if_needed(store, run_id, system_kwargs)
+            _judge_if_needed(store, run_id, connection)
         except Halted:
             completed = False
     if not completed:
@@ -207,13 +208,13 @@ def execute_run(
     )
 
 
-def _judge_if_needed(store: Store, run_id: str, client_kwargs: dict[str, Any] | None) -> None:
+def _judge_if_needed(store: Store, run_id: str, connection: Connection | None) -> None:
     """Under a bar whose match rule is the LLM judge, judge every answered result first."""
     with store.read() as con:
         bar, _, _ = bar_for_run(con, run_id)
     rule = (bar or {}).get("match_rule") or {}
     if rule.get("rule") == "judge":
-        judge_run(store, run_id, rule, client_kwargs)
+        judge_run(store, run_id, rule, connection)
 
 
 __all__ = [

@@ -19,6 +19,7 @@ from pilot.core.errors import Halted, InputError
 from pilot.core.store import Store, frame
 from pilot.goldensets import stored
 from pilot.runs.record import goldenset_version
+from pilot.runs.systems.connection import Connection
 
 
 def pending_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[JudgeItem]:
@@ -46,7 +47,7 @@ def pending_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[JudgeItem
 
 
 def judge_run(
-    store: Store, run_id: str, rule: dict[str, Any], client_kwargs: dict[str, Any] | None = None
+    store: Store, run_id: str, rule: dict[str, Any], connection: Connection | None = None
 ) -> int:
     """Judge every result still without a verdict; returns how many were judged."""
     import anthropic
@@ -56,9 +57,11 @@ def judge_run(
         items = pending_items(con, run_id)
     if not items:
         return 0
-    kwargs = {k: v for k, v in (client_kwargs or {}).items() if k in {"api_key", "base_url"}}
+    connection = connection or Connection()
     try:
-        client = anthropic.AsyncAnthropic(max_retries=0, **kwargs)
+        client = anthropic.AsyncAnthropic(
+            api_key=connection.key(), base_url=connection.base_url, max_retries=0
+        )
     except anthropic.AnthropicError:
         raise InputError(
             "the bar's match rule is an LLM judge, which needs ANTHROPIC_API_KEY"

@@ -18,6 +18,7 @@ from pilot.runs.execute import execute_run
 from pilot.runs.register import create_run
 from pilot.runs.run import RunStatus, parse_summary
 from pilot.runs.systems.base import PermanentError, System
+from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registry import make_system
 
 
@@ -100,16 +101,14 @@ def start_or_resume(
     resume_id: str | None = None,
     replay_id: str | None = None,
     on_progress: ProgressFn | None = None,
-    system_kwargs: dict[str, Any] | None = None,
+    connection: Connection | None = None,
     label: str = "",
 ) -> RunOutcome:
     if resume_id:
-        return execute_run(
-            store, user, resume_id, on_progress=on_progress, system_kwargs=system_kwargs
-        )
+        return execute_run(store, user, resume_id, on_progress=on_progress, connection=connection)
     system = None
     if config is not None and not options.cache_only:
-        system = _make_system(config, system_kwargs)
+        system = _make_system(config, connection)
     run_id = prepare_run(
         store,
         user,
@@ -127,15 +126,15 @@ def start_or_resume(
         options=options,
         system=system,
         on_progress=on_progress,
-        system_kwargs=system_kwargs,
+        connection=connection,
     )
 
 
-def _make_system(config: SystemConfig, system_kwargs: dict[str, Any] | None) -> System:
+def _make_system(config: SystemConfig, connection: Connection | None) -> System:
     """The system, built once and before any record is written, so one that cannot be made
     (no API key, a bad callable target) fails the command with nothing on record."""
     try:
-        return make_system(config, **(system_kwargs or {}))
+        return make_system(config, connection)
     except PermanentError as exc:
         raise InputError(str(exc)) from None
 
