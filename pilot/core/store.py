@@ -8,9 +8,7 @@ finds the file locked retries for a few seconds before failing with a clear mess
 from __future__ import annotations
 
 import os
-import random
 import threading
-import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +20,7 @@ import polars as pl
 
 from pilot.core.errors import StoreBusy
 from pilot.core.migrations import MIGRATIONS
+from pilot.core.retry import GaveUp, RetryPolicy, retrying
 
 T = TypeVar("T")
 DEFAULT_DB = "pilot.duckdb"
@@ -36,6 +35,17 @@ def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "lock" in text or "resource temporarily unavailable" in text
+
+
+def _locked(exc: BaseException) -> bool:
+    """Another process holds the file."""
+    return isinstance(exc, duckdb.IOException) and _is_lock_error(exc)
+
+
+def _is_conflict_error(exc: BaseException) -> bool:
+    return isinstance(
+        exc, duckdb.TransactionException | duckdb.ConstraintException
+    ) and _is_conflict(exc)
 
 
 def _is_conflict(exc: Exception) -> bool:
@@ -56,21 +66,18 @@ class Store:
         self.lock_timeout = lock_timeout
 
     def _open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.02
-        while True:
-            try:
-                return duckdb.connect(str(self.path))
-            except duckdb.IOException as exc:
-                if not _is_lock_error(exc) or time.monotonic() >= deadline:
-                    if _is_lock_error(exc):
-                        raise StoreBusy(
-                            f"{self.path}: the database is in use by another process and stayed "
-                            f"locked for {self.lock_timeout:.0f}s; try again when it finishes"
-                        ) from None
-                    raise
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 0.5)
+        """Open the file; a file another process holds is retried for `lock_timeout` seconds."""
+        policy = RetryPolicy(attempts=10**6, base=0.03, cap=0.75, within=self.lock_timeout)
+        try:
+            for attempt in retrying(policy, _locked):
+                with attempt:
+                    return duckdb.connect(str(self.path))
+        except GaveUp:
+            raise StoreBusy(
+                f"{self.path}: the database is in use by another process and stayed "
+                f"locked for {self.lock_timeout:.0f}s; try again when it finishes"
+            ) from None
+        raise AssertionError("unreachable")
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -101,14 +108,13 @@ class Store:
 
     def write(self, body: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 10) -> T:
         """Run `body` in one transaction, retrying it whole when it conflicts with another."""
-        for attempt in range(attempts):
-            try:
-                with self.transaction() as con:
+        policy = RetryPolicy(attempts=attempts, base=0.015, cap=10.0)
+        try:
+            for attempt in retrying(policy, _is_conflict_error):
+                with attempt, self.transaction() as con:
                     return body(con)
-            except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
-                if attempt == attempts - 1 or not _is_conflict(exc):
-                    raise
-                time.sleep(0.01 * (2**attempt) * (1 + random.random()))
+        except GaveUp as exc:
+            raise exc.last from None
         raise AssertionError("unreachable")
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:

@@ -2,9 +2,10 @@
 
 Bounded concurrency with asyncio; each finished case is committed by the one writer
 (`pilot.runs.writer`) as soon as it can, so a crash loses no finished result and re-running the
-run resumes with the cases that have none. Transient failures are retried with capped
-exponential backoff and jitter, honouring `retry-after`; a case that still fails is recorded as
-an error, never dropped. The kill switch is checked before every call.
+run resumes with the cases that have none. Transient failures are retried under the one retry
+policy (`pilot.core.retry`: capped exponential backoff with jitter, honouring `retry-after`, the
+kill switch checked before every attempt); a case that still fails is recorded as an error,
+never dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pilot.core import killswitch
 from pilot.core.access import require
 from pilot.core.errors import Halted, InputError
 from pilot.core.models import GoldenCase, SystemOutput
+from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
 from pilot.core.store import Store
 from pilot.goldensets.versions import load_cases
 from pilot.runs.batch import execute_batch
@@ -52,33 +54,40 @@ async def _execute(ctx: RunContext) -> bool:
     def stop_now() -> bool:
         return halted or writer.halted_in_db or sentinel.exists()
 
+    def halt() -> None:
+        if stop_now():
+            raise _Halt
+
+    policy = RetryPolicy(
+        attempts=ctx.options.max_attempts,
+        base=ctx.options.backoff_base,
+        cap=ctx.options.backoff_cap,
+        rng=rng,
+    )
+
     async def call(request: Any) -> tuple[SystemOutput | None, str | None, int]:
+        """The system's answer, retried under the policy; a failure is the case's error."""
         assert ctx.system is not None
-        for attempt in range(1, ctx.options.max_attempts + 1):
-            if stop_now():
-                raise _Halt
-            try:
-                output = await asyncio.wait_for(
-                    ctx.system.answer(request), ctx.options.call_timeout
-                )
-                return output, None, attempt
-            except TimeoutError:
-                failure: Exception = TransientError("timed out")
-            except TransientError as exc:
-                failure = exc
-            except PermanentError as exc:
-                return None, str(exc), attempt
-            except Exception as exc:  # a callable system's own bug is that case's error
-                return None, f"{type(exc).__name__}: {exc}", attempt
-            if attempt == ctx.options.max_attempts:
-                return None, f"gave up after {attempt} attempts: {failure}", attempt
-            delay = min(ctx.options.backoff_cap, ctx.options.backoff_base * 2 ** (attempt - 1))
-            delay *= 0.5 + rng.random()
-            retry_after = getattr(failure, "retry_after", None)
-            if retry_after:
-                delay = max(delay, min(float(retry_after), ctx.options.backoff_cap))
-            await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+        attempt_number = 0
+        try:
+            async for attempt in async_retrying(policy, (TransientError,), halt=halt):
+                with attempt:
+                    attempt_number = attempt.retry_state.attempt_number
+                    try:
+                        output = await asyncio.wait_for(
+                            ctx.system.answer(request), ctx.options.call_timeout
+                        )
+                    except TimeoutError:
+                        raise TransientError("timed out") from None
+            return output, None, attempt_number
+        except GaveUp as exc:
+            return None, str(exc), exc.attempts
+        except PermanentError as exc:
+            return None, str(exc), attempt_number
+        except _Halt:
+            raise
+        except Exception as exc:  # a callable system's own bug is that case's error
+            return None, f"{type(exc).__name__}: {exc}", attempt_number
 
     async def one(case: GoldenCase) -> None:
         nonlocal halted

@@ -1,8 +1,9 @@
 """The one writer: finished results go to a single task that opens the file (in a worker thread)
 only while it has something to commit, gathering a wave of concurrent results into one commit.
 
-A failed commit keeps its rows and is retried with backoff, so a busy file loses no finished
-result; after `attempts` failures the writer gives up and no further call is made.
+A failed commit keeps its rows and is retried under the one retry policy (`pilot.core.retry`),
+so a busy file loses no finished result; after `attempts` failures the writer gives up and no
+further call is made. The writer does not stop for the kill switch: what finished is stored.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pyarrow as pa
 
 from pilot.core import audit, killswitch
 from pilot.core.errors import StoreBusy
+from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
 from pilot.core.store import Store
 from pilot.runs.context import Progress, ProgressFn
 from pilot.runs.rows import CACHE_SCHEMA, RESULT_COLUMNS, ResultRow, rows_table
@@ -46,9 +48,13 @@ class Writer:
         return self.error is None
 
     async def loop(self, attempts: int = 8) -> None:
-        """Commit what is pending; a failed commit keeps its rows and is retried with backoff,
-        so a busy file (or any other failure) loses no finished result."""
-        failures = 0
+        """Commit what is pending; a failed commit keeps its rows and is retried under the
+        retry policy, so a busy file (or any other failure) loses no finished result."""
+        policy = RetryPolicy(attempts=attempts, base=0.2, cap=5.0, jitter=False)
+
+        def failed(_attempt: int, _error: BaseException) -> None:
+            self.failing = True  # callers wait before their next call
+
         while True:
             await self.wake.wait()
             if not self.closed:
@@ -59,18 +65,14 @@ class Writer:
             batch, self.pending = self.pending, []
             if batch:
                 try:
-                    await asyncio.to_thread(self._flush, batch)
-                    failures, self.failing = 0, False
-                except Exception as exc:
+                    async for attempt in async_retrying(policy, (Exception,), on_retry=failed):
+                        with attempt:
+                            await asyncio.to_thread(self._flush, batch)
+                except GaveUp as exc:
                     self.pending = batch + self.pending
-                    failures += 1
-                    self.failing = True
-                    if failures >= attempts:
-                        self.error = exc
-                        return
-                    await asyncio.sleep(min(5.0, 0.1 * 2**failures))
-                    self.wake.set()
-                    continue
+                    self.error = exc.last  # type: ignore[assignment]
+                    return
+                self.failing = False
             if self.closed and not self.pending:
                 return
 
