@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -41,26 +41,33 @@ def resolve_config(
     return build_config(kind, model=model, target=target, prompt=prompt, retrieval=retrieval)
 
 
-class _ProgressLine:
-    """A one-line progress bar on stderr: counts and rate, redrawn at most 5 times a second."""
+class ProgressBar:
+    """`click.progressbar` on stderr, fed by the runner's progress: cases done of the total,
+    with errors, cache hits and the rate beside it. Click redraws it only on a terminal."""
 
     def __init__(self) -> None:
-        self.last = 0.0
+        self.bar: Any = None
+        self.shown = 0
 
-    def __call__(self, p: Progress, final: bool = False) -> None:
-        now = time.monotonic()
-        if not final and now - self.last < 0.2 and p.done < p.total:
-            return
-        self.last = now
-        width = 30
-        filled = int(width * p.done / p.total) if p.total else width
-        bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(
-            f"\r[{bar}] {p.done}/{p.total}  errors {p.errors}  cached {p.cached}  {p.rate:.1f}/s "
-        )
-        if final or p.done >= p.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    def __call__(self, p: Progress) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=p.total,
+                label="cases",
+                file=sys.stderr,
+                show_pos=True,
+                item_show_func=lambda q: (
+                    f"errors {q.errors}  cached {q.cached}  {q.rate:.1f}/s" if q else None
+                ),
+            )
+            self.bar.__enter__()
+        self.bar.update(p.done - self.shown, p)
+        self.shown = p.done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @cli.command(
@@ -138,7 +145,7 @@ def run(
         batch=batch,
         poll_interval=poll_interval,
     )
-    progress = _ProgressLine()
+    progress = ProgressBar()
     try:
         outcome = start_or_resume(
             ctx.store,
@@ -153,6 +160,8 @@ def run(
         )
     except Halted:
         raise
+    finally:
+        progress.close()
     if outcome.status is RunStatus.HALTED:
         note(
             f"run {outcome.run_id} halted by the kill switch after {outcome.done}/"
