@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from stub_messages_api import MessagesStub  # noqa: E402
 
-from pilot import access  # noqa: E402
+from pilot.core import access  # noqa: E402
 from pilot.core.store import Store  # noqa: E402
 from pilot.goldensets.versions import import_goldenset  # noqa: E402
 

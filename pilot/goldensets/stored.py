@@ -3,6 +3,7 @@ cases, resolving a name or an id prefix. Only this package queries the golden se
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ import duckdb
 import polars as pl
 
 from pilot.core.errors import InputError
-from pilot.core.models import GoldenCase, Source, content_hash
+from pilot.core.models import GoldenCase, Source, canonical_json
 from pilot.core.store import frame
 
 
@@ -37,8 +38,18 @@ class VersionInfo:
 
 
 def version_of(cases: list[GoldenCase]) -> str:
-    """The content hash that is the version id; independent of file format and case order."""
-    return content_hash([c.model_dump(mode="json") for c in sorted(cases, key=lambda c: c.id)])
+    """The content hash that is the version id; independent of file format and case order.
+
+    `content_hash` of the list of case dumps sorted by id, computed a case at a time: the
+    canonical JSON of a list is `[` + its items' canonical JSON joined by `,` + `]`, so the
+    digest is the same without holding every dump (or the whole text) at once."""
+    digest = hashlib.sha256(b"[")
+    for index, case in enumerate(sorted(cases, key=lambda c: c.id)):
+        if index:
+            digest.update(b",")
+        digest.update(canonical_json(case.model_dump(mode="json")).encode("utf-8"))
+    digest.update(b"]")
+    return digest.hexdigest()
 
 
 _VERSION_COLUMNS = (

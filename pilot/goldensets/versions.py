@@ -215,15 +215,26 @@ def import_goldenset(
     return write_as(store, user, "edit_pilot", "goldenset.import", obj, body)
 
 
+INSERT_CHUNK = 10_000
+
+
 def _insert_cases(con: duckdb.DuckDBPyConnection, version: str, cases: list[GoldenCase]) -> None:
-    """One columnar insert rather than a statement per case: large sets stay fast."""
+    """Columnar inserts rather than a statement per case, a chunk at a time so a large set
+    never has a second full copy (as Arrow columns) beside its cases."""
+    for first in range(0, len(cases), INSERT_CHUNK):
+        _insert_chunk(con, version, cases[first : first + INSERT_CHUNK], first)
+
+
+def _insert_chunk(
+    con: duckdb.DuckDBPyConnection, version: str, cases: list[GoldenCase], first: int
+) -> None:
     import pyarrow as pa
 
     table = pa.table(
         {
             "version": [version] * len(cases),
             "case_id": [c.id for c in cases],
-            "position": list(range(len(cases))),
+            "position": list(range(first, first + len(cases))),
             "question": [c.question for c in cases],
             "expected_answer": pa.array([c.expected_answer for c in cases], pa.string()),
             "answerable": [c.answerable for c in cases],
