@@ -7,6 +7,7 @@ a person fixing the file can act on; pydantic's errors are translated into those
 from __future__ import annotations
 
 import json
+from sys import intern
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -24,6 +25,8 @@ FIELDS = (
     "consequential",
 )
 SOURCE_FIELDS = ("id", "title", "text")
+_CASE_FIELDS = frozenset(GoldenCase.model_fields)
+_SOURCE_FIELDS = frozenset(Source.model_fields)
 INVALID = object()  # a cell already reported as unreadable; the case checks skip it
 
 # (line, field, message) for an error; the caller adds the file name.
@@ -253,13 +256,14 @@ def _rules(
     if found or invalid or case_id is None or parsed.question is None:
         return None
     return GoldenCase.model_construct(
+        _fields_set=_CASE_FIELDS,  # shared, not a set per case: a large set stays small
         id=case_id,
         question=parsed.question,
         sources=tuple(sources or ()),
         expected_answer=expected,
         answerable=answerable,
         evidence=tuple(evidence),
-        tags=tuple(tags),
+        tags=tuple(intern(t) for t in tags),
         consequential=bool(parsed.consequential),
     )
 
@@ -295,7 +299,12 @@ def _sources(
             ok = False
         if ok:
             sources.append(
-                Source.model_construct(id=item.id, title=item.title or "", text=item.text)
+                Source.model_construct(
+                    _fields_set=_SOURCE_FIELDS,
+                    id=intern(item.id),
+                    title=intern(item.title or ""),
+                    text=item.text,
+                )
             )
     return sources
 
