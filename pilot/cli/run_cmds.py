@@ -74,7 +74,7 @@ class ProgressBar:
     help="Run a golden set against a system and judge it against the bar. Exit 0 when "
     "a signed bar is met, 1 when it is not (or the run is exploratory, or worse than "
     "--baseline), 3 when halted by the kill switch.\n\n"
-    "Example: pilot --user priya run --goldenset benefits --system offline --json"
+    "Example: pilot run --goldenset benefits --system offline --json"
 )
 @click.option("--goldenset", "goldenset", help="Golden set name (its latest version).")
 @click.option("--version", "version", help="A golden set version id instead of the latest.")

@@ -3,10 +3,15 @@
 DuckDB lets only one process open a file read-write, so the app and the CLI take turns: every
 operation opens the file, does its work in one transaction and closes it, and an operation that
 finds the file locked retries for a few seconds before failing with a clear message.
+
+The database, its WAL and its key are owner-only files (0600): a new database gets its pilot key
+beside it at creation (`keys.py`), and every connection is bound to that key so audit events are
+sealed as they are written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import warnings
@@ -18,7 +23,8 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
-from pilot.core.errors import StoreBusy
+from pilot.core import keys
+from pilot.core.errors import InputError, StoreBusy
 from pilot.core.migrations import MIGRATIONS
 from pilot.core.retry import GaveUp, RetryPolicy, retrying
 
@@ -65,12 +71,26 @@ class Store:
         self.path = resolve_path(path)
         self.lock_timeout = lock_timeout
 
+    @property
+    def key_path(self) -> Path:
+        return keys.key_path(self.path)
+
+    def key(self) -> keys.PilotKey | None:
+        return keys.load(self.key_path)
+
+    def private_files(self) -> tuple[Path, ...]:
+        wal = self.path.with_name(self.path.name + ".wal")
+        return (self.path, wal, self.key_path)
+
     def _open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        """Open the file; a file another process holds is retried for `lock_timeout` seconds."""
+        """Open the file (a new one is created owner-only with its key); a file another
+        process holds is retried for `lock_timeout` seconds."""
         policy = RetryPolicy(attempts=10**6, base=0.03, cap=0.75, within=self.lock_timeout)
         try:
             for attempt in retrying(policy, _locked):
                 with attempt:
+                    if not self.path.exists():
+                        return self._create()
                     return duckdb.connect(str(self.path))
         except GaveUp:
             raise StoreBusy(
@@ -79,15 +99,33 @@ class Store:
             ) from None
         raise AssertionError("unreachable")
 
+    def _create(self) -> duckdb.DuckDBPyConnection:
+        """A new database: created owner-only, with a new pilot key unless one is there."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        previous = os.umask(0o077)
+        try:
+            con = duckdb.connect(str(self.path))
+            con.execute("CHECKPOINT")
+        finally:
+            os.umask(previous)
+        if not self.key_path.exists():
+            with contextlib.suppress(InputError):  # another process created it first
+                keys.create(self.key_path)
+        keys.tighten(*self.private_files())
+        return con
+
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for one operation, with the schema migrated; closed on exit."""
         con = self._open()
+        keys.bind(con, self.key())
         try:
             self._migrate(con)
             yield con
         finally:
+            keys.unbind(con)
             con.close()
+            keys.tighten(*self.private_files()[:2])
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -105,6 +143,7 @@ class Store:
                 con.rollback()
                 raise
             con.commit()
+            keys.after_commit(con)
 
     def write(self, body: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 10) -> T:
         """Run `body` in one transaction, retrying it whole when it conflicts with another."""

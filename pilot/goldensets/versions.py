@@ -20,7 +20,7 @@ import duckdb
 
 import pilot
 from pilot.core import audit
-from pilot.core.access import Actor, find_actor, write_as
+from pilot.core.access import Actor, Who, find_actor, write_as
 from pilot.core.errors import InputError
 from pilot.core.models import GoldenCase, canonical_json
 from pilot.core.store import Store, get_setting
@@ -122,7 +122,7 @@ def max_bytes(con: duckdb.DuckDBPyConnection) -> int:
 
 def import_goldenset(
     store: Store,
-    user: str | None,
+    user: Who,
     path_or_bytes: str | os.PathLike[str] | bytes,
     *,
     name: str,
@@ -258,7 +258,7 @@ def _insert_chunk(
 
 
 def record_agreement(
-    store: Store, user: str | None, version: str, agreed_by: str, note: str | None = None
+    store: Store, user: Who, version: str, agreed_by: str, note: str | None = None
 ) -> VersionInfo:
     """Record who agreed this version's expected outcomes; a lead records it, once."""
     agreed_by = (agreed_by or "").strip()

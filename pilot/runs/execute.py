@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from pilot.core import killswitch
-from pilot.core.access import require
+from pilot.core.access import Who, require
 from pilot.core.errors import Halted, InputError
 from pilot.core.models import GoldenCase, SystemOutput
 from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
@@ -135,7 +135,7 @@ async def _execute(ctx: RunContext) -> bool:
 
 def execute_run(
     store: Store,
-    user: str | None,
+    user: Who,
     run_id: str,
     *,
     options: RunOptions | None = None,
@@ -147,7 +147,7 @@ def execute_run(
     given, is used as it is (the caller built it); otherwise it is built here, once, and only
     when some case is not in the cache."""
     with store.read() as con:
-        actor = require(con, user, "edit_pilot")
+        actor = require(con, user, "run")
         run = load_run(con, run_id)
         if run is None:
             raise InputError(f"no run {run_id!r}")

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from pilot.core import audit
-from pilot.core.access import Actor, write_as
+from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.models import SystemConfig
 from pilot.core.store import Store
@@ -22,7 +22,7 @@ from pilot.runs.run import RunStatus
 
 def create_run(
     store: Store,
-    user: str | None,
+    user: Who,
     goldenset_version: str,
     config: SystemConfig,
     *,
@@ -70,7 +70,7 @@ def create_run(
         )
         return run_id
 
-    return write_as(store, user, "edit_pilot", "run.start", f"goldenset:{goldenset_version}", body)
+    return write_as(store, user, "run", "run.start", f"goldenset:{goldenset_version}", body)
 
 
 def mark(
@@ -85,9 +85,7 @@ def mark(
 
     def body(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status.value, run_id])
-        audit.record(
-            con, actor.name, actor.role, action or f"run.{status.value}", f"run:{run_id}", payload
-        )
+        audit.record_as(con, actor, action or f"run.{status.value}", f"run:{run_id}", payload)
 
     store.write(body)
 

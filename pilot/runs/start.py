@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from pilot.core.access import require
+from pilot.core.access import Who, require
 from pilot.core.errors import InputError
 from pilot.core.models import RetrievalSettings, SystemConfig
 from pilot.core.store import Store, table_exists
@@ -49,7 +49,7 @@ def resolve_goldenset(con: duckdb.DuckDBPyConnection, name: str | None, version:
 
 def prepare_run(
     store: Store,
-    user: str | None,
+    user: Who,
     *,
     goldenset: str | None = None,
     version: str | None = None,
@@ -61,9 +61,10 @@ def prepare_run(
     """Check permission and the kill switch, resolve versions and register the run."""
     from pilot.core import killswitch
     from pilot.runs.configs import load_config
+    from pilot.runs.integrity import require_sound
 
     with store.read() as con:
-        require(con, user, "edit_pilot")
+        require(con, user, "run")
         killswitch.check(con)
         if replay_id:
             row = con.execute(
@@ -76,6 +77,7 @@ def prepare_run(
         else:
             gs_version = resolve_goldenset(con, goldenset, version)
             bar = latest_bar(con)
+        require_sound(con, bar=bar, goldenset=gs_version)
     if config is None:
         raise InputError("no system config given")
     return create_run(
@@ -92,7 +94,7 @@ def prepare_run(
 
 def start_or_resume(
     store: Store,
-    user: str | None,
+    user: Who,
     *,
     goldenset: str | None = None,
     version: str | None = None,

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store, write_cases
+from helpers import seeded_store, token_for, write_cases
 from stub_messages_api import MessagesStub
 
 from pilot.core import audit, killswitch
@@ -195,7 +195,7 @@ def test_resume_after_kill_9_calls_no_finished_case_again(pilot_db: Store, tmp_p
         **os.environ,
         "ANTHROPIC_API_KEY": KEY,
         "PILOT_DB": str(pilot_db.path),
-        "PILOT_USER": "priya",
+        "PILOT_TOKEN": token_for(pilot_db.path, "priya") or "",
     }
     pilot = str(Path(sys.executable).parent / "pilot")
     with MessagesStub(latency=0.5) as stub:
@@ -237,6 +237,7 @@ def test_resume_after_kill_9_calls_no_finished_case_again(pilot_db: Store, tmp_p
 
 def test_api_key_is_stored_and_logged_nowhere(pilot_db: Store, tmp_path: Path) -> None:
     env = {**os.environ, "ANTHROPIC_API_KEY": KEY}
+    env["PILOT_TOKEN"] = token_for(pilot_db.path, "priya") or ""
     pilot = str(Path(sys.executable).parent / "pilot")
     with MessagesStub() as stub:
         stub.fail("auth", times=1)
