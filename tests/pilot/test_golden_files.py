@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from helpers import seeded_store, write_cases
+from helpers import run_cli, seeded_store, token_for, write_cases
 
 from pilot.cli import main
 from pilot.define.bars import AcceptanceBar, Criterion, save_draft, sign_bar
@@ -49,22 +49,27 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     sign_bar(store, "priya")
     db = str(store.path)
     printed = io.StringIO()
-    with pytest.raises(SystemExit) as exc, contextlib.redirect_stdout(printed):
-        main(
-            [*("--db", db, "--user", "priya", "run", "--goldenset", "leave"), "--json"]
-            + ["--system", "fake_systems:good", "--concurrency", "4"]
-        )
-    assert exc.value.code == 0
+    saved = os.environ.get("PILOT_TOKEN")
+    os.environ["PILOT_TOKEN"] = token_for(db, "priya") or ""
+    try:
+        with pytest.raises(SystemExit) as exc, contextlib.redirect_stdout(printed):
+            main(
+                [*("--db", db, "--user", "priya", "run", "--goldenset", "leave"), "--json"]
+                + ["--system", "fake_systems:good", "--concurrency", "4"]
+            )
+    finally:
+        os.environ.pop("PILOT_TOKEN", None)
+        if saved is not None:
+            os.environ["PILOT_TOKEN"] = saved
+    assert exc.value.code == 0, exc.value
     return db, printed.getvalue()
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     capsys.readouterr()
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    assert int(exc.value.code or 0) in (0, 1), err
-    return int(exc.value.code or 0), out
+    code, out, err = run_cli(capsys, *args)
+    assert code in (0, 1), err
+    return code, out
 
 
 def normalise(value: Any, key: str = "") -> Any:
