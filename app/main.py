@@ -11,6 +11,7 @@ from app import ui
 from app.signin import oidc_actor
 from pilot.core import killswitch
 from pilot.core.access import can
+from pilot.core.inert import inert
 
 HERE = Path(__file__).parent
 os.umask(0o077)  # a database, WAL or key this server creates is owner-only
@@ -23,7 +24,14 @@ PAGES: tuple[tuple[str, str, str, str, str], ...] = (
     ("views/goldenset.py", "3 · Golden set", ":material/dataset:", "read", "Pilot"),
     ("views/runs.py", "4 · Runs", ":material/play_circle:", "read", "Pilot"),
     ("views/results.py", "4b · Results", ":material/monitoring:", "read", "Pilot"),
-    ("views/review.py", "5 · Review", ":material/grading:", "read", "Pilot"),
+    ("views/review.py", "5 · Review: grade", ":material/grading:", "grade", "Pilot"),
+    (
+        "views/review_dashboard.py",
+        "5b · Review dashboard",
+        ":material/insights:",
+        "read_grades",
+        "Pilot",
+    ),
     ("views/readiness.py", "6 · Readiness", ":material/stairs:", "read", "Pilot"),
     ("views/evidence.py", "7 · Evidence", ":material/description:", "read", "Pilot"),
     ("views/audit.py", "Audit", ":material/verified_user:", "audit", "Oversight"),
@@ -40,7 +48,11 @@ def visible_pages(role: str) -> dict[str, list[st.Page]]:
     return sections
 
 
-st.set_page_config(page_title="Pilot Kit", page_icon=":material/flight_takeoff:", layout="wide")
+# A local file: a `:material/...:` page icon makes the browser fetch the favicon from
+# fonts.gstatic.com, and no page may fetch anything from outside the app's own origin.
+st.set_page_config(
+    page_title="Pilot Kit", page_icon=str(HERE / "assets" / "icon.png"), layout="wide"
+)
 
 actor = ui.refreshed_actor() or oidc_actor(ui.store())
 if actor is None:
@@ -52,9 +64,9 @@ with ui.store().read() as con:
     kill_state = killswitch.state(con)
 
 with st.sidebar:
-    st.markdown(f"**{actor.name}** · {actor.role}")
+    st.markdown(f"**{inert(actor.name)}** · {inert(actor.role)}")
     if kill_state.engaged:
-        st.error(f"Kill switch ENGAGED by {kill_state.by}: {kill_state.reason}")
+        st.error(f"Kill switch ENGAGED by {inert(kill_state.by)}: {inert(kill_state.reason)}")
     else:
         st.caption("Kill switch: off (system calls allowed)")
     if st.button("Sign out", key="nav_signout"):

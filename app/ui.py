@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import streamlit as st
 
 from pilot.core.access import Actor, can, find_actor
+from pilot.core.inert import inert
 from pilot.core.store import Store
 
 SESSION_USER = "auth_user"
@@ -57,9 +59,16 @@ def guard(permission: str) -> Actor:
         st.warning("Sign in to see this page.")
         st.stop()
     if not can(actor.role, permission):
-        st.error(f"Your role ({actor.role}) cannot open this page.")
+        st.error(f"Your role ({inert(actor.role)}) cannot open this page.")
         st.stop()
     return actor
+
+
+def chart(fig: Any, *, where: Any = None, **kwargs: Any) -> Any:
+    """Draw a Plotly figure with its data labels made inert (the one way pages draw charts)."""
+    from pilot.results.inert_chart import inert_figure
+
+    return (where or st).plotly_chart(inert_figure(fig), **kwargs)
 
 
 def provenance(reads: Mapping[str, str | None], produced: Sequence[str] = ()) -> None:

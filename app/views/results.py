@@ -7,10 +7,11 @@ import streamlit as st
 
 from app import ui
 from metrics import metric_names
-from pilot.core.inert import highlight_html
+from pilot.core.inert import highlight_html, inert
 from pilot.core.store import Store
 from pilot.results import charts
 from pilot.results.chart_style import is_percent, label
+from pilot.results.inert_chart import original_label
 from pilot.results.tables import measure_rows, verdict_rows
 from pilot.results.tag_heatmap import tag_heatmap
 from pilot.results.view import (
@@ -65,12 +66,13 @@ def show_case(side: dict, heading: str | None = None) -> None:
     """An answer as inert text, why it is judged so, and its citations in the source."""
     row = side["row"]
     if heading:
-        st.markdown(f"**{heading}**")
+        st.markdown(f"**{inert(heading)}**")
     st.text(row["answer"] or "(no answer)")
-    (st.success if row["correct"] else st.error)(side["why"])
+    (st.success if row["correct"] else st.error)(inert(side["why"]))
     for source in side["sources"]:
         with st.expander(
-            f"{source['title']} · {source['cited']} citation(s)", expanded=bool(source["cited"])
+            f"{inert(source['title'])} · {inert(source['cited'])} citation(s)",
+            expanded=bool(source["cited"]),
         ):
             if source["excerpt"]:
                 st.caption("The passages around the citations; the cited text is highlighted.")
@@ -91,12 +93,16 @@ if verdict.exploratory:
             f"This run was judged against {bar_label}. The PASS/FAIL below shows how it would "
             "fare, and proves nothing about readiness until a lead signs the bar (step 2)."
         )
-    st.warning(f"### EXPLORATORY: no signed acceptance bar\n{judged}", icon=":material/science:")
+    st.warning(
+        f"### EXPLORATORY: no signed acceptance bar\n{inert(judged)}", icon=":material/science:"
+    )
 elif verdict.passed:
-    st.success(f"**PASS**: the run meets every criterion of {bar_label}.", icon=":material/check:")
+    st.success(
+        f"**PASS**: the run meets every criterion of {inert(bar_label)}.", icon=":material/check:"
+    )
 else:
     st.error(
-        f"**FAIL**: the run misses {verdict.missed()} requirement(s) of {bar_label}.",
+        f"**FAIL**: the run misses {inert(verdict.missed())} requirement(s) of {inert(bar_label)}.",
         icon=":material/close:",
     )
 st.dataframe(
@@ -133,7 +139,7 @@ history = metric_history(
         for r in history_runs
     },
 )
-st.plotly_chart(
+ui.chart(
     charts.metric_over_runs(history, metric, view.thresholds.get(metric)),
     key="res_chart_history",
     width="stretch",
@@ -149,7 +155,7 @@ if view.slices.is_empty():
     st.info("The golden set's cases carry no tags.")
     event = None
 else:
-    event = st.plotly_chart(
+    event = ui.chart(
         tag_heatmap(view.slices, view.estimates),
         key="res_chart_tags",
         on_select="rerun",
@@ -160,7 +166,8 @@ points = (event or {}).get("selection", {}).get("points", []) if event else []
 clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
 if clicked and clicked[:2] != st.session_state.get("res_clicked"):
     st.session_state["res_clicked"] = clicked[:2]
-    st.session_state["res_tags"] = [] if clicked[0] not in view.tags else [clicked[0]]
+    tag = original_label(str(clicked[0]))
+    st.session_state["res_tags"] = [] if tag not in view.tags else [tag]
 if "res_tags" in st.session_state:
     st.session_state["res_tags"] = [t for t in st.session_state["res_tags"] if t in view.tags]
 left, right = st.columns([2, 1])
@@ -172,7 +179,7 @@ tags = left.multiselect(
 )
 outcome = right.selectbox("Show", OUTCOMES, key="res_outcome")
 shown = cases_for(filter_results(view.rows, outcome), tags)
-st.caption(f"{shown.height} of {view.rows.height} cases, wrong answers first")
+st.caption(f"{inert(shown.height)} of {inert(view.rows.height)} cases, wrong answers first")
 st.dataframe(shown.select(CASE_COLUMNS), hide_index=True, width="stretch", key="res_cases")
 if shown.height:
     case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="res_case")
@@ -187,13 +194,13 @@ st.header("Citations, abstention and service levels")
 charted = [(title, names) for title, names in sections(view.estimates).items()]
 for i, (title, names) in enumerate(charted):
     if all(is_percent(name) for name in names):
-        st.plotly_chart(
+        ui.chart(
             charts.metric_bars(view.estimates, view.thresholds, names, title),
             key=f"res_chart_section_{i}",
             width="stretch",
         )
     else:
-        st.subheader(title)
+        st.subheader(inert(title))
         st.dataframe(
             pl.DataFrame(measure_rows(view.estimates, view.thresholds, names)),
             hide_index=True,
@@ -228,8 +235,8 @@ else:
         p_value(result.p_value),
         help="Exact test on the flipped cases: small means the change is unlikely to be chance",
     )
-    (st.error if result.significantly_worse() else st.caption)(cmp.summary())
-    st.plotly_chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch")
+    (st.error if result.significantly_worse() else st.caption)(inert(cmp.summary()))
+    ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch")
     st.dataframe(pl.DataFrame(cmp.deltas), hide_index=True, width="stretch", key="res_deltas")
     st.subheader("Flipped cases")
     if cmp.flips.is_empty():

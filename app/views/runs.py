@@ -9,7 +9,7 @@ import streamlit as st
 from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError
-from pilot.core.inert import highlight_html
+from pilot.core.inert import highlight_html, inert
 from pilot.core.models import RetrievalSettings
 from pilot.goldensets.stored import version_rows
 from pilot.runs import jobs
@@ -20,6 +20,7 @@ from pilot.runs.run import EMPTY_SUMMARY, RunStatus
 from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable
 from pilot.runs.systems.connection import Connection
+from pilot.runs.systems.registered import list_systems
 from pilot.runs.systems.registry import (
     KINDS,
     build_config,
@@ -38,14 +39,14 @@ with store.read() as con:
     stale = stale_goldensets(con, newest) if newest else []
     versions = version_rows(con)
     kill_state = killswitch.state(con)
+    registered = {s.name: s.target for s in list_systems(con)}
 
 if "runs_flash" in st.session_state:
-    st.success(st.session_state.pop("runs_flash"))
+    st.success(inert(st.session_state.pop("runs_flash")))
 
 if newest and stale:
     st.warning(
-        f"The golden set must be re-run: the newest system config ({newest}) has no finished "
-        f"run on {', '.join(stale)}. Every prompt, retrieval or model change re-runs it."
+        f"The golden set must be re-run: the newest system config ({inert(newest)}) has no finished run on {inert(', '.join(stale))}. Every prompt, retrieval or model change re-runs it."
     )
 
 
@@ -87,9 +88,21 @@ if actor.can("edit_pilot"):
                 if "prompt" in takes
                 else ""
             )
-            target = (
-                st.text_input("module:function", key="runs_target") if "target" in takes else None
-            )
+            target = None
+            if "target" in takes:
+                if not registered:
+                    st.info(
+                        "No Python system is registered. An admin registers one with "
+                        "pilot system register module:function --name NAME."
+                    )
+                picked = st.selectbox(
+                    "Registered system",
+                    list(registered),
+                    key="runs_registered",
+                    help="Only systems an admin registered can run from the app.",
+                )
+                target = registered.get(picked) if picked else None
+                model = picked or None
             if needs_key(kind) and not connection().has_key:
                 st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
             left, right, third = st.columns(3)
@@ -101,7 +114,8 @@ if actor.can("edit_pilot"):
             use_cache = st.checkbox(
                 "Serve repeated requests from the cache", True, key="runs_cache"
             )
-            if st.button("Start run", type="primary", key="runs_start"):
+            blocked = "target" in takes and target is None
+            if st.button("Start run", type="primary", key="runs_start", disabled=blocked):
                 retrieval = RetrievalSettings(top_k=int(top_k), min_score=float(min_score))
                 config = build_config(
                     kind, model=model, target=target, prompt=prompt, retrieval=retrieval
@@ -117,7 +131,7 @@ if actor.can("edit_pilot"):
                     st.session_state["runs_flash"] = f"Started {run_id}."
                     st.rerun()
                 except PilotError as exc:
-                    st.error(str(exc))
+                    st.error(inert(str(exc)))
 
 
 @st.fragment(run_every=1.0)
@@ -145,7 +159,7 @@ def run_table() -> None:
             }
         )
         if jobs.failure(r["run_id"]):
-            st.error(f"{r['run_id']} stopped: {jobs.failure(r['run_id'])}")
+            st.error(f"{inert(r['run_id'])} stopped: {inert(jobs.failure(r['run_id']))}")
     running = [r for r in current if r["status"] is RunStatus.RUNNING]
     for r in running:
         st.progress(
@@ -179,8 +193,7 @@ if runs:
             else selected["status"].value
         )
         st.info(
-            f"{run_id} is {state}: these are the {selected['done']} results stored so far, "
-            "not yet judged."
+            f"{inert(run_id)} is {inert(state)}: these are the {inert(selected['done'])} results stored so far, not yet judged."
         )
         if resumable(selected) and actor.can("edit_pilot") and not jobs.is_active(run_id):
             st.caption(
@@ -198,7 +211,7 @@ if runs:
     outcome = left.selectbox("Show", OUTCOMES, key="runs_outcome")
     tag = right.selectbox("Tag", ["(any)", *tags], key="runs_tag")
     shown = filter_results(rows, outcome, None if tag == "(any)" else tag)
-    st.caption(f"{shown.height} of {rows.height} results")
+    st.caption(f"{inert(shown.height)} of {inert(rows.height)} results")
     st.dataframe(
         shown.select(
             "case_id", "question", "answer", "correct", "abstained", "error", "cached", "latency_ms"
@@ -213,14 +226,14 @@ if runs:
         st.text(row["question"])
         st.markdown("**Answer** (model output, shown as plain text)")
         st.text(row["answer"] or "(no answer)")
-        (st.success if row["correct"] else st.error)(explain(row))
+        (st.success if row["correct"] else st.error)(inert(explain(row)))
         citations = json.loads(row["citations"])
         with store.read() as con:
             sources = case_sources(con, run_id, case_id)
         for source in sources:
             spans = [(c["start"], c["end"]) for c in citations if c["source_id"] == source["id"]]
             with st.expander(
-                f"{source.get('title') or source['id']} · {len(spans)} citation(s)",
+                f"{inert(source.get('title') or source['id'])} · {inert(len(spans))} citation(s)",
                 expanded=bool(spans),
             ):
                 st.markdown(highlight_html(source["text"], spans), unsafe_allow_html=True)

@@ -14,7 +14,9 @@ from pilot.cli import (  # noqa: E402, F401
     audit_cmds,
     bar_cmds,
     goldenset_cmds,
+    review_cmds,
     run_cmds,
+    system_cmds,
     token_cmds,
     workflow_cmds,
 )

@@ -32,23 +32,27 @@ TOKEN_ROLES = (*ROLES, "runner")
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({"admin"}),
+    "register_systems": frozenset({"admin"}),
     "edit_pilot": frozenset({"lead"}),
     "run": frozenset({"lead", "runner"}),
     "sign": frozenset({"lead"}),
     "kill": frozenset({"admin", "lead"}),
     "grade": frozenset({"lead", "evaluator"}),
     "read": frozenset(TOKEN_ROLES),
+    "read_grades": frozenset(ROLES) - {"evaluator"},  # evaluators grade blind
     "audit": frozenset({"admin", "lead", "auditor"}),
 }
 
 DESCRIPTIONS = {
     "manage_users": "manage users and roles",
+    "register_systems": "register the systems the app may run",
     "edit_pilot": "edit the workflow, draft the bar and import golden sets",
     "run": "start or resume runs",
     "sign": "sign the bar, promote or demote the stage",
     "kill": "engage the kill switch and roll back",
     "grade": "grade assigned samples",
     "read": "read results, charts and the report",
+    "read_grades": "read other people's grades and the review dashboard",
     "audit": "read and verify the audit log",
 }
 

@@ -47,7 +47,8 @@ def _back(citation: Citation, bounded: BoundedCase, case: GoldenCase) -> Citatio
         return citation
     if sent.text[citation.start : citation.end] != citation.cited_text:
         start, end = sent.span_to_original(citation.start, citation.end)
-        return citation.model_copy(update={"start": start, "end": end})
+        original_id = bounded.original_id(citation.source_id)
+        return citation.model_copy(update={"source_id": original_id, "start": start, "end": end})
     return bounded.citation_to_original(citation, case)
 
 

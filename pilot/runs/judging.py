@@ -24,7 +24,13 @@ from pilot.runs.systems.connection import Connection
 
 
 def pending_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[JudgeItem]:
-    """Answered results not judged yet, in file order."""
+    """Answered, answerable results not judged yet, in file order, as they may leave for the
+    judge: the question, expected answer and answer all cross the data boundary, so all are
+    redacted by the current boundary's redactor, as a run's requests are."""
+    from pilot.define.redaction import redact, redactor_for
+    from pilot.runs.edge import load_edge
+
+    redactor = redactor_for(load_edge(con).boundary)
     answered = frame(
         con,
         """
@@ -40,7 +46,12 @@ def pending_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[JudgeItem
     )
     rows = answered.join(cases, on="case_id", how="inner").sort("position")
     return [
-        JudgeItem(case_id, question, expected or "", answer or "")
+        JudgeItem(
+            case_id,
+            redact(question, redactor).text,
+            redact(expected or "", redactor).text,
+            redact(answer or "", redactor).text,
+        )
         for case_id, question, expected, answer in rows.select(
             "case_id", "question", "expected_answer", "answer"
         ).iter_rows()

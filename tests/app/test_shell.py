@@ -41,6 +41,7 @@ def page_paths(at: AppTest) -> set[str]:
         "runs",
         "results",
         "review",
+        "review_dashboard",
         "readiness",
         "evidence",
         "audit",
@@ -78,20 +79,20 @@ STEP_PAGES = {
     "goldenset",
     "runs",
     "results",
-    "review",
     "readiness",
     "evidence",
 }
+GRADES = {"review_dashboard"}  # other people's grades: every role but evaluators
 
 
 @pytest.mark.parametrize(
     ("user", "extra"),
     [
-        ("ada", {"audit", "admin"}),
-        ("priya", {"audit"}),
-        ("marco", set()),
-        ("sam", {"audit"}),
-        ("dana", set()),
+        ("ada", {"audit", "admin"} | GRADES),
+        ("priya", {"audit", "review"} | GRADES),  # leads grade too
+        ("marco", {"review"}),  # evaluators grade blind: no dashboard
+        ("sam", {"audit"} | GRADES),
+        ("dana", set() | GRADES),
     ],
 )
 def test_pages_by_role(db: Store, user: str, extra: set[str]) -> None:

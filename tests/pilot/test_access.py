@@ -11,12 +11,15 @@ from pilot.core.store import Store
 # DESIGN.md's table, written out independently of PERMISSIONS.
 EXPECTED = {
     "manage_users": {"admin"},
+    "register_systems": {"admin"},
     "edit_pilot": {"lead"},
     "run": {"lead", "runner"},  # runner: a token-only role for CI (issue 9)
     "sign": {"lead"},
     "kill": {"admin", "lead"},
     "grade": {"lead", "evaluator"},
     "read": {"admin", "lead", "evaluator", "auditor", "viewer", "runner"},
+    # not in DESIGN.md's table: evaluators grade blind, so they do not read others' grades
+    "read_grades": {"admin", "lead", "auditor", "viewer"},
     "audit": {"admin", "lead", "auditor"},
 }
 

@@ -176,8 +176,12 @@ def test_citations_into_redacted_sources_map_back_to_the_original_text() -> None
 def test_default_rules_are_named() -> None:
     assert [r.name for r in DEFAULT_RULES] == [
         "email",
+        "IBAN",
         "payment card",
-        "UK National Insurance number",
         "US social security number",
+        "UK National Insurance number",
+        "UK NHS number",
+        "Spanish DNI or NIE",
+        "French NIR",
         "phone number",
     ]

@@ -98,7 +98,7 @@ def test_body_sent_is_exactly_request_payload(messages_stub: MessagesStub) -> No
         "title": "Leave policy",
         "citations": {"enabled": True},
     }
-    assert content[1]["title"] == "handbook"  # an empty title falls back to the source id
+    assert content[1]["title"] == "Source 2"  # an empty title: its position, never the id
     assert content[2]["text"] == f"{REQUEST.question}\n\ngrade: B\nteam: Ops"
     assert ABSTAIN_TOKEN in body["system"]
     assert "temperature" not in body

@@ -99,10 +99,10 @@ def request_payload(config: SystemConfig, request: SystemRequest) -> dict[str, A
         {
             "type": "document",
             "source": {"type": "text", "media_type": "text/plain", "data": source.text},
-            "title": source.title or source.id,
+            "title": source.title or f"Source {number}",
             "citations": {"enabled": True},
         }
-        for source in sent_sources(request)
+        for number, source in enumerate(sent_sources(request), start=1)
     ]
     question = request.question
     if request.fields:

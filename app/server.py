@@ -1,0 +1,30 @@
+"""The app server: Streamlit's pages (main.py) plus the production API under /api/v1/.
+
+`streamlit run app/server.py` finds `app` (an `st.App`) and serves both with uvicorn. Handlers
+only translate HTTP: every rule is in `pilot.review.api`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from pilot.core.store import Store
+from pilot.review.api import post_outputs
+
+
+async def outputs(request: Request) -> JSONResponse:
+    body = await request.body()
+    store = Store(os.environ.get("PILOT_DB"))
+    status, data = await run_in_threadpool(
+        post_outputs, store, request.headers.get("authorization"), body
+    )
+    return JSONResponse(data, status_code=status)
+
+
+app = st.App("main.py", routes=[Route("/api/v1/outputs", outputs, methods=["POST"])])
