@@ -176,7 +176,7 @@ def owners() -> dict[str, str]:
     owned: dict[str, str] = {}
     for init in sorted((ROOT / "pilot").glob("*/__init__.py")):
         doc = ast.get_docstring(ast.parse(init.read_text())) or ""
-        match = re.search(r"Tables owned:(.*?)(?:\n\n|$)", doc, re.S)
+        match = re.search(r"Tables owned[^:]*:(.*?)(?:\n\n|$)", doc, re.S)
         if not match:
             continue
         for table in re.findall(r"`([a-z_][a-z0-9_]*)`", match.group(1)):
