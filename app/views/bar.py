@@ -11,6 +11,7 @@ from pilot.core.errors import PilotError
 from pilot.core.inert import inert
 from pilot.define import bar_versions, bars, criteria, planner
 from pilot.define.workflow import parse_model
+from pilot.goldensets import sizes
 
 actor = ui.guard("read")
 store = ui.store()
@@ -26,7 +27,7 @@ with store.read() as con:
     latest = bar_versions.latest_bar(con)
     signed = bar_versions.latest_signed_bar(con)
     history = bar_versions.bar_history(con)
-    plan_ctx = planner.planner_context(con)
+    plan_ctx = sizes.planner_context(con)
 golden = plan_ctx.golden
 
 if "bar_flash" in st.session_state:

@@ -10,6 +10,7 @@ from pilot.core.inert import escape_inert, highlight_html, inert
 from pilot.define import planner
 from pilot.define.bar_versions import latest_bar
 from pilot.goldensets import versions as gs
+from pilot.goldensets.sizes import planner_context
 
 actor = ui.guard("read")
 store = ui.store()
@@ -162,7 +163,7 @@ cols[3].metric("Tags", len(summary["tags"]))
 
 with store.read() as con:
     plan_bar = latest_bar(con)
-    plan_ctx = planner.planner_context(con, version)
+    plan_ctx = planner_context(con, version)
 with st.expander("Is this golden set big enough for the bar?", expanded=plan_bar is not None):
     if not plan_bar or not plan_bar.bar.criteria:
         st.caption("No acceptance bar criteria drafted yet (step 2): nothing to plan against.")

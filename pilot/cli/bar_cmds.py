@@ -159,6 +159,7 @@ def bar_plan(
 ) -> None:
     from pilot.define import planner
     from pilot.define.planner_curves import planner_curves
+    from pilot.goldensets import sizes
 
     found = _get(ctx, version, "--version") if version is not None else None
     with ctx.store.read() as con:
@@ -166,8 +167,8 @@ def bar_plan(
         if found is None:
             raise InputError("no acceptance bar yet: use `pilot bar draft FILE.json` first")
         rates = _expected(expected, len(found.bar.criteria))
-        rows = planner.planner_rows(con, found.bar, rates, goldenset, power)
-        golden = planner.latest_goldenset(con, goldenset)
+        rows = planner.planner_rows(sizes.planner_context(con, goldenset), found.bar, rates, power)
+        golden = sizes.latest_goldenset(con, goldenset)
     if goldenset is not None and golden is None:
         raise InputError(f"--goldenset {goldenset}: no such golden-set version")
     data = {

@@ -22,13 +22,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import duckdb
-
 from metrics.planner import DEFAULT_POWER, MAX_CASES, Rule, SizePlan, size_plan
 from metrics.planner_text import chance_text, count_text, plan_sentences, rate_text
 from pilot.define.bars import AcceptanceBar
 from pilot.define.criteria import Criterion, describe_criterion
-from pilot.readiness.steps import table_exists
 
 Count = Literal["cases", "answerable", "unanswerable", "evidence"]
 Tone = Literal["ok", "short", "none", "warn"]
@@ -80,36 +77,6 @@ class GoldenSetSize:
     n_unanswerable: int
 
 
-def latest_goldenset(
-    con: duckdb.DuckDBPyConnection, version: str | None = None
-) -> GoldenSetSize | None:
-    """The newest imported golden set (or `version`), if that step's tables exist yet."""
-    if not table_exists(con, "goldenset_versions"):
-        return None
-    row = con.execute(
-        "SELECT version, name, n_cases, n_unanswerable FROM goldenset_versions "
-        "WHERE ? IS NULL OR version = ? ORDER BY created_at DESC LIMIT 1",
-        [version, version],
-    ).fetchone()
-    return GoldenSetSize(str(row[0]), str(row[1]), int(row[2]), int(row[3] or 0)) if row else None
-
-
-_COUNTS = (
-    "count(*), count(*) FILTER (WHERE answerable), "
-    "count(*) FILTER (WHERE answerable AND len(list_filter(evidence, lambda e: length(e) > 0)) > 0)"
-)
-
-
-def _counts(row: tuple[Any, ...]) -> dict[str, int]:
-    n, answerable, evidence = (int(x or 0) for x in row)
-    return {
-        "cases": n,
-        "answerable": answerable,
-        "unanswerable": n - answerable,
-        "evidence": evidence,
-    }
-
-
 @dataclass(frozen=True)
 class PlannerContext:
     """The newest golden set's counts, overall and per tag, read once for a page of criteria."""
@@ -128,31 +95,6 @@ class PlannerContext:
             return None
         counts = self.overall if c.tag is None else self.by_tag.get(c.tag, {})
         return counts.get(counted(c).count, 0)
-
-
-def planner_context(con: duckdb.DuckDBPyConnection, version: str | None = None) -> PlannerContext:
-    golden = latest_goldenset(con, version)
-    if golden is None or not table_exists(con, "golden_cases"):
-        fallback = (
-            {}
-            if golden is None
-            else _counts((golden.n_cases, golden.n_cases - golden.n_unanswerable, 0))
-        )
-        return PlannerContext(golden, fallback)
-    where = "FROM golden_cases WHERE version = ?"
-    overall = _counts(con.execute(f"SELECT {_COUNTS} {where}", [golden.version]).fetchone() or ())
-    rows = con.execute(
-        f"SELECT tag, {_COUNTS} FROM (SELECT unnest(tags) AS tag, answerable, evidence {where}) "
-        "GROUP BY tag",
-        [golden.version],
-    ).fetchall()
-    by_tag = {row[0]: _counts(row[1:]) for row in rows if row[0]}
-    return PlannerContext(golden, overall, by_tag)
-
-
-def known_tags(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Tags of the newest golden set's cases, for the scope picker."""
-    return planner_context(con).tags
 
 
 def plannable(c: Criterion) -> bool:
@@ -317,15 +259,14 @@ def plan_row(
 
 
 def planner_rows(
-    con: duckdb.DuckDBPyConnection,
+    ctx: PlannerContext,
     bar: AcceptanceBar,
     expected_rates: Mapping[int, float] | None = None,
-    version: str | None = None,
     power: float = DEFAULT_POWER,
 ) -> list[PlannerRow]:
     """For each criterion: the plan at its expected rate (`expected_rates` maps a criterion's
-    index to it; the default otherwise) against the newest golden set (or `version`)."""
-    ctx = planner_context(con, version)
+    index to it; the default otherwise) against the golden set in `ctx`
+    (`pilot.goldensets.sizes.planner_context` reads it)."""
     rates = expected_rates or {}
     return [
         plan_row(ctx, i, c, rates.get(i, default_expected_rate(c)), power)

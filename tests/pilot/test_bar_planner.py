@@ -29,6 +29,7 @@ from pilot.define.bars import AcceptanceBar
 from pilot.define.criteria import Criterion
 from pilot.define.planner_curves import planner_curves
 from pilot.define.verdicts import judge
+from pilot.goldensets import sizes
 
 ACCURACY = Criterion(metric="accuracy", threshold=0.9, judged_on="lower_bound")
 BAR = AcceptanceBar(
@@ -149,7 +150,7 @@ def _golden_file(path: Path, n: int, unanswerable: int, numeric: int) -> Path:
 
 def test_without_a_golden_set_the_plan_is_still_exact(store: Store) -> None:
     with store.read() as con:
-        rows = bar_planner.planner_rows(con, BAR)
+        rows = bar_planner.planner_rows(sizes.planner_context(con), BAR)
     accuracy = rows[0]
     assert (accuracy.required, accuracy.have, accuracy.enough) == (217, None, None)
     assert accuracy.headline == "217 cases needed"
@@ -180,9 +181,9 @@ def test_each_metric_counts_its_own_population(users_store: Store, tmp_path: Pat
         }
     )
     with users_store.read() as con:
-        rows = bar_planner.planner_rows(con, bar, {0: 0.95})
-        assert bar_planner.known_tags(con) == ["numeric"]
-        ctx = bar_planner.planner_context(con)
+        rows = bar_planner.planner_rows(sizes.planner_context(con), bar, {0: 0.95})
+        assert sizes.known_tags(con) == ["numeric"]
+        ctx = sizes.planner_context(con)
     accuracy, abstain, false_abstain, recall, precision, numeric = rows
     # 60 cases; 10 unanswerable; 50 answerable, of which 40 (i % 5 != 0) carry evidence;
     # tag numeric on cases 0..19: 10 unanswerable, 10 answerable.
