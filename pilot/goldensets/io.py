@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -185,19 +186,74 @@ def _read_jsonl(data: bytes, report: ValidationReport) -> Iterator[tuple[int, di
     if text.lstrip().startswith("["):
         report.error(1, None, "a JSON array is not JSONL: write one case object per line")
         return
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in _lines(text):
         line = line.strip()
         if not line or number in bad:
             continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            report.error(number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
+        value = _parse_line(line, number, report)
+        if value is _INVALID:
             continue
         if not isinstance(value, dict):
             report.error(number, None, f"expected a JSON object, got {_kind(value)}")
             continue
         yield number, value
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """Numbered lines, one at a time (no list of every line beside the text)."""
+    start, number = 0, 1
+    while start <= len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield number, text[start:end]
+        start, number = end + 1, number + 1
+
+
+# A case is an object of text, lists of text and a list of source objects: three levels. The
+# cap refuses a line before parsing it when it could not be a case, and bounds the memory a
+# line of tiny containers (`[[],[],...]`, 56+ bytes each for 3 bytes of text) could take.
+MAX_NESTING = 8
+MAX_CONTAINERS_PER_KB = 64
+
+
+def _parse_line(line: str, number: int, report: ValidationReport) -> Any:
+    if line.count("[") + line.count("{") > 16:  # cheap test first; most lines stop here
+        containers, depth = _structure(line)
+        if depth > MAX_NESTING:
+            report.error(number, None, f"nested {depth} levels deep; a golden case has 3")
+            return _INVALID
+        if containers > 16 and containers * 1024 > MAX_CONTAINERS_PER_KB * len(line):
+            report.error(
+                number,
+                None,
+                f"{containers} lists or objects in {len(line)} characters: not a golden case",
+            )
+            return _INVALID
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        report.error(number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
+    except RecursionError:
+        report.error(number, None, f"nested more than {MAX_NESTING} levels deep: not a case")
+    return _INVALID
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _structure(line: str) -> tuple[int, int]:
+    """Lists and objects outside JSON strings, and how deeply they nest."""
+    containers = depth = deepest = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub('""', line)):
+        if bracket in "[{":
+            containers += 1
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(depth - 1, 0)
+    return containers, deepest
 
 
 def _read_csv(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -252,22 +308,60 @@ def _check_header(header: list[str], line: int, report: ValidationReport) -> boo
     return ok
 
 
+PARQUET_BATCH_ROWS = 1024
+
+
 def _read_parquet(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows batch by batch from an Arrow buffer.
+
+    Never hand pyarrow a Python file object (`io.BytesIO`): its reader keeps closing the file
+    on a background thread after `read_table` returns, and when the interpreter is already
+    shutting down that thread aborts the whole process ("terminate called without an active
+    exception", exit 134: apache/arrow#33975). `pa.BufferReader` involves no Python object.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        rows = pq.read_table(io.BytesIO(data)).to_pylist()
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        report.error(None, None, f"not a readable Parquet file: {exc}")
+        parquet = pq.ParquetFile(pa.BufferReader(data))
+        expanded = sum(
+            parquet.metadata.row_group(i).total_byte_size
+            for i in range(parquet.metadata.num_row_groups)
+        )
+    except (pa.ArrowException, OSError, ValueError, TypeError, IndexError) as exc:
+        report.error(None, None, f"not a readable Parquet file: {_one_line(exc)}")
         return
-    for number, row in enumerate(rows, start=1):
-        record = {}
-        for name, cell in row.items():
-            value = _from_cell(name, cell, number, report)
-            if value is not None:
-                record[name] = value
-        yield number, record
+    if expanded > PARQUET_MAX_EXPANSION * len(data) + PARQUET_EXPANSION_FLOOR:
+        report.error(
+            None,
+            None,
+            f"Parquet file expands to {_size(expanded)} from {_size(len(data))}: over "
+            f"{PARQUET_MAX_EXPANSION}x; write it without such compression or as JSONL",
+        )
+        return
+    number = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, use_threads=False):
+            for row in batch.to_pylist():
+                number += 1
+                record = {}
+                for name, cell in row.items():
+                    value = _from_cell(name, cell, number, report)
+                    if value is not None:
+                        record[name] = value
+                yield number, record
+    except (pa.ArrowException, OSError, ValueError, TypeError, OverflowError) as exc:
+        report.error(number + 1, None, f"unreadable Parquet row: {_one_line(exc)}")
+
+
+# Real golden sets hold text: columns compress a few times at most. A file that claims to
+# expand far more would take memory out of proportion to its size.
+PARQUET_MAX_EXPANSION = 20
+PARQUET_EXPANSION_FLOOR = 1024 * 1024
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 def _from_cell(name: str, cell: Any, line: int, report: ValidationReport) -> Any:
