@@ -12,7 +12,6 @@ strings (Parquet may also hold them as native lists), `tags` separated by `;`, b
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -210,24 +209,27 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         start, number = end + 1, number + 1
 
 
-# A case is an object of text, lists of text and a list of source objects: three levels. The
-# cap refuses a line before parsing it when it could not be a case, and bounds the memory a
-# line of tiny containers (`[[],[],...]`, 56+ bytes each for 3 bytes of text) could take.
+# A case is an object of text, lists of text and a list of source objects: three levels, and a
+# few values per hundred characters. A line far denser in values (`[[],[],...]` or `["t","t",...]`
+# take 50-60 bytes of memory per 3-4 characters) or deeper could not be a case: it is refused
+# before it is parsed, which keeps the memory a line can take in proportion to its length.
 MAX_NESTING = 8
-MAX_CONTAINERS_PER_KB = 64
+MAX_VALUES_PER_KB = 48
+MIN_VALUES_CHECKED = 64  # any line with fewer values is parsed
 
 
 def _parse_line(line: str, number: int, report: ValidationReport) -> Any:
-    if line.count("[") + line.count("{") > 16:  # cheap test first; most lines stop here
-        containers, depth = _structure(line)
+    if line.count(",") + line.count("[") + line.count("{") > MIN_VALUES_CHECKED:
+        values, depth = _structure(line)
         if depth > MAX_NESTING:
             report.error(number, None, f"nested {depth} levels deep; a golden case has 3")
             return _INVALID
-        if containers > 16 and containers * 1024 > MAX_CONTAINERS_PER_KB * len(line):
+        if values > MIN_VALUES_CHECKED and values * 1024 > MAX_VALUES_PER_KB * len(line):
             report.error(
                 number,
                 None,
-                f"{containers} lists or objects in {len(line)} characters: not a golden case",
+                f"{values} values in {len(line)} characters: not a golden case (at most "
+                f"{MAX_VALUES_PER_KB} lists, objects or list items per 1,024 characters)",
             )
             return _INVALID
     try:
@@ -239,26 +241,31 @@ def _parse_line(line: str, number: int, report: ValidationReport) -> Any:
     return _INVALID
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_BRACKET = re.compile(r"[\[\]{}]")
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]+|[\]}]+|,+')
 
 
 def _structure(line: str) -> tuple[int, int]:
-    """Lists and objects outside JSON strings, and how deeply they nest."""
-    containers = depth = deepest = 0
-    for bracket in _BRACKET.findall(_JSON_STRING.sub('""', line)):
-        if bracket in "[{":
-            containers += 1
-            depth += 1
+    """Values (lists, objects and the items after a comma) outside JSON strings, and how deeply
+    lists and objects nest; one token at a time, so no copy of the line and no list of tokens."""
+    values = depth = deepest = 0
+    for token in _TOKENS.finditer(line):
+        first, size = line[token.start()], token.end() - token.start()
+        if first in "[{":
+            values += size
+            depth += size
             deepest = max(deepest, depth)
-        else:
-            depth = max(depth - 1, 0)
-    return containers, deepest
+        elif first == ",":
+            values += size
+        elif first != '"':
+            depth = max(depth - size, 0)
+    return values, deepest
 
 
 def _read_csv(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
     text, bad = _decode(data, report)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # csv reads any iterable of lines; io.StringIO would hold a second copy of the text at four
+    # bytes a character.
+    reader = csv.reader(line + "\n" for _, line in _lines(text))
     header: list[str] | None = None
     while True:
         start = reader.line_num + 1
@@ -308,7 +315,7 @@ def _check_header(header: list[str], line: int, report: ValidationReport) -> boo
     return ok
 
 
-PARQUET_BATCH_ROWS = 1024
+PARQUET_BATCH_ROWS = 128
 
 
 def _read_parquet(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -506,10 +513,12 @@ def _check_case(
 
     tags = _strings(record, "tags", line, report)
     clean_tags: list[str] = []
+    seen_tags: set[str] = set()
     for index, tag in enumerate(tags or []):
         if ";" in tag:
             report.error(line, f"tags[{index}]", f"a tag cannot contain ';' (got {tag!r})")
-        elif tag.strip() not in clean_tags:
+        elif tag.strip() not in seen_tags:
+            seen_tags.add(tag.strip())
             clean_tags.append(tag.strip())
     consequential = _flag(record, "consequential", False, line, report)
 
