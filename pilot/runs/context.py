@@ -74,6 +74,7 @@ class RunContext:
     options: RunOptions
     progress: Progress
     on_progress: ProgressFn | None
+    lease_lost: Callable[[], bool] = lambda: False  # another process took the run over
 
     def cached_output(self, key: str) -> str | None:
         """The cached output for `key` when the options allow reading the cache."""

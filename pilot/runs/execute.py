@@ -17,7 +17,7 @@ from typing import Any
 
 from pilot.core import killswitch
 from pilot.core.access import require
-from pilot.core.errors import Halted, InputError
+from pilot.core.errors import Halted, InputError, RunBusy
 from pilot.core.models import GoldenCase, SystemOutput
 from pilot.core.store import Store
 from pilot.goldensets.versions import load_cases
@@ -27,6 +27,7 @@ from pilot.runs.configs import load_config
 from pilot.runs.context import Progress, ProgressFn, RunContext, RunOptions, RunOutcome
 from pilot.runs.edge import load_edge
 from pilot.runs.judging import judge_run
+from pilot.runs.lease import Lease, acquire
 from pilot.runs.register import create_run, mark, mark_halted
 from pilot.runs.rows import ResultRow
 from pilot.runs.scoring import bar_for_run, finish_run
@@ -49,7 +50,7 @@ async def _execute(ctx: RunContext) -> bool:
     halted = False
 
     def stop_now() -> bool:
-        return halted or writer.halted_in_db or sentinel.exists()
+        return halted or writer.halted_in_db or sentinel.exists() or ctx.lease_lost()
 
     async def call(request: Any) -> tuple[SystemOutput | None, str | None, int]:
         assert ctx.system is not None
@@ -135,7 +136,27 @@ def execute_run(
 ) -> RunOutcome:
     """Run (or resume) `run_id`: only cases without a stored result are called. `system`, when
     given, is used as it is (the caller built it); otherwise it is built here, once, and only
-    when some case is not in the cache."""
+    when some case is not in the cache. The run's lease is held throughout: a second execution
+    of the same run while this one lives is refused (`RunBusy`, naming this owner)."""
+    lease = acquire(store, user, run_id)
+    try:
+        return _execute_owned(
+            store, user, run_id, lease, options, system, system_kwargs, on_progress
+        )
+    finally:
+        lease.release()
+
+
+def _execute_owned(
+    store: Store,
+    user: str | None,
+    run_id: str,
+    lease: Lease,
+    options: RunOptions | None,
+    system: System | None,
+    system_kwargs: dict[str, Any] | None,
+    on_progress: ProgressFn | None,
+) -> RunOutcome:
     with store.read() as con:
         actor = require(con, user, "edit_pilot")
         row = con.execute(
@@ -187,8 +208,14 @@ def execute_run(
     ctx = RunContext(
         store, run_id, config, pending, prepared, cache, system, options, progress, on_progress
     )
+    ctx.lease_lost = lambda: lease.lost
     runner = execute_batch if options.batch else _execute
     completed = asyncio.run(runner(ctx))
+    if lease.lost:
+        raise RunBusy(
+            f"run {run_id}: another process took over its lease (this one sent no heartbeat "
+            f"for {lease.stale_after:.0f}s); this process stopped calling and did not finish it"
+        )
     if completed:
         try:
             _judge_if_needed(store, run_id, system_kwargs)
