@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
-from pilot.core.errors import StoreBusy
+from pilot.core.errors import InputError, StoreBusy
 from pilot.core.migrations import MIGRATIONS
 
 T = TypeVar("T")
@@ -67,6 +67,11 @@ class Store:
                         raise StoreBusy(
                             f"{self.path}: the database is in use by another process and stayed "
                             f"locked for {self.lock_timeout:.0f}s; try again when it finishes"
+                        ) from None
+                    if "not a valid DuckDB database" in str(exc):
+                        raise InputError(
+                            f"{self.path}: not a pilot database (not a DuckDB file); check "
+                            "--db or PILOT_DB"
                         ) from None
                     raise
                 time.sleep(delay * (1 + random.random()))

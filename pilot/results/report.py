@@ -40,5 +40,5 @@ def run_report(store: Store, run_id: str, *, baseline: str | None = None) -> dic
         "verdict": verdict,
         "models_returned": summary.get("models_returned", []),
         "regression": regression,
-        "exit_code": 0 if ok else 1,
+        "exit_code": 5 if verdict.get("inconclusive") else 0 if ok else 1,
     }

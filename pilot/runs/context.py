@@ -50,7 +50,7 @@ ProgressFn = Callable[[Progress], None]
 @dataclass(frozen=True)
 class RunOutcome:
     run_id: str
-    status: str  # finished | halted
+    status: str  # finished | inconclusive | halted
     total: int
     done: int
     errors: int

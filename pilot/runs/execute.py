@@ -33,7 +33,7 @@ from pilot.runs.rows import ResultRow
 from pilot.runs.scoring import bar_for_run, finish_run
 from pilot.runs.systems.base import PermanentError, System, TransientError
 from pilot.runs.systems.registry import make_system
-from pilot.runs.writer import Writer, record
+from pilot.runs.writer import Writer, record, warm_up
 
 
 class _Halt(Exception):
@@ -81,36 +81,43 @@ async def _execute(ctx: RunContext) -> bool:
         raise AssertionError("unreachable")
 
     async def one(case: GoldenCase) -> None:
-        nonlocal halted
         async with sem:
-            if not await writer.ready():
-                return
-            if stop_now():
+            writer.begin()
+            try:
+                await answer(case)
+            finally:
+                writer.end()
+
+    async def answer(case: GoldenCase) -> None:
+        nonlocal halted
+        if not await writer.ready():
+            return
+        if stop_now():
+            halted = True
+            return
+        request, key, remap = ctx.prepared[case.id]
+        started = time.perf_counter()
+        cached_json = ctx.cached_output(key)
+        entry = None
+        attempts = 0
+        if cached_json is not None:
+            output, error, cached = SystemOutput.model_validate_json(cached_json), None, True
+        elif ctx.options.cache_only:
+            output, error, cached = None, "not in the response cache (replay)", False
+        else:
+            try:
+                output, error, attempts = await call(request)
+            except _Halt:
                 halted = True
                 return
-            request, key, remap = ctx.prepared[case.id]
-            started = time.perf_counter()
-            cached_json = ctx.cached_output(key)
-            entry = None
-            attempts = 0
-            if cached_json is not None:
-                output, error, cached = SystemOutput.model_validate_json(cached_json), None, True
-            elif ctx.options.cache_only:
-                output, error, cached = None, "not in the response cache (replay)", False
-            else:
-                try:
-                    output, error, attempts = await call(request)
-                except _Halt:
-                    halted = True
-                    return
-                cached = False
-                if output is not None:
-                    entry = (key, output.model_dump_json())
-            latency = (time.perf_counter() - started) * 1000
+            cached = False
             if output is not None:
-                output = remap(output)
-            row = ResultRow.of(ctx.run_id, case.id, output, error, cached, latency, attempts, key)
-            record(writer, ctx.progress, ctx.on_progress, row, entry)
+                entry = (key, output.model_dump_json())
+        latency = (time.perf_counter() - started) * 1000
+        if output is not None:
+            output = remap(output)
+        row = ResultRow.of(ctx.run_id, case.id, output, error, cached, latency, attempts, key)
+        record(writer, ctx.progress, ctx.on_progress, row, entry)
 
     try:
         await asyncio.gather(*(one(c) for c in ctx.cases))
@@ -171,12 +178,12 @@ def _execute_owned(
         killswitch.check(con)
         config = load_config(con, config_version)
         cases = load_cases(con, goldenset_version)
-        finished = {
-            r[0]
-            for r in con.execute(
-                "SELECT case_id FROM results WHERE run_id = ?", [run_id]
-            ).fetchall()
-        }
+        stored = con.execute(
+            "SELECT case_id, error FROM results WHERE run_id = ?", [run_id]
+        ).fetchall()
+        # An inconclusive run is resumed to call its errored cases again.
+        retry = sorted(c for c, e in stored if e is not None) if status == "inconclusive" else []
+        finished = {c for c, _ in stored} - set(retry)
         edge = load_edge(con)
         options = options or RunOptions(**json.loads(manifest)["settings"])
         pending = [c for c in cases if c.id not in finished]
@@ -202,14 +209,21 @@ def _execute_owned(
             actor,
             run_id,
             "running",
-            {"resumed_from": status, "done": len(finished), "total": len(cases)},
+            {
+                "resumed_from": status,
+                "done": len(finished),
+                "total": len(cases),
+                **({"retried_errors": retry} if retry else {}),
+            },
             action="run.resume",
+            forget=retry,
         )
     ctx = RunContext(
         store, run_id, config, pending, prepared, cache, system, options, progress, on_progress
     )
     ctx.lease_lost = lambda: lease.lost
     runner = execute_batch if options.batch else _execute
+    warm_up()
     completed = asyncio.run(runner(ctx))
     if lease.lost:
         raise RunBusy(
@@ -226,9 +240,10 @@ def _execute_owned(
         return RunOutcome(
             run_id, "halted", progress.total, progress.done, progress.errors, progress.cached
         )
-    finish_run(store, actor, run_id)
+    summary = finish_run(store, actor, run_id)
+    status = "inconclusive" if summary["verdict"].get("inconclusive") else "finished"
     return RunOutcome(
-        run_id, "finished", progress.total, progress.done, progress.errors, progress.cached
+        run_id, status, progress.total, progress.done, progress.errors, progress.cached
     )
 
 

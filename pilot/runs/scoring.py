@@ -116,9 +116,12 @@ def finish_run(store: Store, actor: Actor, run_id: str) -> dict[str, Any]:
         score(con, run_id, rule)
         summary = summarise(con, run_id)
         digest = results_digest(con, run_id)
+        # Too many infrastructure errors to judge: kept open for `pilot run --resume`, which
+        # calls the errored cases again.
+        status = "inconclusive" if summary["verdict"].get("inconclusive") else "finished"
         con.execute(
-            "UPDATE runs SET status = 'finished', finished_at = ?, summary = ? WHERE run_id = ?",
-            [audit.utc_now(), json.dumps(summary), run_id],
+            "UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?",
+            [status, audit.utc_now(), json.dumps(summary), run_id],
         )
         audit.record(
             con,
@@ -128,6 +131,8 @@ def finish_run(store: Store, actor: Actor, run_id: str) -> dict[str, Any]:
             f"run:{run_id}",
             {
                 "results_digest": digest,
+                "status": status,
+                "errors": summary["verdict"].get("errors", 0),
                 "passed": summary["verdict"]["passed"],
                 "exploratory": summary["verdict"]["exploratory"],
                 "accuracy": summary["metrics"]["accuracy"],
