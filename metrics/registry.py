@@ -17,6 +17,7 @@ import polars as pl
 
 from metrics._frames import ENGINE, as_lazy
 from metrics.estimate import Estimate
+from metrics.quoting import check_citations, keyed_sources
 
 Input = Literal["results", "checked_citations", "claims", "sources", "evidence"]
 CountsFn = Callable[..., pl.LazyFrame]
@@ -84,8 +85,6 @@ def gather_inputs(
 ) -> dict[str, pl.LazyFrame]:
     """The inputs that are available, as lazy plans. Sources are keyed and citations checked
     here, once, and shared by every citation metric."""
-    from metrics.citations import check_citations, keyed_sources
-
     inputs = {"results": as_lazy(results, "results")}
     if sources is not None:
         inputs["sources"] = keyed_sources(sources).lazy()

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from pilot.core import access, audit
+from pilot.core import access, audit, tokens
 from pilot.core.store import Store, get_setting, put_setting
 from pilot.define.bars import seed_demo_bar
 from pilot.define.workflow import seed_demo_workflow
@@ -56,3 +56,13 @@ def seed_demo(store: Store) -> dict[str, Any]:
         "goldenset": goldenset,
         "runs": runs,
     }
+
+
+def demo_tokens(store: Store) -> list[tokens.IssuedToken]:
+    """A fresh CLI token per demo account (shown once by `pilot demo`)."""
+
+    def body(con: duckdb.DuckDBPyConnection) -> list[tokens.IssuedToken]:
+        admin = access.Actor(ADMIN, "admin")
+        return [tokens.issue(con, admin, name, None, name="demo") for name, _, _ in DEMO_ACCOUNTS]
+
+    return store.write(body)

@@ -59,3 +59,11 @@ async def gated(request: SystemRequest) -> dict[str, Any]:
     while not gate.exists():
         await asyncio.sleep(0.02)
     return _answer(request, broken=False)
+
+
+def eighth_right(request: SystemRequest) -> dict[str, Any]:
+    """Right on one case in eight (the carried-over questions #1, #9, ...): accuracy 0.125."""
+    number = int(request.question.rsplit("#", 1)[1])
+    if number % 8 == 1:
+        return _answer(request, broken=False)
+    return {"answer": "Employees receive 20 days.", "abstained": False}

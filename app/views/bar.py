@@ -10,6 +10,7 @@ from app import ui
 from pilot.core.errors import PilotError
 from pilot.define import bars, planner
 from pilot.define.workflow import parse_model
+from pilot.goldensets import sizes
 
 actor = ui.guard("read")
 store = ui.store()
@@ -25,7 +26,7 @@ with store.read() as con:
     latest = bars.latest_bar(con)
     signed = bars.latest_signed_bar(con)
     history = bars.bar_history(con)
-    plan_ctx = planner.planner_context(con)
+    plan_ctx = sizes.planner_context(con)
 golden = plan_ctx.golden
 
 if "bar_flash" in st.session_state:

@@ -10,6 +10,7 @@ from pilot.core.inert import escape_inert, highlight_html
 from pilot.define.bars import latest_bar
 from pilot.define.planner import planner_rows
 from pilot.goldensets import versions as gs
+from pilot.goldensets.sizes import planner_context
 
 actor = ui.guard("read")
 store = ui.store()
@@ -161,7 +162,7 @@ cols[3].metric("Tags", len(summary["tags"]))
 
 with store.read() as con:
     plan_bar = latest_bar(con)
-    plan = planner_rows(con, plan_bar.bar, version=version) if plan_bar else []
+    plan = planner_rows(planner_context(con, version), plan_bar.bar) if plan_bar else []
 with st.expander("Is this golden set big enough for the bar?", expanded=bool(plan)):
     if not plan_bar:
         st.caption("No acceptance bar drafted yet (step 2): nothing to plan against.")

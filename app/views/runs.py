@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import streamlit as st
 
@@ -11,13 +10,23 @@ from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError
 from pilot.core.inert import highlight_html
-from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.core.models import RetrievalSettings
+from pilot.goldensets.stored import version_rows
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
 from pilot.runs.context import RunOptions
 from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_rows
+from pilot.runs.run import EMPTY_SUMMARY, RunStatus
 from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable
+from pilot.runs.systems.connection import Connection
+from pilot.runs.systems.registry import (
+    KINDS,
+    build_config,
+    default_model,
+    needs_key,
+    system_class,
+)
 
 actor = ui.guard("read")
 st.title("Runs")
@@ -27,9 +36,7 @@ with store.read() as con:
     runs = list_runs(con)
     newest = newest_config(con)
     stale = stale_goldensets(con, newest) if newest else []
-    versions = con.execute(
-        "SELECT version, name, n_cases, created_at FROM goldenset_versions ORDER BY created_at DESC"
-    ).fetchall()
+    versions = version_rows(con)
     kill_state = killswitch.state(con)
 
 if "runs_flash" in st.session_state:
@@ -42,14 +49,13 @@ if newest and stale:
     )
 
 
-def api_key() -> str | None:
-    key = os.environ.get("ANTHROPIC_API_KEY")
-    if key:
-        return key
+def connection() -> Connection:
+    """The key from the environment, else Streamlit's secrets; never shown or stored."""
     try:
-        return st.secrets.get("ANTHROPIC_API_KEY")
-    except Exception:
-        return None
+        secrets = dict(st.secrets)
+    except Exception:  # no secrets file
+        secrets = {}
+    return Connection.from_env(secrets=secrets)
 
 
 if actor.can("edit_pilot"):
@@ -65,22 +71,27 @@ if actor.can("edit_pilot"):
             )
             kind = st.radio(
                 "System",
-                ["offline", "anthropic", "callable"],
+                list(KINDS),
                 horizontal=True,
                 key="runs_kind",
-                help="offline: the built-in extractive baseline (no key needed)",
+                help="  \n".join(system_class(k).LABEL for k in KINDS),
             )
-            model = ""
-            target = None
-            prompt = ""
-            if kind == "anthropic":
-                model = st.text_input("Model", "claude-sonnet-4-6", key="runs_model")
-                prompt = st.text_area("System prompt (blank: the default)", key="runs_prompt")
-                if not api_key():
-                    st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
-            elif kind == "callable":
-                target = st.text_input("module:function", key="runs_target")
-                model = target or ""
+            takes = system_class(kind).FIELDS
+            model = (
+                st.text_input("Model", default_model(kind), key="runs_model")
+                if "model" in takes
+                else None
+            )
+            prompt = (
+                st.text_area("System prompt (blank: the default)", key="runs_prompt")
+                if "prompt" in takes
+                else ""
+            )
+            target = (
+                st.text_input("module:function", key="runs_target") if "target" in takes else None
+            )
+            if needs_key(kind) and not connection().has_key:
+                st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
             left, right, third = st.columns(3)
             top_k = left.number_input("Top-k passages", 1, 20, 3, key="runs_topk")
             min_score = right.number_input(
@@ -92,23 +103,15 @@ if actor.can("edit_pilot"):
             )
             if st.button("Start run", type="primary", key="runs_start"):
                 retrieval = RetrievalSettings(top_k=int(top_k), min_score=float(min_score))
-                if kind == "offline":
-                    config = SystemConfig(retrieval=retrieval)
-                else:
-                    config = SystemConfig(
-                        kind=kind,
-                        model=model or kind,
-                        target=target,
-                        prompt_template=prompt,
-                        retrieval=retrieval,
-                    )
+                config = build_config(
+                    kind, model=model, target=target, prompt=prompt, retrieval=retrieval
+                )
                 options = RunOptions(concurrency=int(concurrency), use_cache=use_cache)
                 try:
                     run_id = prepare_run(
                         store, actor.name, version=version, config=config, options=options
                     )
-                    kwargs = {"api_key": api_key()} if kind == "anthropic" else None
-                    jobs.run_in_background(store, actor.name, run_id, options, kwargs)
+                    jobs.run_in_background(store, actor.name, run_id, options, connection())
                     st.session_state["runs_selected"] = run_id
                     st.session_state["runs_browse"] = run_id
                     st.session_state["runs_flash"] = f"Started {run_id}."
@@ -126,31 +129,24 @@ def run_table() -> None:
         return
     table = []
     for r in current:
-        summary = r["summary"] or {}
-        acc = (summary.get("metrics") or {}).get("accuracy") or {}
-        verdict = summary.get("verdict") or {}
+        summary = r["summary"] or EMPTY_SUMMARY
+        accuracy = summary.value("accuracy")
         table.append(
             {
                 "run": r["run_id"],
-                "status": "stalled?" if r["stalled"] else r["status"],
+                "status": "stalled?" if r["stalled"] else r["status"].value,
                 "progress": f"{r['done']}/{r['n_cases']}",
                 "errors": r["errors"],
                 "system": r["system"],
-                "accuracy": None if acc.get("value") is None else round(acc["value"], 3),
-                "verdict": ""
-                if r["status"] != "finished"
-                else (
-                    "exploratory"
-                    if verdict.get("exploratory")
-                    else ("PASS" if verdict.get("passed") else "FAIL")
-                ),
+                "accuracy": None if accuracy is None else round(accuracy, 3),
+                "verdict": summary.verdict_label() if r["status"] is RunStatus.FINISHED else "",
                 "started by": r["started_by"],
                 "started": r["started_at"][:19],
             }
         )
         if jobs.failure(r["run_id"]):
             st.error(f"{r['run_id']} stopped: {jobs.failure(r['run_id'])}")
-    running = [r for r in current if r["status"] == "running"]
+    running = [r for r in current if r["status"] is RunStatus.RUNNING]
     for r in running:
         st.progress(
             r["done"] / max(1, r["n_cases"]),
@@ -176,11 +172,11 @@ if runs:
         st.session_state.pop("runs_browse", None)
     run_id = st.selectbox("Run", ids, key="runs_browse")
     selected = next(r for r in runs if r["run_id"] == run_id)
-    if selected["status"] != "finished":
+    if selected["status"] is not RunStatus.FINISHED:
         state = (
             "running, with no new result for two minutes"
             if selected["stalled"]
-            else (selected["status"])
+            else selected["status"].value
         )
         st.info(
             f"{run_id} is {state}: these are the {selected['done']} results stored so far, "
@@ -192,8 +188,7 @@ if runs:
                 "still running it, wait for that process instead."
             )
             if st.button("Resume this run", key="runs_resume"):
-                kwargs = {"api_key": api_key()} if api_key() else None
-                jobs.run_in_background(store, actor.name, run_id, None, kwargs)
+                jobs.run_in_background(store, actor.name, run_id, None, connection())
                 st.session_state["runs_flash"] = f"Resumed {run_id}."
                 st.rerun()
     with store.read() as con:

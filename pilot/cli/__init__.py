@@ -7,6 +7,7 @@ cannot read a crash as "bar not met".
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -19,6 +20,7 @@ from pilot.cli import (  # noqa: E402, F401
     bar_cmds,
     goldenset_cmds,
     run_cmds,
+    token_cmds,
     workflow_cmds,
 )
 from pilot.cli.base import cli
@@ -26,6 +28,7 @@ from pilot.core.errors import INTERNAL_ERROR_EXIT, PilotError
 
 
 def main(argv: list[str] | None = None) -> None:
+    os.umask(0o077)  # the database, its WAL, key and sentinel are owner-only from creation
     try:
         cli.main(args=argv, prog_name="pilot", standalone_mode=False)
     except PilotError as exc:

@@ -42,18 +42,25 @@ def bar_show(ctx: Context, version: int | None, as_json: bool) -> None:
         emit({"version": None}, as_json, lambda: None)
         return
 
+    from pilot.runs.integrity import bar_problem
+
+    with ctx.store.read() as con:
+        problem = bar_problem(con, found.version)
+
     def text() -> None:
+        if problem:
+            click.echo(f"NOT TRUSTED: {problem} (see `pilot audit verify`)")
         click.echo(found.status())
         for line in bars.describe_bar(found.bar):
             click.echo(f"  - {line}")
 
-    emit(found.as_dict(), as_json, text)
+    emit(found.as_dict() | {"integrity_problem": problem}, as_json, text)
 
 
 @bar_group.command(
     "draft",
     help="Save a bar JSON file as a draft version (a new version after a signed one).\n\n"
-    "Example: pilot --user priya bar draft bar.json",
+    "Example: pilot bar draft bar.json",
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @json_option
@@ -68,7 +75,7 @@ def bar_draft(ctx: Context, file: str, as_json: bool) -> None:
 @bar_group.command(
     "sign",
     help="Sign the latest draft: records who, when and its content hash; it never changes "
-    "again.\n\nExample: pilot --user priya bar sign --version 3",
+    "again.\n\nExample: pilot bar sign --version 3",
 )
 @click.option("--version", type=int, default=None, help="Must be the latest version.")
 @json_option

@@ -2,6 +2,11 @@
 
 Every write goes through `write_as`, which checks the acting user's role in the same
 transaction as the write. A denied action changes nothing and is itself audited.
+
+Who acts is a user name (trusted library callers: the app after sign-in, the demo seeder) or an
+`Actor` that came from a personal access token (`tokens.authenticate_token`, the CLI's only way
+in); a token actor is re-checked on every use (revoked, expired, the user's role lowered) and
+every event it writes names its token id.
 """
 
 from __future__ import annotations
@@ -9,35 +14,37 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import duckdb
 
-from pilot.core import audit
+from pilot.core import audit, keys
 from pilot.core.errors import InputError, PermissionDenied
 from pilot.core.store import Store
 
 T = TypeVar("T")
 
 ROLES = ("admin", "lead", "evaluator", "auditor", "viewer")
+# A token may also carry `runner`: start and resume runs and read results, nothing else (CI).
+TOKEN_ROLES = (*ROLES, "runner")
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({"admin"}),
     "edit_pilot": frozenset({"lead"}),
+    "run": frozenset({"lead", "runner"}),
     "sign": frozenset({"lead"}),
     "kill": frozenset({"admin", "lead"}),
     "grade": frozenset({"lead", "evaluator"}),
-    "read": frozenset(ROLES),
+    "read": frozenset(TOKEN_ROLES),
     "audit": frozenset({"admin", "lead", "auditor"}),
 }
 
 DESCRIPTIONS = {
     "manage_users": "manage users and roles",
-    "edit_pilot": "edit the workflow, draft the bar, import golden sets and run",
+    "edit_pilot": "edit the workflow, draft the bar and import golden sets",
+    "run": "start or resume runs",
     "sign": "sign the bar, promote or demote the stage",
     "kill": "engage the kill switch and roll back",
     "grade": "grade assigned samples",
@@ -53,13 +60,26 @@ SYSTEM_ACTOR = "pilot"
 class Actor:
     name: str
     role: str
+    token_id: str | None = None
 
     def can(self, permission: str) -> bool:
         return can(self.role, permission)
 
 
+Who = str | Actor | None  # a user name, a token actor, or nobody
+
+
 def can(role: str, permission: str) -> bool:
     return role in PERMISSIONS[permission]
+
+
+def permissions_of(role: str) -> frozenset[str]:
+    return frozenset(p for p, roles in PERMISSIONS.items() if role in roles)
+
+
+def within(token_role: str, user_role: str) -> bool:
+    """A token's role is no higher than its user's: it grants a subset of the user's rights."""
+    return permissions_of(token_role) <= permissions_of(user_role)
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -80,16 +100,43 @@ def check_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(digest.hex(), expected)
 
 
-def find_actor(con: duckdb.DuckDBPyConnection, name: str | None) -> Actor | None:
+def name_of(who: Who) -> str | None:
+    return who.name if isinstance(who, Actor) else who
+
+
+def token_actor(con: duckdb.DuckDBPyConnection, token_id: str) -> Actor | None:
+    """The actor a token acts as now, or None if it is revoked, expired or out of role."""
+    row = con.execute(
+        "SELECT t.user_name, t.role, t.expires_at, t.revoked_at, u.role FROM access_tokens t "
+        "JOIN users u ON u.name = t.user_name AND u.active WHERE t.token_id = ?",
+        [token_id],
+    ).fetchone()
+    if row is None or row[3] is not None:
+        return None
+    if row[2] is not None and row[2] <= audit.utc_now():
+        return None
+    if not within(row[1], row[4]):
+        return None
+    return Actor(row[0], row[1], token_id)
+
+
+def find_actor(con: duckdb.DuckDBPyConnection, who: Who) -> Actor | None:
+    """The acting user as the database says now; a token actor is re-checked in full."""
+    if isinstance(who, Actor) and who.token_id:
+        return token_actor(con, who.token_id)
+    name = name_of(who)
     if not name:
         return None
     row = con.execute("SELECT name, role FROM users WHERE name = ? AND active", [name]).fetchone()
     return Actor(row[0], row[1]) if row else None
 
 
-def _deny(store: Store, name: str | None, permission: str, action: str, obj: str) -> None:
+def _deny(store: Store, who: Who, permission: str, action: str, obj: str) -> None:
+    name = name_of(who)
+
     def body(con: duckdb.DuckDBPyConnection) -> None:
-        actor = find_actor(con, name)
+        actor = find_actor(con, who)
+        keys.set_token(con, who.token_id if isinstance(who, Actor) else None)
         audit.record(
             con,
             name or "(anonymous)",
@@ -104,7 +151,7 @@ def _deny(store: Store, name: str | None, permission: str, action: str, obj: str
 
 def write_as(
     store: Store,
-    user: str | None,
+    user: Who,
     permission: str,
     action: str,
     obj: str,
@@ -118,6 +165,7 @@ def write_as(
         if actor is None or not actor.can(permission):
             denied.append(actor.role if actor else "")
             raise PermissionDenied(_denial_message(user, actor, permission))
+        keys.set_token(con, actor.token_id)
         return body(con, actor)
 
     try:
@@ -127,7 +175,7 @@ def write_as(
         raise
 
 
-def require(con: duckdb.DuckDBPyConnection, user: str | None, permission: str) -> Actor:
+def require(con: duckdb.DuckDBPyConnection, user: Who, permission: str) -> Actor:
     """Check a read permission (reads are not audited)."""
     actor = find_actor(con, user)
     if actor is None or not actor.can(permission):
@@ -135,13 +183,16 @@ def require(con: duckdb.DuckDBPyConnection, user: str | None, permission: str) -
     return actor
 
 
-def _denial_message(user: str | None, actor: Actor | None, permission: str) -> str:
+def _denial_message(user: Who, actor: Actor | None, permission: str) -> str:
     if not user:
-        return "no acting user: pass --user NAME or set PILOT_USER"
+        return "no acting user: set PILOT_TOKEN to a token from `pilot token create`"
     if actor is None:
-        return f"unknown or inactive user {user!r}"
+        if isinstance(user, Actor) and user.token_id:
+            return f"token {user.token_id} is revoked, expired or no longer within its user's role"
+        return f"unknown or inactive user {name_of(user)!r}"
     roles = ", ".join(sorted(PERMISSIONS[permission]))
-    return f"{user} ({actor.role}) may not {DESCRIPTIONS[permission]}; that needs the role {roles}"
+    who = f"{actor.name} ({actor.role}{', token ' + actor.token_id if actor.token_id else ''})"
+    return f"{who} may not {DESCRIPTIONS[permission]}; that needs the role {roles}"
 
 
 def _validate_user(name: str, role: str) -> None:
@@ -153,7 +204,7 @@ def _validate_user(name: str, role: str) -> None:
 
 def add_user(
     store: Store,
-    acting: str | None,
+    acting: Who,
     name: str,
     role: str,
     *,
@@ -199,7 +250,7 @@ def add_user(
     )
 
 
-def set_role(store: Store, acting: str | None, name: str, role: str) -> None:
+def set_role(store: Store, acting: Who, name: str, role: str) -> None:
     _validate_user(name, role)
 
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
@@ -216,7 +267,7 @@ def set_role(store: Store, acting: str | None, name: str, role: str) -> None:
     write_as(store, acting, "manage_users", "user.role", f"user:{name}", body)
 
 
-def set_active(store: Store, acting: str | None, name: str, active: bool) -> None:
+def set_active(store: Store, acting: Who, name: str, active: bool) -> None:
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
         row = con.execute("SELECT role FROM users WHERE name = ?", [name]).fetchone()
         if not row:
@@ -236,7 +287,7 @@ def set_active(store: Store, acting: str | None, name: str, active: bool) -> Non
     write_as(store, acting, "manage_users", "user.active", f"user:{name}", body)
 
 
-def set_password(store: Store, acting: str | None, name: str, password: str) -> None:
+def set_password(store: Store, acting: Who, name: str, password: str) -> None:
     if len(password) < 8:
         raise InputError("a password needs at least 8 characters")
     pw_hash = hash_password(password)
@@ -261,57 +312,6 @@ def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     ).fetchall()
     keys = ("name", "role", "email", "active", "created_at", "created_by", "has_password")
     return [dict(zip(keys, row, strict=True)) for row in rows]
-
-
-def recent_failures(con: duckdb.DuckDBPyConnection, name: str, window_minutes: int = 15) -> int:
-    """Failed sign-ins for `name` since its last success, within the window."""
-    since = (datetime.now(UTC) - timedelta(minutes=window_minutes)).strftime(
-        "%Y-%m-%dT%H:%M:%S.%fZ"
-    )
-    rows = con.execute(
-        "SELECT action FROM audit_events WHERE object = ? AND ts >= ? "
-        "AND action IN ('signin.ok', 'signin.failed') ORDER BY seq DESC",
-        [f"user:{name}", since],
-    ).fetchall()
-    count = 0
-    for (action,) in rows:
-        if action == "signin.ok":
-            break
-        count += 1
-    return count
-
-
-def signin_delay(failures: int) -> float:
-    """Seconds to wait before checking a password: doubles per recent failure, capped."""
-    return 0.0 if failures == 0 else min(0.25 * 2 ** (failures - 1), 8.0)
-
-
-def authenticate(
-    store: Store, name: str, password: str, *, sleep: Callable[[float], None] = time.sleep
-) -> Actor | None:
-    """Check a local password; every attempt is audited and failures slow the next try."""
-    with store.read() as con:
-        delay = signin_delay(recent_failures(con, name))
-        row = con.execute(
-            "SELECT role, password_hash FROM users WHERE name = ? AND active", [name]
-        ).fetchone()
-    if delay:
-        sleep(delay)
-    ok = bool(row) and check_password(password, row[1])
-    actor = Actor(name, row[0]) if ok and row else None
-
-    def body(con: duckdb.DuckDBPyConnection) -> None:
-        audit.record(
-            con,
-            name,
-            actor.role if actor else "(none)",
-            "signin.ok" if actor else "signin.failed",
-            f"user:{name}",
-            {"method": "password"},
-        )
-
-    store.write(body)
-    return actor
 
 
 def actor_for_email(store: Store, email: str) -> Actor | None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from pilot.core import audit
-from pilot.core.access import Actor, write_as
+from pilot.core import audit, keys
+from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import Halted, InputError
 from pilot.core.store import Store, get_setting, put_setting
 
@@ -46,7 +46,7 @@ def sentinel(store: Store) -> Path:
     return store.path.with_name(store.path.name + ".kill")
 
 
-def engage(store: Store, user: str | None, reason: str, *, test: bool = False) -> KillState:
+def engage(store: Store, user: Who, reason: str, *, test: bool = False) -> KillState:
     if not reason.strip():
         raise InputError("--reason: say why the system is being stopped")
 
@@ -65,7 +65,7 @@ def engage(store: Store, user: str | None, reason: str, *, test: bool = False) -
             "kill_switch",
             {"reason": new.reason, "test": test},
         )
-        sentinel(store).write_text(json.dumps(asdict(new)))
+        keys.write_private(sentinel(store), json.dumps(asdict(new)), exclusive=False)  # 0600
         return new
 
     try:
@@ -77,7 +77,7 @@ def engage(store: Store, user: str | None, reason: str, *, test: bool = False) -
         raise
 
 
-def release(store: Store, user: str | None) -> KillState:
+def release(store: Store, user: Who) -> KillState:
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> KillState:
         previous = state(con)
         new = KillState(False, "", actor.name, audit.utc_now(), previous.last_tested)

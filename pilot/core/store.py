@@ -3,14 +3,17 @@
 DuckDB lets only one process open a file read-write, so the app and the CLI take turns: every
 operation opens the file, does its work in one transaction and closes it, and an operation that
 finds the file locked retries for a few seconds before failing with a clear message.
+
+The database, its WAL and its key are owner-only files (0600): a new database gets its pilot key
+beside it at creation (`keys.py`), and every connection is bound to that key so audit events are
+sealed as they are written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import random
 import threading
-import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,8 +23,10 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
+from pilot.core import keys
 from pilot.core.errors import InputError, StoreBusy
 from pilot.core.migrations import MIGRATIONS
+from pilot.core.retry import GaveUp, RetryPolicy, retrying
 
 T = TypeVar("T")
 DEFAULT_DB = "pilot.duckdb"
@@ -36,6 +41,17 @@ def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "lock" in text or "resource temporarily unavailable" in text
+
+
+def _locked(exc: BaseException) -> bool:
+    """Another process holds the file."""
+    return isinstance(exc, duckdb.IOException) and _is_lock_error(exc)
+
+
+def _is_conflict_error(exc: BaseException) -> bool:
+    return isinstance(
+        exc, duckdb.TransactionException | duckdb.ConstraintException
+    ) and _is_conflict(exc)
 
 
 def _is_conflict(exc: Exception) -> bool:
@@ -55,37 +71,67 @@ class Store:
         self.path = resolve_path(path)
         self.lock_timeout = lock_timeout
 
+    @property
+    def key_path(self) -> Path:
+        return keys.key_path(self.path)
+
+    def key(self) -> keys.PilotKey | None:
+        return keys.load(self.key_path)
+
+    def private_files(self) -> tuple[Path, ...]:
+        wal = self.path.with_name(self.path.name + ".wal")
+        return (self.path, wal, self.key_path)
+
     def _open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.02
-        while True:
-            try:
-                return duckdb.connect(str(self.path))
-            except duckdb.IOException as exc:
-                if not _is_lock_error(exc) or time.monotonic() >= deadline:
-                    if _is_lock_error(exc):
-                        raise StoreBusy(
-                            f"{self.path}: the database is in use by another process and stayed "
-                            f"locked for {self.lock_timeout:.0f}s; try again when it finishes"
-                        ) from None
-                    if "not a valid DuckDB database" in str(exc):
-                        raise InputError(
-                            f"{self.path}: not a pilot database (not a DuckDB file); check "
-                            "--db or PILOT_DB"
-                        ) from None
-                    raise
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 0.5)
+        """Open the file (a new one is created owner-only with its key); a file another
+        process holds is retried for `lock_timeout` seconds."""
+        policy = RetryPolicy(attempts=10**6, base=0.03, cap=0.75, within=self.lock_timeout)
+        try:
+            for attempt in retrying(policy, _locked):
+                with attempt:
+                    if not self.path.exists():
+                        return self._create()
+                    return duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            if "not a valid DuckDB database" in str(exc):
+                raise InputError(
+                    f"{self.path}: not a pilot database (not a DuckDB file); check --db or PILOT_DB"
+                ) from None
+            raise
+        except GaveUp:
+            raise StoreBusy(
+                f"{self.path}: the database is in use by another process and stayed "
+                f"locked for {self.lock_timeout:.0f}s; try again when it finishes"
+            ) from None
+        raise AssertionError("unreachable")
+
+    def _create(self) -> duckdb.DuckDBPyConnection:
+        """A new database: created owner-only, with a new pilot key unless one is there."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        previous = os.umask(0o077)
+        try:
+            con = duckdb.connect(str(self.path))
+            con.execute("CHECKPOINT")
+        finally:
+            os.umask(previous)
+        if not self.key_path.exists():
+            with contextlib.suppress(InputError):  # another process created it first
+                keys.create(self.key_path)
+        keys.tighten(*self.private_files())
+        return con
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for one operation, with the schema migrated; closed on exit."""
         con = self._open()
+        keys.bind(con, self.key())
         try:
             self._migrate(con)
             yield con
         finally:
+            keys.unbind(con)
             con.close()
+            keys.tighten(*self.private_files()[:2])
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -103,17 +149,17 @@ class Store:
                 con.rollback()
                 raise
             con.commit()
+            keys.after_commit(con)
 
     def write(self, body: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 10) -> T:
         """Run `body` in one transaction, retrying it whole when it conflicts with another."""
-        for attempt in range(attempts):
-            try:
-                with self.transaction() as con:
+        policy = RetryPolicy(attempts=attempts, base=0.015, cap=10.0)
+        try:
+            for attempt in retrying(policy, _is_conflict_error):
+                with attempt, self.transaction() as con:
                     return body(con)
-            except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
-                if attempt == attempts - 1 or not _is_conflict(exc):
-                    raise
-                time.sleep(0.01 * (2**attempt) * (1 + random.random()))
+        except GaveUp as exc:
+            raise exc.last from None
         raise AssertionError("unreachable")
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -178,3 +224,11 @@ def frame(
         warnings.simplefilter("ignore", UserWarning)
         table = con.execute(sql, params or []).to_arrow_table()
     return pl.from_arrow(table)  # type: ignore[return-value]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the table exists (a step whose migration has not run yet has none)."""
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])

@@ -18,7 +18,7 @@ import duckdb
 from pydantic import Field, field_validator, model_validator
 
 from pilot.core import audit
-from pilot.core.access import Actor, write_as
+from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.models import Frozen, canonical_json, content_hash
 from pilot.core.store import Store
@@ -330,7 +330,7 @@ def is_exploratory(version: BarVersion | None) -> bool:
 
 
 def save_draft(
-    store: Store, user: str | None, bar: AcceptanceBar, *, base: int | None = None
+    store: Store, user: Who, bar: AcceptanceBar, *, base: int | None = None
 ) -> BarVersion:
     """Save `bar` as a draft version, as `user` (a lead).
 
@@ -398,7 +398,7 @@ def _fill_signature(
         raise BarImmutable(f"bar version {version} is already signed and can never change")
 
 
-def sign_bar(store: Store, user: str | None, version: int | None = None) -> BarVersion:
+def sign_bar(store: Store, user: Who, version: int | None = None) -> BarVersion:
     """Sign the latest version (or `version`, which must be the latest) as `user` (a lead):
     records who, when and the content hash; from then on that version never changes."""
 

@@ -13,10 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import duckdb
-
 from pilot.define.bars import POPULATION, AcceptanceBar, Criterion, describe_criterion, percent
-from pilot.readiness.steps import table_exists
 
 
 @dataclass(frozen=True)
@@ -37,20 +34,6 @@ class PlannerRow:
     enough: bool | None
     population: str
     sentence: str
-
-
-def latest_goldenset(
-    con: duckdb.DuckDBPyConnection, version: str | None = None
-) -> GoldenSetSize | None:
-    """The newest imported golden set (or `version`), if that step's tables exist yet."""
-    if not table_exists(con, "goldenset_versions"):
-        return None
-    row = con.execute(
-        "SELECT version, name, n_cases, n_unanswerable FROM goldenset_versions "
-        "WHERE ? IS NULL OR version = ? ORDER BY created_at DESC LIMIT 1",
-        [version, version],
-    ).fetchone()
-    return GoldenSetSize(str(row[0]), str(row[1]), int(row[2]), int(row[3] or 0)) if row else None
 
 
 @dataclass(frozen=True)
@@ -80,25 +63,6 @@ class PlannerContext:
             else self.by_tag.get(c.tag, {"all": 0, "answerable": 0, "unanswerable": 0})
         )
         return counts[POPULATION[c.metric]]
-
-
-def planner_context(con: duckdb.DuckDBPyConnection, version: str | None = None) -> PlannerContext:
-    golden = latest_goldenset(con, version)
-    if golden is None or not table_exists(con, "golden_cases"):
-        return PlannerContext(golden)
-    rows = con.execute(
-        "SELECT tag, count(*), count(*) FILTER (WHERE answerable) FROM "
-        "(SELECT unnest(tags) AS tag, answerable FROM golden_cases WHERE version = ?) "
-        "GROUP BY tag",
-        [golden.version],
-    ).fetchall()
-    by_tag = {tag: {"all": n, "answerable": k, "unanswerable": n - k} for tag, n, k in rows if tag}
-    return PlannerContext(golden, by_tag)
-
-
-def known_tags(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Tags of the newest golden set's cases, for the scope picker."""
-    return planner_context(con).tags
 
 
 def default_expected_rate(c: Criterion) -> float:
@@ -166,14 +130,13 @@ def plan_row(
 
 
 def planner_rows(
-    con: duckdb.DuckDBPyConnection,
+    ctx: PlannerContext,
     bar: AcceptanceBar,
     expected_rates: Mapping[int, float] | None = None,
-    version: str | None = None,
 ) -> list[PlannerRow]:
-    """For each criterion: cases needed at the expected rate, and whether the newest golden
-    set (or `version`) has them. `expected_rates` maps a criterion's index to its rate."""
-    ctx = planner_context(con, version)
+    """For each criterion: cases needed at the expected rate, and whether the golden set in
+    `ctx` (`pilot.goldensets.sizes.planner_context`) has them. `expected_rates` maps a
+    criterion's index to its rate."""
     rates = expected_rates or {}
     return [
         plan_row(ctx, i, c, rates.get(i, default_expected_rate(c)), bar.min_cases)

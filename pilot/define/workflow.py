@@ -18,7 +18,7 @@ import duckdb
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from pilot.core import audit
-from pilot.core.access import Actor, write_as
+from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.models import Frozen, canonical_json, content_hash
 from pilot.core.store import Store
@@ -150,7 +150,7 @@ def workflow_history(con: duckdb.DuckDBPyConnection) -> list[WorkflowVersion]:
 
 
 def save_workflow(
-    store: Store, user: str | None, workflow: Workflow, boundary: DataBoundary
+    store: Store, user: Who, workflow: Workflow, boundary: DataBoundary
 ) -> WorkflowVersion:
     """Record a new version as `user` (a lead); identical content returns the current one."""
     digest = workflow_hash(workflow, boundary)

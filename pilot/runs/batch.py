@@ -19,11 +19,13 @@ import duckdb
 from pilot.core import audit, killswitch
 from pilot.core.errors import InputError
 from pilot.core.models import GoldenCase, SystemOutput
+from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
 from pilot.core.store import Store
 from pilot.runs.context import RunContext, RunOptions
 from pilot.runs.edge import payload_for
 from pilot.runs.rows import ResultRow
 from pilot.runs.systems.base import PermanentError
+from pilot.runs.systems.registry import supports_batch
 from pilot.runs.writer import Writer, record
 
 
@@ -68,24 +70,27 @@ async def _wait(store: Store, client: Any, batch_id: str, options: RunOptions) -
     import anthropic
 
     sentinel = killswitch.sentinel(store)
-    failures = 0
+    policy = RetryPolicy(
+        attempts=options.max_attempts + 1,
+        base=options.backoff_base * 2,
+        cap=options.backoff_cap,
+        jitter=False,
+    )
+    transient = (
+        anthropic.APIConnectionError,
+        anthropic.RateLimitError,
+        anthropic.InternalServerError,
+    )
     while True:
         if sentinel.exists():
             await client.messages.batches.cancel(batch_id)
             return False
         try:
-            batch = await client.messages.batches.retrieve(batch_id)
-            failures = 0
-        except (
-            anthropic.APIConnectionError,
-            anthropic.RateLimitError,
-            anthropic.InternalServerError,
-        ):
-            failures += 1
-            if failures > options.max_attempts:
-                raise
-            await asyncio.sleep(min(options.backoff_cap, options.backoff_base * 2**failures))
-            continue
+            async for attempt in async_retrying(policy, transient):
+                with attempt:
+                    batch = await client.messages.batches.retrieve(batch_id)
+        except GaveUp as exc:
+            raise exc.last from None
         if batch.processing_status == "ended":
             return True
         await asyncio.sleep(options.poll_interval)
@@ -136,7 +141,7 @@ async def _ingest(
 
 
 async def execute_batch(ctx: RunContext) -> bool:
-    if ctx.config.kind != "anthropic":
+    if not supports_batch(ctx.config):
         raise InputError("--batch needs --system anthropic (the Message Batches API)")
     writer = Writer(ctx.store, ctx.run_id)
     writer_task = asyncio.create_task(writer.loop())

@@ -10,6 +10,7 @@ from typing import Any
 from pilot.core.models import GoldenCase, SystemConfig, SystemRequest
 from pilot.core.store import Store
 from pilot.runs.edge import Remap
+from pilot.runs.run import RunStatus
 from pilot.runs.systems.base import System
 
 
@@ -50,7 +51,7 @@ ProgressFn = Callable[[Progress], None]
 @dataclass(frozen=True)
 class RunOutcome:
     run_id: str
-    status: str  # finished | inconclusive | halted
+    status: RunStatus  # finished, inconclusive or halted
     total: int
     done: int
     errors: int

@@ -2,23 +2,24 @@
 
 Bounded concurrency with asyncio; each finished case is committed by the one writer
 (`pilot.runs.writer`) as soon as it can, so a crash loses no finished result and re-running the
-run resumes with the cases that have none. Transient failures are retried with capped
-exponential backoff and jitter, honouring `retry-after`; a case that still fails is recorded as
-an error, never dropped. The kill switch is checked before every call.
+run resumes with the cases that have none. Transient failures are retried under the one retry
+policy (`pilot.core.retry`: capped exponential backoff with jitter, honouring `retry-after`, the
+kill switch checked before every attempt); a case that still fails is recorded as an error,
+never dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from typing import Any
 
 from pilot.core import killswitch
-from pilot.core.access import require
+from pilot.core.access import Who, require
 from pilot.core.errors import Halted, InputError, RunBusy
 from pilot.core.models import GoldenCase, SystemOutput
+from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
 from pilot.core.store import Store
 from pilot.goldensets.versions import load_cases
 from pilot.runs.batch import execute_batch
@@ -30,8 +31,10 @@ from pilot.runs.judging import judge_run
 from pilot.runs.lease import Lease, acquire
 from pilot.runs.register import create_run, mark, mark_halted
 from pilot.runs.rows import ResultRow
+from pilot.runs.run import RunStatus, load_run
 from pilot.runs.scoring import bar_for_run, finish_run
 from pilot.runs.systems.base import PermanentError, System, TransientError
+from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registry import make_system
 from pilot.runs.writer import Writer, record, warm_up
 
@@ -52,33 +55,40 @@ async def _execute(ctx: RunContext) -> bool:
     def stop_now() -> bool:
         return halted or writer.halted_in_db or sentinel.exists() or ctx.lease_lost()
 
+    def halt() -> None:
+        if stop_now():
+            raise _Halt
+
+    policy = RetryPolicy(
+        attempts=ctx.options.max_attempts,
+        base=ctx.options.backoff_base,
+        cap=ctx.options.backoff_cap,
+        rng=rng,
+    )
+
     async def call(request: Any) -> tuple[SystemOutput | None, str | None, int]:
+        """The system's answer, retried under the policy; a failure is the case's error."""
         assert ctx.system is not None
-        for attempt in range(1, ctx.options.max_attempts + 1):
-            if stop_now():
-                raise _Halt
-            try:
-                output = await asyncio.wait_for(
-                    ctx.system.answer(request), ctx.options.call_timeout
-                )
-                return output, None, attempt
-            except TimeoutError:
-                failure: Exception = TransientError("timed out")
-            except TransientError as exc:
-                failure = exc
-            except PermanentError as exc:
-                return None, str(exc), attempt
-            except Exception as exc:  # a callable system's own bug is that case's error
-                return None, f"{type(exc).__name__}: {exc}", attempt
-            if attempt == ctx.options.max_attempts:
-                return None, f"gave up after {attempt} attempts: {failure}", attempt
-            delay = min(ctx.options.backoff_cap, ctx.options.backoff_base * 2 ** (attempt - 1))
-            delay *= 0.5 + rng.random()
-            retry_after = getattr(failure, "retry_after", None)
-            if retry_after:
-                delay = max(delay, min(float(retry_after), ctx.options.backoff_cap))
-            await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+        attempt_number = 0
+        try:
+            async for attempt in async_retrying(policy, (TransientError,), halt=halt):
+                with attempt:
+                    attempt_number = attempt.retry_state.attempt_number
+                    try:
+                        output = await asyncio.wait_for(
+                            ctx.system.answer(request), ctx.options.call_timeout
+                        )
+                    except TimeoutError:
+                        raise TransientError("timed out") from None
+            return output, None, attempt_number
+        except GaveUp as exc:
+            return None, str(exc), exc.attempts
+        except PermanentError as exc:
+            return None, str(exc), attempt_number
+        except _Halt:
+            raise
+        except Exception as exc:  # a callable system's own bug is that case's error
+            return None, f"{type(exc).__name__}: {exc}", attempt_number
 
     async def one(case: GoldenCase) -> None:
         async with sem:
@@ -133,12 +143,12 @@ async def _execute(ctx: RunContext) -> bool:
 
 def execute_run(
     store: Store,
-    user: str | None,
+    user: Who,
     run_id: str,
     *,
     options: RunOptions | None = None,
     system: System | None = None,
-    system_kwargs: dict[str, Any] | None = None,
+    connection: Connection | None = None,
     on_progress: ProgressFn | None = None,
 ) -> RunOutcome:
     """Run (or resume) `run_id`: only cases without a stored result are called. `system`, when
@@ -147,45 +157,41 @@ def execute_run(
     of the same run while this one lives is refused (`RunBusy`, naming this owner)."""
     lease = acquire(store, user, run_id)
     try:
-        return _execute_owned(
-            store, user, run_id, lease, options, system, system_kwargs, on_progress
-        )
+        return _execute_owned(store, user, run_id, lease, options, system, connection, on_progress)
     finally:
         lease.release()
 
 
 def _execute_owned(
     store: Store,
-    user: str | None,
+    user: Who,
     run_id: str,
     lease: Lease,
     options: RunOptions | None,
     system: System | None,
-    system_kwargs: dict[str, Any] | None,
+    connection: Connection | None,
     on_progress: ProgressFn | None,
 ) -> RunOutcome:
     with store.read() as con:
-        actor = require(con, user, "edit_pilot")
-        row = con.execute(
-            "SELECT goldenset_version, config_version, status, manifest FROM runs WHERE run_id = ?",
-            [run_id],
-        ).fetchone()
-        if not row:
+        actor = require(con, user, "run")
+        run = load_run(con, run_id)
+        if run is None:
             raise InputError(f"no run {run_id!r}")
-        goldenset_version, config_version, status, manifest = row
-        if status == "finished":
+        status = run.status
+        if status is RunStatus.FINISHED:
             raise InputError(f"run {run_id} is already finished")
         killswitch.check(con)
-        config = load_config(con, config_version)
-        cases = load_cases(con, goldenset_version)
+        config = load_config(con, run.config_version)
+        cases = load_cases(con, run.goldenset_version)
         stored = con.execute(
             "SELECT case_id, error FROM results WHERE run_id = ?", [run_id]
         ).fetchall()
         # An inconclusive run is resumed to call its errored cases again.
-        retry = sorted(c for c, e in stored if e is not None) if status == "inconclusive" else []
+        inconclusive = status is RunStatus.INCONCLUSIVE
+        retry = sorted(c for c, e in stored if e is not None) if inconclusive else []
         finished = {c for c, _ in stored} - set(retry)
         edge = load_edge(con)
-        options = options or RunOptions(**json.loads(manifest)["settings"])
+        options = options or RunOptions(**run.manifest.settings)
         pending = [c for c in cases if c.id not in finished]
         prepared = {}
         for case in pending:
@@ -195,22 +201,22 @@ def _execute_owned(
         cache = load_cache(con, keys) if (options.use_cache or options.cache_only) else {}
     if system is None and not options.cache_only and len(cache) < len(pending):
         try:
-            system = make_system(config, **(system_kwargs or {}))
+            system = make_system(config, connection)
         except PermanentError as exc:
-            mark(store, actor, run_id, "failed", {"reason": str(exc)})
+            mark(store, actor, run_id, RunStatus.FAILED, {"reason": str(exc)})
             raise InputError(
                 f"{exc} (run {run_id} is kept; `pilot run --resume {run_id}` "
                 "continues it once fixed)"
             ) from None
     progress = Progress(total=len(cases), done=len(finished))
-    if status != "running" or finished:
+    if status is not RunStatus.RUNNING or finished:
         mark(
             store,
             actor,
             run_id,
-            "running",
+            RunStatus.RUNNING,
             {
-                "resumed_from": status,
+                "resumed_from": status.value,
                 "done": len(finished),
                 "total": len(cases),
                 **({"retried_errors": retry} if retry else {}),
@@ -232,28 +238,33 @@ def _execute_owned(
         )
     if completed:
         try:
-            _judge_if_needed(store, run_id, system_kwargs)
+            _judge_if_needed(store, run_id, connection)
         except Halted:
             completed = False
     if not completed:
         mark_halted(store, actor, run_id, progress)
         return RunOutcome(
-            run_id, "halted", progress.total, progress.done, progress.errors, progress.cached
+            run_id,
+            RunStatus.HALTED,
+            progress.total,
+            progress.done,
+            progress.errors,
+            progress.cached,
         )
     summary = finish_run(store, actor, run_id)
-    status = "inconclusive" if summary["verdict"].get("inconclusive") else "finished"
+    ended = RunStatus.INCONCLUSIVE if summary["verdict"].get("inconclusive") else RunStatus.FINISHED
     return RunOutcome(
-        run_id, status, progress.total, progress.done, progress.errors, progress.cached
+        run_id, ended, progress.total, progress.done, progress.errors, progress.cached
     )
 
 
-def _judge_if_needed(store: Store, run_id: str, client_kwargs: dict[str, Any] | None) -> None:
+def _judge_if_needed(store: Store, run_id: str, connection: Connection | None) -> None:
     """Under a bar whose match rule is the LLM judge, judge every answered result first."""
     with store.read() as con:
         bar, _, _ = bar_for_run(con, run_id)
     rule = (bar or {}).get("match_rule") or {}
     if rule.get("rule") == "judge":
-        judge_run(store, run_id, rule, client_kwargs)
+        judge_run(store, run_id, rule, connection)
 
 
 __all__ = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pilot.core.access import require
+from pilot.core.access import Who, require
 from pilot.core.errors import InputError
 from pilot.core.store import Store
 from pilot.runs.record import result_rows
@@ -30,7 +30,7 @@ FIELDS = (
 )
 
 
-def result_records(store: Store, user: str | None, run_id: str) -> pl.DataFrame:
+def result_records(store: Store, user: Who, run_id: str) -> pl.DataFrame:
     with store.read() as con:
         require(con, user, "read")
         if not con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone():
@@ -58,7 +58,7 @@ def result_records(store: Store, user: str | None, run_id: str) -> pl.DataFrame:
     ).select(FIELDS)
 
 
-def export_results(store: Store, user: str | None, run_id: str, out: Path) -> int:
+def export_results(store: Store, user: Who, run_id: str, out: Path) -> int:
     frame = result_records(store, user, run_id)
     suffix = out.suffix.lower()
     if suffix == ".jsonl":

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from pilot.core import audit
-from pilot.core.access import require
+from pilot.core.access import Who, require
 from pilot.core.errors import InputError, RunBusy
 from pilot.core.store import Store
 
@@ -101,22 +101,20 @@ class Lease:
         self.release()
 
 
-def acquire(
-    store: Store, user: str | None, run_id: str, *, stale_after: float | None = None
-) -> Lease:
+def acquire(store: Store, user: Who, run_id: str, *, stale_after: float | None = None) -> Lease:
     """Take the run's lease for this process, or raise `RunBusy` naming its live owner."""
     stale_after = STALE_AFTER if stale_after is None else stale_after
     token = uuid.uuid4().hex
-    me = Owner(socket.gethostname(), os.getpid(), user or "", "", "")
+    host, pid = socket.gethostname(), os.getpid()
 
     def body(con: duckdb.DuckDBPyConnection) -> Owner | None:
-        actor = require(con, user, "edit_pilot")
+        actor = require(con, user, "run")
         if not con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone():
             raise InputError(f"no run {run_id!r}")
         current = owner(con, run_id)
         if current is not None:
             age = _age(current.heartbeat_at)
-            if age < stale_after and not _gone(current, me.host):
+            if age < stale_after and not _gone(current, host):
                 raise RunBusy(
                     f"run {run_id} is being executed by {current.describe()}, last heartbeat "
                     f"{age:.0f}s ago; it was not started again. Wait for it to end, or stop "
@@ -124,24 +122,23 @@ def acquire(
                     "over"
                 )
             con.execute("DELETE FROM run_leases WHERE run_id = ?", [run_id])
-            audit.record(
+            audit.record_as(
                 con,
-                actor.name,
-                actor.role,
+                actor,
                 "run.lease_takeover",
                 f"run:{run_id}",
                 {
                     "previous_owner": current.__dict__,
                     "heartbeat_age_seconds": round(age, 1),
                     "reason": "stale" if age >= stale_after else "owner process is gone",
-                    "host": me.host,
-                    "pid": me.pid,
+                    "host": host,
+                    "pid": pid,
                 },
             )
         now = audit.utc_now()
         con.execute(
             "INSERT INTO run_leases VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [run_id, token, me.host, me.pid, actor.name, now, now],
+            [run_id, token, host, pid, actor.name, now, now],
         )
         return current
 

@@ -3,25 +3,26 @@ its status changed, each change audited."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 import duckdb
 
 from pilot.core import audit
-from pilot.core.access import Actor, write_as
+from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.models import SystemConfig
 from pilot.core.store import Store
+from pilot.goldensets import stored
 from pilot.runs.configs import register_config
 from pilot.runs.context import Progress, RunOptions
 from pilot.runs.manifest import build_manifest
+from pilot.runs.run import RunStatus
 
 
 def create_run(
     store: Store,
-    user: str | None,
+    user: Who,
     goldenset_version: str,
     config: SystemConfig,
     *,
@@ -33,13 +34,7 @@ def create_run(
     """Register the config and the run (status 'running') with its manifest; audited."""
 
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> str:
-        case_ids = [
-            r[0]
-            for r in con.execute(
-                "SELECT case_id FROM golden_cases WHERE version = ? ORDER BY position",
-                [goldenset_version],
-            ).fetchall()
-        ]
+        case_ids = stored.case_ids(con, goldenset_version)
         if not case_ids:
             raise InputError(f"golden set version {goldenset_version!r} has no cases")
         config_version = register_config(con, actor, config, label)
@@ -56,7 +51,7 @@ def create_run(
                 audit.utc_now(),
                 actor.name,
                 replay_of,
-                json.dumps(manifest),
+                manifest.to_json(),
             ],
         )
         audit.record(
@@ -75,14 +70,14 @@ def create_run(
         )
         return run_id
 
-    return write_as(store, user, "edit_pilot", "run.start", f"goldenset:{goldenset_version}", body)
+    return write_as(store, user, "run", "run.start", f"goldenset:{goldenset_version}", body)
 
 
 def mark(
     store: Store,
     actor: Actor,
     run_id: str,
-    status: str,
+    status: RunStatus,
     payload: dict[str, Any],
     action: str | None = None,
     forget: list[str] | None = None,
@@ -92,18 +87,16 @@ def mark(
     (their errors stay in the audit payload and the previous run.finish digest)."""
 
     def body(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])
+        con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status.value, run_id])
         for case_id in forget or []:
             con.execute(
                 "DELETE FROM results WHERE run_id = ? AND case_id = ? AND error IS NOT NULL",
                 [run_id, case_id],
             )
-        audit.record(
-            con, actor.name, actor.role, action or f"run.{status}", f"run:{run_id}", payload
-        )
+        audit.record_as(con, actor, action or f"run.{status.value}", f"run:{run_id}", payload)
 
     store.write(body)
 
 
 def mark_halted(store: Store, actor: Actor, run_id: str, progress: Progress) -> None:
-    mark(store, actor, run_id, "halted", {"done": progress.done, "total": progress.total})
+    mark(store, actor, run_id, RunStatus.HALTED, {"done": progress.done, "total": progress.total})

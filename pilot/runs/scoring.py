@@ -12,9 +12,10 @@ import polars as pl
 from metrics import apply_match
 from pilot.core import audit
 from pilot.core.access import Actor
-from pilot.core.models import content_hash
 from pilot.core.store import Store
+from pilot.define import bars
 from pilot.define.verdicts import Verdict, frames_metrics, judge
+from pilot.runs.integrity import require_sound, results_digest, summary_digest
 from pilot.runs.record import result_rows, run_frames
 
 DEFAULT_RULE: dict[str, Any] = {"rule": "contains"}
@@ -23,18 +24,13 @@ DEFAULT_RULE: dict[str, Any] = {"rule": "contains"}
 def bar_for_run(
     con: duckdb.DuckDBPyConnection, run_id: str
 ) -> tuple[dict | None, int | None, bool]:
-    row = (
-        con.execute(
-            "SELECT b.bar, b.version, b.signed_by IS NOT NULL FROM runs r "
-            "JOIN bar_versions b ON b.version = r.bar_version WHERE r.run_id = ?",
-            [run_id],
-        ).fetchone()
-        if _has_table(con, "bar_versions")
-        else None
-    )
-    if not row:
+    row = con.execute("SELECT bar_version FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    if not row or row[0] is None or not _has_table(con, "bar_versions"):
         return None, None, False
-    return json.loads(row[0]), row[1], bool(row[2])
+    found = bars.bar_version(con, row[0])
+    if found is None:
+        return None, None, False
+    return found.bar.content(), found.version, found.signed
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -80,15 +76,6 @@ def score(con: duckdb.DuckDBPyConnection, run_id: str, rule: dict[str, Any]) -> 
     )
 
 
-def results_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
-    rows = con.execute(
-        "SELECT case_id, answer, abstained, claims, citations, error, correct FROM results "
-        "WHERE run_id = ? ORDER BY case_id",
-        [run_id],
-    ).fetchall()
-    return content_hash([list(r) for r in rows])
-
-
 def summarise(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
     bar, bar_version, signed = bar_for_run(con, run_id)
     frames = run_frames(con, run_id)
@@ -111,26 +98,29 @@ def summarise(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
 
 def finish_run(store: Store, actor: Actor, run_id: str) -> dict[str, Any]:
     def body(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        bar, _, _ = bar_for_run(con, run_id)
+        bar, bar_version, _ = bar_for_run(con, run_id)
+        gs = con.execute("SELECT goldenset_version FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        require_sound(con, bar=bar_version, goldenset=gs[0] if gs else None)
         rule = (bar or {}).get("match_rule") or DEFAULT_RULE
         score(con, run_id, rule)
         summary = summarise(con, run_id)
         digest = results_digest(con, run_id)
+        stored = json.dumps(summary)
         # Too many infrastructure errors to judge: kept open for `pilot run --resume`, which
         # calls the errored cases again.
         status = "inconclusive" if summary["verdict"].get("inconclusive") else "finished"
         con.execute(
             "UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?",
-            [status, audit.utc_now(), json.dumps(summary), run_id],
+            [status, audit.utc_now(), stored, run_id],
         )
-        audit.record(
+        audit.record_as(
             con,
-            actor.name,
-            actor.role,
+            actor,
             "run.finish",
             f"run:{run_id}",
             {
                 "results_digest": digest,
+                "summary_digest": summary_digest(stored),
                 "status": status,
                 "errors": summary["verdict"].get("errors", 0),
                 "passed": summary["verdict"]["passed"],

@@ -1,12 +1,9 @@
 """The one writer: finished results go to a single task that opens the file (in a worker thread)
 only while it has something to commit, gathering a wave of concurrent results into one commit.
 
-An answer received is committed as soon as its wave is complete (no call is still in flight)
-or, while calls are in flight, at most `COALESCE_SECONDS` after the first uncommitted result:
-the writer never waits when nothing more can come, so a kill -9 loses only calls in flight and
-answers of the last moments (issue 9, item 11). A failed commit keeps its rows and is retried
-with backoff, so a busy file loses no finished result; after `attempts` failures the writer
-gives up and no further call is made.
+A failed commit keeps its rows and is retried under the one retry policy (`pilot.core.retry`),
+so a busy file loses no finished result; after `attempts` failures the writer gives up and no
+further call is made. The writer does not stop for the kill switch: what finished is stored.
 """
 
 from __future__ import annotations
@@ -21,6 +18,7 @@ import pyarrow as pa
 
 from pilot.core import audit, killswitch
 from pilot.core.errors import StoreBusy
+from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
 from pilot.core.store import Store
 from pilot.runs.context import Progress, ProgressFn
 from pilot.runs.rows import CACHE_SCHEMA, RESULT_COLUMNS, ResultRow, rows_table
@@ -73,32 +71,29 @@ class Writer:
         return self.error is None
 
     async def loop(self, attempts: int = 8) -> None:
-        """Commit what is pending; a failed commit keeps its rows and is retried with backoff,
-        so a busy file (or any other failure) loses no finished result.
+        """Commit what is pending; a failed commit keeps its rows and is retried under the
+        retry policy, so a busy file (or any other failure) loses no finished result.
 
-        A wave ready to commit does not wait for the commit in progress: up to
-        `MAX_COMMITS` run at once (connections of one process share the open database, and
-        their transactions insert different rows), so an answer waits for one commit, not two.
+        A wave ready to commit does not wait for the commit in progress: up to `MAX_COMMITS`
+        run at once (connections of one process share the open database, and their
+        transactions insert different rows), so an answer waits for one commit, not two.
+        While a commit is failing, no other starts.
         """
-        failures = 0
+        policy = RetryPolicy(attempts=attempts, base=0.2, cap=5.0, jitter=False)
         commits: set[asyncio.Task[None]] = set()
 
+        def failed(_attempt: int, _error: BaseException) -> None:
+            self.failing = True  # callers wait before their next call
+
         async def commit(batch: list[tuple[ResultRow, CacheEntry | None]]) -> None:
-            nonlocal failures
             try:
-                await asyncio.to_thread(self._flush, batch)
-                failures, self.failing = 0, False
-            except Exception as exc:
+                async for attempt in async_retrying(policy, (Exception,), on_retry=failed):
+                    with attempt:
+                        await asyncio.to_thread(self._flush, batch)
+                self.failing = False
+            except GaveUp as exc:
                 self.pending = batch + self.pending
-                self.first_pending_at = 0.0  # retried rows are overdue
-                failures += 1
-                self.failing = True
-                if failures >= attempts:
-                    self.error = exc
-                else:
-                    await asyncio.sleep(min(5.0, 0.1 * 2**failures))
-            finally:
-                self.wake.set()
+                self.error = exc.last  # type: ignore[assignment]
 
         while True:
             await self.wake.wait()

@@ -58,6 +58,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def db(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     shutil.copy(template, tmp_path / "app.duckdb")
+    shutil.copy(f"{template}.key", tmp_path / "app.duckdb.key")
     monkeypatch.setenv("PILOT_DB", str(tmp_path / "app.duckdb"))
     return Store(tmp_path / "app.duckdb")
 

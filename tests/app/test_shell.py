@@ -126,7 +126,7 @@ def test_audit_page_verifies_and_filters(db: Store) -> None:
     with db.transaction() as con:
         con.execute("DELETE FROM audit_events WHERE seq = 2")
     at.button(key="audit_verify").click().run()
-    assert at.error[0].value.startswith("broken at event 2")
+    assert at.error[0].value.startswith("NOT INTACT: audit event 2:")
 
 
 def test_audit_page_catches_truncation_with_an_anchor(db: Store) -> None:

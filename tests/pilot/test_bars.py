@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store
+from helpers import run_cli, seeded_store
 
-from pilot.cli import main
 from pilot.core import audit
 from pilot.core.errors import InputError, PermissionDenied
 from pilot.core.store import Store
 from pilot.define import bars
 from pilot.define import planner as bar_planner
 from pilot.define.bars import AcceptanceBar, Criterion, MatchRule
+from pilot.goldensets import sizes
 
 BAR = AcceptanceBar(
     criteria=(
@@ -283,7 +283,7 @@ def _golden_file(path: Path, n: int, unanswerable: int, numeric: int) -> Path:
 
 def test_planner_without_a_golden_set(store: Store) -> None:
     with store.read() as con:
-        rows = bar_planner.planner_rows(con, BAR)
+        rows = bar_planner.planner_rows(sizes.planner_context(con), BAR)
     assert rows[0].required == 140 and rows[0].have is None and rows[0].enough is None
     assert rows[0].sentence.startswith("Needs at least 140 cases: at an expected 95%")
     assert rows[1].required == 60 and "point estimate" in rows[1].sentence
@@ -305,9 +305,9 @@ def test_planner_with_priyas_60_case_golden_set(users_store: Store, tmp_path: Pa
         }
     )
     with users_store.read() as con:
-        rows = bar_planner.planner_rows(con, bar, {0: 0.95})
-        assert bar_planner.known_tags(con) == ["numeric"]
-        ctx = bar_planner.planner_context(con)
+        rows = bar_planner.planner_rows(sizes.planner_context(con), bar, {0: 0.95})
+        assert sizes.known_tags(con) == ["numeric"]
+        ctx = sizes.planner_context(con)
     accuracy, coverage, abstain, false_abstain, numeric = rows
     assert (accuracy.required, accuracy.have, accuracy.enough) == (140, 60, False)
     assert "The golden set has 60: too few" in accuracy.sentence
@@ -330,10 +330,7 @@ def test_planner_when_the_expected_rate_cannot_clear_the_threshold() -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def test_cli_draft_sign_show_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

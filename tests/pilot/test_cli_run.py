@@ -7,9 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import seeded_store, write_cases
+from helpers import run_cli, seeded_store, write_cases
 
-from pilot.cli import main
 from pilot.define.bars import AcceptanceBar, Criterion, save_draft, sign_bar
 from pilot.goldensets.versions import import_goldenset
 
@@ -43,10 +42,7 @@ def db(tmp_path: Path) -> str:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def test_run_json_contract_and_baseline_gate(db: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store, write_cases
+from helpers import run_cli, seeded_store, write_cases
 from stub_messages_api import MessagesStub
 
-from pilot.cli import main
 from pilot.core.errors import INTERNAL_ERROR_EXIT
 from pilot.define.bars import AcceptanceBar, Criterion, save_draft, sign_bar
 from pilot.define.verdicts import inconclusive
@@ -44,10 +43,7 @@ def sign(db: str, max_error_rate: float | None) -> None:
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def test_error_rate_limit_by_hand() -> None:

@@ -17,11 +17,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers import seeded_store
+from helpers import run_cli, seeded_store
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pilot.cli import main
 from pilot.goldensets.io import FIELDS, validate_goldenset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,10 +153,9 @@ def import_file(
 ) -> tuple[int, str, str]:
     path = tmp_path / f"cases.{suffix}"
     path.write_bytes(data)
-    with pytest.raises(SystemExit) as exc:
-        main(["--db", db, "--user", "priya", "goldenset", "import", str(path), "--name", "fz"])
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(
+        capsys, "--db", db, "--user", "priya", "goldenset", "import", str(path), "--name", "fz"
+    )
 
 
 def assert_contract(code: int, out: str, err: str, suffix: str) -> None:

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers import seeded_store, write_cases
+from helpers import seeded_store, token_for, write_cases
 from stub_messages_api import MessagesStub
 
 from pilot.core.store import Store
@@ -62,6 +62,7 @@ def test_kill_nine_loses_only_answers_of_the_last_200_ms(tmp_path: Path) -> None
             "PYTHONPATH": str(ROOT),
             "ANTHROPIC_API_KEY": "sk-ant-test-kill",
             "ANTHROPIC_BASE_URL": stub.base_url,
+            "PILOT_TOKEN": token_for(store.path, "priya") or "",
         }
         cli = [sys.executable, "-c", "from pilot.cli import main; main()", "--db", str(store.path)]
         start = [*cli, "--user", "priya", "run", "--goldenset", "leave", "--system", "anthropic"]

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store, write_cases
+from helpers import seeded_store, token_for, write_cases
 
 from pilot.core.errors import RunBusy
 from pilot.core.models import SystemConfig
@@ -133,6 +133,7 @@ def test_two_concurrent_resumes_call_each_case_once(tmp_path: Path) -> None:
         "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
         "PILOT_TEST_CALL_LOG": str(calls),
         "PILOT_TEST_GATE": str(gate),
+        "PILOT_TOKEN": token_for(store.path, "priya") or "",
     }
     command = [
         sys.executable,
