@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from pilot.core.errors import InputError
 from pilot.core.models import GoldenCase
 from pilot.goldensets.checks import FIELDS, INVALID, SOURCE_FIELDS, check_case, kind
+from pilot.goldensets.limits import too_dense
 
 FORMATS = ("jsonl", "csv", "parquet")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -202,7 +203,7 @@ def _read_jsonl(data: bytes, report: ValidationReport) -> Iterator[tuple[int, by
                     f"{offset - start + exc.start}; save the file as UTF-8",
                 )
         else:
-            problem = _too_dense(raw) if raw.strip() else None
+            problem = too_dense(raw) if raw.strip() else None
             if problem:
                 report.error(number, None, problem)
             elif raw.strip():
@@ -210,48 +211,6 @@ def _read_jsonl(data: bytes, report: ValidationReport) -> Iterator[tuple[int, by
         offset = end + 1
     if bad > MAX_ENCODING_PROBLEMS:
         report.error(None, None, f"{bad - MAX_ENCODING_PROBLEMS} more lines are not UTF-8")
-
-
-# A case is an object of text, lists of text and a list of source objects: three levels, and a
-# few values per hundred characters. A line far denser in values (`[[],[],...]` or `["t","t",...]`
-# take 50-60 bytes of memory per 3-4 characters) or deeper could not be a case: it is refused
-# before it is parsed, which keeps the memory a line can take in proportion to its length.
-MAX_NESTING = 8
-MAX_VALUES_PER_KB = 48
-MIN_VALUES_CHECKED = 64  # any line with fewer values is parsed
-_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[{]+|[\]}]+|,+')
-
-
-def _too_dense(line: bytes) -> str | None:
-    """Why a JSONL line cannot be a case before parsing it (too deep, too dense), or None."""
-    if line.count(b",") + line.count(b"[") + line.count(b"{") <= MIN_VALUES_CHECKED:
-        return None  # most lines stop here
-    values, depth = _structure(line)
-    if depth > MAX_NESTING:
-        return f"nested {depth} levels deep; a golden case has 3"
-    if values > MIN_VALUES_CHECKED and values * 1024 > MAX_VALUES_PER_KB * len(line):
-        return (
-            f"{values} values in {len(line)} characters: not a golden case (at most "
-            f"{MAX_VALUES_PER_KB} lists, objects or list items per 1,024 characters)"
-        )
-    return None
-
-
-def _structure(line: bytes) -> tuple[int, int]:
-    """Values (lists, objects and the items after a comma) outside JSON strings, and how deeply
-    lists and objects nest; one token at a time, so no copy of the line and no list of tokens."""
-    values = depth = deepest = 0
-    for token in _TOKENS.finditer(line):
-        first, size = line[token.start()], token.end() - token.start()
-        if first in b"[{":
-            values += size
-            depth += size
-            deepest = max(deepest, depth)
-        elif first == ord(","):
-            values += size
-        elif first != ord('"'):
-            depth = max(depth - size, 0)
-    return values, deepest
 
 
 def _check(

@@ -94,6 +94,8 @@ class RunSummary(Frozen):
         return (self.metrics.get(metric) or {}).get("value")
 
     def verdict_label(self) -> str:
+        if self.verdict.get("inconclusive"):
+            return "INCONCLUSIVE"
         if self.exploratory:
             return "exploratory"
         return "PASS" if self.passed else "FAIL"
