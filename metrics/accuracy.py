@@ -13,7 +13,13 @@ from metrics.estimate import Estimate
 from metrics.registry import metric
 
 
-@metric("accuracy")
+@metric(
+    "accuracy",
+    label="Accuracy",
+    direction="higher",
+    meaning="share of questions answered correctly",
+    section="answers",
+)
 def accuracy_counts(results: Frame) -> pl.LazyFrame:
     """Per case: k = 1 when judged correct without error, n = 1."""
     frame = conform(results, RESULTS, ["case_id", "correct", "error"], "results")

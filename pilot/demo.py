@@ -8,7 +8,7 @@ import duckdb
 
 from pilot.core import access, audit, tokens
 from pilot.core.store import Store, get_setting, put_setting
-from pilot.define.bars import seed_demo_bar
+from pilot.define.bar_versions import seed_demo_bar
 from pilot.define.workflow import seed_demo_workflow
 from pilot.goldensets.versions import seed_demo_goldenset
 from pilot.runs.start import seed_demo_runs

@@ -21,12 +21,6 @@ PACKAGES = ("pilot", "metrics", "app")
 STEPS = ("core", "define", "goldensets", "runs", "results", "review", "readiness", "evidence")
 MAX_LINES = 400
 
-# TEMPORARY (issue 8): the `rules` branch splits these two; delete each name when it lands.
-OVERSIZED_PENDING_SPLIT = {"pilot/define/bars.py", "pilot/results/charts.py"}
-# TEMPORARY (issue 8): the `rules` branch removes metrics/judge.py's imports of `pilot` (the
-# judge's client moves under `pilot/runs/`); then this set must become empty.
-METRICS_IMPORTING_PILOT_PENDING = {"metrics/judge.py"}
-
 SQL_VERB = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP)\b")
 SQL_STATEMENT = re.compile(
     r"\b(SELECT\b.+\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE"
@@ -228,8 +222,7 @@ def test_metrics_never_imports_pilot() -> None:
         if name.split(".")[0] == "metrics"
         and any(i == "pilot" or i.startswith("pilot.") for i in imports_of(path))
     }
-    # Tighten to `offenders == set()` when the `rules` branch lands.
-    assert offenders <= METRICS_IMPORTING_PILOT_PENDING, offenders
+    assert offenders == set()
 
 
 def test_app_has_no_sql_and_no_duckdb() -> None:
@@ -247,7 +240,7 @@ def test_app_has_no_sql_and_no_duckdb() -> None:
 def test_no_module_over_400_lines() -> None:
     sizes = {rel(p): len(p.read_text().splitlines()) for p in source_files()}
     over = {path: n for path, n in sizes.items() if n > MAX_LINES}
-    assert set(over) <= OVERSIZED_PENDING_SPLIT, over
+    assert over == {}
 
 
 def test_later_steps_are_never_imported_by_earlier_ones() -> None:
@@ -281,6 +274,9 @@ def test_table_is_queried_only_by_its_owner(table: str) -> None:
     assert offenders == [], f"`{table}` (owned by {owner}) queried in {offenders}"
 
 
+SYSTEM_KINDS = {"offline", "anthropic", "callable"}
+
+
 def _kind_comparisons(path: Path) -> list[int]:
     """Lines comparing a system kind with a name (`kind == "anthropic"`, `x.kind != "..."`)."""
     found = []
@@ -294,7 +290,7 @@ def _kind_comparisons(path: Path) -> list[int]:
             for s in sides
         )
         if names_kind and any(
-            isinstance(s, ast.Constant) and isinstance(s.value, str) for s in sides
+            isinstance(s, ast.Constant) and s.value in SYSTEM_KINDS for s in sides
         ):
             found.append(node.lineno)
     return found

@@ -7,7 +7,7 @@ import streamlit as st
 from app import ui
 from pilot.core.errors import PilotError
 from pilot.core.inert import escape_inert, highlight_html
-from pilot.define.bars import latest_bar
+from pilot.define.bar_versions import latest_bar
 from pilot.define.planner import planner_rows
 from pilot.goldensets import versions as gs
 from pilot.goldensets.sizes import planner_context

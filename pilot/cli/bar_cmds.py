@@ -6,7 +6,7 @@ import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
 from pilot.core.errors import InputError
-from pilot.define import bars
+from pilot.define import bar_versions, bars
 from pilot.define.workflow import load_json_file, parse_model
 
 
@@ -15,9 +15,9 @@ def bar_group() -> None:
     pass
 
 
-def _get(ctx: Context, version: int, label: str) -> bars.BarVersion:
+def _get(ctx: Context, version: int, label: str) -> bar_versions.BarVersion:
     with ctx.store.read() as con:
-        found = bars.bar_version(con, version)
+        found = bar_versions.bar_version(con, version)
     if found is None:
         raise InputError(f"{label} {version}: no such bar version")
     return found
@@ -36,7 +36,7 @@ def bar_show(ctx: Context, version: int | None, as_json: bool) -> None:
         found = _get(ctx, version, "--version")
     else:
         with ctx.store.read() as con:
-            found = bars.latest_bar(con)
+            found = bar_versions.latest_bar(con)
     if found is None:
         note("no acceptance bar yet: use `pilot bar draft FILE.json`")
         emit({"version": None}, as_json, lambda: None)
@@ -67,7 +67,7 @@ def bar_show(ctx: Context, version: int | None, as_json: bool) -> None:
 @pass_ctx
 def bar_draft(ctx: Context, file: str, as_json: bool) -> None:
     bar = parse_model(bars.AcceptanceBar, load_json_file(file), file)
-    saved = bars.save_draft(ctx.store, ctx.user, bar)
+    saved = bar_versions.save_draft(ctx.store, ctx.user, bar)
     note(saved.status())
     emit(saved.as_dict(), as_json, lambda: click.echo(saved.version))
 
@@ -81,7 +81,7 @@ def bar_draft(ctx: Context, file: str, as_json: bool) -> None:
 @json_option
 @pass_ctx
 def bar_sign(ctx: Context, version: int | None, as_json: bool) -> None:
-    signed = bars.sign_bar(ctx.store, ctx.user, version)
+    signed = bar_versions.sign_bar(ctx.store, ctx.user, version)
     note(signed.status())
     emit(signed.as_dict(), as_json, lambda: click.echo(signed.signature_hash))
 

@@ -188,13 +188,10 @@ def run(
 def _print_report(report: dict) -> None:
     verdict = report["verdict"]
     click.echo(f"run {report['run_id']}  ({report['status']})")
+    from pilot.results.tables import metric_line
+
     for name, m in report["metrics"].items():
-        if m["value"] is None:
-            click.echo(f"  {name:<28} n/a (n=0)")
-        else:
-            click.echo(
-                f"  {name:<28} {m['value']:.3f}  [{m['low']:.3f}, {m['high']:.3f}]  n={m['n']}"
-            )
+        click.echo(f"  {name:<28} {metric_line(name, m)}")
     if verdict["exploratory"]:
         click.echo("  EXPLORATORY: not judged against a signed bar")
     for c in verdict["criteria"]:

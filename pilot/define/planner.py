@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pilot.define.bars import POPULATION, AcceptanceBar, Criterion, describe_criterion, percent
+from metrics.units import UNITS
+from pilot.define.bars import AcceptanceBar
+from pilot.define.criteria import Criterion, describe_criterion
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,22 @@ class PlannerContext:
             if c.tag is None
             else self.by_tag.get(c.tag, {"all": 0, "answerable": 0, "unanswerable": 0})
         )
-        return counts[POPULATION[c.metric]]
+        return counts[c.spec.population]
+
+
+def percent(value: float) -> str:
+    return UNITS["percent"].text(value)
+
+
+def plannable(c: Criterion) -> bool:
+    """Whether the planner can size the criterion: a rate's 95% bound (Wilson), not a
+    percentile's or a mean's."""
+    return c.spec.proportion
 
 
 def default_expected_rate(c: Criterion) -> float:
     """Halfway between the threshold and perfect: a hopeful but not heroic guess."""
-    value = (1 + c.threshold) / 2 if c.direction == "higher" else c.threshold / 2
+    value = (1 + c.threshold) / 2 if c.comparison == "at_least" else c.threshold / 2
     return round(value, 3)
 
 
@@ -77,11 +89,16 @@ def plan_criterion(
     """(cases needed, whether `have` is enough or None without a golden set, one sentence)."""
     from metrics.planner import plan
 
-    if c.judged_on == "point":
+    if c.judged_on == "point" or not plannable(c):
         tail = "." if have is None else f"; the golden set has {have}."
-        sentence = f"Judged on the point estimate, so only the bar's minimum of {min_cases} cases"
+        why = (
+            "Judged on the point estimate"
+            if c.judged_on == "point"
+            else f"The planner sizes rates only, not {c.spec.label.lower()}"
+        )
+        sentence = f"{why}, so only the bar's minimum of {min_cases} cases"
         return min_cases, None if have is None else have >= min_cases, sentence + " applies" + tail
-    higher = c.direction == "higher"
+    higher = c.comparison == "at_least"
     bound_name, at = ("lower", "at least") if higher else ("upper", "at most")
     expect = f"At an expected {percent(expected_rate)}"
     # An at-most rate r ≤ t is the at-least rate 1-r ≥ 1-t: the same Wilson interval, mirrored.
@@ -99,7 +116,7 @@ def plan_criterion(
         return None, None if have is None else False, f"{expect}: {problem}."
     required = result["required"]
     noun = {"all": "cases", "answerable": "answerable cases", "unanswerable": "unanswerable cases"}
-    what = noun[POPULATION[c.metric]] + (f" tagged {c.tag!r}" if c.tag else "")
+    what = noun[c.spec.population] + (f" tagged {c.tag!r}" if c.tag else "")
     need = (
         f"Needs at least {required} {what}: {expect.lower()}, the 95% {bound_name} bound is "
         f"then {at} {percent(c.threshold)}."
@@ -123,7 +140,7 @@ def plan_row(
 ) -> PlannerRow:
     have = ctx.have(c)
     required, enough, sentence = plan_criterion(c, expected_rate, have, min_cases)
-    population = POPULATION[c.metric] if c.judged_on == "lower_bound" else "all"
+    population = c.spec.population if c.judged_on == "lower_bound" else "all"
     return PlannerRow(
         index, describe_criterion(c), expected_rate, required, have, enough, population, sentence
     )

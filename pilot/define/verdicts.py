@@ -1,9 +1,8 @@
 """Judge a run's figures against an acceptance bar, criterion by criterion, without spin.
 
-A criterion judged on the lower bound passes only when the 95% Wilson lower bound clears the
-threshold (upper bound for lower-is-better metrics); a point criterion compares the estimate.
-A criterion with no data (n = 0) fails: no evidence is not a pass. A run against no signed bar
-is exploratory and says so.
+Each criterion is judged by the one rule, `criteria.judge_criterion` (a figure exactly on the
+threshold passes; a bound criterion judges the conservative end of the 95% interval; no figure
+fails). A run against no signed bar is exploratory and says so.
 """
 
 from __future__ import annotations
@@ -16,23 +15,8 @@ import polars as pl
 from metrics import compute_all
 from metrics.estimate import Estimate
 from metrics.frames import RunFrames
-
-LOWER_IS_BETTER = frozenset({"false_abstain_rate"})
-
-
-@dataclass(frozen=True)
-class CriterionResult:
-    metric: str
-    scope: str
-    judged_on: str
-    threshold: float
-    direction: str  # at_least | at_most
-    value: float | None
-    low: float | None
-    high: float | None
-    n: int
-    judged_value: float | None
-    passed: bool
+from pilot.define.bar_versions import BarVersion
+from pilot.define.criteria import CriterionResult, judge_criterion
 
 
 DEFAULT_MAX_ERROR_RATE = 0.02
@@ -61,11 +45,18 @@ class Verdict:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def missed(self) -> int:
+        """How many requirements the run misses: criteria, case count, critical errors."""
+        limit = self.max_critical_errors
+        return (
+            sum(not c.passed for c in self.criteria)
+            + (not self.min_cases_met)
+            + (limit is not None and len(self.critical_errors) > limit)
+        )
+
 
 def frames_metrics(frames: RunFrames) -> dict[str, Estimate]:
-    return compute_all(
-        frames.results, frames.citations, frames.claims, frames.sources, frames.evidence
-    )
+    return compute_all(**frames.inputs())
 
 
 def critical_errors(results: pl.DataFrame) -> list[str]:
@@ -81,15 +72,17 @@ def critical_errors(results: pl.DataFrame) -> list[str]:
 
 
 def judge(
-    frames: RunFrames, bar: dict[str, Any] | None, bar_version: int | None, signed: bool
+    frames: RunFrames, version: BarVersion | None, overall: dict[str, Estimate] | None = None
 ) -> Verdict:
+    """The run's verdict against bar `version` (None: no bar, exploratory). Pass `overall`
+    when the run's estimates are already computed."""
     n_cases = frames.results.height
     crit = critical_errors(frames.results)
     errors = int(frames.results["error"].is_not_null().sum()) if n_cases else 0
-    limit = (bar or {}).get("max_error_rate")
+    limit = None if version is None else version.bar.max_error_rate
     limit = DEFAULT_MAX_ERROR_RATE if limit is None else float(limit)
     unjudged = inconclusive(errors, n_cases, limit)
-    if bar is None:
+    if version is None:
         return Verdict(
             exploratory=True,
             bar_version=None,
@@ -100,59 +93,34 @@ def judge(
             max_error_rate=limit,
             inconclusive=unjudged,
         )
-    overall = frames_metrics(frames)
+    bar = version.bar
+    overall = frames_metrics(frames) if overall is None else overall
+    by_tag: dict[str, dict[str, Estimate]] = {}
     results = []
-    for c in bar.get("criteria", []):
-        scope = c.get("scope", "all")
-        if scope == "all":
-            estimate = overall[c["metric"]]
+    for c in bar.criteria:
+        if c.tag is None:
+            estimate = overall[c.metric]
         else:
-            estimate = frames_metrics(frames.tagged(scope.removeprefix("tag:")))[c["metric"]]
-        results.append(_criterion(c, scope, estimate))
-    min_cases = int(bar.get("min_cases", 0) or 0)
-    max_crit = bar.get("max_critical_errors")
+            if c.tag not in by_tag:
+                by_tag[c.tag] = frames_metrics(frames.tagged(c.tag))
+            estimate = by_tag[c.tag][c.metric]
+        results.append(judge_criterion(c, estimate))
     ok = (
         all(r.passed for r in results)
-        and n_cases >= min_cases
-        and (max_crit is None or len(crit) <= int(max_crit))
+        and n_cases >= bar.min_cases
+        and len(crit) <= bar.max_critical_errors
     )
     return Verdict(
-        exploratory=not signed,
-        bar_version=bar_version,
+        exploratory=not version.signed,
+        bar_version=version.version,
         criteria=results,
-        min_cases=min_cases,
+        min_cases=bar.min_cases,
         n_cases=n_cases,
-        min_cases_met=n_cases >= min_cases,
-        max_critical_errors=max_crit,
+        min_cases_met=n_cases >= bar.min_cases,
+        max_critical_errors=bar.max_critical_errors,
         critical_errors=crit,
         passed=ok and not unjudged,
         errors=errors,
         max_error_rate=limit,
         inconclusive=unjudged,
-    )
-
-
-def _criterion(c: dict[str, Any], scope: str, e: Estimate) -> CriterionResult:
-    threshold = float(c["threshold"])
-    judged_on = c.get("judged_on", "point")
-    at_most = c["metric"] in LOWER_IS_BETTER
-    if e.value is None:
-        judged = None
-    elif judged_on == "lower_bound":
-        judged = e.high if at_most else e.low
-    else:
-        judged = e.value
-    passed = judged is not None and (judged <= threshold if at_most else judged >= threshold)
-    return CriterionResult(
-        metric=c["metric"],
-        scope=scope,
-        judged_on=judged_on,
-        threshold=threshold,
-        direction="at_most" if at_most else "at_least",
-        value=e.value,
-        low=e.low,
-        high=e.high,
-        n=e.n,
-        judged_value=judged,
-        passed=passed,
     )

@@ -13,11 +13,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics import METRICS, count_all, per_tag, summarise
+from metrics import SECTIONS, count_all, metric_names, per_tag, registered, summarise
 from metrics.estimate import Estimate
 from metrics.regression import RunComparison
-from pilot.define.verdicts import LOWER_IS_BETTER, Verdict, frames_metrics, judge
-from pilot.results.charts import Threshold, label, pct
+from pilot.define.bar_versions import BarVersion
+from pilot.define.verdicts import Verdict, frames_metrics, judge
+from pilot.results.chart_style import Threshold, label, pct
 from pilot.results.comparison import compare
 from pilot.runs.record import RunFrames, case_sources, result_rows, run_frames
 from pilot.runs.run import RunStatus
@@ -45,21 +46,22 @@ def bar_name(bar_version: int | None, signed: bool) -> str:
     return f"bar v{bar_version} ({'signed' if signed else 'unsigned draft'})"
 
 
-def thresholds(
-    bar: Mapping[str, Any] | None, bar_version: int | None, signed: bool
-) -> dict[str, Threshold]:
+def thresholds(version: BarVersion | None) -> dict[str, Threshold]:
     """The bar's criteria on all cases, by metric: the lines the charts draw. Tag-scoped
     criteria appear in the verdict table only."""
-    found = {}
-    for c in (bar or {}).get("criteria", []):
-        if c.get("scope", "all") == "all":
-            found[c["metric"]] = Threshold(
-                metric=c["metric"],
-                value=float(c["threshold"]),
-                direction="at_most" if c["metric"] in LOWER_IS_BETTER else "at_least",
-                judged_on=c.get("judged_on", "point"),
-                bar=bar_name(bar_version, signed),
-            )
+    if version is None:
+        return {}
+    name = bar_name(version.version, version.signed)
+    return {c.metric: Threshold(c, name) for c in version.bar.criteria if c.tag is None}
+
+
+def sections(estimates: Mapping[str, Estimate]) -> dict[str, list[str]]:
+    """The report's sections after the verdict, each with its metrics in report order (from
+    their registration): the Results page draws one block per section."""
+    found: dict[str, list[str]] = {}
+    for name, spec in registered().items():
+        if name in estimates and spec.section != "answers":
+            found.setdefault(SECTIONS[spec.section], []).append(name)
     return found
 
 
@@ -84,110 +86,26 @@ class RunResults:
 
 def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> RunResults:
     frames = run_frames(con, run_id)
-    counts = count_all(
-        frames.results, frames.citations, frames.claims, frames.sources, frames.evidence
-    )
-    bar, bar_version, signed = bar_for_run(con, run_id)
+    counts = count_all(**frames.inputs())
+    estimates = summarise(counts)
+    version = bar_for_run(con, run_id)
     return RunResults(
         run_id=run_id,
         rows=result_rows(con, run_id),
         frames=frames,
-        estimates=summarise(counts),
+        estimates=estimates,
         slices=per_tag(frames.results, counts=counts),
-        verdict=judge(frames, bar, bar_version, signed),
-        bar_version=bar_version,
-        signed=signed,
-        thresholds=thresholds(bar, bar_version, signed),
+        verdict=judge(frames, version, estimates),
+        bar_version=None if version is None else version.version,
+        signed=version is not None and version.signed,
+        thresholds=thresholds(version),
     )
-
-
-def interval(low: float | None, high: float | None) -> str:
-    return "—" if low is None or high is None else f"{pct(low)} to {pct(high)}"
-
-
-def _judged_on(judged_on: str, direction: str) -> str:
-    if judged_on == "point":
-        return "point estimate"
-    return "95% lower bound" if direction == "at_least" else "95% upper bound"
-
-
-def verdict_rows(verdict: Verdict, estimates: Mapping[str, Estimate]) -> list[dict[str, Any]]:
-    """The verdict as a table of criteria, then the case count and critical errors. With no bar,
-    the run's figures with no threshold and no result."""
-    rows: list[dict[str, Any]] = []
-    if not verdict.criteria:
-        for name in METRICS:
-            e = estimates[name]
-            rows.append(
-                {
-                    "criterion": label(name),
-                    "scope": "all cases",
-                    "judged on": "—",
-                    "threshold": "no bar",
-                    "value": pct(e.value),
-                    "95% interval": interval(e.low, e.high),
-                    "n": e.n,
-                    "result": "—",
-                }
-            )
-    for c in verdict.criteria:
-        bound = "at least" if c.direction == "at_least" else "at most"
-        rows.append(
-            {
-                "criterion": label(c.metric),
-                "scope": "all cases" if c.scope == "all" else c.scope.replace("tag:", "tag: "),
-                "judged on": _judged_on(c.judged_on, c.direction),
-                "threshold": f"{bound} {pct(c.threshold)}",
-                "value": pct(c.value),
-                "95% interval": interval(c.low, c.high),
-                "n": c.n,
-                "result": "PASS" if c.passed else ("FAIL (no cases)" if c.n == 0 else "FAIL"),
-            }
-        )
-    if verdict.criteria:
-        rows.append(
-            {
-                "criterion": "Cases in the golden set",
-                "scope": "all cases",
-                "judged on": "count",
-                "threshold": f"at least {verdict.min_cases}",
-                "value": str(verdict.n_cases),
-                "95% interval": "",
-                "n": verdict.n_cases,
-                "result": "PASS" if verdict.min_cases_met else "FAIL",
-            }
-        )
-    crit = verdict.critical_errors
-    limit = verdict.max_critical_errors
-    rows.append(
-        {
-            "criterion": "Critical errors",
-            "scope": "all cases",
-            "judged on": "count",
-            "threshold": "—" if limit is None else f"at most {limit}",
-            "value": str(len(crit)),
-            "95% interval": "",
-            "n": verdict.n_cases,
-            "result": "—" if limit is None else ("PASS" if len(crit) <= int(limit) else "FAIL"),
-        }
-    )
-    return rows
 
 
 def run_metrics(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Estimate]:
     """Every metric of one run, recomputed from its stored rows. A finished run's rows never
     change, so callers may cache this by run id."""
     return frames_metrics(run_frames(con, run_id))
-
-
-def missed(verdict: Verdict) -> int:
-    """How many of the bar's requirements the run misses: criteria, case count, critical errors."""
-    limit = verdict.max_critical_errors
-    return (
-        sum(not c.passed for c in verdict.criteria)
-        + (not verdict.min_cases_met)
-        + (limit is not None and len(verdict.critical_errors) > int(limit))
-    )
 
 
 def metric_history(
@@ -200,8 +118,8 @@ def metric_history(
     for order, run in enumerate(ordered, start=1):
         estimates = metrics[run["run_id"]]
         started = run["started_at"][:16].replace("T", " ")
-        for name in METRICS:
-            e = estimates[name]
+        for name in metric_names():
+            e = estimates.get(name) or Estimate.missing(name)
             records.append(
                 {
                     "order": order,

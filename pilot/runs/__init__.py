@@ -6,7 +6,9 @@ Public: `start` (prepare, start or resume a run; list runs), `register` (a run o
 status changes), `context` (RunOptions, Progress, RunOutcome, RunContext), `execute` (the asyncio
 loop), `writer` (the one writer), `rows` (the typed result row and its Arrow schema), `cache` (the
 response cache), `batch` (Message Batches), `edge` (the boundary applied to each outbound request),
-`configs` (content-hashed system configs), `systems` (offline, anthropic, callable), `judging`
+`run` (typed records: RunStatus, RunManifest, RunSummary, RunRecord), `configs`
+(content-hashed system configs), `systems` (registry, connection settings; offline, anthropic,
+callable), `judging`
 (the LLM judge), `scoring` (correctness and verdict at the end of a run), `record` (a run's rows
 as the frames `metrics` reads), `export`, `manifest`, `jobs` (runs in the app's background).
 Imports `pilot.core`, `pilot.define`, `pilot.goldensets` and `metrics`; never `pilot.results`.

@@ -32,7 +32,7 @@ from pilot.runs.lease import Lease, acquire
 from pilot.runs.register import create_run, mark, mark_halted
 from pilot.runs.rows import ResultRow
 from pilot.runs.run import RunStatus, load_run
-from pilot.runs.scoring import bar_for_run, finish_run
+from pilot.runs.scoring import finish_run, match_rule_for_run
 from pilot.runs.systems.base import PermanentError, System, TransientError
 from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registry import make_system
@@ -261,9 +261,8 @@ def _execute_owned(
 def _judge_if_needed(store: Store, run_id: str, connection: Connection | None) -> None:
     """Under a bar whose match rule is the LLM judge, judge every answered result first."""
     with store.read() as con:
-        bar, _, _ = bar_for_run(con, run_id)
-    rule = (bar or {}).get("match_rule") or {}
-    if rule.get("rule") == "judge":
+        rule = match_rule_for_run(con, run_id)
+    if rule.rule == "judge":
         judge_run(store, run_id, rule, connection)
 
 

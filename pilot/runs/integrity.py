@@ -20,7 +20,7 @@ from pilot.core import audit, keys
 from pilot.core.errors import InputError
 from pilot.core.events import events_on, newest_events
 from pilot.core.models import content_hash
-from pilot.define.bars import bar_history, bar_version
+from pilot.define.bar_versions import bar_history, bar_version
 from pilot.goldensets.stored import version_rows
 from pilot.goldensets.versions import content_intact, version_info
 

@@ -13,11 +13,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics.judge import JudgeItem, judge_answers
 from pilot.core import audit, killswitch
 from pilot.core.errors import Halted, InputError
 from pilot.core.store import Store, frame
+from pilot.define.bars import DEFAULT_JUDGE_MODEL, DEFAULT_RUBRIC, MatchRule
 from pilot.goldensets import stored
+from pilot.runs.judge_client import JudgeItem, judge_answers
 from pilot.runs.record import goldenset_version
 from pilot.runs.systems.connection import Connection
 
@@ -47,7 +48,7 @@ def pending_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[JudgeItem
 
 
 def judge_run(
-    store: Store, run_id: str, rule: dict[str, Any], connection: Connection | None = None
+    store: Store, run_id: str, rule: MatchRule, connection: Connection | None = None
 ) -> int:
     """Judge every result still without a verdict; returns how many were judged."""
     import anthropic
@@ -104,8 +105,8 @@ def judge_run(
                     raise Halted("halted by the kill switch while judging")
                 verdicts = await judge_answers(
                     items[i : i + wave],
-                    rule["rubric"],
-                    rule["judge_model"],
+                    rule.rubric or DEFAULT_RUBRIC,
+                    rule.judge_model or DEFAULT_JUDGE_MODEL,
                     client,
                     concurrency=wave,
                 )

@@ -7,10 +7,11 @@ import json
 import duckdb
 import polars as pl
 
-from metrics import _frames
+from metrics import frames as contracts
 from metrics.frames import RunFrames
 from pilot.core.store import frame
 from pilot.goldensets import stored
+from pilot.runs.prices import usage_cost
 
 RESULT_SQL = """
 SELECT case_id, answer, abstained, correct, error, claims, citations, match_rule, cached,
@@ -65,8 +66,8 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
     rows, cases = _joined(con, run_id)
     golden = cases.select("case_id", "sources", "evidence").rows()
     return RunFrames(
-        results=rows.select(list(_frames.RESULTS)),
-        citations=_explode_json(rows, "citations", _frames.CITATIONS),
+        results=rows.select(list(contracts.RESULTS)),
+        citations=_explode_json(rows, "citations", contracts.CITATIONS),
         claims=_claims(rows),
         sources=pl.DataFrame(
             [
@@ -74,7 +75,7 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
                 for cid, sources, _ in golden
                 for s in _json(sources)
             ],
-            schema=dict(_frames.SOURCES),
+            schema=dict(contracts.SOURCES),
         ),
         evidence=pl.DataFrame(
             [
@@ -82,8 +83,26 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
                 for cid, _, evidence in golden
                 for text in (evidence or [])
             ],
-            schema=dict(_frames.EVIDENCE),
+            schema=dict(contracts.EVIDENCE),
         ),
+        calls=calls_frame(rows),
+    )
+
+
+def calls_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """Per case: latency, cache, calls made, model, and the cost of its recorded usage at list
+    price (`prices.usage_cost`; null where the price is unknown; the stored `cost_usd` column,
+    0.0 for an unknown price, is not read)."""
+    costs = [
+        usage_cost(model, tokens_in or 0, tokens_out or 0)
+        for model, tokens_in, tokens_out in zip(
+            rows["model"], rows["input_tokens"], rows["output_tokens"], strict=True
+        )
+    ]
+    return (
+        rows.select("case_id", "latency_ms", "cached", "attempts", "model")
+        .with_columns(cost_usd=pl.Series(costs, dtype=pl.Float64))
+        .cast(dict(contracts.CALLS))
     )
 
 
@@ -108,7 +127,7 @@ def _claims(rows: pl.DataFrame) -> pl.DataFrame:
         for cid, raw in zip(rows["case_id"], rows["claims"], strict=True)
         for i, text in enumerate(json.loads(raw))
     ]
-    return pl.DataFrame(records, schema=dict(_frames.CLAIMS))
+    return pl.DataFrame(records, schema=dict(contracts.CLAIMS))
 
 
 OUTCOMES = ("all", "incorrect", "correct", "errors", "abstained")

@@ -13,74 +13,56 @@ from metrics import apply_match
 from pilot.core import audit
 from pilot.core.access import Actor
 from pilot.core.store import Store
-from pilot.define import bars
+from pilot.define.bar_versions import BarVersion, bar_version
+from pilot.define.bars import MatchRule
 from pilot.define.verdicts import Verdict, frames_metrics, judge
 from pilot.runs.integrity import require_sound, results_digest, summary_digest
 from pilot.runs.record import result_rows, run_frames
 
-DEFAULT_RULE: dict[str, Any] = {"rule": "contains"}
+DEFAULT_RULE = MatchRule()
 
 
-def bar_for_run(
-    con: duckdb.DuckDBPyConnection, run_id: str
-) -> tuple[dict | None, int | None, bool]:
+def bar_for_run(con: duckdb.DuckDBPyConnection, run_id: str) -> BarVersion | None:
+    """The bar version the run is judged against (typed, signed or not), or None: no bar."""
     row = con.execute("SELECT bar_version FROM runs WHERE run_id = ?", [run_id]).fetchone()
-    if not row or row[0] is None or not _has_table(con, "bar_versions"):
-        return None, None, False
-    found = bars.bar_version(con, row[0])
-    if found is None:
-        return None, None, False
-    return found.bar.content(), found.version, found.signed
+    if not row or row[0] is None:
+        return None
+    return bar_version(con, row[0])
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()[0]
-    )
+def match_rule_for_run(con: duckdb.DuckDBPyConnection, run_id: str) -> MatchRule:
+    """The match rule that scores the run: its bar's, else the default (contains)."""
+    version = bar_for_run(con, run_id)
+    return DEFAULT_RULE if version is None else version.bar.match_rule
 
 
-def rule_label(rule: dict[str, Any]) -> str:
-    name = rule.get("rule", "contains")
-    if name == "f1":
-        return f"f1>={rule.get('threshold', 0.8)}"
-    if name == "numeric":
-        return f"numeric±{rule.get('tolerance', 0)}"
-    if name == "judge":
-        return f"judge:{rule.get('judge_model')}"
-    return str(name)
-
-
-def score(con: duckdb.DuckDBPyConnection, run_id: str, rule: dict[str, Any]) -> None:
+def score(con: duckdb.DuckDBPyConnection, run_id: str, rule: MatchRule) -> None:
     """Write `correct` and `match_rule` for every result of the run, vectorised."""
     rows = result_rows(con, run_id)
     if rows.is_empty():
         return
     judged = None
-    if rule.get("rule") == "judge":
+    if rule.rule == "judge":
         verdicts = dict(
             con.execute(
                 "SELECT case_id, correct FROM judgements WHERE run_id = ?", [run_id]
             ).fetchall()
         )
         judged = pl.Series([verdicts.get(c) for c in rows["case_id"]], dtype=pl.Boolean)
-    correct = apply_match(
-        rows, rule.get("rule", "contains"), rule.get("threshold"), rule.get("tolerance"), judged
-    )
+    correct = apply_match(rows, rule.rule, rule.threshold, rule.tolerance, judged)
     scored = pl.DataFrame({"case_id": rows["case_id"], "correct": correct})  # noqa: F841
     con.execute(
         "UPDATE results SET correct = s.correct, match_rule = ? FROM scored s "
         "WHERE results.run_id = ? AND results.case_id = s.case_id",
-        [rule_label(rule), run_id],
+        [rule.label(), run_id],
     )
 
 
 def summarise(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
-    bar, bar_version, signed = bar_for_run(con, run_id)
     frames = run_frames(con, run_id)
-    metrics = {name: e.to_dict() for name, e in frames_metrics(frames).items()}
-    verdict: Verdict = judge(frames, bar, bar_version, signed)
+    estimates = frames_metrics(frames)
+    metrics = {name: e.to_dict() for name, e in estimates.items()}
+    verdict: Verdict = judge(frames, bar_for_run(con, run_id), estimates)
     models = sorted(
         {
             m
@@ -98,11 +80,12 @@ def summarise(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
 
 def finish_run(store: Store, actor: Actor, run_id: str) -> dict[str, Any]:
     def body(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        bar, bar_version, _ = bar_for_run(con, run_id)
+        version = bar_for_run(con, run_id)
         gs = con.execute("SELECT goldenset_version FROM runs WHERE run_id = ?", [run_id]).fetchone()
-        require_sound(con, bar=bar_version, goldenset=gs[0] if gs else None)
-        rule = (bar or {}).get("match_rule") or DEFAULT_RULE
-        score(con, run_id, rule)
+        require_sound(
+            con, bar=None if version is None else version.version, goldenset=gs[0] if gs else None
+        )
+        score(con, run_id, DEFAULT_RULE if version is None else version.bar.match_rule)
         summary = summarise(con, run_id)
         digest = results_digest(con, run_id)
         stored = json.dumps(summary)

@@ -11,7 +11,7 @@ from pilot.core.access import Who, require
 from pilot.core.errors import InputError
 from pilot.core.models import RetrievalSettings, SystemConfig
 from pilot.core.store import Store, table_exists
-from pilot.define import bars
+from pilot.define import bar_versions as bars
 from pilot.goldensets import stored
 from pilot.runs.context import ProgressFn, RunOptions, RunOutcome
 from pilot.runs.execute import execute_run

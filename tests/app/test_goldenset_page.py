@@ -170,7 +170,9 @@ def test_filter_agreement_history_and_diff(db: Store) -> None:
 
 
 def test_planner_says_whether_the_golden_set_is_big_enough(db: Store) -> None:
-    from pilot.define.bars import AcceptanceBar, Criterion, save_draft
+    from pilot.define.bar_versions import save_draft
+    from pilot.define.bars import AcceptanceBar
+    from pilot.define.criteria import Criterion
 
     gs.import_goldenset(db, "priya", GOOD, name="benefits")
     bar = AcceptanceBar(

@@ -12,7 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from pilot.core import access, signin
 from pilot.core.store import Store, put_setting
-from pilot.define.bars import AcceptanceBar, Criterion, save_draft, sign_bar, signature_hash
+from pilot.define.bar_versions import save_draft, sign_bar, signature_hash
+from pilot.define.bars import AcceptanceBar
+from pilot.define.criteria import Criterion
 
 MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 

@@ -15,7 +15,9 @@ from pilot.core import audit, keys
 from pilot.core.access import Actor
 from pilot.core.models import SystemConfig
 from pilot.core.store import Store
-from pilot.define.bars import AcceptanceBar, Criterion, save_draft, sign_bar, signature_hash
+from pilot.define.bar_versions import save_draft, sign_bar, signature_hash
+from pilot.define.bars import AcceptanceBar
+from pilot.define.criteria import Criterion
 from pilot.goldensets.versions import import_goldenset
 from pilot.runs.integrity import TamperedRecord
 from pilot.runs.scoring import finish_run

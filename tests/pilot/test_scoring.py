@@ -22,7 +22,9 @@ from stub_messages_api import MessagesStub, question, text_block
 from metrics.frames import RunFrames
 from pilot.core.models import SystemConfig
 from pilot.core.store import Store
-from pilot.define.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
+from pilot.define.bar_versions import BarVersion, save_draft, sign_bar
+from pilot.define.bars import AcceptanceBar, MatchRule
+from pilot.define.criteria import Criterion
 from pilot.define.verdicts import critical_errors, judge
 from pilot.goldensets.versions import import_goldenset
 from pilot.results.report import run_report
@@ -60,21 +62,35 @@ def row(
     }
 
 
+def version(bar: dict, number: int, signed: bool) -> BarVersion:
+    """A bar version as `bar_for_run` returns it."""
+    typed = AcceptanceBar.model_validate(bar)
+    return BarVersion(
+        number, typed.content_hash, typed, "2026-01-01", "priya", "priya" if signed else None
+    )
+
+
 def test_verdict_lower_bound_point_and_tag_scope() -> None:
     # 18 of 20 correct: point 0.90; Wilson 95% lower bound = 0.699 (hand-worked:
     # (p + z²/2n - z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n) with p=.9, n=20, z=1.96).
     rows = [row(i, i >= 2, tags=("numeric",) if i < 10 else ()) for i in range(20)]
-    bar = {
+    point_bar = {
         "criteria": [
             {"metric": "accuracy", "threshold": 0.85, "scope": "all", "judged_on": "point"},
-            {"metric": "accuracy", "threshold": 0.85, "scope": "all", "judged_on": "lower_bound"},
             {"metric": "accuracy", "threshold": 0.85, "scope": "tag:numeric", "judged_on": "point"},
         ],
         "min_cases": 10,
         "max_critical_errors": 0,
     }
-    v = judge(frames(rows), bar, 3, signed=True)
-    point, lower, tagged = v.criteria
+    bound_bar = {
+        "criteria": [
+            {"metric": "accuracy", "threshold": 0.85, "scope": "all", "judged_on": "lower_bound"}
+        ],
+        "min_cases": 10,
+    }
+    v = judge(frames(rows), version(point_bar, 3, signed=True))
+    point, tagged = v.criteria
+    (lower,) = judge(frames(rows), version(bound_bar, 4, signed=True)).criteria
     assert point.value == pytest.approx(0.9) and point.passed
     assert lower.low == pytest.approx(0.6990, abs=1e-4) and not lower.passed
     assert tagged.n == 10 and tagged.value == pytest.approx(0.8) and not tagged.passed
@@ -90,7 +106,7 @@ def test_at_most_metric_judged_on_upper_bound() -> None:
         ],
         "min_cases": 1,
     }
-    c = judge(frames(rows), bar, 1, signed=True).criteria[0]
+    c = judge(frames(rows), version(bar, 1, signed=True)).criteria[0]
     assert c.direction == "at_most" and c.judged_value == pytest.approx(0.1288, abs=1e-4)
     assert not c.passed
 
@@ -103,7 +119,7 @@ def test_no_data_fails_and_unsigned_is_exploratory() -> None:
         ],
         "min_cases": 1,
     }
-    v = judge(frames(rows), bar, 1, signed=False)
+    v = judge(frames(rows), version(bar, 1, signed=False))
     assert v.criteria[0].n == 0 and not v.criteria[0].passed and v.exploratory
 
 

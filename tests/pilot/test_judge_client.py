@@ -11,13 +11,13 @@ import anthropic
 import pytest
 from stub_messages_api import MessagesStub, question, text_block
 
-from metrics.judge import (
+from metrics.judge import parse_verdict
+from pilot.runs.judge_client import (
     JudgeItem,
     JudgeVerdict,
     judge_answers,
     judge_payload,
     judge_prompt_hash,
-    parse_verdict,
 )
 
 RUBRIC = "Correct when the answer states the same number of days as the reference."
