@@ -18,7 +18,6 @@ from metrics.frames import RunFrames
 from pilot.define.bar_versions import BarVersion
 from pilot.define.criteria import CriterionResult, judge_criterion
 
-
 DEFAULT_MAX_ERROR_RATE = 0.02
 
 
