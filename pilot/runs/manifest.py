@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from pilot.core.models import SystemConfig
-from pilot.define.bars import bar_version as bar_version_of
+from pilot.define.bar_versions import bar_version as bar_version_of
 from pilot.goldensets.stored import version_hash
 from pilot.runs.run import BarRef, GitState, GoldensetRef, RunManifest, SystemRef
 
