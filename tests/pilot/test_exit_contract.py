@@ -13,7 +13,9 @@ from helpers import run_cli, seeded_store, write_cases
 from stub_messages_api import MessagesStub
 
 from pilot.core.errors import INTERNAL_ERROR_EXIT
-from pilot.define.bars import AcceptanceBar, Criterion, save_draft, sign_bar
+from pilot.define.bar_versions import save_draft, sign_bar
+from pilot.define.bars import AcceptanceBar
+from pilot.define.criteria import Criterion
 from pilot.define.verdicts import inconclusive
 from pilot.goldensets.versions import import_goldenset
 
