@@ -153,7 +153,9 @@ def run_table() -> None:
                 "errors": r["errors"],
                 "system": r["system"],
                 "accuracy": None if accuracy is None else round(accuracy, 3),
-                "verdict": summary.verdict_label() if r["status"] is RunStatus.FINISHED else "",
+                "verdict": summary.verdict_label()
+                if r["status"] in (RunStatus.FINISHED, RunStatus.INCONCLUSIVE)
+                else "",
                 "started by": r["started_by"],
                 "started": r["started_at"][:19],
             }

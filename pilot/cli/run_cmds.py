@@ -73,7 +73,9 @@ class ProgressBar:
 @cli.command(
     help="Run a golden set against a system and judge it against the bar. Exit 0 when "
     "a signed bar is met, 1 when it is not (or the run is exploratory, or worse than "
-    "--baseline), 3 when halted by the kill switch.\n\n"
+    "--baseline), 2 when the run is owned by another live process, 3 when halted by the kill "
+    "switch, 5 when inconclusive (more cases errored than the bar's max_error_rate, 2% by "
+    "default; --resume calls them again).\n\n"
     "Example: pilot run --goldenset benefits --system offline --json"
 )
 @click.option("--goldenset", "goldenset", help="Golden set name (its latest version).")
@@ -205,6 +207,13 @@ def _print_report(report: dict) -> None:
             f"right, McNemar p={r['p_value']:.3g}"
             + ("  SIGNIFICANTLY WORSE" if r["significantly_worse"] else "")
         )
+    if verdict.get("inconclusive"):
+        click.echo(
+            f"INCONCLUSIVE: {verdict['errors']}/{verdict['n_cases']} cases failed to get an "
+            f"answer (over the bar's max error rate {verdict['max_error_rate']:.0%}); "
+            f"`pilot run --resume {report['run_id']}` calls them again"
+        )
+        return
     click.echo("bar met" if report["exit_code"] == 0 else "bar NOT met")
 
 

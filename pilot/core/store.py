@@ -92,6 +92,12 @@ class Store:
                     if not self.path.exists():
                         return self._create()
                     return duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            if "not a valid DuckDB database" in str(exc):
+                raise InputError(
+                    f"{self.path}: not a pilot database (not a DuckDB file); check --db or PILOT_DB"
+                ) from None
+            raise
         except GaveUp:
             raise StoreBusy(
                 f"{self.path}: the database is in use by another process and stayed "

@@ -12,7 +12,6 @@ strings (Parquet may also hold them as native lists), `tags` separated by `;`, b
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from pydantic import ValidationError
 from pilot.core.errors import InputError
 from pilot.core.models import GoldenCase
 from pilot.goldensets.checks import FIELDS, INVALID, SOURCE_FIELDS, check_case, kind
+from pilot.goldensets.limits import too_dense
 
 FORMATS = ("jsonl", "csv", "parquet")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -203,7 +203,10 @@ def _read_jsonl(data: bytes, report: ValidationReport) -> Iterator[tuple[int, by
                     f"{offset - start + exc.start}; save the file as UTF-8",
                 )
         else:
-            if raw.strip():
+            problem = too_dense(raw) if raw.strip() else None
+            if problem:
+                report.error(number, None, problem)
+            elif raw.strip():
                 yield number, raw
         offset = end + 1
     if bad > MAX_ENCODING_PROBLEMS:
@@ -241,7 +244,9 @@ def _check(
 
 def _read_csv(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
     text, bad = _decode(data, report)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # csv reads any iterable of lines; io.StringIO would hold a second copy of the text at four
+    # bytes a character.
+    reader = csv.reader(line + "\n" for line in _lines(text))
     header: list[str] | None = None
     while True:
         start = reader.line_num + 1
@@ -277,6 +282,16 @@ def _read_csv(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict
         yield start, record
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines one at a time (no list of every line beside the text)."""
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
+
+
 def _check_header(header: list[str], line: int, report: ValidationReport) -> bool:
     ok = True
     for name in {h for h in header if header.count(h) > 1}:
@@ -291,22 +306,58 @@ def _check_header(header: list[str], line: int, report: ValidationReport) -> boo
     return ok
 
 
+PARQUET_BATCH_ROWS = 128
+# Real golden sets hold text: columns compress a few times at most. A file that claims to
+# expand far more would take memory out of proportion to its size.
+PARQUET_MAX_EXPANSION = 20
+PARQUET_EXPANSION_FLOOR = 1024 * 1024
+
+
 def _read_parquet(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows batch by batch from an Arrow buffer.
+
+    Never hand pyarrow a Python file object (`io.BytesIO`): its reader keeps closing the file
+    on a background thread after `read_table` returns, and when the interpreter is already
+    shutting down that thread aborts the whole process ("terminate called without an active
+    exception", exit 134: apache/arrow#33975). `pa.BufferReader` involves no Python object.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        rows = pq.read_table(io.BytesIO(data)).to_pylist()
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        report.error(None, None, f"not a readable Parquet file: {exc}")
+        parquet = pq.ParquetFile(pa.BufferReader(data))
+        expanded = sum(
+            parquet.metadata.row_group(i).total_byte_size
+            for i in range(parquet.metadata.num_row_groups)
+        )
+    except (pa.ArrowException, OSError, ValueError, TypeError, IndexError) as exc:
+        report.error(None, None, f"not a readable Parquet file: {_one_line(exc)}")
         return
-    for number, row in enumerate(rows, start=1):
-        record = {}
-        for name, cell in row.items():
-            value = _from_cell(name, cell, number, report)
-            if value is not None:
-                record[name] = value
-        yield number, record
+    if expanded > PARQUET_MAX_EXPANSION * len(data) + PARQUET_EXPANSION_FLOOR:
+        report.error(
+            None,
+            None,
+            f"Parquet file expands to {_size(expanded)} from {_size(len(data))}: over "
+            f"{PARQUET_MAX_EXPANSION}x; write it without such compression or as JSONL",
+        )
+        return
+    number = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, use_threads=False):
+            for row in batch.to_pylist():
+                number += 1
+                record = {}
+                for name, cell in row.items():
+                    value = _from_cell(name, cell, number, report)
+                    if value is not None:
+                        record[name] = value
+                yield number, record
+    except (pa.ArrowException, OSError, ValueError, TypeError, OverflowError) as exc:
+        report.error(number + 1, None, f"unreadable Parquet row: {_one_line(exc)}")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 def _from_cell(name: str, cell: Any, line: int, report: ValidationReport) -> Any:

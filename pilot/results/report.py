@@ -34,5 +34,5 @@ def run_report(store: Store, run_id: str, *, baseline: str | None = None) -> dic
         "verdict": summary.verdict,
         "models_returned": summary.models_returned,
         "regression": regression,
-        "exit_code": 0 if ok else 1,
+        "exit_code": 5 if summary.verdict.get("inconclusive") else 0 if ok else 1,
     }

@@ -51,7 +51,7 @@ ProgressFn = Callable[[Progress], None]
 @dataclass(frozen=True)
 class RunOutcome:
     run_id: str
-    status: RunStatus  # finished or halted
+    status: RunStatus  # finished, inconclusive or halted
     total: int
     done: int
     errors: int
@@ -75,6 +75,7 @@ class RunContext:
     options: RunOptions
     progress: Progress
     on_progress: ProgressFn | None
+    lease_lost: Callable[[], bool] = lambda: False  # another process took the run over
 
     def cached_output(self, key: str) -> str | None:
         """The cached output for `key` when the options allow reading the cache."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from pilot.core import killswitch
 from pilot.core.access import Who, require
-from pilot.core.errors import Halted, InputError
+from pilot.core.errors import Halted, InputError, RunBusy
 from pilot.core.models import GoldenCase, SystemOutput
 from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
 from pilot.core.store import Store
@@ -28,6 +28,7 @@ from pilot.runs.configs import load_config
 from pilot.runs.context import Progress, ProgressFn, RunContext, RunOptions, RunOutcome
 from pilot.runs.edge import load_edge
 from pilot.runs.judging import judge_run
+from pilot.runs.lease import Lease, acquire
 from pilot.runs.register import create_run, mark, mark_halted
 from pilot.runs.rows import ResultRow
 from pilot.runs.run import RunStatus, load_run
@@ -35,7 +36,7 @@ from pilot.runs.scoring import finish_run, match_rule_for_run
 from pilot.runs.systems.base import PermanentError, System, TransientError
 from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registry import make_system
-from pilot.runs.writer import Writer, record
+from pilot.runs.writer import Writer, record, warm_up
 
 
 class _Halt(Exception):
@@ -52,7 +53,7 @@ async def _execute(ctx: RunContext) -> bool:
     halted = False
 
     def stop_now() -> bool:
-        return halted or writer.halted_in_db or sentinel.exists()
+        return halted or writer.halted_in_db or sentinel.exists() or ctx.lease_lost()
 
     def halt() -> None:
         if stop_now():
@@ -90,36 +91,43 @@ async def _execute(ctx: RunContext) -> bool:
             return None, f"{type(exc).__name__}: {exc}", attempt_number
 
     async def one(case: GoldenCase) -> None:
-        nonlocal halted
         async with sem:
-            if not await writer.ready():
-                return
-            if stop_now():
+            writer.begin()
+            try:
+                await answer(case)
+            finally:
+                writer.end()
+
+    async def answer(case: GoldenCase) -> None:
+        nonlocal halted
+        if not await writer.ready():
+            return
+        if stop_now():
+            halted = True
+            return
+        request, key, remap = ctx.prepared[case.id]
+        started = time.perf_counter()
+        cached_json = ctx.cached_output(key)
+        entry = None
+        attempts = 0
+        if cached_json is not None:
+            output, error, cached = SystemOutput.model_validate_json(cached_json), None, True
+        elif ctx.options.cache_only:
+            output, error, cached = None, "not in the response cache (replay)", False
+        else:
+            try:
+                output, error, attempts = await call(request)
+            except _Halt:
                 halted = True
                 return
-            request, key, remap = ctx.prepared[case.id]
-            started = time.perf_counter()
-            cached_json = ctx.cached_output(key)
-            entry = None
-            attempts = 0
-            if cached_json is not None:
-                output, error, cached = SystemOutput.model_validate_json(cached_json), None, True
-            elif ctx.options.cache_only:
-                output, error, cached = None, "not in the response cache (replay)", False
-            else:
-                try:
-                    output, error, attempts = await call(request)
-                except _Halt:
-                    halted = True
-                    return
-                cached = False
-                if output is not None:
-                    entry = (key, output.model_dump_json())
-            latency = (time.perf_counter() - started) * 1000
+            cached = False
             if output is not None:
-                output = remap(output)
-            row = ResultRow.of(ctx.run_id, case.id, output, error, cached, latency, attempts, key)
-            record(writer, ctx.progress, ctx.on_progress, row, entry)
+                entry = (key, output.model_dump_json())
+        latency = (time.perf_counter() - started) * 1000
+        if output is not None:
+            output = remap(output)
+        row = ResultRow.of(ctx.run_id, case.id, output, error, cached, latency, attempts, key)
+        record(writer, ctx.progress, ctx.on_progress, row, entry)
 
     try:
         await asyncio.gather(*(one(c) for c in ctx.cases))
@@ -145,7 +153,25 @@ def execute_run(
 ) -> RunOutcome:
     """Run (or resume) `run_id`: only cases without a stored result are called. `system`, when
     given, is used as it is (the caller built it); otherwise it is built here, once, and only
-    when some case is not in the cache."""
+    when some case is not in the cache. The run's lease is held throughout: a second execution
+    of the same run while this one lives is refused (`RunBusy`, naming this owner)."""
+    lease = acquire(store, user, run_id)
+    try:
+        return _execute_owned(store, user, run_id, lease, options, system, connection, on_progress)
+    finally:
+        lease.release()
+
+
+def _execute_owned(
+    store: Store,
+    user: Who,
+    run_id: str,
+    lease: Lease,
+    options: RunOptions | None,
+    system: System | None,
+    connection: Connection | None,
+    on_progress: ProgressFn | None,
+) -> RunOutcome:
     with store.read() as con:
         actor = require(con, user, "run")
         run = load_run(con, run_id)
@@ -157,12 +183,13 @@ def execute_run(
         killswitch.check(con)
         config = load_config(con, run.config_version)
         cases = load_cases(con, run.goldenset_version)
-        finished = {
-            r[0]
-            for r in con.execute(
-                "SELECT case_id FROM results WHERE run_id = ?", [run_id]
-            ).fetchall()
-        }
+        stored = con.execute(
+            "SELECT case_id, error FROM results WHERE run_id = ?", [run_id]
+        ).fetchall()
+        # An inconclusive run is resumed to call its errored cases again.
+        inconclusive = status is RunStatus.INCONCLUSIVE
+        retry = sorted(c for c, e in stored if e is not None) if inconclusive else []
+        finished = {c for c, _ in stored} - set(retry)
         edge = load_edge(con)
         options = options or RunOptions(**run.manifest.settings)
         pending = [c for c in cases if c.id not in finished]
@@ -188,14 +215,27 @@ def execute_run(
             actor,
             run_id,
             RunStatus.RUNNING,
-            {"resumed_from": status.value, "done": len(finished), "total": len(cases)},
+            {
+                "resumed_from": status.value,
+                "done": len(finished),
+                "total": len(cases),
+                **({"retried_errors": retry} if retry else {}),
+            },
             action="run.resume",
+            forget=retry,
         )
     ctx = RunContext(
         store, run_id, config, pending, prepared, cache, system, options, progress, on_progress
     )
+    ctx.lease_lost = lambda: lease.lost
     runner = execute_batch if options.batch else _execute
+    warm_up()
     completed = asyncio.run(runner(ctx))
+    if lease.lost:
+        raise RunBusy(
+            f"run {run_id}: another process took over its lease (this one sent no heartbeat "
+            f"for {lease.stale_after:.0f}s); this process stopped calling and did not finish it"
+        )
     if completed:
         try:
             _judge_if_needed(store, run_id, connection)
@@ -211,9 +251,10 @@ def execute_run(
             progress.errors,
             progress.cached,
         )
-    finish_run(store, actor, run_id)
+    summary = finish_run(store, actor, run_id)
+    ended = RunStatus.INCONCLUSIVE if summary["verdict"].get("inconclusive") else RunStatus.FINISHED
     return RunOutcome(
-        run_id, RunStatus.FINISHED, progress.total, progress.done, progress.errors, progress.cached
+        run_id, ended, progress.total, progress.done, progress.errors, progress.cached
     )
 
 

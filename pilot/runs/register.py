@@ -80,11 +80,19 @@ def mark(
     status: RunStatus,
     payload: dict[str, Any],
     action: str | None = None,
+    forget: list[str] | None = None,
 ) -> None:
-    """Set the run's status and audit the change (`run.<status>` unless `action` is given)."""
+    """Set the run's status and audit the change (`run.<status>` unless `action` is given).
+    `forget` lists errored results to drop in the same transaction, so they are called again
+    (their errors stay in the audit payload and the previous run.finish digest)."""
 
     def body(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status.value, run_id])
+        for case_id in forget or []:
+            con.execute(
+                "DELETE FROM results WHERE run_id = ? AND case_id = ? AND error IS NOT NULL",
+                [run_id, case_id],
+            )
         audit.record_as(con, actor, action or f"run.{status.value}", f"run:{run_id}", payload)
 
     store.write(body)

@@ -21,10 +21,13 @@ class RunStatus(StrEnum):
     FINISHED = "finished"
     HALTED = "halted"  # the kill switch stopped it; resumable
     FAILED = "failed"  # the system could not be made; resumable once fixed
+    # judged impossible: more cases errored than the bar's max_error_rate (exit 5); resumable,
+    # and a resume calls the errored cases again
+    INCONCLUSIVE = "inconclusive"
 
     @property
     def resumable(self) -> bool:
-        return self in (RunStatus.HALTED, RunStatus.FAILED)
+        return self in (RunStatus.HALTED, RunStatus.FAILED, RunStatus.INCONCLUSIVE)
 
 
 class GoldensetRef(Frozen):
@@ -91,6 +94,8 @@ class RunSummary(Frozen):
         return (self.metrics.get(metric) or {}).get("value")
 
     def verdict_label(self) -> str:
+        if self.verdict.get("inconclusive"):
+            return "INCONCLUSIVE"
         if self.exploratory:
             return "exploratory"
         return "PASS" if self.passed else "FAIL"

@@ -197,8 +197,9 @@ def _idle_seconds(run: dict[str, Any], now: datetime) -> float:
 
 
 def resumable(run: dict[str, Any]) -> bool:
-    """Halted, failed, or running with no result for two minutes (its process has likely
-    stopped; a resume calls only the cases without a result, so resuming is always safe)."""
+    """Halted, failed, inconclusive (its errored cases are called again), or running with no
+    result for two minutes (its process has likely stopped; a resume calls only the cases
+    without a result, and a live owner's lease refuses a second execution)."""
     return RunStatus(run["status"]).resumable or bool(run.get("stalled"))
 
 

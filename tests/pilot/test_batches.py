@@ -50,7 +50,7 @@ def test_batch_run_submits_once_and_stores_every_result(tmp_path: Path) -> None:
             connection=Connection(api_key="k", base_url=stub.base_url),
         )
         seen = paths(stub)
-    assert outcome.status == "finished" and outcome.done == 12
+    assert outcome.done == 12
     assert seen.count("POST /v1/messages/batches") == 1
     assert "POST /v1/messages" not in seen
     with store.read() as con:
@@ -62,6 +62,8 @@ def test_batch_run_submits_once_and_stores_every_result(tmp_path: Path) -> None:
             )
         }
     assert len(rows) == 12 and sum(1 for r in rows if r[1]) == 1
+    # 1 errored request in 12 (8%) is over the default max_error_rate (2%): inconclusive
+    assert outcome.status == "inconclusive"
     for case_id, _, citations in rows:
         text = cases[case_id].sources[0].text
         for c in json.loads(citations):
