@@ -45,7 +45,7 @@ st.caption(
 )
 if actor.can("kill"):
     if kill_state.engaged:
-        if st.button("Release the kill switch", key="home_release"):
+        if actor.can("resume") and st.button("Release the kill switch", key="home_release"):
             try:
                 killswitch.release(ui.store(), actor.name)
                 st.rerun()

@@ -1,0 +1,46 @@
+"""Everything `pilot readiness --json`, the Readiness page and Home show, computed once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from pilot.core.access import Who, require
+from pilot.readiness.decisions import monitoring, rollback_target
+from pilot.readiness.ladder import all_gates
+from pilot.readiness.record import run_of_record
+from pilot.readiness.settings import gate_settings
+from pilot.readiness.stages import MEANING, STAGES, active_config, history
+
+
+def readiness(con: duckdb.DuckDBPyConnection, user: Who) -> dict[str, Any]:
+    """The stage, whether it is at risk, the run of record, every gate with its figures, the
+    scorecard, the history of stage changes; `user` must be allowed to read."""
+    require(con, user, "read")
+    watch = monitoring(con)
+    stage = watch["stage"]
+    gates = [g.as_dict() for g in all_gates(con)]
+    config = active_config(con)
+    record = run_of_record(con, config)
+    data: dict[str, Any] = {
+        "stage": stage,
+        "stage_name": STAGES[stage],
+        "stage_meaning": MEANING[stage],
+        "at_risk": watch["at_risk"],
+        "risk_reasons": watch["reasons"],
+        "latest_window": watch["latest_window"],
+        "active_config": config,
+        "run_of_record": record.as_dict() if record else None,
+        "gates": gates,
+        "next_gate": gates[stage] if stage < 3 else None,
+        "rollback_target": rollback_target(con),
+        "settings": gate_settings(con).as_dict(),
+        "history": [c.as_dict() for c in history(con)],
+    }
+    try:
+        from pilot.readiness.scorecard import scorecard
+    except ImportError:  # pragma: no cover - the scorecard lands after the ladder
+        return data
+    data["scorecard"] = scorecard(con, data)
+    return data
