@@ -73,8 +73,9 @@ def current_stage(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def active_config(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The config of the latest stage change, else the newest registered config."""
-    if table_exists(con, "stage_changes"):
+    """The config in production: the latest stage change's, from stage 1 up; at stage 0 (nothing
+    in production) the newest registered config, the candidate the 0 → 1 gate judges."""
+    if table_exists(con, "stage_changes") and current_stage(con) > 0:
         row = con.execute(
             "SELECT config_version FROM stage_changes ORDER BY seq DESC LIMIT 1"
         ).fetchone()
