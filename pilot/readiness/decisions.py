@@ -72,10 +72,11 @@ def demote(store: Store, user: Who, reason: str, to_stage: int | None = None) ->
 
 
 def rollback_target(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    """The previous config version and the stage that went with it, if one exists."""
+    """The previous config version in production and the stage it last held there (a change
+    to stage 0 took it out of production, so it is passed over), if one exists."""
     current = active_config(con)
     for change in reversed(history(con)):
-        if change.config_version and change.config_version != current:
+        if change.config_version and change.config_version != current and change.to_stage > 0:
             return {"config_version": change.config_version, "stage": change.to_stage}
     return None
 
