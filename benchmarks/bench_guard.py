@@ -9,6 +9,7 @@ Asserts nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import sys
@@ -64,7 +65,7 @@ def main() -> None:
 
         def changed() -> object:
             n[0] += 1
-            stage.write_text('{"stage": %d, "config_version": "x"}' % (n[0] % 3 + 1))
+            stage.write_text(json.dumps({"stage": n[0] % 3 + 1, "config_version": "x"}))
             return guard("send", db=db)
 
         write = timed(lambda: stage.write_text('{"stage": 2, "config_version": "x"}'), calls // 10)
