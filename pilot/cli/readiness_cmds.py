@@ -39,7 +39,7 @@ def readiness(ctx: Context, as_json: bool) -> None:
 
     actor = ctx.user
     with ctx.store.read() as con:
-        data = compute(con, actor)
+        data = compute(con, actor, ctx.store.key())
     emit(data, as_json, lambda: _print(data))
     sys.exit(1 if data["at_risk"] else 0)
 

@@ -6,15 +6,19 @@ from typing import Any
 
 import duckdb
 
+from pilot.core import keys
 from pilot.core.access import Who, require
 from pilot.readiness.decisions import monitoring, rollback_target
 from pilot.readiness.ladder import all_gates
 from pilot.readiness.record import run_of_record
+from pilot.readiness.scorecard import scorecard
 from pilot.readiness.settings import gate_settings
 from pilot.readiness.stages import MEANING, STAGES, active_config, history
 
 
-def readiness(con: duckdb.DuckDBPyConnection, user: Who) -> dict[str, Any]:
+def readiness(
+    con: duckdb.DuckDBPyConnection, user: Who, key: keys.PilotKey | None = None
+) -> dict[str, Any]:
     """The stage, whether it is at risk, the run of record, every gate with its figures, the
     scorecard, the history of stage changes; `user` must be allowed to read."""
     require(con, user, "read")
@@ -38,9 +42,5 @@ def readiness(con: duckdb.DuckDBPyConnection, user: Who) -> dict[str, Any]:
         "settings": gate_settings(con).as_dict(),
         "history": [c.as_dict() for c in history(con)],
     }
-    try:
-        from pilot.readiness.scorecard import scorecard
-    except ImportError:  # pragma: no cover - the scorecard lands after the ladder
-        return data
-    data["scorecard"] = scorecard(con, data)
+    data["scorecard"] = scorecard(con, data, key)
     return data
