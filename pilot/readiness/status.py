@@ -44,3 +44,39 @@ def readiness(
     }
     data["scorecard"] = scorecard(con, data, key)
     return data
+
+
+def home_truth(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What Home says in a few lines: the run of record's verdict, which criteria fail, the
+    stage (at risk or not) and what the next gate still needs."""
+    watch = monitoring(con)
+    stage = watch["stage"]
+    record = run_of_record(con, active_config(con)) or run_of_record(con)
+    if record is None:
+        verdict = "No run of record yet: run the golden set against the signed bar."
+    elif record.passed:
+        verdict = f"Run of record {record.run_id} passes the signed bar v{record.bar_version}."
+    else:
+        verdict = (
+            f"Run of record {record.run_id} does NOT pass bar v{record.bar_version}: "
+            + ", ".join(record.failing)
+            + " fail."
+        )
+    gate = all_gates(con)[stage] if stage < 3 else None
+    if gate is None:
+        next_gate = "At the top of the ladder."
+    elif gate.met:
+        next_gate = f"Gate {gate.name} is met: a lead may promote."
+    else:
+        needs = [f"{r.name} ({r.missing})" if r.missing else r.name
+                 for r in gate.requirements if not r.met]  # fmt: skip
+        next_gate = f"Gate {gate.name} needs: " + "; ".join(needs)
+    return {
+        "stage": stage,
+        "stage_line": f"Stage {stage} · {STAGES[stage]}: {MEANING[stage]}",
+        "at_risk": watch["at_risk"],
+        "risk_reasons": watch["reasons"],
+        "verdict": verdict,
+        "passed": bool(record and record.passed),
+        "next_gate": next_gate,
+    }
