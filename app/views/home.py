@@ -28,7 +28,7 @@ ICONS = {
     "todo": ":gray[:material/radio_button_unchecked:]",
 }
 st.subheader("Is it ready?")
-(st.error if truth["at_risk"] or not truth["passed"] else st.success)(inert(truth["verdict"]))
+(st.success if truth["passed"] else st.warning)(inert(truth["verdict"]))
 if truth["at_risk"]:
     st.error(f"{inert(truth['stage_line'])}. AT RISK: {inert('; '.join(truth['risk_reasons']))}")
 else:

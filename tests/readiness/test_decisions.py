@@ -9,8 +9,8 @@ import os
 import stat
 
 import pytest
-from conftest import add_graded, run
 from helpers import run_cli
+from readiness_data import add_graded, run
 
 import pilot
 from pilot.core import audit, killswitch

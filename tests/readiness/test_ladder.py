@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import add_approvals, add_graded, run, week_of
+from readiness_data import add_approvals, add_graded, run, week_of
 
 from pilot.core.errors import InputError, PermissionDenied
 from pilot.core.store import Store

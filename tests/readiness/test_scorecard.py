@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import add_approvals, run
+from readiness_data import add_approvals, run
 
 from pilot.core import killswitch
 from pilot.core.store import Store

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run
 from helpers import run_cli
+from readiness_data import run
 
 from pilot.core.store import Store
 

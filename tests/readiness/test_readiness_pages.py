@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import add_graded, run
+from readiness_data import add_graded, run
 from streamlit.testing.v1 import AppTest
 
 from pilot.core.store import Store
