@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import streamlit as st
 
@@ -11,14 +10,24 @@ from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError
 from pilot.core.inert import highlight_html, inert
-from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.core.models import RetrievalSettings
+from pilot.goldensets.stored import version_rows
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
-from pilot.runs.execute import RunOptions
+from pilot.runs.context import RunOptions
 from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_rows
+from pilot.runs.run import EMPTY_SUMMARY, RunStatus
 from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable
+from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registered import list_systems
+from pilot.runs.systems.registry import (
+    KINDS,
+    build_config,
+    default_model,
+    needs_key,
+    system_class,
+)
 
 actor = ui.guard("read")
 st.title("Runs")
@@ -28,9 +37,7 @@ with store.read() as con:
     runs = list_runs(con)
     newest = newest_config(con)
     stale = stale_goldensets(con, newest) if newest else []
-    versions = con.execute(
-        "SELECT version, name, n_cases, created_at FROM goldenset_versions ORDER BY created_at DESC"
-    ).fetchall()
+    versions = version_rows(con)
     kill_state = killswitch.state(con)
     registered = {s.name: s.target for s in list_systems(con)}
 
@@ -43,14 +50,13 @@ if newest and stale:
     )
 
 
-def api_key() -> str | None:
-    key = os.environ.get("ANTHROPIC_API_KEY")
-    if key:
-        return key
+def connection() -> Connection:
+    """The key from the environment, else Streamlit's secrets; never shown or stored."""
     try:
-        return st.secrets.get("ANTHROPIC_API_KEY")
-    except Exception:
-        return None
+        secrets = dict(st.secrets)
+    except Exception:  # no secrets file
+        secrets = {}
+    return Connection.from_env(secrets=secrets)
 
 
 if actor.can("edit_pilot"):
@@ -66,20 +72,24 @@ if actor.can("edit_pilot"):
             )
             kind = st.radio(
                 "System",
-                ["offline", "anthropic", "callable"],
+                list(KINDS),
                 horizontal=True,
                 key="runs_kind",
-                help="offline: the built-in extractive baseline (no key needed)",
+                help="  \n".join(system_class(k).LABEL for k in KINDS),
             )
-            model = ""
+            takes = system_class(kind).FIELDS
+            model = (
+                st.text_input("Model", default_model(kind), key="runs_model")
+                if "model" in takes
+                else None
+            )
+            prompt = (
+                st.text_area("System prompt (blank: the default)", key="runs_prompt")
+                if "prompt" in takes
+                else ""
+            )
             target = None
-            prompt = ""
-            if kind == "anthropic":
-                model = st.text_input("Model", "claude-sonnet-4-6", key="runs_model")
-                prompt = st.text_area("System prompt (blank: the default)", key="runs_prompt")
-                if not api_key():
-                    st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
-            elif kind == "callable":
+            if "target" in takes:
                 if not registered:
                     st.info(
                         "No Python system is registered. An admin registers one with "
@@ -92,7 +102,9 @@ if actor.can("edit_pilot"):
                     help="Only systems an admin registered can run from the app.",
                 )
                 target = registered.get(picked) if picked else None
-                model = picked or ""
+                model = picked or None
+            if needs_key(kind) and not connection().has_key:
+                st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
             left, right, third = st.columns(3)
             top_k = left.number_input("Top-k passages", 1, 20, 3, key="runs_topk")
             min_score = right.number_input(
@@ -102,26 +114,18 @@ if actor.can("edit_pilot"):
             use_cache = st.checkbox(
                 "Serve repeated requests from the cache", True, key="runs_cache"
             )
-            blocked = kind == "callable" and target is None
+            blocked = "target" in takes and target is None
             if st.button("Start run", type="primary", key="runs_start", disabled=blocked):
                 retrieval = RetrievalSettings(top_k=int(top_k), min_score=float(min_score))
-                if kind == "offline":
-                    config = SystemConfig(retrieval=retrieval)
-                else:
-                    config = SystemConfig(
-                        kind=kind,
-                        model=model or kind,
-                        target=target,
-                        prompt_template=prompt,
-                        retrieval=retrieval,
-                    )
+                config = build_config(
+                    kind, model=model, target=target, prompt=prompt, retrieval=retrieval
+                )
                 options = RunOptions(concurrency=int(concurrency), use_cache=use_cache)
                 try:
                     run_id = prepare_run(
                         store, actor.name, version=version, config=config, options=options
                     )
-                    kwargs = {"api_key": api_key()} if kind == "anthropic" else None
-                    jobs.run_in_background(store, actor.name, run_id, options, kwargs)
+                    jobs.run_in_background(store, actor.name, run_id, options, connection())
                     st.session_state["runs_selected"] = run_id
                     st.session_state["runs_browse"] = run_id
                     st.session_state["runs_flash"] = f"Started {run_id}."
@@ -139,31 +143,26 @@ def run_table() -> None:
         return
     table = []
     for r in current:
-        summary = r["summary"] or {}
-        acc = (summary.get("metrics") or {}).get("accuracy") or {}
-        verdict = summary.get("verdict") or {}
+        summary = r["summary"] or EMPTY_SUMMARY
+        accuracy = summary.value("accuracy")
         table.append(
             {
                 "run": r["run_id"],
-                "status": "stalled?" if r["stalled"] else r["status"],
+                "status": "stalled?" if r["stalled"] else r["status"].value,
                 "progress": f"{r['done']}/{r['n_cases']}",
                 "errors": r["errors"],
                 "system": r["system"],
-                "accuracy": None if acc.get("value") is None else round(acc["value"], 3),
-                "verdict": ""
-                if r["status"] != "finished"
-                else (
-                    "exploratory"
-                    if verdict.get("exploratory")
-                    else ("PASS" if verdict.get("passed") else "FAIL")
-                ),
+                "accuracy": None if accuracy is None else round(accuracy, 3),
+                "verdict": summary.verdict_label()
+                if r["status"] in (RunStatus.FINISHED, RunStatus.INCONCLUSIVE)
+                else "",
                 "started by": r["started_by"],
                 "started": r["started_at"][:19],
             }
         )
         if jobs.failure(r["run_id"]):
             st.error(f"{inert(r['run_id'])} stopped: {inert(jobs.failure(r['run_id']))}")
-    running = [r for r in current if r["status"] == "running"]
+    running = [r for r in current if r["status"] is RunStatus.RUNNING]
     for r in running:
         st.progress(
             r["done"] / max(1, r["n_cases"]),
@@ -189,11 +188,11 @@ if runs:
         st.session_state.pop("runs_browse", None)
     run_id = st.selectbox("Run", ids, key="runs_browse")
     selected = next(r for r in runs if r["run_id"] == run_id)
-    if selected["status"] != "finished":
+    if selected["status"] is not RunStatus.FINISHED:
         state = (
             "running, with no new result for two minutes"
             if selected["stalled"]
-            else (selected["status"])
+            else selected["status"].value
         )
         st.info(
             f"{inert(run_id)} is {inert(state)}: these are the {inert(selected['done'])} results stored so far, not yet judged."
@@ -204,8 +203,7 @@ if runs:
                 "still running it, wait for that process instead."
             )
             if st.button("Resume this run", key="runs_resume"):
-                kwargs = {"api_key": api_key()} if api_key() else None
-                jobs.run_in_background(store, actor.name, run_id, None, kwargs)
+                jobs.run_in_background(store, actor.name, run_id, None, connection())
                 st.session_state["runs_flash"] = f"Resumed {run_id}."
                 st.rerun()
     with store.read() as con:
