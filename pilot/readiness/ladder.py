@@ -3,7 +3,7 @@
 Every figure is judged by the one criterion rule (`Criterion.passes`, via `judge_criterion`):
 live accuracy by the signed bar's own accuracy criterion (its threshold and judged-on basis);
 agreement and the approval-without-edit rate as at-least proportions. "What is missing" comes
-from `metrics.planner.plan` ("about N more graded outputs").
+from `metrics.planner.more_needed` ("about N more graded outputs").
 
 0 → 1: the run of record of the active config passes the signed bar.
 1 → 2: at least `min_live_graded` live outputs graded at stage 1; their accuracy clears the bar;
@@ -24,7 +24,8 @@ import duckdb
 
 from metrics.estimate import Estimate
 from metrics.intervals import wilson
-from metrics.planner import plan
+from metrics.planner import Rule
+from metrics.planner import more_needed as planner_more_needed
 from pilot.define.bar_versions import latest_signed_bar
 from pilot.define.criteria import Criterion, judge_criterion
 from pilot.readiness.record import run_of_record
@@ -96,17 +97,18 @@ def rate(k: int, n: int) -> Estimate:
     return Estimate(name="rate", value=k / n if n else None, low=low, high=high, n=n)
 
 
-def more_needed(threshold: float, k: int, n: int, what: str) -> str:
-    """ "about N more graded outputs at the current rate", from the planner."""
+def more_needed(crit: Criterion, k: int, n: int, what: str) -> str:
+    """ "about N more graded outputs at the current rate", from the planner (the chance of
+    passing at the observed rate reaching the planner's default power)."""
     if n == 0:
         return f"no {what} yet"
+    rule = Rule(judge=crit.passes, threshold=crit.threshold, judged_on=crit.judged_on)
     try:
-        p = plan(threshold, k / n, n)
+        more = planner_more_needed(n, rule, k / n)
     except ValueError as exc:
         return str(exc)
-    if p["required"] is None:
-        return f"at the current rate ({k / n:.1%}) no number of {what} clears {threshold:.0%}"
-    more = max(p["required"] - n, 0)
+    if more is None:
+        return f"at the current rate ({k / n:.1%}) no number of {what} clears {crit.threshold:.0%}"
     return f"about {more:,} more {what} at the current rate ({k / n:.1%})" if more else ""
 
 
@@ -163,7 +165,7 @@ def gate_1_2(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:
                                 "no signed bar with an accuracy criterion", "a signed bar"))  # fmt: skip
     else:
         r = judge_criterion(crit, rate(k, n))
-        missing = "" if r.passed else more_needed(crit.threshold, k, n, "graded outputs")
+        missing = "" if r.passed else more_needed(crit, k, n, "graded outputs")
         reqs.append(Requirement(
             "live accuracy clears the bar", r.value, r.low, r.high, crit.threshold, n, r.passed,
             f"{k} of {n} correct, judged on the {crit.judged_on.replace('_', ' ')}",
@@ -234,7 +236,7 @@ def gate_2_3(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:
         if not enough:
             missing.append(f"{s.min_approvals_per_window - n} more approvals in {week}")
         if not r.passed:
-            missing.append(more_needed(s.approval_threshold, k, n, "approvals") or "a higher rate")
+            missing.append(more_needed(rule, k, n, "approvals") or "a higher rate")
         reqs.append(Requirement(
             f"approval-without-edit rate in {week}", r.value, r.low, r.high, s.approval_threshold,
             n, r.passed and enough, f"{k} of {n} approved without edit", "; ".join(missing),
