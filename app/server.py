@@ -1,7 +1,7 @@
 """The app server: Streamlit's pages (main.py) plus the production API under /api/v1/.
 
 `streamlit run app/server.py` finds `app` (an `st.App`) and serves both with uvicorn. Handlers
-only translate HTTP: every rule is in `pilot.review.api`.
+only translate HTTP: every rule is in `pilot.review.api` and `pilot.readiness.api`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from pilot.core.store import Store
+from pilot.readiness.api import get_guard
 from pilot.review.api import post_outputs
 
 
@@ -27,4 +28,23 @@ async def outputs(request: Request) -> JSONResponse:
     return JSONResponse(data, status_code=status)
 
 
-app = st.App("main.py", routes=[Route("/api/v1/outputs", outputs, methods=["POST"])])
+async def guard(request: Request) -> JSONResponse:
+    store = Store(os.environ.get("PILOT_DB"))
+    params = request.query_params
+    status, data = await run_in_threadpool(
+        get_guard,
+        store,
+        request.headers.get("authorization"),
+        params.get("action"),
+        params.get("consequential"),
+    )
+    return JSONResponse(data, status_code=status)
+
+
+app = st.App(
+    "main.py",
+    routes=[
+        Route("/api/v1/outputs", outputs, methods=["POST"]),
+        Route("/api/v1/guard", guard, methods=["GET"]),
+    ],
+)

@@ -8,6 +8,7 @@ from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError
 from pilot.core.inert import inert
+from pilot.readiness.status import home_truth
 from pilot.readiness.steps import pilot_steps
 
 actor = ui.guard("read")
@@ -16,6 +17,7 @@ st.caption(f"Signed in as **{inert(actor.name)}** with the role **{inert(actor.r
 
 with ui.store().read() as con:
     steps = pilot_steps(con)
+    truth = home_truth(con)
     kill_state = killswitch.state(con)
     holders = killswitch.holders(con)
 
@@ -25,6 +27,14 @@ ICONS = {
     "blocked": ":red[:material/block:]",
     "todo": ":gray[:material/radio_button_unchecked:]",
 }
+st.subheader("Is it ready?")
+(st.success if truth["passed"] else st.warning)(inert(truth["verdict"]))
+if truth["at_risk"]:
+    st.error(f"{inert(truth['stage_line'])}. AT RISK: {inert('; '.join(truth['risk_reasons']))}")
+else:
+    st.info(inert(truth["stage_line"]))
+st.caption(inert(truth["next_gate"]))
+
 st.subheader("The pilot, step by step")
 for step in steps:
     st.markdown(
@@ -45,7 +55,7 @@ st.caption(
 )
 if actor.can("kill"):
     if kill_state.engaged:
-        if st.button("Release the kill switch", key="home_release"):
+        if actor.can("resume") and st.button("Release the kill switch", key="home_release"):
             try:
                 killswitch.release(ui.store(), actor.name)
                 st.rerun()

@@ -70,13 +70,15 @@ class ProgressBar:
             self.bar = None
 
 
-@cli.command(
+@cli.group(
+    invoke_without_command=True,
     help="Run a golden set against a system and judge it against the bar. Exit 0 when "
     "a signed bar is met, 1 when it is not (or the run is exploratory, or worse than "
     "--baseline), 2 when the run is owned by another live process, 3 when halted by the kill "
     "switch, 5 when inconclusive (more cases errored than the bar's max_error_rate, 2% by "
-    "default; --resume calls them again).\n\n"
-    "Example: pilot run --goldenset benefits --system offline --json"
+    "default; --resume calls them again). `pilot run pin RUN_ID` makes a run the run of "
+    "record.\n\n"
+    "Example: pilot run --goldenset benefits --system offline --json",
 )
 @click.option("--goldenset", "goldenset", help="Golden set name (its latest version).")
 @click.option("--version", "version", help="A golden set version id instead of the latest.")
@@ -133,6 +135,8 @@ def run(
     from pilot.results.report import run_report
     from pilot.runs.start import start_or_resume
 
+    if click.get_current_context().invoked_subcommand:
+        return  # `pilot run pin ...`
     if concurrency < 1:
         raise InputError("--concurrency must be at least 1")
     config = None
@@ -183,6 +187,29 @@ def run(
     report = run_report(ctx.store, outcome.run_id, baseline=baseline)
     emit(report, as_json, lambda: _print_report(report))
     sys.exit(report["exit_code"])
+
+
+@run.command(
+    "pin",
+    help="Pin RUN_ID (finished, judged against a signed bar) as the run of record for its "
+    "golden-set and bar versions (a lead; audited). Until one is pinned, the newest finished "
+    "run on the current versions is the run of record.\n\nExample: pilot run pin r-20261129-ab12",
+)
+@click.argument("run_id")
+@json_option
+@pass_ctx
+def run_pin(ctx: Context, run_id: str, as_json: bool) -> None:
+    from pilot.readiness.record import pin_run
+
+    pinned = pin_run(ctx.store, ctx.user, run_id)
+    emit(
+        pinned.as_dict(),
+        as_json,
+        lambda: click.echo(
+            f"run {pinned.run_id} is the run of record for golden set {pinned.goldenset_version[:12]} "
+            f"and bar v{pinned.bar_version}: " + ("passes" if pinned.passed else "fails")
+        ),
+    )
 
 
 def _print_report(report: dict) -> None:

@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "run": frozenset({"lead", "runner"}),
     "sign": frozenset({"lead"}),
     "kill": frozenset({"admin", "lead"}),
+    "resume": frozenset({"lead"}),  # releasing the kill switch is a lead's decision
     "grade": frozenset({"lead", "evaluator"}),
     "read": frozenset(TOKEN_ROLES),
     "read_grades": frozenset(ROLES) - {"evaluator"},  # evaluators grade blind
@@ -50,6 +51,7 @@ DESCRIPTIONS = {
     "run": "start or resume runs",
     "sign": "sign the bar, promote or demote the stage",
     "kill": "engage the kill switch and roll back",
+    "resume": "release the kill switch",
     "grade": "grade assigned samples",
     "read": "read results, charts and the report",
     "read_grades": "read other people's grades and the review dashboard",
