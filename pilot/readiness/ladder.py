@@ -26,12 +26,12 @@ from metrics.estimate import Estimate
 from metrics.intervals import wilson
 from metrics.planner import Rule
 from metrics.planner import more_needed as planner_more_needed
+from pilot.core.store import table_exists
 from pilot.define.bar_versions import latest_signed_bar
 from pilot.define.criteria import Criterion, judge_criterion
 from pilot.readiness.record import run_of_record
 from pilot.readiness.settings import GateSettings, gate_settings
 from pilot.readiness.stages import STAGES, active_config, current_stage
-from pilot.readiness.steps import table_exists
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,8 @@ import duckdb
 from pilot.core import audit
 from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
-from pilot.core.store import Store
+from pilot.core.store import Store, table_exists
 from pilot.define.bar_versions import latest_signed_bar
-from pilot.readiness.steps import table_exists
 
 
 @dataclass(frozen=True)

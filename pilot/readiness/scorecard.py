@@ -12,7 +12,7 @@ import duckdb
 
 from pilot.core import audit, keys
 from pilot.core.killswitch import holders, state
-from pilot.readiness.steps import table_exists
+from pilot.core.store import table_exists
 
 DRILL_DAYS = 90
 ANCHOR_DAYS = 7

@@ -18,8 +18,7 @@ import duckdb
 
 from pilot.core import audit, keys
 from pilot.core.access import Actor
-from pilot.core.store import Store
-from pilot.readiness.steps import table_exists
+from pilot.core.store import Store, table_exists
 
 STAGES = {
     0: "Evaluation",
