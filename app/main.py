@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import ui
+from app.nav import PAGES
 from app.signin import oidc_actor
 from pilot.core import killswitch
 from pilot.core.access import can
@@ -15,28 +16,6 @@ from pilot.core.inert import inert
 
 HERE = Path(__file__).parent
 os.umask(0o077)  # a database, WAL or key this server creates is owner-only
-
-# (file, title, icon, permission, section)
-PAGES: tuple[tuple[str, str, str, str, str], ...] = (
-    ("views/home.py", "Home", ":material/checklist:", "read", "Pilot"),
-    ("views/workflow.py", "1 · Workflow", ":material/account_tree:", "read", "Pilot"),
-    ("views/bar.py", "2 · Acceptance bar", ":material/rule:", "read", "Pilot"),
-    ("views/goldenset.py", "3 · Golden set", ":material/dataset:", "read", "Pilot"),
-    ("views/runs.py", "4 · Runs", ":material/play_circle:", "read", "Pilot"),
-    ("views/results.py", "4b · Results", ":material/monitoring:", "read", "Pilot"),
-    ("views/review.py", "5 · Review: grade", ":material/grading:", "grade", "Pilot"),
-    (
-        "views/review_dashboard.py",
-        "5b · Review dashboard",
-        ":material/insights:",
-        "read_grades",
-        "Pilot",
-    ),
-    ("views/readiness.py", "6 · Readiness", ":material/stairs:", "read", "Pilot"),
-    ("views/evidence.py", "7 · Evidence", ":material/description:", "read", "Pilot"),
-    ("views/audit.py", "Audit", ":material/verified_user:", "audit", "Oversight"),
-    ("views/admin.py", "Admin", ":material/manage_accounts:", "manage_users", "Oversight"),
-)
 
 
 def visible_pages(role: str) -> dict[str, list[st.Page]]:

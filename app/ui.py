@@ -82,3 +82,19 @@ def provenance(reads: Mapping[str, str | None], produced: Sequence[str] = ()) ->
             st.text(f"wrote {record}")
         if not reads and not produced:
             st.text("this page read no versioned record")
+
+
+def seed(marker_key: str, marker: object, values: Mapping[str, Any]) -> bool:
+    """Seed a form's widget keys. When the record it shows changed (`marker`), every key is
+    (re)set; otherwise only missing keys are, because Streamlit drops a widget's key on any run
+    that does not draw it (a visit to another page, a field shown only for one choice), so a
+    page never reads a key that is gone. True when the whole form was reloaded."""
+    state = st.session_state
+    if state.get(marker_key, "unset") != marker:
+        state.update(values)
+        state[marker_key] = marker
+        return True
+    for key, value in values.items():
+        if key not in state:
+            state[key] = value
+    return False

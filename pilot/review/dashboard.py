@@ -21,7 +21,7 @@ from metrics.intervals import wilson
 from metrics.planner import plan
 from pilot.core.access import can, require
 from pilot.core.store import frame
-from pilot.define.bars import latest_signed_bar
+from pilot.define.bar_versions import latest_signed_bar
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
