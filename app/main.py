@@ -29,15 +29,28 @@ def visible_pages(role: str) -> dict[str, list[st.Page]]:
 
 # A local file: a `:material/...:` page icon makes the browser fetch the favicon from
 # fonts.gstatic.com, and no page may fetch anything from outside the app's own origin.
-st.set_page_config(
-    page_title="Pilot Kit", page_icon=str(HERE / "assets" / "icon.png"), layout="wide"
-)
+# No page_title here: each page's title names its browser tab ("4b · Results", "Audit").
+st.set_page_config(page_icon=str(HERE / "assets" / "icon.png"), layout="wide")
 
-actor = ui.refreshed_actor() or oidc_actor(ui.store())
+actor = ui.refreshed_actor() or ui.resumed_actor() or oidc_actor(ui.store())
 if actor is None:
-    st.navigation([st.Page(HERE / "views/signin.py", title="Sign in")], position="hidden").run()
+    # Sign-in answers at every page's address, so a shared link keeps its page and query
+    # parameters through sign-in instead of showing "Page not found".
+    st.navigation(
+        [
+            st.Page(
+                HERE / "views/signin.py",
+                title="Sign in",
+                url_path=Path(path).stem,
+                default=path.endswith("home.py"),
+            )
+            for path, *_ in PAGES
+        ],
+        position="hidden",
+    ).run()
     st.stop()
 ui.sign_in(actor)
+ui.keep_browser_session()
 
 with ui.store().read() as con:
     kill_state = killswitch.state(con)
@@ -52,4 +65,6 @@ with st.sidebar:
         ui.sign_out()
         st.rerun()
 
+st.session_state.pop(ui.LINKS, None)
 st.navigation(visible_pages(actor.role)).run()
+ui.write_links()  # the page's run, case and filters, so its URL opens exactly this view
