@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import ui
 from pilot.core.errors import PilotError
-from pilot.core.inert import highlight_html
+from pilot.core.inert import highlight_html, inert
 from pilot.review import grades, queue
 
 actor = ui.guard("grade")
@@ -21,18 +21,18 @@ st.caption(
 )
 
 if "rv_flash" in st.session_state:
-    st.success(st.session_state.pop("rv_flash"))
+    st.success(inert(st.session_state.pop("rv_flash")))
 
 try:
     item_id = queue.next_item(store, actor.name)
 except PilotError as exc:
-    st.error(str(exc))
+    st.error(inert(exc))
     st.stop()
 with store.read() as con:
     progress = queue.progress(con, actor.name)
     item = queue.blind_item(con, actor.name, item_id) if item_id else None
 
-st.subheader(progress.sentence())
+st.subheader(inert(progress.sentence()))
 st.progress(
     progress.done / progress.total if progress.total else 1.0,
     text=f"{progress.done} of {progress.total} done",
@@ -86,7 +86,7 @@ with right:
     for source in item.sources:
         with st.container(border=True):
             st.text(f"{source.title} · {source.marks} cited passage(s) highlighted")
-            st.markdown(source.html, unsafe_allow_html=True)
+            st.markdown(highlight_html(source.text, list(source.spans)), unsafe_allow_html=True)
 
 with st.container(border=True):
     st.segmented_control(
@@ -102,18 +102,18 @@ with st.container(border=True):
     scols = st.columns(4)
     for col, (sev, key) in zip(scols, SEVERITY_KEYS.items(), strict=True):
         col.button(
-            f"{key} {sev}", key=f"rv_sev_btn_{sev}", shortcut=key, on_click=_set,
+            inert(f"{key} {sev}"), key=f"rv_sev_btn_{sev}", shortcut=key, on_click=_set,
             args=(severity_key, sev),
         )  # fmt: skip
     st.text_area("Note (optional)", key=note_key, max_chars=grades.MAX_NOTE, height=80)
     vcols = st.columns(3)
     for n, (col, verdict) in enumerate(zip(vcols, grades.VERDICTS, strict=True), start=1):
         col.button(
-            f"{n} · {grades.VERDICT_LABELS[verdict]}", key=f"rv_verdict_{verdict}",
+            inert(f"{n} · {grades.VERDICT_LABELS[verdict]}"), key=f"rv_verdict_{verdict}",
             shortcut=str(n), type="primary", on_click=_save, args=(verdict,),
             width="stretch",
         )  # fmt: skip
 if "rv_error" in st.session_state:
-    st.error(st.session_state.pop("rv_error"))
+    st.error(inert(st.session_state.pop("rv_error")))
 
 ui.provenance({"live output": item.output_id, "queue": actor.name})

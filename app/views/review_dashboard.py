@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import ui
 from pilot.core.errors import PilotError
+from pilot.core.inert import inert
 from pilot.goldensets import versions as gs
 from pilot.results.charts import pct
 from pilot.review import approvals, dashboard, promote, sampling
@@ -37,9 +38,9 @@ alpha = data["agreement"]["alpha"]
 top[3].metric("Agreement (Krippendorff's α)", "—" if alpha is None else f"{alpha:.2f}")
 
 if windows:
-    st.plotly_chart(dashboard.accuracy_figure(data), key="rv_accuracy_chart")
+    ui.chart(dashboard.accuracy_figure(data), key="rv_accuracy_chart")
     if latest and latest.get("plan"):
-        st.caption(f"Latest week: {latest['plan']}")
+        st.caption(f"Latest week: {inert(latest['plan'])}")
 elif bar is None:
     st.info("No graded live outputs yet, and no signed bar to compare them with.")
 else:
@@ -59,7 +60,9 @@ st.dataframe(
 )  # fmt: skip
 if bar is not None:
     basis = "lower bound" if bar["judged_on"] == "lower_bound" else "point estimate"
-    st.caption(f"Bar v{bar['bar']}: accuracy at least {pct(bar['value'])} on the {basis}.")
+    st.caption(
+        f"Bar v{inert(bar['bar'])}: accuracy at least {inert(pct(bar['value']))} on the {inert(basis)}."
+    )
 
 st.subheader("Grading progress per evaluator and week")
 if data["progress"]:
@@ -80,7 +83,7 @@ else:
 st.subheader("Agreement between graders")
 agreement = data["agreement"]
 st.caption(
-    f"{agreement['n_double_graded']} item(s) graded by two people. Cohen's kappa per pair, "
+    f"{inert(agreement['n_double_graded'])} item(s) graded by two people. Cohen's kappa per pair, "
     "Krippendorff's alpha over everyone (verdicts, nominal); 1 is perfect, 0 is chance."
 )
 if agreement["pairs"]:
@@ -117,15 +120,15 @@ if actor.can("edit_pilot"):
             try:
                 drawn = sampling.draw(store, actor.name, window.strip(), int(size), int(seed))
             except PilotError as exc:
-                st.error(str(exc))
+                st.error(inert(exc))
             else:
-                st.success(f"Sample {drawn['sample_id']}: {drawn['n_items']} items, "
-                           f"{drawn['n_double']} graded twice.")  # fmt: skip
+                st.success(inert(f"Sample {drawn['sample_id']}: {drawn['n_items']} items, "
+                                 f"{drawn['n_double']} graded twice."))  # fmt: skip
                 produced.append(f"sample {drawn['sample_id']}")
     with store.read() as con:
         waiting = approvals.pending(con, limit=20)
     with st.container(border=True):
-        st.markdown(f"**Approvals waiting**: {len(waiting)} shown")
+        st.markdown(f"**Approvals waiting**: {inert(len(waiting))} shown")
         if waiting:
             pick = st.selectbox(
                 "Consequential output", [w["output_id"] for w in waiting], key="rv_ap_pick"
@@ -140,9 +143,9 @@ if actor.can("edit_pilot"):
                 try:
                     approvals.record_approval(store, actor.name, pick, decision, edited_text=edited)
                 except PilotError as exc:
-                    st.error(str(exc))
+                    st.error(inert(exc))
                 else:
-                    st.success(f"Recorded: {pick} {decision} by {actor.name}.")
+                    st.success(inert(f"Recorded: {pick} {decision} by {actor.name}."))
                     produced.append(f"approval of {pick}")
     with st.container(border=True):
         st.markdown("**Add a graded live output to the golden set**")
@@ -159,10 +162,10 @@ if actor.can("edit_pilot"):
                     store, actor.name, output_id.strip(), target, answer.strip() or None
                 )
             except PilotError as exc:
-                st.error(str(exc))
+                st.error(inert(exc))
             else:
-                st.success(f"Golden set {result.name}: new version {result.short}, "
-                           f"{result.n_cases} cases.")  # fmt: skip
+                st.success(inert(f"Golden set {result.name}: new version {result.short}, "
+                                 f"{result.n_cases} cases."))  # fmt: skip
                 produced.append(f"golden set {result.name} version {result.short}")
 
 ui.provenance({"samples": ", ".join(s["sample_id"] for s in samples) or None}, produced)

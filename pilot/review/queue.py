@@ -37,8 +37,18 @@ lets one process hold the file)."""
 @dataclass(frozen=True)
 class SourceView:
     title: str
-    html: str  # inert HTML, citations in <mark>
-    marks: int
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    """Where the answer's citations sit in `text`, for `pilot.core.inert.highlight_html`."""
+
+    @property
+    def marks(self) -> int:
+        return len(self.spans)
+
+    @property
+    def html(self) -> str:
+        """Inert HTML, the citations in <mark>."""
+        return highlight_html(self.text, list(self.spans))
 
 
 @dataclass(frozen=True)
@@ -154,9 +164,9 @@ def blind_item(con: duckdb.DuckDBPyConnection, evaluator: str, output_id: str) -
         spans = _spans(text, str(source.get("id")), citations)
         views.append(
             SourceView(
-                str(source.get("title") or source.get("id") or "source"),
-                highlight_html(text, spans),
-                len(spans),
+                str(source.get("title") or f"Source {len(views) + 1}"),
+                text,
+                tuple(spans),
             )  # fmt: skip
         )
     return BlindItem(output_id, question, answer, cited, tuple(views), bool(simulated))

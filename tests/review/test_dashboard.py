@@ -14,7 +14,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from pilot.core.errors import InputError, PermissionDenied
 from pilot.core.store import Store
-from pilot.define.bars import seed_demo_bar
+from pilot.define.bar_versions import seed_demo_bar
 from pilot.goldensets import versions as gs
 from pilot.review import approvals, dashboard, grades, promote, queue
 from pilot.review.dashboard import agreement
