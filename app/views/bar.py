@@ -11,6 +11,7 @@ from pilot.core.errors import PilotError
 from pilot.core.inert import inert
 from pilot.define import bar_versions, bars, criteria, planner
 from pilot.define.workflow import parse_model
+from pilot.results import humane
 
 actor = ui.guard("read")
 store = ui.store()
@@ -336,12 +337,12 @@ if history:
             {
                 "version": h.version,
                 "status": "signed" if h.signed else "draft",
-                "signed by": h.signed_by or "",
-                "signed at": h.signed_at or "",
+                "signed by": h.signed_by or "—",
+                "signed at": humane.local_time(h.signed_at, st.context.timezone),
                 "hash": h.content_hash[:12],
                 "parent": h.parent_version,
                 "saved by": h.created_by,
-                "saved at": h.created_at,
+                "saved at": humane.local_time(h.created_at, st.context.timezone),
             }
             for h in history
         ],

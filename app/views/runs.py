@@ -12,6 +12,7 @@ from pilot.core import killswitch
 from pilot.core.errors import PilotError
 from pilot.core.inert import highlight_html, inert
 from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.results import humane
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
 from pilot.runs.execute import RunOptions
@@ -172,7 +173,7 @@ def run_table() -> None:
                 "progress": f"{r['done']}/{r['n_cases']}",
                 "errors": r["errors"],
                 "system": r["system"],
-                "accuracy": None if acc.get("value") is None else round(acc["value"], 3),
+                "accuracy": "—" if acc.get("value") is None else f"{acc['value']:.1%}",
                 "verdict": ""
                 if r["status"] != "finished"
                 else (
@@ -181,7 +182,7 @@ def run_table() -> None:
                     else ("PASS" if verdict.get("passed") else "FAIL")
                 ),
                 "started by": r["started_by"],
-                "started": r["started_at"][:19],
+                "started": humane.local_time(r["started_at"], st.context.timezone),
             }
         )
         failure = jobs.failure(r["run_id"])

@@ -11,6 +11,7 @@ from pilot.core.errors import PilotError
 from pilot.core.inert import inert
 from pilot.define import workflow as wf
 from pilot.define.redaction import RedactionRule, redact, redactor_for
+from pilot.results import humane
 
 actor = ui.guard("read")
 store = ui.store()
@@ -47,7 +48,7 @@ else:
     w, b = current.workflow, current.boundary
     st.subheader(inert(w.name))
     st.caption(
-        f"Version {inert(current.version)} · hash {inert(current.content_hash[:12])} · saved by {inert(current.created_by)} at {inert(current.created_at)}"
+        f"Version {inert(current.version)} · hash {inert(current.content_hash[:12])} · saved by {inert(current.created_by)} at {inert(humane.local_time(current.created_at, st.context.timezone))}"
     )
     if w.description:
         st.markdown(inert(w.description))
@@ -275,7 +276,7 @@ if history:
                 "version": h.version,
                 "name": h.workflow.name,
                 "saved by": h.created_by,
-                "saved at": h.created_at,
+                "saved at": humane.local_time(h.created_at, st.context.timezone),
                 "hash": h.content_hash[:12],
             }
             for h in history

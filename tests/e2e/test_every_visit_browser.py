@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -35,8 +36,10 @@ def sign_in(page: Any, server: Server, name: str, path: str = "") -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def settle(page: Any) -> None:
-    """Wait until Streamlit has finished the run (no running indicator) and a title is shown."""
+def settle(page: Any, title: str) -> None:
+    """Wait until the tab names the page, Streamlit has finished the run (no running
+    indicator) and the page's heading is drawn."""
+    page.wait_for_function("t => document.title === t", arg=title, timeout=30_000)
     page.locator("h1").first.wait_for(timeout=30_000)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
@@ -48,10 +51,16 @@ def test_lead_opens_every_page_twice(browser: Any, server: Server) -> None:
     sign_in(page, server, "priya")
     page.get_by_text("Signed in as").wait_for(timeout=30_000)
     titles = [title for _, title, _, permission, _ in PAGES if can(USERS["priya"], permission)]
+    settled: dict[str, list[float]] = {title: [] for title in titles}
     for visit in (1, 2):
         for title in titles:
+            started = time.perf_counter()
             page.get_by_role("link", name=title, exact=True).click()
-            settle(page)
+            settle(page, title)
+            settled[title].append(time.perf_counter() - started)
             shown = page.locator('[data-testid="stException"]').all_inner_texts()
             assert not shown, f"visit {visit} of {title}: {shown}"
     page.close()
+    # a measurement, not an assertion (docs/benchmarks.md): seconds from click to settled
+    for title, times in settled.items():
+        print(f"settle {title}: " + ", ".join(f"{t:.2f} s" for t in times))
