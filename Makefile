@@ -50,6 +50,7 @@ bench: install-test
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_redaction.py
 	$(PY) benchmarks/bench_review.py
+	$(PY) benchmarks/bench_planner.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -46,6 +46,21 @@ async def worse(request: SystemRequest) -> dict[str, Any]:
     return _answer(request, broken=True)
 
 
+async def gated(request: SystemRequest) -> dict[str, Any]:
+    """Logs each call (case id, one line, to $PILOT_TEST_CALL_LOG) and answers only once the
+    file $PILOT_TEST_GATE exists, so a test can hold a run mid-flight without timing."""
+    import asyncio
+    import os
+    from pathlib import Path
+
+    with open(os.environ["PILOT_TEST_CALL_LOG"], "a") as log:
+        log.write(request.case_id + "\n")
+    gate = Path(os.environ["PILOT_TEST_GATE"])
+    while not gate.exists():
+        await asyncio.sleep(0.02)
+    return _answer(request, broken=False)
+
+
 def eighth_right(request: SystemRequest) -> dict[str, Any]:
     """Right on one case in eight (the carried-over questions #1, #9, ...): accuracy 0.125."""
     number = int(request.question.rsplit("#", 1)[1])

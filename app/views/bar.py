@@ -6,11 +6,12 @@ from typing import Any
 
 import streamlit as st
 
-from app import ui
+from app import planner_view, ui
 from pilot.core.errors import PilotError
 from pilot.core.inert import inert
 from pilot.define import bar_versions, bars, criteria, planner
 from pilot.define.workflow import parse_model
+from pilot.goldensets import sizes
 from pilot.results import humane
 
 actor = ui.guard("read")
@@ -27,7 +28,7 @@ with store.read() as con:
     latest = bar_versions.latest_bar(con)
     signed = bar_versions.latest_signed_bar(con)
     history = bar_versions.bar_history(con)
-    plan_ctx = planner.planner_context(con)
+    plan_ctx = sizes.planner_context(con)
 golden = plan_ctx.golden
 
 if "bar_flash" in st.session_state:
@@ -55,29 +56,37 @@ METRICS = criteria.metric_choices()
 JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
 
 
-def _planner_box(row: planner.PlannerRow) -> None:
-    """The planner beside a criterion: the figure first, then the sentence."""
-    if row.required is None:
-        st.warning(inert(row.sentence))
-    elif row.enough is False:
-        st.error(f"**{inert(row.required)} cases needed.** {inert(row.sentence)}")
-    else:
-        st.info(f"**{inert(row.required)} cases needed.** {inert(row.sentence)}")
-
-
-def _bar_view(bar: bars.AcceptanceBar) -> None:
+def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
     """Read-only: each criterion with its planner (at the default expected rate), then the rest."""
     for index, c in enumerate(bar.criteria):
         rate = planner.default_expected_rate(c)
-        row = planner.plan_row(plan_ctx, index, c, rate, bar.min_cases)
-        left, right = st.columns([3, 2])
-        left.markdown(f"**{inert(row.description)}**")
-        with right:
-            _planner_box(row)
+        row = planner.plan_row(plan_ctx, index, c, rate, power)
+        with st.container(border=True):
+            left, right = st.columns([2, 3])
+            left.markdown(f"**{inert(row.description)}**")
+            if row.plan is not None:
+                left.caption(f"Expected rate (default): {inert(planner.rate_text(rate))}")
+            with right:
+                planner_view.planner_box(row)
+            planner_view.planner_charts_row(row, f"{key}_{index}")
     for line in bars.describe_bar(bar)[len(bar.criteria) :]:
         st.markdown(f"- {inert(line)}")
     if note := planner.min_cases_note(plan_ctx, bar):
         st.caption(inert(note))
+
+
+st.columns([1, 3])[0].number_input(
+    "Chance of passing to plan for",
+    min_value=0.50,
+    max_value=0.99,
+    value=0.80,
+    step=0.05,
+    format="%.2f",
+    key="bar_power",
+    help="The planner sizes the golden set so that a system as good as you expect passes "
+    "this often; a system exactly at the threshold passes about 2.5% of the time.",
+)
+power = float(st.session_state["bar_power"])
 
 
 # --- the editor (leads) ------------------------------------------------------------------------
@@ -122,6 +131,15 @@ def _add_row() -> None:
     st.session_state["bar_next"] = rid + 1
     st.session_state["bar_rows"] = [*st.session_state["bar_rows"], rid]
     st.session_state.update(_row_values(rid, NEW_CRITERION))
+
+
+def _reset_expected(rid: int) -> None:
+    """A new metric or threshold gets a fresh default guess (95% false abstentions is no guess)."""
+    try:
+        criterion = criteria.Criterion.model_validate(_criterion(rid))
+    except ValueError:
+        return
+    st.session_state[f"bar_c_expected_{rid}"] = planner.default_expected_rate(criterion)
 
 
 def _remove_row(rid: int) -> None:
@@ -173,6 +191,8 @@ if actor.can("edit_pilot"):
                     list(METRICS),
                     key=f"bar_c_metric_{rid}",
                     format_func=lambda name: METRICS.get(name, name),
+                    on_change=_reset_expected,
+                    args=(rid,),
                 )
                 b.number_input(
                     inert(asked.label) if asked else "Threshold",
@@ -180,6 +200,8 @@ if actor.can("edit_pilot"):
                     step=asked.step if asked else 0.01,
                     format=asked.format if asked else "%.3f",
                     key=f"bar_c_threshold_{rid}",
+                    on_change=_reset_expected,
+                    args=(rid,),
                 )
                 a.selectbox(
                     "Scope",
@@ -210,29 +232,19 @@ if actor.can("edit_pilot"):
                     st.error(inert(str(exc)))
                     continue
                 st.markdown(f"**{inert(criteria.describe_criterion(criterion))}**")
-                if criterion.judged_on == "point" or not planner.plannable(criterion):
-                    _planner_box(
-                        planner.plan_row(
-                            plan_ctx, index, criterion, 0.0, st.session_state["bar_min_cases"]
-                        )
+                if planner.plannable(criterion):
+                    st.number_input(
+                        "Expected rate (your best guess at what the system will reach)",
+                        min_value=0.0,
+                        max_value=1.0,
+                        step=0.01,
+                        format="%.3f",
+                        key=f"bar_c_expected_{rid}",
                     )
-                    continue
-                st.number_input(
-                    "Expected rate (your best guess at what the system will reach)",
-                    min_value=0.0,
-                    max_value=1.0,
-                    step=0.01,
-                    format="%.3f",
-                    key=f"bar_c_expected_{rid}",
-                )
-                row = planner.plan_row(
-                    plan_ctx,
-                    index,
-                    criterion,
-                    st.session_state[f"bar_c_expected_{rid}"],
-                    st.session_state["bar_min_cases"],
-                )
-                _planner_box(row)
+                expected = st.session_state[f"bar_c_expected_{rid}"]
+                row = planner.plan_row(plan_ctx, index, criterion, expected, power)
+                planner_view.planner_box(row)
+            planner_view.planner_charts_row(row, f"bar_chart_{rid}")
     st.button("Add a criterion", key="bar_add", on_click=_add_row)
 
     a, b = st.columns(2)
@@ -324,10 +336,10 @@ if actor.can("edit_pilot"):
                 st.rerun()
 elif latest is not None:
     st.subheader(f"Version {inert(latest.version)}")
-    _bar_view(latest.bar)
+    _bar_view(latest.bar, "bar_view")
     if not latest.signed and signed is not None:
         with st.expander(f"Signed version {inert(signed.version)}, which runs are judged against"):
-            _bar_view(signed.bar)
+            _bar_view(signed.bar, "bar_signed")
 
 # --- history and diff ---------------------------------------------------------------------------
 if history:

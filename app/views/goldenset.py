@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import ui
+from app import planner_view, ui
 from pilot.core.errors import PilotError
 from pilot.core.inert import escape_inert, highlight_html, inert
+from pilot.define import planner
 from pilot.define.bar_versions import latest_bar
-from pilot.define.planner import planner_rows
 from pilot.goldensets import versions as gs
+from pilot.goldensets.sizes import planner_context
 
 actor = ui.guard("read")
 store = ui.store()
@@ -162,30 +163,45 @@ cols[3].metric("Tags", len(summary["tags"]))
 
 with store.read() as con:
     plan_bar = latest_bar(con)
-    plan = planner_rows(con, plan_bar.bar, version=version) if plan_bar else []
-with st.expander("Is this golden set big enough for the bar?", expanded=bool(plan)):
-    if not plan_bar:
-        st.caption("No acceptance bar drafted yet (step 2): nothing to plan against.")
+    plan_ctx = planner_context(con, version)
+with st.expander("Is this golden set big enough for the bar?", expanded=plan_bar is not None):
+    if not plan_bar or not plan_bar.bar.criteria:
+        st.caption("No acceptance bar criteria drafted yet (step 2): nothing to plan against.")
     else:
         state = "signed" if plan_bar.signed else "draft"
         st.caption(
-            f"Against bar v{inert(plan_bar.version)} ({inert(state)}), at each criterion's default expected rate; change the rates on the Acceptance bar page."
+            f"Against bar v{inert(plan_bar.version)} ({inert(state)}): how likely a system as "
+            "good as expected is to pass with this golden set, computed exactly, and the size "
+            "that gives it an 80% chance."
         )
+        criteria = plan_bar.bar.criteria
+        rows = [
+            planner.plan_row(plan_ctx, i, c, planner.default_expected_rate(c))
+            for i, c in enumerate(criteria)
+        ]
         st.dataframe(
-            [
-                {
-                    "criterion": row.description,
-                    "expected rate": f"{row.expected_rate:.0%}",
-                    "cases needed": row.required,
-                    "cases it has": row.have,
-                    "enough": {True: "yes", False: "NO", None: "—"}[row.enough],
-                }
-                for row in plan
-            ],
-            hide_index=True,
-            width="stretch",
-            key="gs_planner",
+            planner.planner_table(rows), hide_index=True, width="stretch", key="gs_planner"
         )
+        rates = [row.index for row in rows if row.plan is not None]
+        if rates:
+            chosen = st.selectbox(
+                "Chart a criterion",
+                rates,
+                format_func=lambda i: rows[i].description,
+                key=f"gs_plan_criterion_{name}",
+            )
+            expected = st.number_input(
+                "Expected rate (your best guess at what the system will reach)",
+                min_value=0.0,
+                max_value=1.0,
+                value=rows[chosen].expected_rate,
+                step=0.01,
+                format="%.3f",
+                key=f"gs_plan_expected_{name}_{chosen}",
+            )
+            row = planner.plan_row(plan_ctx, chosen, criteria[chosen], expected)
+            planner_view.planner_box(row)
+            planner_view.planner_charts_row(row, "gs_plan")
 if info.agreed_by:
     st.success(
         f"Outcomes agreed by {inert(info.agreed_by)} on {inert(info.agreed_at[:10])} (recorded by {inert(info.agreement_recorded_by)})."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import streamlit as st
 
@@ -11,15 +10,25 @@ from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError
 from pilot.core.inert import highlight_html, inert
-from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.core.models import RetrievalSettings
+from pilot.goldensets.stored import version_rows
 from pilot.results import humane
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
-from pilot.runs.execute import RunOptions
+from pilot.runs.context import RunOptions
 from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_rows
+from pilot.runs.run import EMPTY_SUMMARY, RunStatus
 from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable
+from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registered import list_systems
+from pilot.runs.systems.registry import (
+    KINDS,
+    build_config,
+    default_model,
+    needs_key,
+    system_class,
+)
 
 actor = ui.guard("read")
 st.title("Runs")
@@ -29,9 +38,7 @@ with store.read() as con:
     runs = list_runs(con)
     newest = newest_config(con)
     stale = stale_goldensets(con, newest) if newest else []
-    versions = con.execute(
-        "SELECT version, name, n_cases, created_at FROM goldenset_versions ORDER BY created_at DESC"
-    ).fetchall()
+    versions = version_rows(con)
     kill_state = killswitch.state(con)
     registered = {s.name: s.target for s in list_systems(con)}
 
@@ -44,24 +51,23 @@ if newest and stale:
     )
 
 
-def api_key() -> str | None:
-    key = os.environ.get("ANTHROPIC_API_KEY")
-    if key:
-        return key
+def connection() -> Connection:
+    """The key from the environment, else Streamlit's secrets; never shown or stored."""
     try:
-        return st.secrets.get("ANTHROPIC_API_KEY")
-    except Exception:
-        return None
+        secrets = dict(st.secrets)
+    except Exception:  # no secrets file
+        secrets = {}
+    return Connection.from_env(secrets=secrets)
 
 
 def start_blocked(kind: str, target: str | None) -> str | None:
     """Why Start cannot be pressed for this choice of system, in words; None when it can."""
-    if kind == "anthropic" and not api_key():
+    if needs_key(kind) and not connection().has_key:
         return (
             "Claude needs an API key. Whoever runs the app sets ANTHROPIC_API_KEY in its "
             "environment or Streamlit secrets and restarts it; the offline system needs none."
         )
-    if kind == "callable" and target is None:
+    if "target" in system_class(kind).FIELDS and target is None:
         return "choose a registered system."
     return None
 
@@ -79,19 +85,24 @@ if actor.can("edit_pilot"):
             )
             kind = st.radio(
                 "System",
-                ["offline", "anthropic", "callable"],
+                list(KINDS),
                 horizontal=True,
                 key="runs_kind",
-                help="offline: the built-in extractive baseline (no key needed)",
+                help="  \n".join(system_class(k).LABEL for k in KINDS),
             )
-            model = ""
+            takes = system_class(kind).FIELDS
+            model = (
+                st.text_input("Model", default_model(kind), key="runs_model")
+                if "model" in takes
+                else None
+            )
+            prompt = (
+                st.text_area("System prompt (blank: the default)", key="runs_prompt")
+                if "prompt" in takes
+                else ""
+            )
             target = None
-            prompt = ""
-            if kind == "anthropic":
-                model = st.text_input("Model", "claude-sonnet-4-6", key="runs_model")
-                prompt = st.text_area("System prompt (blank: the default)", key="runs_prompt")
-
-            elif kind == "callable":
+            if "target" in takes:
                 if not registered:
                     st.info(
                         "No Python system is registered yet: an admin registers one before it "
@@ -104,7 +115,7 @@ if actor.can("edit_pilot"):
                     help="Only systems an admin registered can run from the app.",
                 )
                 target = registered.get(picked) if picked else None
-                model = picked or ""
+                model = picked or None
             left, right, third = st.columns(3)
             top_k = left.number_input("Top-k passages", 1, 20, 3, key="runs_topk")
             min_score = right.number_input(
@@ -125,23 +136,15 @@ if actor.can("edit_pilot"):
                 help=blocked or None,
             ):
                 retrieval = RetrievalSettings(top_k=int(top_k), min_score=float(min_score))
-                if kind == "offline":
-                    config = SystemConfig(retrieval=retrieval)
-                else:
-                    config = SystemConfig(
-                        kind=kind,
-                        model=model or kind,
-                        target=target,
-                        prompt_template=prompt,
-                        retrieval=retrieval,
-                    )
+                config = build_config(
+                    kind, model=model, target=target, prompt=prompt, retrieval=retrieval
+                )
                 options = RunOptions(concurrency=int(concurrency), use_cache=use_cache)
                 try:
                     run_id = prepare_run(
                         store, actor.name, version=version, config=config, options=options
                     )
-                    kwargs = {"api_key": api_key()} if kind == "anthropic" else None
-                    jobs.run_in_background(store, actor.name, run_id, options, kwargs)
+                    jobs.run_in_background(store, actor.name, run_id, options, connection())
                     st.session_state["runs_selected"] = run_id
                     st.session_state["runs_browse"] = run_id
                     st.session_state["runs_flash"] = f"Started {run_id}."
@@ -151,7 +154,7 @@ if actor.can("edit_pilot"):
 
 
 # Redraw every second only while a run is going; an idle page stays still.
-active = any(r["status"] == "running" for r in runs)
+active = any(r["status"] is RunStatus.RUNNING for r in runs)
 
 
 @st.fragment(run_every=1.0 if active else None)
@@ -163,24 +166,19 @@ def run_table() -> None:
         return
     table = []
     for r in current:
-        summary = r["summary"] or {}
-        acc = (summary.get("metrics") or {}).get("accuracy") or {}
-        verdict = summary.get("verdict") or {}
+        summary = r["summary"] or EMPTY_SUMMARY
+        accuracy = summary.value("accuracy")
         table.append(
             {
                 "run": r["run_id"],
-                "status": "stalled?" if r["stalled"] else r["status"],
+                "status": "stalled?" if r["stalled"] else r["status"].value,
                 "progress": f"{r['done']}/{r['n_cases']}",
                 "errors": r["errors"],
                 "system": r["system"],
-                "accuracy": "—" if acc.get("value") is None else f"{acc['value']:.1%}",
-                "verdict": ""
-                if r["status"] != "finished"
-                else (
-                    "exploratory"
-                    if verdict.get("exploratory")
-                    else ("PASS" if verdict.get("passed") else "FAIL")
-                ),
+                "accuracy": "—" if accuracy is None else f"{accuracy:.1%}",
+                "verdict": summary.verdict_label()
+                if r["status"] in (RunStatus.FINISHED, RunStatus.INCONCLUSIVE)
+                else "",
                 "started by": r["started_by"],
                 "started": humane.local_time(r["started_at"], st.context.timezone),
             }
@@ -194,7 +192,7 @@ def run_table() -> None:
                 on_click=st.session_state["runs_dismissed"].add,
                 args=(r["run_id"],),
             )
-    running = [r for r in current if r["status"] == "running"]
+    running = [r for r in current if r["status"] is RunStatus.RUNNING]
     for r in running:
         st.progress(
             r["done"] / max(1, r["n_cases"]),
@@ -221,11 +219,11 @@ if runs:
     ui.linked("run", "runs_browse", ids)
     run_id = st.selectbox("Run", ids, key="runs_browse")
     selected = next(r for r in runs if r["run_id"] == run_id)
-    if selected["status"] != "finished":
+    if selected["status"] is not RunStatus.FINISHED:
         state = (
             "running, with no new result for two minutes"
             if selected["stalled"]
-            else (selected["status"])
+            else selected["status"].value
         )
         st.info(
             f"{inert(run_id)} is {inert(state)}: these are the {inert(selected['done'])} results stored so far, not yet judged."
@@ -236,8 +234,7 @@ if runs:
                 "still running it, wait for that process instead."
             )
             if st.button("Resume this run", key="runs_resume"):
-                kwargs = {"api_key": api_key()} if api_key() else None
-                jobs.run_in_background(store, actor.name, run_id, None, kwargs)
+                jobs.run_in_background(store, actor.name, run_id, None, connection())
                 st.session_state["runs_flash"] = f"Resumed {run_id}."
                 st.rerun()
     with store.read() as con:

@@ -10,5 +10,6 @@ pilot key), `keys` (the key file, HMAC, owner-only files), `audit.record` / `rec
 `tokens.authenticate_token` / `create_token` / `revoke_token`, `signin.authenticate` /
 `unlock`, `sealing.adopt_key` / `rotate`, `killswitch.engage` / `release` / `check`,
 `errors.PilotError` and its kinds, `models` (records shared by every step), `inert` (the one
-renderer of untrusted text). Imports nothing else from `pilot`.
+renderer of untrusted text), `retry` (the one retry policy, on tenacity), `events` (reading the
+audit log by action or object). Imports nothing else from `pilot`.
 """

@@ -108,11 +108,25 @@ def name_of(who: Who) -> str | None:
     return who.name if isinstance(who, Actor) else who
 
 
+def token_actor(con: duckdb.DuckDBPyConnection, token_id: str) -> Actor | None:
+    """The actor a token acts as now, or None if it is revoked, expired or out of role."""
+    row = con.execute(
+        "SELECT t.user_name, t.role, t.expires_at, t.revoked_at, u.role FROM access_tokens t "
+        "JOIN users u ON u.name = t.user_name AND u.active WHERE t.token_id = ?",
+        [token_id],
+    ).fetchone()
+    if row is None or row[3] is not None:
+        return None
+    if row[2] is not None and row[2] <= audit.utc_now():
+        return None
+    if not within(row[1], row[4]):
+        return None
+    return Actor(row[0], row[1], token_id)
+
+
 def find_actor(con: duckdb.DuckDBPyConnection, who: Who) -> Actor | None:
     """The acting user as the database says now; a token actor is re-checked in full."""
     if isinstance(who, Actor) and who.token_id:
-        from pilot.core.tokens import token_actor
-
         return token_actor(con, who.token_id)
     name = name_of(who)
     if not name:

@@ -80,6 +80,9 @@ class AcceptanceBar(Frozen):
     max_critical_errors: StrictInt = Field(default=0, ge=0, le=MAX_MIN_CASES)
     when_unsure: str = ""
     match_rule: MatchRule = MatchRule()
+    # Above this share of cases failing for infrastructure reasons (API errors, timeouts) the
+    # run is inconclusive (exit 5), not failed. None: the default, DEFAULT_MAX_ERROR_RATE.
+    max_error_rate: float | None = Field(default=None, ge=0, le=1)
 
     @field_validator("criteria")
     @classmethod
@@ -95,7 +98,10 @@ class AcceptanceBar(Frozen):
         return value
 
     def content(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        if data.get("max_error_rate") is None:
+            data.pop("max_error_rate", None)  # bars signed before the field keep their hash
+        return data
 
     @property
     def content_hash(self) -> str:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pilot.core.store import table_exists
+
 
 @dataclass(frozen=True)
 class Step:
@@ -17,13 +19,6 @@ class Step:
     name: str
     status: str  # done | next | blocked | todo
     detail: str
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE") -> int:

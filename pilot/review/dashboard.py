@@ -18,10 +18,12 @@ import polars as pl
 
 from metrics.agreement import cohen_kappa, krippendorff_alpha
 from metrics.intervals import wilson
-from metrics.planner import plan
+from metrics.planner_text import more_sentence
 from pilot.core.access import can, require
 from pilot.core.store import frame
 from pilot.define.bar_versions import latest_signed_bar
+from pilot.define.criteria import Criterion
+from pilot.define.planner import criterion_rule
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -66,19 +68,20 @@ def _windows(con: duckdb.DuckDBPyConnection, bar: dict[str, Any] | None) -> list
     ).fetchall()
     rows = []
     by_week = {w: (n, k, sim) for w, n, k, sim in graded}
+    criterion = None
+    if bar is not None:
+        criterion = Criterion(metric="accuracy", threshold=bar["value"], judged_on=bar["judged_on"])
     for week in sorted(set(sampled) | set(by_week)):
         n, k, sim = by_week.get(week, (0, 0, False))
         low, high = wilson(k, n) if n else (None, None)
         row = {"window": week, "outputs": outputs.get(week, 0), "sampled": sampled.get(week, 0),
                "graded": n, "correct": k, "accuracy": k / n if n else None, "low": low,
                "high": high, "simulated": bool(sim)}  # fmt: skip
-        if bar is not None and n:
-            judged = low if bar["judged_on"] == "lower_bound" else row["accuracy"]
-            row["meets_bar"] = judged >= bar["value"]
-            try:
-                row["plan"] = plan(bar["value"], k / n, n)["sentence"]
-            except ValueError as exc:
-                row["plan"] = str(exc)
+        if criterion is not None and n:
+            # The bar's own rule judges the week, and the planner sizes for that rule: "about N
+            # more graded outputs" if the system keeps this week's rate.
+            row["meets_bar"] = criterion.passes(row["accuracy"], low, high)
+            row["plan"] = more_sentence(n, criterion_rule(criterion), k / n)
         rows.append(row)
     return rows
 

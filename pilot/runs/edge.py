@@ -18,6 +18,7 @@ import duckdb
 from pilot.core.models import Citation, GoldenCase, SystemConfig, SystemOutput, SystemRequest
 from pilot.define.redaction import BoundedCase, bound_case
 from pilot.define.workflow import DataBoundary, current_workflow
+from pilot.runs.systems import registry
 
 Remap = Callable[[SystemOutput], SystemOutput]
 
@@ -53,11 +54,7 @@ def _back(citation: Citation, bounded: BoundedCase, case: GoldenCase) -> Citatio
 
 def payload_for(config: SystemConfig, request: SystemRequest) -> dict[str, Any]:
     """The exact content sent: the Messages API body for Claude, the request otherwise."""
-    if config.kind == "anthropic":
-        from pilot.runs.systems.anthropic import request_payload
-
-        return request_payload(config, request)
-    return request.model_dump(mode="json")
+    return registry.payload_for(config, request)
 
 
 def load_edge(con: duckdb.DuckDBPyConnection) -> Edge:

@@ -20,8 +20,9 @@ from pilot.core.models import SystemConfig
 from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset
 from pilot.results.report import run_report
-from pilot.runs.execute import RunOptions
+from pilot.runs.context import RunOptions
 from pilot.runs.start import start_or_resume
+from pilot.runs.systems.connection import Connection
 
 KEY = "sk-ant-test-SECRET-KEY-0123456789"
 CLAUDE = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
@@ -91,7 +92,7 @@ def test_claude_citations_retries_and_errors(pilot_db: Store) -> None:
             goldenset="leave",
             config=CLAUDE,
             options=options,
-            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+            connection=Connection(api_key=KEY, base_url=stub.base_url),
         )
         assert outcome.status == "finished"
         rows = results(pilot_db, outcome.run_id)
@@ -111,7 +112,7 @@ def test_permanent_failures_are_recorded_not_dropped(pilot_db: Store) -> None:
             goldenset="leave",
             config=CLAUDE,
             options=options,
-            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+            connection=Connection(api_key=KEY, base_url=stub.base_url),
         )
     rows = results(pilot_db, outcome.run_id)
     assert len(rows) == 20 and all(r[4] and "gave up after 3" in r[4] for r in rows)
@@ -120,13 +121,13 @@ def test_permanent_failures_are_recorded_not_dropped(pilot_db: Store) -> None:
 
 def test_cache_replay_and_no_cache(pilot_db: Store) -> None:
     with MessagesStub() as stub:
-        kw = {"api_key": KEY, "base_url": stub.base_url}
+        kw = Connection(api_key=KEY, base_url=stub.base_url)
         first = start_or_resume(
-            pilot_db, "priya", goldenset="leave", config=CLAUDE, options=FAST, system_kwargs=kw
+            pilot_db, "priya", goldenset="leave", config=CLAUDE, options=FAST, connection=kw
         )
         assert len(stub.message_bodies()) == 20
         again = start_or_resume(
-            pilot_db, "priya", goldenset="leave", config=CLAUDE, options=FAST, system_kwargs=kw
+            pilot_db, "priya", goldenset="leave", config=CLAUDE, options=FAST, connection=kw
         )
         assert len(stub.message_bodies()) == 20 and again.cached == 20
         replay = start_or_resume(
@@ -138,7 +139,7 @@ def test_cache_replay_and_no_cache(pilot_db: Store) -> None:
             goldenset="leave",
             config=CLAUDE,
             options=RunOptions(concurrency=8, use_cache=False),
-            system_kwargs=kw,
+            connection=kw,
         )
         assert len(stub.message_bodies()) == 40 and fresh.cached == 0
     strip = lambda rows: [(r[0], r[1], r[2], r[3], r[4], r[7]) for r in rows]  # noqa: E731
@@ -157,7 +158,7 @@ def test_kill_switch_stops_a_running_run(pilot_db: Store) -> None:
                 goldenset="leave",
                 config=CLAUDE,
                 options=RunOptions(concurrency=2),
-                system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+                connection=Connection(api_key=KEY, base_url=stub.base_url),
             )
 
         thread = threading.Thread(target=work)
@@ -179,7 +180,7 @@ def test_kill_switch_stops_a_running_run(pilot_db: Store) -> None:
             pilot_db,
             "priya",
             resume_id=o.run_id,
-            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+            connection=Connection(api_key=KEY, base_url=stub.base_url),
         )
         assert resumed.status == "finished"
         assert len(stub.message_bodies()) == 20 - stored
@@ -283,7 +284,7 @@ def test_only_allowlisted_redacted_content_leaves(pilot_db: Store) -> None:
             goldenset="leave",
             config=CLAUDE,
             options=FAST,
-            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+            connection=Connection(api_key=KEY, base_url=stub.base_url),
         )
         bodies = [r.raw_body for r in stub.requests if r.path == "/v1/messages"]
     assert len(bodies) == 20
@@ -340,7 +341,7 @@ def test_a_busy_file_mid_run_loses_no_result(pilot_db: Store) -> None:
                     goldenset="leave",
                     config=CLAUDE,
                     options=RunOptions(concurrency=2),
-                    system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+                    connection=Connection(api_key=KEY, base_url=stub.base_url),
                 ),
             )
         )

@@ -81,7 +81,11 @@ def test_status_accuracy_interval_threshold_and_cli(
     low, high = proportion_confint(15, 20, method="wilson")
     assert week["low"] == pytest.approx(low) and week["high"] == pytest.approx(high)
     assert data["threshold"]["value"] == 0.9 and week["meets_bar"] is False
-    assert "more" in week["plan"] or "never" in week["plan"]
+    # 15 of 20 (75%) is no better than the 90% bar: no number of graded outputs will do
+    assert week["plan"].startswith(
+        "No number of graded outputs will do: a system whose true rate is 75% is not better "
+        "than the 90% threshold"
+    )
     assert len(data["critical_errors"]) == 5
     assert data["progress"] == [
         {"evaluator": "marco", "window": "2026-W40", "assigned": 20, "graded": 20}
