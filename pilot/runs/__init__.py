@@ -1,7 +1,7 @@
 """Step 4: running a golden set against a system and scoring it against the bar.
 
 Tables owned: `system_configs`, `runs`, `results`, `response_cache`, `run_batches`, `judgements`,
-`registered_systems`.
+`registered_systems`, `run_leases`.
 
 Public: `start` (prepare, start or resume a run; list runs), `register` (a run on record: create,
 status changes), `context` (RunOptions, Progress, RunOutcome, RunContext), `execute` (the asyncio
