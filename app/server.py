@@ -11,9 +11,10 @@ import os
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from pilot.core import web_sessions
 from pilot.core.store import Store
 from pilot.readiness.api import get_guard
 from pilot.review.api import post_outputs
@@ -41,10 +42,30 @@ async def guard(request: Request) -> JSONResponse:
     return JSONResponse(data, status_code=status)
 
 
+async def session(request: Request) -> Response:
+    """Trade the one-time ticket the app handed out at sign-in for the session cookie."""
+    origin = request.headers.get("origin")
+    if origin and origin.split("://", 1)[-1] != request.headers.get("host"):
+        return Response(status_code=403)  # only the app's own pages may open a session
+    try:
+        ticket = str((await request.json()).get("ticket", ""))
+    except (ValueError, AttributeError):
+        return Response(status_code=400)
+    store = Store(os.environ.get("PILOT_DB"))
+    value = await run_in_threadpool(web_sessions.redeem, store, ticket)
+    if value is None:
+        return Response(status_code=403)
+    response = Response(status_code=204)
+    secure = request.url.scheme == "https"
+    response.headers["set-cookie"] = web_sessions.cookie_header(value, secure=secure)
+    return response
+
+
 app = st.App(
     "main.py",
     routes=[
         Route("/api/v1/outputs", outputs, methods=["POST"]),
         Route("/api/v1/guard", guard, methods=["GET"]),
+        Route("/auth/session", session, methods=["POST"]),
     ],
 )

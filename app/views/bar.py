@@ -12,6 +12,7 @@ from pilot.core.inert import inert
 from pilot.define import bar_versions, bars, criteria, planner
 from pilot.define.workflow import parse_model
 from pilot.goldensets import sizes
+from pilot.results import humane
 
 actor = ui.guard("read")
 store = ui.store()
@@ -89,43 +90,47 @@ power = float(st.session_state["bar_power"])
 
 
 # --- the editor (leads) ------------------------------------------------------------------------
-def _load(bar: bars.AcceptanceBar | None) -> None:
-    """Put `bar` into the editor's widgets (before they are drawn)."""
+def _form_values(bar: bars.AcceptanceBar | None, rows: list[int] | None) -> dict[str, Any]:
+    """The editor's widget values for `bar`: rows `rows` (None: one per criterion), a row the
+    lead added beyond the bar's criteria starting as a new criterion would."""
     bar = bar or bars.AcceptanceBar()
-    for key in [k for k in st.session_state if str(k).startswith("bar_c_")]:
-        del st.session_state[key]
-    rows = list(range(len(bar.criteria)))
-    for rid, c in zip(rows, bar.criteria, strict=True):
-        _set_row(rid, c)
-    st.session_state.update(
-        {
-            "bar_rows": rows,
-            "bar_next": len(rows),
-            "bar_min_cases": bar.min_cases,
-            "bar_max_critical": bar.max_critical_errors,
-            "bar_when_unsure": bar.when_unsure,
-            "bar_match_rule": bar.match_rule.rule,
-            "bar_match_threshold": bar.match_rule.threshold or 0.5,
-            "bar_match_tolerance": bar.match_rule.tolerance or 0.0,
-            "bar_match_rubric": bar.match_rule.rubric or bars.DEFAULT_RUBRIC,
-            "bar_match_judge_model": bar.match_rule.judge_model or bars.DEFAULT_JUDGE_MODEL,
-        }
-    )
+    rids = list(range(len(bar.criteria))) if rows is None else rows
+    values: dict[str, Any] = {
+        "bar_rows": rids,
+        "bar_next": max(rids, default=-1) + 1,
+        "bar_min_cases": bar.min_cases,
+        "bar_max_critical": bar.max_critical_errors,
+        "bar_when_unsure": bar.when_unsure,
+        "bar_match_rule": bar.match_rule.rule,
+        "bar_match_threshold": bar.match_rule.threshold or 0.5,
+        "bar_match_tolerance": bar.match_rule.tolerance or 0.0,
+        "bar_match_rubric": bar.match_rule.rubric or bars.DEFAULT_RUBRIC,
+        "bar_match_judge_model": bar.match_rule.judge_model or bars.DEFAULT_JUDGE_MODEL,
+    }
+    for rid in rids:
+        c = bar.criteria[rid] if rid < len(bar.criteria) else NEW_CRITERION
+        values.update(_row_values(rid, c))
+    return values
 
 
-def _set_row(rid: int, c: criteria.Criterion) -> None:
-    st.session_state[f"bar_c_metric_{rid}"] = c.metric
-    st.session_state[f"bar_c_threshold_{rid}"] = c.threshold
-    st.session_state[f"bar_c_scope_{rid}"] = c.scope
-    st.session_state[f"bar_c_judged_{rid}"] = c.judged_on
-    st.session_state[f"bar_c_expected_{rid}"] = planner.default_expected_rate(c)
+NEW_CRITERION = criteria.Criterion(metric="accuracy", threshold=0.9)
+
+
+def _row_values(rid: int, c: criteria.Criterion) -> dict[str, Any]:
+    return {
+        f"bar_c_metric_{rid}": c.metric,
+        f"bar_c_threshold_{rid}": c.threshold,
+        f"bar_c_scope_{rid}": c.scope,
+        f"bar_c_judged_{rid}": c.judged_on,
+        f"bar_c_expected_{rid}": planner.default_expected_rate(c),
+    }
 
 
 def _add_row() -> None:
     rid = st.session_state["bar_next"]
     st.session_state["bar_next"] = rid + 1
     st.session_state["bar_rows"] = [*st.session_state["bar_rows"], rid]
-    _set_row(rid, criteria.Criterion(metric="accuracy", threshold=0.9))
+    st.session_state.update(_row_values(rid, NEW_CRITERION))
 
 
 def _reset_expected(rid: int) -> None:
@@ -159,8 +164,15 @@ if actor.can("edit_pilot"):
         )
     loaded = (latest.version, latest.signed) if latest else None
     if st.session_state.get("bar_loaded", "unset") != loaded:
-        _load(latest.bar if latest else None)
-        st.session_state["bar_loaded"] = loaded
+        for key in [k for k in st.session_state if str(k).startswith("bar_c_")]:
+            del st.session_state[key]  # rows of the bar shown before
+    ui.seed("bar_loaded", loaded, _form_values(latest.bar if latest else None, None))
+    # rows the lead added or removed since; a key Streamlit dropped is seeded again
+    ui.seed(
+        "bar_loaded",
+        loaded,
+        _form_values(latest.bar if latest else None, st.session_state["bar_rows"]),
+    )
     scopes = ["all"] + [f"tag:{t}" for t in plan_ctx.tags]
     for index, rid in enumerate(st.session_state["bar_rows"]):
         current_scope = st.session_state[f"bar_c_scope_{rid}"]
@@ -337,12 +349,12 @@ if history:
             {
                 "version": h.version,
                 "status": "signed" if h.signed else "draft",
-                "signed by": h.signed_by or "",
-                "signed at": h.signed_at or "",
+                "signed by": h.signed_by or "—",
+                "signed at": humane.local_time(h.signed_at, st.context.timezone),
                 "hash": h.content_hash[:12],
                 "parent": h.parent_version,
                 "saved by": h.created_by,
-                "saved at": h.created_at,
+                "saved at": humane.local_time(h.created_at, st.context.timezone),
             }
             for h in history
         ],

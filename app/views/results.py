@@ -46,6 +46,7 @@ if not runs:
     st.stop()
 
 labels = {r["run_id"]: r["label"] for r in runs}
+ui.linked("run", "res_run", list(labels))
 run_id = st.selectbox(
     "Run", list(labels), format_func=labels.get, key="res_run", help="Newest finished run first"
 )
@@ -120,6 +121,7 @@ else:
 # 2 · Over time ----------------------------------------------------------------------------
 st.header("Over time")
 left, right = st.columns([2, 1])
+ui.linked("measure", "res_metric", metric_names())
 metric = left.selectbox(
     "Measure", metric_names(), format_func=label, key="res_metric", help="Any measure of the bar"
 )
@@ -168,6 +170,7 @@ if clicked and clicked[:2] != st.session_state.get("res_clicked"):
     st.session_state["res_clicked"] = clicked[:2]
     tag = original_label(str(clicked[0]))
     st.session_state["res_tags"] = [] if tag not in view.tags else [tag]
+ui.linked("tags", "res_tags", view.tags, multi=True)
 if "res_tags" in st.session_state:
     st.session_state["res_tags"] = [t for t in st.session_state["res_tags"] if t in view.tags]
 left, right = st.columns([2, 1])
@@ -177,11 +180,13 @@ tags = left.multiselect(
     key="res_tags",
     placeholder="All tags (click a cell above, or choose)",
 )
+ui.linked("show", "res_outcome", OUTCOMES)
 outcome = right.selectbox("Show", OUTCOMES, key="res_outcome")
 shown = cases_for(filter_results(view.rows, outcome), tags)
 st.caption(f"{inert(shown.height)} of {inert(view.rows.height)} cases, wrong answers first")
 st.dataframe(shown.select(CASE_COLUMNS), hide_index=True, width="stretch", key="res_cases")
 if shown.height:
+    ui.linked("case", "res_case", shown["case_id"].to_list())
     case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="res_case")
     with store.read() as con:
         side = case_side(con, run_id, view.rows, case_id)
@@ -217,6 +222,7 @@ if not choices:
         "different system config to see which cases flip."
     )
 else:
+    ui.linked("baseline", "res_baseline", [r["run_id"] for r in choices])
     base_id = st.selectbox(
         "Baseline run",
         [r["run_id"] for r in choices],
@@ -243,6 +249,7 @@ else:
         st.info("No case changed between the two runs.")
     else:
         st.dataframe(cmp.flips, hide_index=True, width="stretch", key="res_flips")
+        ui.linked("flip", "res_flip", cmp.flips["case_id"].to_list())
         flipped = st.selectbox(
             "Open a flipped case", cmp.flips["case_id"].to_list(), key="res_flip"
         )

@@ -12,6 +12,7 @@ from pilot.core.errors import PilotError
 from pilot.core.inert import highlight_html, inert
 from pilot.core.models import RetrievalSettings
 from pilot.goldensets.stored import version_rows
+from pilot.results import humane
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
 from pilot.runs.context import RunOptions
@@ -59,6 +60,18 @@ def connection() -> Connection:
     return Connection.from_env(secrets=secrets)
 
 
+def start_blocked(kind: str, target: str | None) -> str | None:
+    """Why Start cannot be pressed for this choice of system, in words; None when it can."""
+    if needs_key(kind) and not connection().has_key:
+        return (
+            "Claude needs an API key. Whoever runs the app sets ANTHROPIC_API_KEY in its "
+            "environment or Streamlit secrets and restarts it; the offline system needs none."
+        )
+    if "target" in system_class(kind).FIELDS and target is None:
+        return "choose a registered system."
+    return None
+
+
 if actor.can("edit_pilot"):
     with st.expander("Start a run", expanded=not runs):
         if kill_state.engaged:
@@ -92,8 +105,8 @@ if actor.can("edit_pilot"):
             if "target" in takes:
                 if not registered:
                     st.info(
-                        "No Python system is registered. An admin registers one with "
-                        "pilot system register module:function --name NAME."
+                        "No Python system is registered yet: an admin registers one before it "
+                        "can run from here."
                     )
                 picked = st.selectbox(
                     "Registered system",
@@ -103,8 +116,6 @@ if actor.can("edit_pilot"):
                 )
                 target = registered.get(picked) if picked else None
                 model = picked or None
-            if needs_key(kind) and not connection().has_key:
-                st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
             left, right, third = st.columns(3)
             top_k = left.number_input("Top-k passages", 1, 20, 3, key="runs_topk")
             min_score = right.number_input(
@@ -114,8 +125,16 @@ if actor.can("edit_pilot"):
             use_cache = st.checkbox(
                 "Serve repeated requests from the cache", True, key="runs_cache"
             )
-            blocked = "target" in takes and target is None
-            if st.button("Start run", type="primary", key="runs_start", disabled=blocked):
+            blocked = start_blocked(kind, target)
+            if blocked:
+                st.caption(f"Start is off: {inert(blocked)}")
+            if st.button(
+                "Start run",
+                type="primary",
+                key="runs_start",
+                disabled=bool(blocked),
+                help=blocked or None,
+            ):
                 retrieval = RetrievalSettings(top_k=int(top_k), min_score=float(min_score))
                 config = build_config(
                     kind, model=model, target=target, prompt=prompt, retrieval=retrieval
@@ -134,7 +153,11 @@ if actor.can("edit_pilot"):
                     st.error(inert(str(exc)))
 
 
-@st.fragment(run_every=1.0)
+# Redraw every second only while a run is going; an idle page stays still.
+active = any(r["status"] is RunStatus.RUNNING for r in runs)
+
+
+@st.fragment(run_every=1.0 if active else None)
 def run_table() -> None:
     with store.read() as con:
         current = list_runs(con)
@@ -152,16 +175,23 @@ def run_table() -> None:
                 "progress": f"{r['done']}/{r['n_cases']}",
                 "errors": r["errors"],
                 "system": r["system"],
-                "accuracy": None if accuracy is None else round(accuracy, 3),
+                "accuracy": "—" if accuracy is None else f"{accuracy:.1%}",
                 "verdict": summary.verdict_label()
                 if r["status"] in (RunStatus.FINISHED, RunStatus.INCONCLUSIVE)
                 else "",
                 "started by": r["started_by"],
-                "started": r["started_at"][:19],
+                "started": humane.local_time(r["started_at"], st.context.timezone),
             }
         )
-        if jobs.failure(r["run_id"]):
-            st.error(f"{inert(r['run_id'])} stopped: {inert(jobs.failure(r['run_id']))}")
+        failure = jobs.failure(r["run_id"])
+        if failure and r["run_id"] not in st.session_state.setdefault("runs_dismissed", set()):
+            st.error(f"{inert(r['run_id'])} stopped: {inert(failure)}")
+            st.button(
+                "Dismiss",
+                key=f"runs_dismiss_{r['run_id']}",
+                on_click=st.session_state["runs_dismissed"].add,
+                args=(r["run_id"],),
+            )
     running = [r for r in current if r["status"] is RunStatus.RUNNING]
     for r in running:
         st.progress(
@@ -186,6 +216,7 @@ if runs:
     ids = [r["run_id"] for r in runs]
     if st.session_state.get("runs_browse") not in ids:
         st.session_state.pop("runs_browse", None)
+    ui.linked("run", "runs_browse", ids)
     run_id = st.selectbox("Run", ids, key="runs_browse")
     selected = next(r for r in runs if r["run_id"] == run_id)
     if selected["status"] is not RunStatus.FINISHED:
@@ -210,7 +241,9 @@ if runs:
         rows = result_rows(con, run_id)
     tags = sorted({t for ts in rows["tags"].to_list() for t in ts}) if rows.height else []
     left, right = st.columns(2)
+    ui.linked("show", "runs_outcome", OUTCOMES)
     outcome = left.selectbox("Show", OUTCOMES, key="runs_outcome")
+    ui.linked("tag", "runs_tag", ["(any)", *tags])
     tag = right.selectbox("Tag", ["(any)", *tags], key="runs_tag")
     shown = filter_results(rows, outcome, None if tag == "(any)" else tag)
     st.caption(f"{inert(shown.height)} of {inert(rows.height)} results")
@@ -222,6 +255,7 @@ if runs:
         width="stretch",
     )
     if shown.height:
+        ui.linked("case", "runs_case", shown["case_id"].to_list())
         case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="runs_case")
         row = shown.filter(shown["case_id"] == case_id).to_dicts()[0]
         st.markdown("**Question**")

@@ -35,7 +35,8 @@ if submitted:
         st.error(inert(attempt.message))
     else:
         ui.sign_in(attempt.actor)
-        st.rerun()
+        ui.open_browser_session(attempt.actor)
+        st.rerun()  # the same URL: a shared link's page and query parameters open next
 
 if is_demo(ui.store()):  # a setting only `pilot demo` writes: never shown for a real pilot
     st.warning("Demo data: this database was made by `pilot demo`. These accounts exist only here.")

@@ -11,6 +11,7 @@ from pilot.core.errors import PilotError
 from pilot.core.inert import inert
 from pilot.define import workflow as wf
 from pilot.define.redaction import RedactionRule, redact, redactor_for
+from pilot.results import humane
 
 actor = ui.guard("read")
 store = ui.store()
@@ -47,7 +48,7 @@ else:
     w, b = current.workflow, current.boundary
     st.subheader(inert(w.name))
     st.caption(
-        f"Version {inert(current.version)} · hash {inert(current.content_hash[:12])} · saved by {inert(current.created_by)} at {inert(current.created_at)}"
+        f"Version {inert(current.version)} · hash {inert(current.content_hash[:12])} · saved by {inert(current.created_by)} at {inert(humane.local_time(current.created_at, st.context.timezone))}"
     )
     if w.description:
         st.markdown(inert(w.description))
@@ -96,32 +97,30 @@ boundary_for_test = current.boundary if current else wf.DataBoundary()
 if actor.can("edit_pilot"):
     st.subheader("Edit" if current else "Define the workflow")
     loaded = current.version if current else 0
-    if st.session_state.get("wf_loaded") != loaded:
-        w = current.workflow if current else None
-        b = current.boundary if current else wf.DataBoundary()
-        statement = b.provider_statement
-        st.session_state.update(
-            {
-                "wf_name": w.name if w else "",
-                "wf_description": w.description if w else "",
-                "wf_owner": w.process_owner if w else "",
-                "wf_lead": w.accountable_lead if w else "",
-                "wf_group": w.user_group if w else "",
-                "wf_systems": "\n".join(w.systems) if w else "",
-                "wf_readable": list(b.readable_sources),
-                "wf_allowed": list(b.allowed_fields),
-                "wf_restricted": list(b.restricted_fields),
-                "wf_terms": "\n".join(
-                    f"{c}: {', '.join(t)}" for c, t in b.restricted_terms.items()
-                ),
-                "wf_regions": ", ".join(b.phone_regions),
-                "wf_statement": statement.statement if statement else "",
-                "wf_confirmed_by": statement.confirmed_by if statement else "",
-                "wf_confirmed_at": statement.confirmed_at if statement else "",
-                "wf_reference": statement.reference if statement else "",
-                "wf_loaded": loaded,
-            }
-        )
+    w = current.workflow if current else None
+    b = current.boundary if current else wf.DataBoundary()
+    statement = b.provider_statement
+    ui.seed(
+        "wf_loaded",
+        loaded,
+        {
+            "wf_name": w.name if w else "",
+            "wf_description": w.description if w else "",
+            "wf_owner": w.process_owner if w else "",
+            "wf_lead": w.accountable_lead if w else "",
+            "wf_group": w.user_group if w else "",
+            "wf_systems": "\n".join(w.systems) if w else "",
+            "wf_readable": list(b.readable_sources),
+            "wf_allowed": list(b.allowed_fields),
+            "wf_restricted": list(b.restricted_fields),
+            "wf_terms": "\n".join(f"{c}: {', '.join(t)}" for c, t in b.restricted_terms.items()),
+            "wf_regions": ", ".join(b.phone_regions),
+            "wf_statement": statement.statement if statement else "",
+            "wf_confirmed_by": statement.confirmed_by if statement else "",
+            "wf_confirmed_at": statement.confirmed_at if statement else "",
+            "wf_reference": statement.reference if statement else "",
+        },
+    )
     base = current.boundary if current else wf.DataBoundary()
 
     st.markdown("**The workflow**")
@@ -277,7 +276,7 @@ if history:
                 "version": h.version,
                 "name": h.workflow.name,
                 "saved by": h.created_by,
-                "saved at": h.created_at,
+                "saved at": humane.local_time(h.created_at, st.context.timezone),
                 "hash": h.content_hash[:12],
             }
             for h in history

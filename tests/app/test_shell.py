@@ -123,7 +123,7 @@ def test_audit_page_verifies_and_filters(db: Store) -> None:
     assert at.success[0].value.startswith("intact since event 1")
     at.selectbox(key="audit_actor").select("sam").run()
     frame = at.dataframe[0].value
-    assert set(frame["actor"]) == {"sam"}
+    assert set(frame["Who"]) == {"sam"}
     with db.transaction() as con:
         con.execute("DELETE FROM audit_events WHERE seq = 2")
     at.button(key="audit_verify").click().run()
