@@ -83,7 +83,14 @@ def show_case(side: dict, heading: str | None = None) -> None:
 # 1 · Verdict ------------------------------------------------------------------------------
 st.header("Verdict")
 bar_label = bar_name(view.bar_version, view.signed)
-if verdict.exploratory:
+if verdict.inconclusive:
+    st.warning(
+        f"**INCONCLUSIVE**: {inert(verdict.errors)} of the cases failed to reach the system "
+        f"(more than the bar's {inert(round(100 * verdict.max_error_rate))}% allowance), so the "
+        "run is not judged. Resume it on the Runs page to call those cases again.",
+        icon=":material/help:",
+    )
+elif verdict.exploratory:
     if view.bar_version is None:
         judged = (
             "This run was judged against no acceptance bar. Its figures describe the system but "

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from helpers import seeded_store
 from pii_corpus import names, ordinary, pii
+from pydantic import SecretStr
 from stub_messages_api import MessagesStub
 
 from pilot.core.models import SystemConfig
@@ -29,6 +30,7 @@ from pilot.define.workflow import DataBoundary, Workflow, save_workflow
 from pilot.goldensets.versions import import_goldenset, load_cases
 from pilot.runs.execute import RunOptions
 from pilot.runs.start import start_or_resume
+from pilot.runs.systems.connection import Connection
 
 SEED = 20260901
 POLICY = "Employees receive 25 days of annual leave each year."
@@ -139,7 +141,7 @@ def test_no_personal_data_reaches_the_api_and_ordinary_text_arrives_unchanged(
             goldenset="corpus",
             config=SystemConfig(kind="anthropic", model="claude-sonnet-4-6"),
             options=RunOptions(concurrency=8, backoff_base=0.01, backoff_cap=0.05),
-            system_kwargs={"api_key": "sk-ant-test-0000", "base_url": stub.base_url},
+            connection=Connection(api_key=SecretStr("sk-ant-test-0000"), base_url=stub.base_url),
         )
         bodies = stub.message_bodies()
     assert outcome.status == "finished" and outcome.errors == 0
@@ -233,7 +235,7 @@ def test_the_llm_judge_gets_only_redacted_text(tmp_path: Path) -> None:
             "priya",
             goldenset="leave",
             config=SystemConfig(),
-            system_kwargs={"api_key": "k", "base_url": stub.base_url},
+            connection=Connection(api_key=SecretStr("k"), base_url=stub.base_url),
         )
         bodies = [r.raw_body for r in stub.requests if r.path == "/v1/messages"]
     assert len(bodies) == 6  # the answerable cases the offline system answered
