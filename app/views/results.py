@@ -5,12 +5,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from app import ui
+from app import glossary_view, ui
 from metrics import metric_names
 from pilot.core.inert import highlight_html, inert
 from pilot.core.store import Store
 from pilot.results import charts
 from pilot.results.chart_style import is_percent, label
+from pilot.results.glossary import tip
 from pilot.results.inert_chart import original_label
 from pilot.results.tables import measure_rows, verdict_rows
 from pilot.results.tag_heatmap import tag_heatmap
@@ -113,11 +114,17 @@ else:
         f"**FAIL**: the run misses {inert(verdict.missed())} requirement(s) of {inert(bar_label)}.",
         icon=":material/close:",
     )
+verdict_table = pl.DataFrame(verdict_rows(verdict, view.estimates, view.rows))
 st.dataframe(
-    pl.DataFrame(verdict_rows(verdict, view.estimates)),
+    verdict_table,
     hide_index=True,
     width="stretch",
     key="res_verdict",
+    column_config=glossary_view.columns(verdict_table.columns),
+)
+st.caption(
+    "Hover a column heading for what it means; the statistical words are explained in the "
+    "glossary at the foot of the page."
 )
 if verdict.critical_errors:
     st.markdown("**Critical errors**: consequential cases the system answered wrongly")
@@ -138,6 +145,10 @@ same_set = right.checkbox(
     key="res_same_set",
     help="Runs on other versions answered different questions",
 )
+st.caption(
+    "The 95% interval is the range the true rate most likely lies in; see the glossary.",
+    help=tip("95% interval", "95% lower bound", "Wilson interval"),
+)
 history_runs = [
     r for r in runs if not same_set or r["goldenset_version"] == run["goldenset_version"]
 ]
@@ -154,8 +165,8 @@ ui.chart(
     width="stretch",
 )
 st.caption(
-    "Each point is one run; the whisker is its 95% interval; green points clear the bar the way "
-    "the bar judges it (on the lower bound where it says so), red points do not."
+    "Each point is one run; the whisker is its 95% interval; blue points clear the bar the way "
+    "the bar judges it (on the lower bound where it says so), orange points do not."
 )
 
 # 3 · By tag -------------------------------------------------------------------------------
@@ -213,11 +224,13 @@ for i, (title, names) in enumerate(charted):
         )
     else:
         st.subheader(inert(title))
+        measures = pl.DataFrame(measure_rows(view.estimates, view.thresholds, names, view.rows))
         st.dataframe(
-            pl.DataFrame(measure_rows(view.estimates, view.thresholds, names)),
+            measures,
             hide_index=True,
             width="stretch",
             key=f"res_section_{i}",
+            column_config=glossary_view.columns(measures.columns),
         )
 
 # 5 · Run versus run -----------------------------------------------------------------------
@@ -246,11 +259,18 @@ else:
     c.metric(
         "McNemar p-value",
         p_value(result.p_value),
-        help="Exact test on the flipped cases: small means the change is unlikely to be chance",
+        help=tip("McNemar's exact test", "p-value"),
     )
     (st.error if result.significantly_worse() else st.caption)(inert(cmp.summary()))
     ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch")
-    st.dataframe(pl.DataFrame(cmp.deltas), hide_index=True, width="stretch", key="res_deltas")
+    deltas = pl.DataFrame(cmp.deltas)
+    st.dataframe(
+        deltas,
+        hide_index=True,
+        width="stretch",
+        key="res_deltas",
+        column_config=glossary_view.columns(deltas.columns),
+    )
     st.subheader("Flipped cases")
     if cmp.flips.is_empty():
         st.info("No case changed between the two runs.")
@@ -270,6 +290,8 @@ else:
             show_case(before, f"Baseline · {base_id}")
         with right:
             show_case(after, f"This run · {run_id}")
+
+glossary_view.section("res_glossary")
 
 # 6 · Provenance ---------------------------------------------------------------------------
 ui.provenance(

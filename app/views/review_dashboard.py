@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import ui
+from app import glossary_view, ui
 from pilot.core.errors import PilotError
 from pilot.core.inert import inert
 from pilot.goldensets import versions as gs
 from pilot.results.charts import pct
+from pilot.results.glossary import explain
+from pilot.results.humane import plural
 from pilot.review import approvals, dashboard, promote, sampling
 
 actor = ui.guard("read_grades")
@@ -35,7 +37,11 @@ top[0].metric("Live accuracy (latest week)", pct(latest["accuracy"]) if latest e
 top[1].metric("Graded outputs", sum(w["graded"] for w in data["windows"]))
 top[2].metric("Critical errors", len(data["critical_errors"]))
 alpha = data["agreement"]["alpha"]
-top[3].metric("Agreement (Krippendorff's α)", "—" if alpha is None else f"{alpha:.2f}")
+top[3].metric(
+    "Agreement (Krippendorff's α)",
+    "—" if alpha is None else f"{alpha:.2f}",
+    help=explain("Krippendorff's alpha"),
+)
 
 if windows:
     ui.chart(dashboard.accuracy_figure(data), key="rv_accuracy_chart")
@@ -57,6 +63,7 @@ st.dataframe(
     ],
     hide_index=True,
     key="rv_windows",
+    column_config=glossary_view.columns(["95% interval"]),
 )  # fmt: skip
 if bar is not None:
     basis = "lower bound" if bar["judged_on"] == "lower_bound" else "point estimate"
@@ -83,7 +90,7 @@ else:
 st.subheader("Agreement between graders")
 agreement = data["agreement"]
 st.caption(
-    f"{inert(agreement['n_double_graded'])} item(s) graded by two people. Cohen's kappa per pair, "
+    f"{inert(plural(agreement['n_double_graded'], 'item'))} graded by two people. Cohen's kappa per pair, "
     "Krippendorff's alpha over everyone (verdicts, nominal); 1 is perfect, 0 is chance."
 )
 if agreement["pairs"]:
@@ -91,7 +98,7 @@ if agreement["pairs"]:
         [{"graders": f"{p['a']} · {p['b']}", "items": p["n"], "raw agreement": pct(p["raw"]),
           "kappa": "undefined" if p["kappa"] is None else f"{p['kappa']:.2f}"}
          for p in agreement["pairs"]],
-        hide_index=True, key="rv_pairs",
+        hide_index=True, key="rv_pairs", column_config=glossary_view.columns(["kappa"]),
     )  # fmt: skip
 
 st.subheader("Approvals (stages 2 and 3)")

@@ -20,10 +20,19 @@ if TYPE_CHECKING:
 
 INK = "#1a1a1a"
 PRIMARY = "#1f4e79"
-MEETS = "#2e7d32"
-MISSES = "#c62828"
+MEETS = "#2166ac"  # blue: clears the bar
+MISSES = "#e66101"  # orange: misses it (blue and orange stay apart for every colour vision)
 BAR_LINE = "#b35900"
-GOOD_TO_BAD = [[0.0, "#c62828"], [0.5, "#f9d65c"], [0.8, "#a5d6a7"], [1.0, "#2e7d32"]]
+GOOD_TO_BAD = [
+    [0.0, "#e66101"],
+    [0.5, "#fdb863"],
+    [0.8, "#d1e5f0"],
+    [0.9, "#92c5de"],
+    [1.0, "#4393c3"],
+]
+"""The heatmap's scale, orange (trouble) to blue (good): safe for red–green colour blindness,
+and light enough everywhere that dark `INK` text on any cell keeps a contrast of at least 4.5:1
+(WCAG AA; tests/pilot/test_palette.py checks the whole interpolated scale)."""
 
 
 def spec(metric: str) -> MetricSpec | None:

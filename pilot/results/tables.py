@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import polars as pl
+
 from metrics.estimate import Estimate
 from metrics.registry import get_metric, metric_names
 from pilot.define.criteria import CriterionResult, basis, threshold_words
@@ -29,6 +31,43 @@ def shown_value(e: Estimate) -> str:
     return f"unknown ({e.unknown})" if e.unknown else value_text(e.name, e.value)
 
 
+POPULATION_WORDS = {"all": "cases", "answerable": "answerable cases", "unanswerable": "unanswerable cases"}
+
+
+def population(metric: str, scope: str, rows: pl.DataFrame | None) -> str:
+    """The cases a criterion counts, named with their number, from the metric's registered
+    population: "unanswerable cases (28)", "answerable cases tagged 'numeric' (12)",
+    "all cases (153)". `rows` are the run's result rows (answerable, tags); without them the
+    words alone."""
+    spec = get_metric(metric)
+    tag = scope[4:] if scope.startswith("tag:") else None
+    words = POPULATION_WORDS[spec.population]
+    if spec.population == "all" and tag is None:
+        words = "all cases"
+    if tag is not None:
+        words = f"{words} tagged {tag!r}"
+    if rows is None:
+        return words
+    chosen = rows
+    if tag is not None:
+        chosen = chosen.filter(pl.col("tags").list.contains(tag))
+    if spec.population != "all":
+        wanted = spec.population == "answerable"
+        chosen = chosen.filter(pl.col("answerable").fill_null(True) == wanted)
+    return f"{words} ({chosen.height:,})"
+
+
+def _all_cases(rows: pl.DataFrame | None) -> str:
+    return "all cases" if rows is None else f"all cases ({rows.height:,})"
+
+
+def _consequential(rows: pl.DataFrame | None) -> str:
+    if rows is None:
+        return "consequential cases"
+    n = rows.filter(pl.col("consequential").fill_null(False)).height
+    return f"consequential cases ({n:,})"
+
+
 def _result(c: CriterionResult, e: Estimate | None) -> str:
     if c.passed:
         return "PASS"
@@ -41,17 +80,20 @@ def _result(c: CriterionResult, e: Estimate | None) -> str:
     return "FAIL"
 
 
-def verdict_rows(verdict: Verdict, estimates: Mapping[str, Estimate]) -> list[dict[str, Any]]:
+def verdict_rows(
+    verdict: Verdict, estimates: Mapping[str, Estimate], rows: pl.DataFrame | None = None
+) -> list[dict[str, Any]]:
     """The verdict as a table of criteria, then the case count and critical errors. With no bar,
-    the run's figures with no threshold and no result."""
-    rows: list[dict[str, Any]] = []
+    the run's figures with no threshold and no result. Each criterion names the cases it
+    counts, with their number when the run's result `rows` are given."""
+    out: list[dict[str, Any]] = []
     if not verdict.criteria:
         for name in metric_names():
             e = estimates.get(name) or Estimate.missing(name)
-            rows.append(
+            out.append(
                 {
                     "criterion": label(name),
-                    "scope": "all cases",
+                    "measured on": population(name, "all", rows),
                     "judged on": "—",
                     "threshold": "no bar",
                     "value": shown_value(e),
@@ -62,10 +104,10 @@ def verdict_rows(verdict: Verdict, estimates: Mapping[str, Estimate]) -> list[di
             )
     for c in verdict.criteria:
         overall = estimates.get(c.metric) if c.scope == "all" else None
-        rows.append(
+        out.append(
             {
                 "criterion": label(c.metric),
-                "scope": "all cases" if c.scope == "all" else c.scope.replace("tag:", "tag: "),
+                "measured on": population(c.metric, c.scope, rows),
                 "judged on": basis(c.judged_on, c.direction).removeprefix("the "),
                 "threshold": threshold_words(c.metric, c.direction, c.threshold),
                 "value": shown_value(overall) if overall else value_text(c.metric, c.value),
@@ -75,10 +117,10 @@ def verdict_rows(verdict: Verdict, estimates: Mapping[str, Estimate]) -> list[di
             }
         )
     if verdict.criteria:
-        rows.append(
+        out.append(
             {
                 "criterion": "Cases in the golden set",
-                "scope": "all cases",
+                "measured on": _all_cases(rows),
                 "judged on": "count",
                 "threshold": f"at least {verdict.min_cases}",
                 "value": str(verdict.n_cases),
@@ -89,10 +131,10 @@ def verdict_rows(verdict: Verdict, estimates: Mapping[str, Estimate]) -> list[di
         )
     crit = verdict.critical_errors
     limit = verdict.max_critical_errors
-    rows.append(
+    out.append(
         {
             "criterion": "Critical errors",
-            "scope": "all cases",
+            "measured on": _consequential(rows),
             "judged on": "count",
             "threshold": "—" if limit is None else f"at most {limit}",
             "value": str(len(crit)),
@@ -101,22 +143,26 @@ def verdict_rows(verdict: Verdict, estimates: Mapping[str, Estimate]) -> list[di
             "result": "—" if limit is None else ("PASS" if len(crit) <= int(limit) else "FAIL"),
         }
     )
-    return rows
+    return out
 
 
 def measure_rows(
-    estimates: Mapping[str, Estimate], thresholds: Mapping[str, Threshold], names: Sequence[str]
+    estimates: Mapping[str, Estimate],
+    thresholds: Mapping[str, Threshold],
+    names: Sequence[str],
+    rows: pl.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
     """A section's measures as a table (for measures in different units, which one chart
     cannot share): value, interval, n, and the bar's threshold with whether it is met."""
-    rows = []
+    out = []
     for name in names:
         e = estimates.get(name) or Estimate.missing(name)
         t = thresholds.get(name)
         met = None if t is None else t.met(e.value, e.low, e.high)
-        rows.append(
+        out.append(
             {
                 "metric": label(name),
+                "measured on": population(name, "all", rows),
                 "value": shown_value(e),
                 "95% interval": interval(name, e.low, e.high),
                 "n": e.n,
@@ -124,7 +170,7 @@ def measure_rows(
                 "meets the bar": "—" if met is None else ("yes" if met else "no"),
             }
         )
-    return rows
+    return out
 
 
 def metric_line(name: str, figures: Mapping[str, Any]) -> str:

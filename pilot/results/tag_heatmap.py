@@ -1,6 +1,6 @@
 """The per-tag heatmap: where the system struggles, tag by tag, metric by metric.
 
-Colour says how good a cell is, so red always means trouble: a lower-is-better rate is coloured
+Colour says how good a cell is, so orange always means trouble: a lower-is-better rate is coloured
 by 1 − rate. A metric in another unit (milliseconds, dollars) has no "good" end on a 0–1 scale,
 so its column shows its value and n without colour rather than a colour that would mean nothing.
 """
@@ -15,6 +15,7 @@ import polars as pl
 from metrics.registry import metric_names
 from pilot.results.chart_style import (
     GOOD_TO_BAD,
+    INK,
     figure,
     is_percent,
     label,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def heat_value(metric: str, value: float | None) -> float | None:
-    """The colour of a heatmap cell: how good the figure is, so red always means trouble
+    """The colour of a heatmap cell: how good the figure is, so orange always means trouble
     (a lower-is-better rate is drawn as 1 − rate; the cell's text keeps the real value). None,
     no colour, for a value that is not a rate."""
     found = spec(metric)
@@ -93,7 +94,7 @@ def tag_heatmap(
             zmax=1,
             text=text,
             texttemplate="%{text}",
-            textfont={"size": 12},
+            textfont={"size": 12, "color": INK},
             colorscale=GOOD_TO_BAD,
             colorbar={"title": {"text": "good"}, "tickformat": ".0%", "thickness": 12},
             xgap=2,
@@ -125,7 +126,7 @@ def tag_heatmap(
     layout(
         fig,
         "Results per tag: where the system struggles",
-        "colour: green is good, red is trouble (a lower-is-better rate is coloured by 1 − rate; "
+        "colour: blue is good, orange is trouble (a lower-is-better rate is coloured by 1 − rate; "
         "times and costs are not coloured) · text: value and number of cases",
         max(320, 170 + 38 * len(rows)),
     )

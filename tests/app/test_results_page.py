@@ -17,7 +17,8 @@ from pilot.define.bars import AcceptanceBar
 from pilot.define.criteria import Criterion
 from pilot.goldensets.versions import import_goldenset
 from pilot.results.comparison import compare
-from pilot.results.view import excerpt, p_value
+from pilot.results.view import excerpt, finished_runs, p_value
+from pilot.runs.record import result_rows
 from pilot.runs.start import start_or_resume
 
 PAGE = "views/results.py"
@@ -155,8 +156,13 @@ def test_signed_bar_gives_a_verdict_per_criterion(
     banner = [*at.success, *at.error]
     assert any(b.value.startswith(("**PASS**", "**FAIL**")) for b in banner)
     verdict = frame(at, "criterion")
-    scopes = list(zip(verdict["criterion"], verdict["scope"], strict=True))
-    assert ("Accuracy", "all cases") in scopes and ("Accuracy", "tag: numeric") in scopes
+    scopes = list(zip(verdict["criterion"], verdict["measured on"], strict=True))
+    with store.read() as con:
+        rows = result_rows(con, finished_runs(con)[0]["run_id"])
+    numeric = sum("numeric" in tags for tags in rows["tags"].to_list())
+    assert ("Accuracy", f"all cases ({rows.height})") in scopes
+    assert ("Accuracy", f"cases tagged 'numeric' ({numeric})") in scopes
+    assert all(w[-1] == ")" for w in verdict["measured on"]), "every population has its count"
     assert "at least 50%" in list(verdict["threshold"])
     assert set(verdict["result"]) <= {"PASS", "FAIL", "FAIL (no cases)"}
     assert "Cases in the golden set" in list(verdict["criterion"])
@@ -182,3 +188,19 @@ def test_excerpt_keeps_the_cited_lines_and_moves_the_spans() -> None:
     assert [shown[a:b] for a, b in spans] == ["up to 5 days"]
     assert excerpt(text, []) == (text, [])
     assert p_value(6.1e-05) == "< 0.001" and p_value(0.03125) == "0.031"
+
+
+def test_results_page_lists_the_glossary_and_explains_its_terms(
+    signed: tuple[Store, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pilot.results.glossary import GLOSSARY
+
+    store, _ = signed
+    at = open_page(store, monkeypatch)
+    assert "Glossary" in [h.value for h in at.header]
+    shown = " ".join(m.value for m in at.markdown)
+    for term in ("Wilson interval", "McNemar", "95% lower bound", "p-value"):
+        assert term in shown
+    assert len([m for m in at.markdown if m.value.startswith("**") and "**: " in m.value]) == len(
+        GLOSSARY
+    )

@@ -1,0 +1,28 @@
+"""The glossary on a page, and tooltips for table headings: the words come from
+`pilot.results.glossary`, the one place statistical terms are explained."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import streamlit as st
+
+from pilot.core.inert import inert
+from pilot.results import glossary
+
+
+def columns(headings: Iterable[str]) -> dict[str, Any]:
+    """`column_config` giving each statistical heading its plain-words tooltip."""
+    return {
+        heading: st.column_config.Column(help=text)
+        for heading, text in glossary.column_help(headings).items()
+    }
+
+
+def section(key: str = "glossary") -> None:
+    """Every term the app uses, in plain words."""
+    st.header("Glossary", anchor=key)
+    st.caption("The statistical words on these pages, in plain words.")
+    for term, meaning in glossary.entries():
+        st.markdown(f"**{inert(term)}**: {inert(meaning)}")
