@@ -6,12 +6,13 @@ from typing import Any
 
 import streamlit as st
 
-from app import planner_view, ui
+from app import bar_form, planner_view, ui
 from pilot.core.errors import PilotError
 from pilot.core.inert import inert
 from pilot.define import bar_versions, bars, criteria, planner
 from pilot.define.workflow import parse_model
 from pilot.goldensets import sizes
+from pilot.goldensets.stored import version_rows
 from pilot.results import humane
 
 actor = ui.guard("read")
@@ -28,7 +29,25 @@ with store.read() as con:
     latest = bar_versions.latest_bar(con)
     signed = bar_versions.latest_signed_bar(con)
     history = bar_versions.bar_history(con)
-    plan_ctx = sizes.planner_context(con)
+    goldensets = version_rows(con)
+
+# The planner's golden set and chance of passing: the ones saved with the bar, else the newest.
+saved_plan = (latest.bar.planning if latest else None) or bars.Planning()
+choices = {v[0]: f"{v[1]} · {v[0][:12]} · {v[2]} cases" for v in goldensets}
+planned_set = saved_plan.goldenset_version
+newest_set = goldensets[0][0] if goldensets else None
+ui.seed(
+    "bar_plan_loaded",
+    latest.version if latest else None,
+    {
+        "bar_power": saved_plan.power,
+        "bar_plan_set": planned_set if planned_set in choices else newest_set,
+    },
+)
+if st.session_state.get("bar_plan_set") not in choices:
+    st.session_state["bar_plan_set"] = newest_set
+with store.read() as con:
+    plan_ctx = sizes.planner_context(con, st.session_state["bar_plan_set"])
 golden = plan_ctx.golden
 
 if "bar_flash" in st.session_state:
@@ -59,13 +78,13 @@ JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
 def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
     """Read-only: each criterion with its planner (at the default expected rate), then the rest."""
     for index, c in enumerate(bar.criteria):
-        rate = planner.default_expected_rate(c)
+        rate = planner.expected_rate(bar, c)
         row = planner.plan_row(plan_ctx, index, c, rate, power)
         with st.container(border=True):
             left, right = st.columns([2, 3])
             left.markdown(f"**{inert(row.description)}**")
             if row.plan is not None:
-                left.caption(f"Expected rate (default): {inert(planner.rate_text(rate))}")
+                left.caption(f"Expected rate: {inert(planner.rate_text(rate))}")
             with right:
                 planner_view.planner_box(row)
             planner_view.planner_charts_row(row, f"{key}_{index}")
@@ -75,62 +94,35 @@ def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
         st.caption(inert(note))
 
 
-st.columns([1, 3])[0].number_input(
+plan_left, plan_right = st.columns([1, 3])
+plan_left.number_input(
     "Chance of passing to plan for",
     min_value=0.50,
     max_value=0.99,
-    value=0.80,
     step=0.05,
     format="%.2f",
     key="bar_power",
     help="The planner sizes the golden set so that a system as good as you expect passes "
     "this often; a system exactly at the threshold passes about 2.5% of the time.",
 )
+if choices:
+    plan_right.selectbox(
+        "Plan against golden set",
+        list(choices),
+        format_func=choices.get,
+        key="bar_plan_set",
+        disabled=not actor.can("edit_pilot"),
+        help="The golden set whose cases the planner counts; saved with the draft.",
+    )
 power = float(st.session_state["bar_power"])
 
 
 # --- the editor (leads) ------------------------------------------------------------------------
-def _form_values(bar: bars.AcceptanceBar | None, rows: list[int] | None) -> dict[str, Any]:
-    """The editor's widget values for `bar`: rows `rows` (None: one per criterion), a row the
-    lead added beyond the bar's criteria starting as a new criterion would."""
-    bar = bar or bars.AcceptanceBar()
-    rids = list(range(len(bar.criteria))) if rows is None else rows
-    values: dict[str, Any] = {
-        "bar_rows": rids,
-        "bar_next": max(rids, default=-1) + 1,
-        "bar_min_cases": bar.min_cases,
-        "bar_max_critical": bar.max_critical_errors,
-        "bar_when_unsure": bar.when_unsure,
-        "bar_match_rule": bar.match_rule.rule,
-        "bar_match_threshold": bar.match_rule.threshold or 0.5,
-        "bar_match_tolerance": bar.match_rule.tolerance or 0.0,
-        "bar_match_rubric": bar.match_rule.rubric or bars.DEFAULT_RUBRIC,
-        "bar_match_judge_model": bar.match_rule.judge_model or bars.DEFAULT_JUDGE_MODEL,
-    }
-    for rid in rids:
-        c = bar.criteria[rid] if rid < len(bar.criteria) else NEW_CRITERION
-        values.update(_row_values(rid, c))
-    return values
-
-
-NEW_CRITERION = criteria.Criterion(metric="accuracy", threshold=0.9)
-
-
-def _row_values(rid: int, c: criteria.Criterion) -> dict[str, Any]:
-    return {
-        f"bar_c_metric_{rid}": c.metric,
-        f"bar_c_threshold_{rid}": c.threshold,
-        f"bar_c_scope_{rid}": c.scope,
-        f"bar_c_judged_{rid}": c.judged_on,
-        f"bar_c_expected_{rid}": planner.default_expected_rate(c),
-    }
-
-
 def _add_row() -> None:
     rid = st.session_state["bar_next"]
     st.session_state["bar_next"] = rid + 1
     st.session_state["bar_rows"] = [*st.session_state["bar_rows"], rid]
-    st.session_state.update(_row_values(rid, NEW_CRITERION))
+    st.session_state.update(bar_form.row_values(rid, bar_form.NEW_CRITERION, None))
 
 
 def _reset_expected(rid: int) -> None:
@@ -166,12 +158,12 @@ if actor.can("edit_pilot"):
     if st.session_state.get("bar_loaded", "unset") != loaded:
         for key in [k for k in st.session_state if str(k).startswith("bar_c_")]:
             del st.session_state[key]  # rows of the bar shown before
-    ui.seed("bar_loaded", loaded, _form_values(latest.bar if latest else None, None))
+    ui.seed("bar_loaded", loaded, bar_form.form_values(latest.bar if latest else None, None))
     # rows the lead added or removed since; a key Streamlit dropped is seeded again
     ui.seed(
         "bar_loaded",
         loaded,
-        _form_values(latest.bar if latest else None, st.session_state["bar_rows"]),
+        bar_form.form_values(latest.bar if latest else None, st.session_state["bar_rows"]),
     )
     scopes = ["all"] + [f"tag:{t}" for t in plan_ctx.tags]
     for index, rid in enumerate(st.session_state["bar_rows"]):
@@ -288,6 +280,20 @@ if actor.can("edit_pilot"):
         draft = parse_model(bars.AcceptanceBar, document, "the bar")
     except PilotError as exc:
         st.error(inert(str(exc)))
+    else:  # the planner's assumptions go with the draft
+        rates = {
+            c: float(st.session_state[f"bar_c_expected_{rid}"])
+            for rid, c in zip(st.session_state["bar_rows"], draft.criteria, strict=True)
+            if planner.plannable(c)
+        }
+        planning = planner.planning_to_save(
+            latest.bar if latest else None,
+            rates,
+            st.session_state["bar_plan_set"],
+            power,
+            newest_set,
+        )
+        draft = draft.model_copy(update={"planning": planning})
 
     st.subheader("In plain language")
     if draft is not None:

@@ -74,6 +74,32 @@ class MatchRule(Frozen):
         return self.rule
 
 
+class Planning(Frozen):
+    """What the lead sized the golden set with, saved with the draft so the planner shows the
+    same figures after a save, a reload or to a colleague: the golden set version planned
+    against, each criterion's expected rate (by criterion key, "metric@scope"), and the chance
+    of passing planned for. Assumptions, not requirements: nothing is judged against them."""
+
+    goldenset_version: str | None = None
+    expected_rates: dict[str, float] = Field(default_factory=dict)
+    power: float = Field(default=0.8, ge=0.5, le=0.99)
+
+    @field_validator("expected_rates")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, rate in value.items():
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"expected rate for {key} must be between 0 and 1, got {rate}")
+        return value
+
+    def expected(self, c: Criterion) -> float | None:
+        return self.expected_rates.get(planning_key(c))
+
+
+def planning_key(c: Criterion) -> str:
+    return f"{c.metric}@{c.scope}"
+
+
 class AcceptanceBar(Frozen):
     criteria: tuple[Criterion, ...] = ()
     min_cases: StrictInt = Field(default=30, ge=1, le=MAX_MIN_CASES)
@@ -83,6 +109,8 @@ class AcceptanceBar(Frozen):
     # Above this share of cases failing for infrastructure reasons (API errors, timeouts) the
     # run is inconclusive (exit 5), not failed. None: the default, DEFAULT_MAX_ERROR_RATE.
     max_error_rate: float | None = Field(default=None, ge=0, le=1)
+    # The planner's assumptions (golden set, expected rates); None for bars saved before them.
+    planning: Planning | None = None
 
     @field_validator("criteria")
     @classmethod
@@ -101,6 +129,8 @@ class AcceptanceBar(Frozen):
         data = self.model_dump(mode="json")
         if data.get("max_error_rate") is None:
             data.pop("max_error_rate", None)  # bars signed before the field keep their hash
+        if data.get("planning") is None:
+            data.pop("planning", None)  # likewise
         return data
 
     @property
@@ -173,7 +203,7 @@ def diff_bars(a: AcceptanceBar, b: AcceptanceBar) -> BarDiff:
         removed=[c for k, c in old.items() if k not in new],
         changed=[(old[k], c) for k, c in new.items() if k in old and old[k] != c],
     )
-    for name in ("min_cases", "max_critical_errors", "when_unsure", "match_rule"):
+    for name in ("min_cases", "max_critical_errors", "when_unsure", "match_rule", "planning"):
         before, after = getattr(a, name), getattr(b, name)
         if before != after:
             diff.fields.append((name, _plain(before), _plain(after)))

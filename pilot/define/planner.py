@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from metrics.planner import DEFAULT_POWER, MAX_CASES, Rule, SizePlan, size_plan
 from metrics.planner_text import chance_text, count_text, plan_sentences, rate_text
-from pilot.define.bars import AcceptanceBar
+from pilot.define.bars import AcceptanceBar, Planning, planning_key
 from pilot.define.criteria import Criterion, describe_criterion
 
 Count = Literal["cases", "answerable", "unanswerable", "evidence"]
@@ -304,3 +304,33 @@ def planner_table(rows: list[PlannerRow], power: float = DEFAULT_POWER) -> list[
         }
 
     return [line(row) for row in rows]
+
+
+def expected_rate(bar: AcceptanceBar | None, c: Criterion) -> float:
+    """The expected rate the lead saved with the bar for `c`, else the default guess."""
+    saved = bar.planning.expected(c) if bar is not None and bar.planning is not None else None
+    return default_expected_rate(c) if saved is None else saved
+
+
+def planning_to_save(
+    previous: AcceptanceBar | None,
+    rates: Mapping[Criterion, float],
+    goldenset_version: str | None,
+    power: float,
+    newest_goldenset: str | None,
+) -> Planning | None:
+    """The planning assumptions a draft saves: None while they are all still the defaults and
+    the bar it was edited from had none (so opening an old bar does not look like an edit)."""
+    planning = Planning(
+        goldenset_version=goldenset_version,
+        expected_rates={planning_key(c): float(r) for c, r in rates.items()},
+        power=float(power),
+    )
+    untouched = (
+        goldenset_version == newest_goldenset
+        and abs(power - DEFAULT_POWER) < 1e-9
+        and all(abs(r - default_expected_rate(c)) < 1e-9 for c, r in rates.items())
+    )
+    if untouched and (previous is None or previous.planning is None):
+        return None
+    return planning

@@ -31,7 +31,11 @@ def shown_value(e: Estimate) -> str:
     return f"unknown ({e.unknown})" if e.unknown else value_text(e.name, e.value)
 
 
-POPULATION_WORDS = {"all": "cases", "answerable": "answerable cases", "unanswerable": "unanswerable cases"}
+POPULATION_WORDS = {
+    "all": "cases",
+    "answerable": "answerable cases",
+    "unanswerable": "unanswerable cases",
+}
 
 
 def population(metric: str, scope: str, rows: pl.DataFrame | None) -> str:

@@ -224,3 +224,59 @@ def test_service_level_criteria_take_thresholds_in_their_own_unit(db: Store) -> 
     assert "Cost per case on all cases must be at most $0.02, judged on the point estimate" in (
         shown(at)
     )
+
+
+def _golden(tmp_path: Path, db: Store, name: str, n: int) -> str:
+    from pilot.goldensets import versions as goldensets
+
+    lines = [
+        json.dumps(
+            {
+                "id": f"{name}-{i:02d}",
+                "question": f"Question {i}?",
+                "sources": [{"id": "policy", "text": "Leave is 30 days."}],
+                "expected_answer": "30 days",
+            }
+        )
+        for i in range(n)
+    ]
+    path = tmp_path / f"{name}.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return goldensets.import_goldenset(db, "priya", path, name=name).version
+
+
+def test_planner_uses_the_chosen_golden_set_and_the_draft_keeps_the_expected_rate(
+    db: Store, tmp_path: Path
+) -> None:
+    """Issue 10 item 5: a 2-case test import after the real set must not become the plan, and
+    the expected rate typed survives a save (it used to jump from 1,825 cases to 311)."""
+    benefits = _golden(tmp_path, db, "benefits", 60)
+    tiny = _golden(tmp_path, db, "tiny", 2)  # imported later: the newest
+    bar_versions.seed_demo_bar(db)
+    at = page("priya")
+    assert at.selectbox(key="bar_plan_set").value == tiny  # nothing chosen yet: the newest
+    assert "with 2 it passes" in "\n".join(e.value for e in at.error)
+    at.selectbox(key="bar_plan_set").set_value(benefits).run()
+    at.number_input(key="bar_c_expected_0").set_value(0.99).run()
+    assert "Enough: with 60 it passes 87.9% of the time." in [s.value for s in at.success]
+    at.button(key="bar_save").click().run()
+    assert not at.exception
+    with db.read() as con:
+        saved = bar_versions.latest_bar(con)
+    assert saved is not None and saved.bar.planning is not None
+    assert saved.bar.planning.goldenset_version == benefits
+    assert saved.bar.planning.expected_rates["accuracy@all"] == 0.99
+    # a fresh session (a reload, a colleague) plans exactly as saved
+    again = page("priya")
+    assert again.selectbox(key="bar_plan_set").value == benefits
+    assert again.number_input(key="bar_c_expected_0").value == 0.99
+    assert "**53 cases needed**" in shown(again)
+    viewer = page("dana")
+    assert "**53 cases needed**" in shown(viewer)
+    assert "Expected rate: 99%" in shown(viewer)
+
+
+def test_opening_an_old_bar_without_planning_is_not_an_edit(db: Store) -> None:
+    bar_versions.seed_demo_bar(db)
+    at = page("priya")
+    assert at.button(key="bar_save").disabled

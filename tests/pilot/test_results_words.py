@@ -127,7 +127,7 @@ def test_verdict_table_names_populations(tmp_path: Path) -> None:
     by_name = {r["criterion"]: r["measured on"] for r in table}
     assert by_name["Abstain rate"] == f"unanswerable cases ({sum(1 for c in CASES if not c[2])})"
     assert by_name["Critical errors"] == "consequential cases (0)"
-    assert all("all cases" != r["measured on"] for r in table)
+    assert all(r["measured on"] != "all cases" for r in table)
 
 
 # --- glossary -------------------------------------------------------------------------------
