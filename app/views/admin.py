@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import ui
 from pilot.core import access, signin
-from pilot.core.errors import PilotError
+from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
 
 actor = ui.guard("manage_users")
@@ -37,7 +37,7 @@ with st.form("admin_add", clear_on_submit=True):
             st.success(f"Added {inert(name)} as {inert(role)}.")
             st.rerun()
         except PilotError as exc:
-            st.error(inert(str(exc)))
+            st.error(inert(app_message(exc)))
 
 st.subheader("Change a role")
 names = [u["name"] for u in users]
@@ -50,7 +50,7 @@ with st.form("admin_role"):
             st.success(f"{inert(who)} is now {inert(new_role)}.")
             st.rerun()
         except PilotError as exc:
-            st.error(inert(str(exc)))
+            st.error(inert(app_message(exc)))
 
 st.subheader("Deactivate or reactivate")
 with st.form("admin_active"):
@@ -62,7 +62,7 @@ with st.form("admin_active"):
             st.success(f"{inert(who)} is now {('active' if active else 'inactive')}.")
             st.rerun()
         except PilotError as exc:
-            st.error(inert(str(exc)))
+            st.error(inert(app_message(exc)))
 st.subheader("Locked accounts")
 with ui.store().read() as con:
     locked = signin.locked_accounts(con)
@@ -77,5 +77,5 @@ else:
                 st.success(f"{inert(who)} is unlocked.")
                 st.rerun()
             except PilotError as exc:
-                st.error(inert(str(exc)))
+                st.error(inert(app_message(exc)))
 ui.provenance({"users": f"{len(users)} listed", "locked accounts": str(len(locked))})

@@ -22,7 +22,7 @@ if st.button("Verify the chain and the records", type="primary", key="audit_veri
     try:
         anchor = audit.parse_anchor(anchor_text) if anchor_text.strip() else None
     except ValueError as exc:
-        st.error(inert(str(exc)))
+        st.error(inert(exc.args[0] if exc.args else "Not a SEQ:HASH anchor."))
     else:
         store = ui.store()
         with store.read() as con:

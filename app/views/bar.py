@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from app import bar_form, planner_view, ui
-from pilot.core.errors import PilotError
+from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
 from pilot.define import bar_versions, bars, criteria, planner
 from pilot.define.workflow import parse_model
@@ -221,7 +221,7 @@ if actor.can("edit_pilot"):
                         criteria.Criterion, _criterion(rid), f"criterion {index + 1}"
                     )
                 except PilotError as exc:
-                    st.error(inert(str(exc)))
+                    st.error(inert(app_message(exc)))
                     continue
                 st.markdown(f"**{inert(criteria.describe_criterion(criterion))}**")
                 if planner.plannable(criterion):
@@ -279,7 +279,7 @@ if actor.can("edit_pilot"):
     try:
         draft = parse_model(bars.AcceptanceBar, document, "the bar")
     except PilotError as exc:
-        st.error(inert(str(exc)))
+        st.error(inert(app_message(exc)))
     else:  # the planner's assumptions go with the draft
         rates = {
             c: float(st.session_state[f"bar_c_expected_{rid}"])
@@ -308,7 +308,7 @@ if actor.can("edit_pilot"):
                 store, actor.name, draft, base=latest.version if latest else None
             )
         except PilotError as exc:
-            st.error(inert(str(exc)))
+            st.error(inert(app_message(exc)))
         else:
             st.session_state["bar_flash"] = f"Saved draft version {saved.version}."
             st.session_state.setdefault("bar_produced", []).append(
@@ -332,7 +332,7 @@ if actor.can("edit_pilot"):
             try:
                 done = bar_versions.sign_bar(store, actor.name, latest.version)
             except PilotError as exc:
-                st.error(inert(str(exc)))
+                st.error(inert(app_message(exc)))
             else:
                 st.session_state["bar_flash"] = f"Signed version {done.version}."
                 st.session_state.setdefault("bar_produced", []).append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import planner_view, ui
-from pilot.core.errors import PilotError
+from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import escape_inert, highlight_html, inert
 from pilot.define import planner
 from pilot.define.bar_versions import latest_bar
@@ -104,7 +104,7 @@ if actor.can("edit_pilot"):
                         "warnings": _rows(exc.report.warnings),
                     }
                 except PilotError as exc:
-                    st.session_state["gs_outcome"] = {"kind": "failed", "message": str(exc)}
+                    st.session_state["gs_outcome"] = {"kind": "failed", "message": app_message(exc)}
                 else:
                     st.session_state["gs_outcome"] = {
                         "kind": "created" if result.created else "noop",
@@ -220,7 +220,7 @@ else:
                     gs.record_agreement(store, actor.name, version, agreed_by, agree_note)
                     st.rerun()
                 except PilotError as exc:
-                    st.error(inert(str(exc)))
+                    st.error(inert(app_message(exc)))
 if summary["tags"]:
     st.caption("Tags: " + inert(", ".join((f"{t} ({n})" for t, n in summary["tags"].items()))))
 

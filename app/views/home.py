@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import ui
 from pilot.core import killswitch
-from pilot.core.errors import PilotError
+from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
 from pilot.readiness.status import home_truth
 from pilot.readiness.steps import pilot_steps
@@ -60,7 +60,7 @@ if actor.can("kill"):
                 killswitch.release(ui.store(), actor.name)
                 st.rerun()
             except PilotError as exc:
-                st.error(inert(str(exc)))
+                st.error(inert(app_message(exc)))
     else:
         with st.form("home_kill"):
             reason = st.text_input("Why stop the system?", key="home_kill_reason")
@@ -70,5 +70,5 @@ if actor.can("kill"):
                     killswitch.engage(ui.store(), actor.name, reason, test=drill)
                     st.rerun()
                 except PilotError as exc:
-                    st.error(inert(str(exc)))
+                    st.error(inert(app_message(exc)))
 ui.provenance({"database": str(ui.store().path)})

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import ui
 from pilot.core import killswitch
-from pilot.core.errors import PilotError
+from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
 from pilot.readiness import decisions
 from pilot.readiness.charts import approval_figure, ladder_figure
@@ -66,7 +66,7 @@ if actor.can("sign"):
                 decisions.promote(store, actor.name, reason)
                 st.rerun()
             except PilotError as exc:
-                st.error(inert(str(exc)))
+                st.error(inert(app_message(exc)))
     if data["stage"] > 0:
         with right.form("ready_demote"):
             why = st.text_input("Why demote?", key="ready_demote_reason")
@@ -75,7 +75,7 @@ if actor.can("sign"):
                     decisions.demote(store, actor.name, why)
                     st.rerun()
                 except PilotError as exc:
-                    st.error(inert(str(exc)))
+                    st.error(inert(app_message(exc)))
 if actor.can("kill") and data["rollback_target"]:
     with st.form("ready_rollback"):
         why = st.text_input("Why roll back?", key="ready_rollback_reason")
@@ -84,14 +84,14 @@ if actor.can("kill") and data["rollback_target"]:
                 decisions.rollback(store, actor.name, why)
                 st.rerun()
             except PilotError as exc:
-                st.error(inert(str(exc)))
+                st.error(inert(app_message(exc)))
 if kill_state.engaged and actor.can("resume"):
     if st.button("Resume (release the kill switch)", key="ready_resume"):
         try:
             killswitch.release(store, actor.name)
             st.rerun()
         except PilotError as exc:
-            st.error(inert(str(exc)))
+            st.error(inert(app_message(exc)))
 elif not kill_state.engaged and actor.can("kill"):
     with st.form("ready_kill"):
         why = st.text_input("Why stop the system?", key="ready_kill_reason")
@@ -100,7 +100,7 @@ elif not kill_state.engaged and actor.can("kill"):
                 killswitch.engage(store, actor.name, why)
                 st.rerun()
             except PilotError as exc:
-                st.error(inert(str(exc)))
+                st.error(inert(app_message(exc)))
 if not actor.can("sign") and not actor.can("kill"):
     st.caption("Promotion and demotion are a lead's; the kill switch is an admin's or a lead's.")
 

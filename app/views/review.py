@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import ui
-from pilot.core.errors import PilotError
+from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import highlight_html, inert
 from pilot.review import grades, queue
 
@@ -67,7 +67,7 @@ def _save(verdict: str) -> None:
             note=st.session_state.get(note_key, ""),
         )
     except PilotError as exc:
-        st.session_state["rv_error"] = str(exc)
+        st.session_state["rv_error"] = app_message(exc)
     else:
         st.session_state["rv_flash"] = f"Saved: {grades.VERDICT_LABELS[verdict]}."
 

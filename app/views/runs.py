@@ -8,7 +8,7 @@ import streamlit as st
 
 from app import ui
 from pilot.core import killswitch
-from pilot.core.errors import PilotError
+from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import highlight_html, inert
 from pilot.core.models import RetrievalSettings
 from pilot.goldensets.stored import version_rows
@@ -150,7 +150,7 @@ if actor.can("edit_pilot"):
                     st.session_state["runs_flash"] = f"Started {run_id}."
                     st.rerun()
                 except PilotError as exc:
-                    st.error(inert(str(exc)))
+                    st.error(inert(app_message(exc)))
 
 
 # Redraw every second only while a run is going; an idle page stays still.

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from app import ui
-from pilot.core.errors import PilotError
+from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
 from pilot.define import workflow as wf
 from pilot.define.redaction import RedactionRule, redact, redactor_for
@@ -229,7 +229,7 @@ if actor.can("edit_pilot"):
         edited = wf.parse_workflow_document(document, "the form")
     except PilotError as exc:
         edited = None
-        st.error(inert(str(exc)))
+        st.error(inert(app_message(exc)))
     else:
         boundary_for_test = edited[1]
 
@@ -237,7 +237,7 @@ if actor.can("edit_pilot"):
         try:
             saved = wf.save_workflow(store, actor.name, *edited)
         except PilotError as exc:
-            st.error(inert(str(exc)))
+            st.error(inert(app_message(exc)))
         else:
             if current is not None and saved.version == current.version:
                 st.info("Nothing changed: this is the current version.")

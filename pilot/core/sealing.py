@@ -79,7 +79,10 @@ def rotate(store: Store, who: Who) -> KeyState:
     """Re-MAC the chain under a new key (admin only); refuses a chain that does not verify."""
     old = store.key()
     if old is None:
-        raise InputError(f"{store.key_path}: no pilot key to rotate; run `pilot init` first")
+        raise InputError(
+            f"{store.key_path}: no pilot key to rotate; run `pilot init` first",
+            app=f"{store.key_path}: there is no pilot key to rotate yet.",
+        )
     new = keys.generate(store.key_path)
     with store.read() as con:
         check = audit.verify(con, None, old)

@@ -95,7 +95,9 @@ class Store:
         except duckdb.IOException as exc:
             if "not a valid DuckDB database" in str(exc):
                 raise InputError(
-                    f"{self.path}: not a pilot database (not a DuckDB file); check --db or PILOT_DB"
+                    f"{self.path}: not a pilot database (not a DuckDB file); check --db or PILOT_DB",
+                    app=f"{self.path} is not a pilot database: whoever runs the app sets PILOT_DB "
+                    "to the pilot's database file and restarts it.",
                 ) from None
             raise
         except GaveUp:

@@ -130,7 +130,8 @@ def authenticate_token(store: Store, secret: str | None) -> Actor:
     if not secret:
         raise PermissionDenied(
             "no token: set PILOT_TOKEN to a token from `pilot token create` "
-            "(`pilot init` and `pilot demo` print the first ones)"
+            "(`pilot init` and `pilot demo` print the first ones)",
+            app="No token was given: ask an admin for one.",
         )
     parsed = _parse(secret.strip())
     if parsed is None:
@@ -181,7 +182,10 @@ def revoke_token(store: Store, acting: Who, token_id: str) -> None:
             "SELECT user_name, revoked_at FROM access_tokens WHERE token_id = ?", [token_id]
         ).fetchone()
         if row is None:
-            raise InputError(f"no token {token_id!r} (see `pilot token list`)")
+            raise InputError(
+                f"no token {token_id!r} (see `pilot token list`)",
+                app=f"There is no token {token_id!r}.",
+            )
         if row[0] != actor.name and not actor.can("manage_users"):
             raise PermissionDenied(f"{actor.name} may not revoke {row[0]}'s token")
         if row[1] is not None:

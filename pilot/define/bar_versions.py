@@ -198,7 +198,10 @@ def sign_bar(store: Store, user: Who, version: int | None = None) -> BarVersion:
             raise InputError("there is no acceptance bar to sign: save a draft first")
         target = head if version is None else bar_version(con, version)
         if target is None:
-            raise InputError(f"--version {version}: no such bar version (latest is {head.version})")
+            raise InputError(
+                f"--version {version}: no such bar version (latest is {head.version})",
+                app=f"There is no bar version {version} (the latest is {head.version}).",
+            )
         if target.signed:
             raise BarImmutable(
                 f"bar version {target.version} was signed by {target.signed_by} at "

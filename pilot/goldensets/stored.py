@@ -123,7 +123,10 @@ def resolve_version(con: duckdb.DuckDBPyConnection, ref: str) -> str:
             return found[0]
         if len(found) > 1:
             raise InputError(f"{ref!r} matches {len(found)} versions: give more characters")
-    raise InputError(f"no golden set or version {ref!r}; `pilot goldenset list` shows them")
+    raise InputError(
+        f"no golden set or version {ref!r}; `pilot goldenset list` shows them",
+        app=f"There is no golden set or version {ref!r}: the Golden set page lists them.",
+    )
 
 
 def load_cases(con: duckdb.DuckDBPyConnection, version: str) -> list[GoldenCase]:

@@ -103,7 +103,8 @@ def check_name(name: str) -> str:
     name = (name or "").strip()
     if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
         raise InputError(
-            f"--name {name!r}: a golden set name needs 1-64 letters, digits, '-' or '_'"
+            f"--name {name!r}: a golden set name needs 1-64 letters, digits, '-' or '_'",
+            app=f"The golden set name {name!r} needs 1-64 letters, digits, '-' or '_'.",
         )
     return name
 

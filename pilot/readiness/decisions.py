@@ -65,7 +65,10 @@ def demote(store: Store, user: Who, reason: str, to_stage: int | None = None) ->
         stage = current_stage(con)
         target = stage - 1 if to_stage is None else to_stage
         if not 0 <= target < stage:
-            raise InputError(f"--to {target}: demotion goes below the current stage {stage}")
+            raise InputError(
+                f"--to {target}: demotion goes below the current stage {stage}",
+                app=f"Choose a stage below the current stage {stage} (not {target}).",
+            )
         return append_change(con, actor, "demote", target, active_config(con), reason.strip())
 
     return _finish(store, write_as(store, user, "sign", "stage.demote", "stage", body))

@@ -133,7 +133,11 @@ def _draw(
         [seed, size, window],
     ).fetchall()
     if not rows:
-        raise InputError(f"no live outputs in {window}: ingest them first (pilot live ingest)")
+        raise InputError(
+            f"no live outputs in {window}: ingest them first (pilot live ingest)",
+            app=f"There are no live outputs in {window} yet: production records them, and "
+            "the scheduled ingest loads them.",
+        )
     pops = [r[3] for r in rows]
     alloc = allocate(pops, [weight if r[2] else 1.0 for r in rows], size)
     ids = {(r[0], r[1], r[2]): r[4] for r in rows}

@@ -142,7 +142,10 @@ async def _ingest(
 
 async def execute_batch(ctx: RunContext) -> bool:
     if not supports_batch(ctx.config):
-        raise InputError("--batch needs --system anthropic (the Message Batches API)")
+        raise InputError(
+            "--batch needs --system anthropic (the Message Batches API)",
+            app="Only Claude runs can go through the Message Batches API.",
+        )
     writer = Writer(ctx.store, ctx.run_id)
     writer_task = asyncio.create_task(writer.loop())
     try:

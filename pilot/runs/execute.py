@@ -206,7 +206,8 @@ def _execute_owned(
             mark(store, actor, run_id, RunStatus.FAILED, {"reason": str(exc)})
             raise InputError(
                 f"{exc} (run {run_id} is kept; `pilot run --resume {run_id}` "
-                "continues it once fixed)"
+                "continues it once fixed)",
+                app=f"{exc}. Run {run_id} is kept: resume it on the Runs page once that is fixed.",
             ) from None
     progress = Progress(total=len(cases), done=len(finished))
     if status is not RunStatus.RUNNING or finished:

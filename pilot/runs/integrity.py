@@ -203,13 +203,18 @@ def require_sound(
         if not chain.intact:
             raise TamperedRecord(
                 f"refusing to score: the audit chain is broken at event {chain.first_bad} "
-                f"({chain.reason}); run `pilot audit verify`"
+                f"({chain.reason}); run `pilot audit verify`",
+                app=f"Refusing to score: the audit chain is broken at event {chain.first_bad} "
+                f"({chain.reason}). The Audit page shows the check.",
             )
     problem = (bar_problem(con, bar) if bar is not None else None) or (
         goldenset_problem(con, goldenset) if goldenset else None
     )
     if problem:
-        raise TamperedRecord(f"refusing to score: {problem}; run `pilot audit verify`")
+        raise TamperedRecord(
+            f"refusing to score: {problem}; run `pilot audit verify`",
+            app=f"Refusing to score: {problem}. The Audit page shows the check.",
+        )
 
 
 __all__ = ["IntegrityReport", "TamperedRecord", "require_sound", "results_digest", "verify_all"]

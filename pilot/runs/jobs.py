@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import traceback
 
+from pilot.core.errors import app_message
 from pilot.core.store import Store
 from pilot.runs.context import RunOptions
 from pilot.runs.execute import execute_run
@@ -27,7 +28,7 @@ def run_in_background(
         try:
             execute_run(store, user, run_id, options=options, connection=connection)
         except Exception as exc:  # shown on the Runs page; the run stays resumable
-            _failures[run_id] = f"{type(exc).__name__}: {exc}"
+            _failures[run_id] = app_message(exc)
             traceback.print_exc()
 
     thread = threading.Thread(target=work, name=f"pilot-run-{run_id}", daemon=True)

@@ -34,15 +34,21 @@ def resolve_goldenset(con: duckdb.DuckDBPyConnection, name: str | None, version:
     if version:
         found = stored.versions_matching(con, version)
         if len(found) != 1:
-            raise InputError(f"--version {version!r}: no single golden set version matches")
+            raise InputError(
+                f"--version {version!r}: no single golden set version matches",
+                app=f"No single golden set version matches {version!r}.",
+            )
         return found[0]
     if not name:
-        raise InputError("--goldenset NAME (or --version ID) is required")
+        raise InputError(
+            "--goldenset NAME (or --version ID) is required", app="Choose a golden set first."
+        )
     newest = stored.newest_version_of(con, name)
     if newest is None:
         raise InputError(
             f"--goldenset {name!r}: no golden set of that name; "
-            "import one with `pilot goldenset import FILE --name NAME`"
+            "import one with `pilot goldenset import FILE --name NAME`",
+            app=f"There is no golden set named {name!r}: import one on the Golden set page.",
         )
     return newest
 

@@ -167,7 +167,9 @@ class Writer:
         if self.error is not None:
             raise StoreBusy(
                 f"could not store results of {self.run_id} ({self.error}); every result stored "
-                f"so far is kept: `pilot run --resume {self.run_id}` continues the run"
+                f"so far is kept: `pilot run --resume {self.run_id}` continues the run",
+                app=f"Could not store results of {self.run_id} ({self.error}). Every result "
+                "stored so far is kept: resume the run on the Runs page.",
             )
 
 

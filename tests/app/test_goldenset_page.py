@@ -207,3 +207,14 @@ def test_planner_says_whether_the_golden_set_is_big_enough(db: Store) -> None:
     # a better expected rate shrinks the plan: at 99%, 53 cases
     at.number_input(key="gs_plan_expected_benefits_0").set_value(0.99).run()
     assert "**53 cases needed**" in "\n".join(str(m.value) for m in at.markdown)
+
+
+def test_an_error_speaks_the_apps_words_not_the_clis(db: Store) -> None:
+    """Issue 10 item 8: a bad name is refused in the app's words (the CLI says `--name`)."""
+    from pilot.core.errors import speaks_cli
+
+    at = upload(page_as("priya", "lead"), "benefits.jsonl", GOOD, "bad name!")
+    shown = [e.value for e in at.error]
+    assert any("golden set name" in text for text in shown), shown
+    assert not any(speaks_cli(text.replace("\\", "")) for text in shown), shown
+    assert versions(db) == 0
