@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import planner_view, ui
+from app import case_editor, planner_view, ui
 from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import escape_inert, highlight_html, inert
+from pilot.core.inert_doc import document_html
 from pilot.define import planner
 from pilot.define.bar_versions import latest_bar
 from pilot.goldensets import versions as gs
 from pilot.goldensets.sizes import planner_context
+from pilot.results import humane
+from pilot.results.humane import plural
 
 actor = ui.guard("read")
 store = ui.store()
@@ -38,7 +41,7 @@ def _problem_table(rows: list[dict]) -> None:
 def _show_outcome(outcome: dict) -> None:
     if outcome["kind"] == "invalid":
         st.error(
-            f"{inert(len(outcome['errors']))} problem(s) in {inert(outcome['file'])}: nothing was imported. Fix them and upload the file again."
+            f"{inert(plural(len(outcome['errors']), 'problem'))} in {inert(outcome['file'])}: nothing was imported. Fix them and upload the file again."
         )
         _problem_table(outcome["errors"])
     elif outcome["kind"] == "created":
@@ -53,7 +56,7 @@ def _show_outcome(outcome: dict) -> None:
         st.error(inert(outcome["message"]))
     if outcome.get("warnings"):
         st.warning(
-            f"{inert(len(outcome['warnings']))} warning(s): imported anyway, but check them."
+            f"{inert(plural(len(outcome['warnings']), 'warning'))}: imported anyway, but check them."
         )
         _problem_table(outcome["warnings"])
 
@@ -120,6 +123,13 @@ if actor.can("edit_pilot"):
         if "gs_outcome" in st.session_state:
             _show_outcome(st.session_state["gs_outcome"])
 
+if "gs_flash" in st.session_state:
+    st.success(inert(st.session_state.pop("gs_flash")))
+if pending := st.session_state.pop("gs_pending_version", None):  # a case was just edited
+    st.session_state[f"gs_version_{pending[0]}"] = pending[1]
+    for side in ("a", "b"):
+        st.session_state.pop(f"gs_diff_{side}_{pending[0]}", None)
+
 with store.read() as con:
     sets = gs.list_goldensets(con)
 if not sets:
@@ -135,9 +145,10 @@ left, right = st.columns(2)
 name = left.selectbox("Golden set", names, key="gs_set")
 with store.read() as con:
     history = gs.versions(con, name)
+tz = st.context.timezone
 labels = {
-    v.version: f"{v.short} · {v.created_at[:16].replace('T', ' ')} · {v.n_cases} cases"
-    + (" · agreed" if v.agreed_by else "")
+    v.version: f"{v.short} · {humane.local_time(v.created_at, tz)} · "
+    f"{humane.plural(v.n_cases, 'case')}" + (" · agreed" if v.agreed_by else "")
     for v in history
 }
 version_key = f"gs_version_{name}"
@@ -245,17 +256,19 @@ if shown:
         else:
             st.markdown("_Unanswerable: the right behaviour is to abstain._")
         st.caption(
-            f"Tags: {inert(', '.join(case.tags) or 'none')} · consequential: {('yes' if case.consequential else 'no')} · {inert(len(case.evidence))} evidence passage(s)"
+            f"Tags: {inert(', '.join(case.tags) or 'none')} · consequential: {('yes' if case.consequential else 'no')} · {inert(plural(len(case.evidence), 'evidence passage'))}"
         )
         if case.evidence:
             st.markdown("**Evidence** (highlighted in the sources below)")
             for passage in case.evidence:
                 st.markdown(highlight_html(passage, [(0, len(passage))]), unsafe_allow_html=True)
+        if actor.can("edit_pilot"):
+            case_editor.edit_form(store, actor, name, version, case)
         whole = st.toggle("Show whole sources", key=f"gs_whole_{case.id}")
         evidence = gs.evidence_spans(case)
         for index, source in enumerate(case.sources, start=1):
             mine = [(start, end) for sid, start, end in evidence if sid == source.id]
-            label = f"Source {index} of {len(case.sources)} · {len(mine)} highlighted passage(s)"
+            label = f"Source {index} of {len(case.sources)} · {plural(len(mine), 'highlighted passage')}"
             with st.expander(inert(label), expanded=bool(mine)):
                 st.markdown(
                     f"<div><b>{escape_inert(source.title or source.id)}</b> · "
@@ -263,7 +276,7 @@ if shown:
                     unsafe_allow_html=True,
                 )
                 st.markdown(
-                    highlight_html(source.text, mine, context=None if whole else 300),
+                    document_html(source.text, mine, context=None if whole else 300),
                     unsafe_allow_html=True,
                 )
 
@@ -272,14 +285,14 @@ st.dataframe(
     [
         {
             "version": v.short,
-            "imported": v.created_at,
+            "imported": humane.local_time(v.created_at, tz),
             "by": v.created_by,
             "file": v.source_file,
             "cases": v.n_cases,
             "unanswerable": v.n_unanswerable,
-            "agreed by": v.agreed_by or "",
-            "agreed at": v.agreed_at or "",
-            "note": v.note or "",
+            "agreed by": v.agreed_by or "—",
+            "agreed at": humane.local_time(v.agreed_at, tz),
+            "note": v.note or "—",
         }
         for v in history
     ],
@@ -303,7 +316,15 @@ if len(history) > 1:
     )
     rows = diff.rows()
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(
+            rows,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "before": st.column_config.TextColumn("before", width="large"),
+                "after": st.column_config.TextColumn("after", width="large"),
+            },
+        )
 
 ui.provenance(
     {"golden set": name, "golden set version": version, "cases shown": str(len(shown))}, produced

@@ -7,11 +7,13 @@ import streamlit as st
 
 from app import glossary_view, ui
 from metrics import metric_names
-from pilot.core.inert import highlight_html, inert
+from pilot.core.inert import inert
+from pilot.core.inert_doc import document_html
 from pilot.core.store import Store
 from pilot.results import charts
 from pilot.results.chart_style import is_percent, label
 from pilot.results.glossary import tip
+from pilot.results.humane import plural
 from pilot.results.inert_chart import original_label
 from pilot.results.tables import measure_rows, verdict_rows
 from pilot.results.tag_heatmap import tag_heatmap
@@ -73,12 +75,12 @@ def show_case(side: dict, heading: str | None = None) -> None:
     (st.success if row["correct"] else st.error)(inert(side["why"]))
     for source in side["sources"]:
         with st.expander(
-            f"{inert(source['title'])} · {inert(source['cited'])} citation(s)",
+            f"{inert(source['title'])} · {inert(plural(source['cited'], 'citation'))}",
             expanded=bool(source["cited"]),
         ):
             if source["excerpt"]:
                 st.caption("The passages around the citations; the cited text is highlighted.")
-            st.markdown(highlight_html(source["text"], source["spans"]), unsafe_allow_html=True)
+            st.markdown(document_html(source["text"], source["spans"]), unsafe_allow_html=True)
 
 
 # 1 · Verdict ------------------------------------------------------------------------------
@@ -111,7 +113,7 @@ elif verdict.passed:
     )
 else:
     st.error(
-        f"**FAIL**: the run misses {inert(verdict.missed())} requirement(s) of {inert(bar_label)}.",
+        f"**FAIL**: the run misses {inert(plural(verdict.missed(), 'requirement'))} of {inert(bar_label)}.",
         icon=":material/close:",
     )
 verdict_table = pl.DataFrame(verdict_rows(verdict, view.estimates, view.rows))

@@ -7,6 +7,8 @@ import streamlit as st
 from app import ui
 from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import highlight_html, inert
+from pilot.core.inert_doc import document_html
+from pilot.results.humane import plural
 from pilot.review import grades, queue
 
 actor = ui.guard("grade")
@@ -85,8 +87,8 @@ with right:
         st.info("The answer cites no source.")
     for source in item.sources:
         with st.container(border=True):
-            st.text(f"{source.title} · {source.marks} cited passage(s) highlighted")
-            st.markdown(highlight_html(source.text, list(source.spans)), unsafe_allow_html=True)
+            st.text(f"{source.title} · {plural(source.marks, 'cited passage')} highlighted")
+            st.markdown(document_html(source.text, list(source.spans)), unsafe_allow_html=True)
 
 with st.container(border=True):
     st.segmented_control(

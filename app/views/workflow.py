@@ -12,6 +12,7 @@ from pilot.core.inert import inert
 from pilot.define import workflow as wf
 from pilot.define.redaction import RedactionRule, redact, redactor_for
 from pilot.results import humane
+from pilot.results.humane import plural
 
 actor = ui.guard("read")
 store = ui.store()
@@ -261,7 +262,7 @@ if sample:
     result = redact(sample, redactor_for(boundary_for_test))
     st.code(result.text, language=None)
     st.caption(
-        f"{inert(len(result.spans))} redaction(s): "
+        f"{inert(plural(len(result.spans), 'redaction'))}: "
         + inert(", ".join(s.rule for s in result.spans))
         if result.spans
         else "Nothing matched: this text would leave unchanged."

@@ -4,7 +4,7 @@ sits in its sources, and what changed between two versions."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -19,6 +19,43 @@ from pilot.goldensets.stored import load_cases
 class CaseChange:
     case_id: str
     fields: list[str]
+    before: dict[str, Any] = field(default_factory=dict)  # field -> old value (JSON shape)
+    after: dict[str, Any] = field(default_factory=dict)  # field -> new value
+
+
+SHOWN_CHARS = 240
+
+
+def value_text(name: str, value: Any, limit: int = SHOWN_CHARS) -> str:
+    """A case field's value as a person reads it in a diff: "yes"/"no", lists joined, each
+    source as "title: text", no `None`; long text cut at a word boundary with "…"."""
+    if value is None:
+        text = "—"
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif name == "sources":
+        text = " | ".join(f"{s.get('title') or s.get('id')}: {s.get('text', '')}" for s in value)
+    elif isinstance(value, list):
+        text = "; ".join(map(str, value)) or "none"
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit] + " …"
+
+
+def _changed_source_text(old: list[dict], new: list[dict]) -> tuple[str, str]:
+    """For sources, only the sources that differ (by id), so a one-word fix in a long policy
+    is not buried in the whole document."""
+    before = {s["id"]: s for s in old}
+    after = {s["id"]: s for s in new}
+    ids = sorted(i for i in before.keys() | after.keys() if before.get(i) != after.get(i))
+    return (
+        value_text("sources", [before[i] for i in ids if i in before]),
+        value_text("sources", [after[i] for i in ids if i in after]),
+    )
 
 
 @dataclass(frozen=True)
@@ -36,20 +73,41 @@ class VersionDiff:
             "b": self.b,
             "added": self.added,
             "removed": self.removed,
-            "changed": [{"case_id": c.case_id, "fields": c.fields} for c in self.changed],
+            "changed": [
+                {"case_id": c.case_id, "fields": c.fields, "from": c.before, "to": c.after}
+                for c in self.changed
+            ],
             "unchanged": self.unchanged,
         }
 
     def rows(self) -> list[dict[str, str]]:
-        """One row per case that differs, for a table."""
-        return (
-            [{"case": c, "change": "added", "fields": ""} for c in self.added]
-            + [{"case": c, "change": "removed", "fields": ""} for c in self.removed]
-            + [
-                {"case": c.case_id, "change": "changed", "fields": ", ".join(c.fields)}
-                for c in self.changed
-            ]
-        )
+        """One row per added or removed case and per changed field, with the old and the new
+        value, for a table."""
+        out = [
+            {"case": c, "change": "added", "field": "", "before": "", "after": ""}
+            for c in self.added
+        ]
+        out += [
+            {"case": c, "change": "removed", "field": "", "before": "", "after": ""}
+            for c in self.removed
+        ]
+        for c in self.changed:
+            for name in c.fields:
+                old, new = c.before.get(name), c.after.get(name)
+                if name == "sources" and isinstance(old, list) and isinstance(new, list):
+                    shown = _changed_source_text(old, new)
+                else:
+                    shown = (value_text(name, old), value_text(name, new))
+                out.append(
+                    {
+                        "case": c.case_id,
+                        "change": "changed",
+                        "field": name.replace("_", " "),
+                        "before": shown[0],
+                        "after": shown[1],
+                    }
+                )
+        return out
 
 
 def summarize(cases: list[GoldenCase]) -> dict[str, Any]:
@@ -98,7 +156,14 @@ def diff_versions(con: duckdb.DuckDBPyConnection, a: str, b: str) -> VersionDiff
     for case_id in sorted(old.keys() & new.keys()):
         fields = [f for f in FIELDS if f != "id" and old[case_id][f] != new[case_id][f]]
         if fields:
-            changed.append(CaseChange(case_id, fields))
+            changed.append(
+                CaseChange(
+                    case_id,
+                    fields,
+                    {f: old[case_id][f] for f in fields},
+                    {f: new[case_id][f] for f in fields},
+                )
+            )
     return VersionDiff(
         a,
         b,

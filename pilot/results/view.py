@@ -16,6 +16,7 @@ import polars as pl
 from metrics import SECTIONS, count_all, metric_names, per_tag, registered, summarise
 from metrics.estimate import Estimate
 from metrics.regression import RunComparison
+from pilot.core.inert_doc import word_window
 from pilot.define.bar_versions import BarVersion
 from pilot.define.verdicts import Verdict, frames_metrics, judge
 from pilot.results.chart_style import Threshold, label, pct
@@ -243,8 +244,8 @@ def comparison(con: duckdb.DuckDBPyConnection, base: str, new: str) -> Compariso
 def excerpt(
     text: str, spans: Sequence[tuple[int, int]], context: int = 300
 ) -> tuple[str, list[tuple[int, int]]]:
-    """The lines around each cited span (within `context` characters), joined by "…", with the
-    spans moved to match; the whole text when nothing is cited. A cited passage deep in a long
+    """The lines around each cited span (within `context` characters, ending on word
+    boundaries), joined by "…", with the spans moved to match; the whole text when nothing is cited. A cited passage deep in a long
     policy is then on screen without scrolling."""
     if not spans:
         return text, []
@@ -255,6 +256,7 @@ def excerpt(
         hi = min(len(text), end + context)
         newline = text.find("\n", end, hi)
         hi = hi if newline < 0 else newline
+        lo, hi = word_window(text, lo, hi, (start, end))  # never mid-word
         if windows and lo <= windows[-1][1]:
             windows[-1][1] = max(windows[-1][1], hi)
         else:

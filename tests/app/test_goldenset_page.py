@@ -91,7 +91,7 @@ def test_lead_uploads_bad_file_and_sees_every_problem(db: Store) -> None:
     at.button[0].click().run()
     at.switch_page("views/goldenset.py").run()
     upload(at, "cases.jsonl", BAD, "benefits")
-    assert "2 problem(s) in cases.jsonl: nothing was imported" in at.error[0].value
+    assert "2 problems in cases.jsonl: nothing was imported" in at.error[0].value
     table = at.table[0].value
     assert list(table["line / row"]) == [2, 3]
     assert list(table["field"]) == ["evidence[0]", ""]
@@ -218,3 +218,35 @@ def test_an_error_speaks_the_apps_words_not_the_clis(db: Store) -> None:
     assert any("golden set name" in text for text in shown), shown
     assert not any(speaks_cli(text.replace("\\", "")) for text in shown), shown
     assert versions(db) == 0
+
+
+def test_lead_edits_one_case_into_a_new_version(db: Store) -> None:
+    """Issue 10 item 10: edit a case in the app; the diff shows the old and the new value."""
+    first = gs.import_goldenset(db, "priya", GOOD, name="benefits")
+    at = page_as("priya", "lead")
+    at.selectbox(key="gs_case").select("c-001").run()
+    at.text_area(key="gs_edit_c-001_expected").input("21 working days")
+    at.button(key="FormSubmitter:gs_edit_c-001_form-Save as a new version").click().run()
+    assert not at.exception, at.exception
+    with db.read() as con:
+        newest = gs.latest_version(con, "benefits")
+    assert newest != first.version
+    assert any("Saved case c-001 as new version" in s.value for s in at.success)
+    assert at.selectbox(key="gs_version_benefits").value == newest
+    diff = at.dataframe[-1].value
+    assert list(zip(diff["field"], diff["before"], diff["after"], strict=True)) == [
+        ("expected answer", "21 days", "21 working days")
+    ]
+    # a bad edit (evidence not in the sources) is refused and names the field
+    at.selectbox(key="gs_case").select("c-002").run()
+    at.text_area(key="gs_edit_c-002_evidence").input("Not in any source.")
+    at.button(key="FormSubmitter:gs_edit_c-002_form-Save as a new version").click().run()
+    assert any("Not saved" in e.value for e in at.error)
+    with db.read() as con:
+        assert gs.latest_version(con, "benefits") == newest
+
+
+def test_viewer_cannot_edit_a_case(db: Store) -> None:
+    gs.import_goldenset(db, "priya", GOOD, name="benefits")
+    at = page_as("dana", "viewer")
+    assert not [f for f in at.get("form")] and not at.text_area

@@ -23,7 +23,7 @@ LABELLED = {
     "link_button",
 }  # fmt: skip
 """Widgets whose label (first argument) Streamlit renders as Markdown, links and images too."""
-INERT = {"inert", "inert_md", "highlight_html", "escape_inert", "md"}
+INERT = {"inert", "inert_md", "highlight_html", "escape_inert", "md", "document_html"}
 """Functions of pilot.core.inert (and app.ui's alias) whose output is inert."""
 
 

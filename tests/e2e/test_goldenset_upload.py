@@ -72,7 +72,7 @@ def test_lead_uploads_broken_then_good_golden_set(
     page.get_by_text("Ready to import broken.jsonl").wait_for(timeout=30_000)  # uploaded
     page.get_by_label("Golden set name").fill("benefits")
     page.get_by_role("button", name="Import", exact=True).click()
-    page.get_by_text("1 problem(s) in broken.jsonl: nothing was imported").wait_for(timeout=30_000)
+    page.get_by_text("1 problem in broken.jsonl: nothing was imported").wait_for(timeout=30_000)
     report = page.locator("table").first
     assert "evidence[0]" in report.inner_text()
     assert "not found verbatim in any source of case c-003" in report.inner_text()

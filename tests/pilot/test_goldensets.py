@@ -270,6 +270,13 @@ def test_changed_file_is_a_new_version_and_diff_names_fields(users_store: Store)
     assert [(c.case_id, c.fields) for c in diff.changed] == [("c-001", ["expected_answer", "tags"])]
     assert diff.unchanged == 2
     assert {r["change"] for r in diff.rows()} == {"added", "removed", "changed"}
+    with users_store.read() as con:
+        before = next(c for c in gs.load_cases(con, first.version) if c.id == "c-001")
+    changes = {
+        r["field"]: (r["before"], r["after"]) for r in diff.rows() if r["change"] == "changed"
+    }
+    assert changes["expected answer"] == (before.expected_answer, "21 working days")
+    assert changes["tags"] == ("; ".join(before.tags) or "none", "numeric")
 
 
 def tabular(records: list[dict[str, Any]]) -> pl.DataFrame:
@@ -521,3 +528,15 @@ def test_cli_bad_file_exits_2_listing_every_problem(
     assert code == 2 and "no golden set or version 'nope'" in err
     with users_store.read() as con:
         assert gs.list_goldensets(con) == []
+
+
+def test_diff_values_are_readable_and_cut_on_words() -> None:
+    from pilot.goldensets.cases import value_text
+
+    assert value_text("answerable", False) == "no" and value_text("expected_answer", None) == "—"
+    long = "word " * 100
+    shown = value_text("question", long, limit=50)
+    assert shown.endswith(" …") and len(shown) <= 52 and set(shown[:-2].split()) == {"word"}
+    assert value_text("sources", [{"id": "p", "title": "Policy", "text": "Leave\n\nis 30."}]) == (
+        "Policy: Leave is 30."
+    )
