@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
-from app import ui
+from app import case_trace_view, ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError, app_message
-from pilot.core.inert import highlight_html, inert
+from pilot.core.inert import inert
 from pilot.core.models import RetrievalSettings
 from pilot.goldensets.stored import version_rows
 from pilot.results import humane
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
 from pilot.runs.context import RunOptions
-from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_rows
+from pilot.runs.record import OUTCOMES, filter_results, result_rows
 from pilot.runs.run import EMPTY_SUMMARY, RunStatus
-from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable
 from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registered import list_systems
@@ -29,6 +26,7 @@ from pilot.runs.systems.registry import (
     needs_key,
     system_class,
 )
+from pilot.runs.trace import case_trace
 
 actor = ui.guard("read")
 st.title("Runs")
@@ -249,30 +247,23 @@ if runs:
     st.caption(f"{inert(shown.height)} of {inert(rows.height)} results")
     st.dataframe(
         shown.select(
-            "case_id", "question", "answer", "correct", "abstained", "error", "cached", "latency_ms"
+            "case_id", "correct", "abstained", "error", "latency_ms", "cached", "question", "answer"
         ),
         hide_index=True,
         width="stretch",
+        column_config={
+            "case_id": st.column_config.TextColumn("case", pinned=True),
+            "latency_ms": st.column_config.NumberColumn("latency", format="%.0f ms"),
+            "error": st.column_config.TextColumn("error", width="small"),
+        },
     )
     if shown.height:
         ui.linked("case", "runs_case", shown["case_id"].to_list())
         case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="runs_case")
         row = shown.filter(shown["case_id"] == case_id).to_dicts()[0]
-        st.markdown("**Question**")
-        st.text(row["question"])
-        st.markdown("**Answer** (model output, shown as plain text)")
-        st.text(row["answer"] or "(no answer)")
-        (st.success if row["correct"] else st.error)(inert(explain(row)))
-        citations = json.loads(row["citations"])
         with store.read() as con:
-            sources = case_sources(con, run_id, case_id)
-        for source in sources:
-            spans = [(c["start"], c["end"]) for c in citations if c["source_id"] == source["id"]]
-            with st.expander(
-                f"{inert(source.get('title') or source['id'])} · {inert(len(spans))} citation(s)",
-                expanded=bool(spans),
-            ):
-                st.markdown(highlight_html(source["text"], spans), unsafe_allow_html=True)
+            trace = case_trace(con, run_id, case_id)
+        case_trace_view.show(row, trace)
     ui.provenance(
         {
             "run": run_id,

@@ -129,26 +129,40 @@ def resolve_version(con: duckdb.DuckDBPyConnection, ref: str) -> str:
     )
 
 
+_CASE_COLUMNS = (
+    "case_id, question, expected_answer, answerable, tags, consequential, evidence, sources"
+)
+
+
+def _case(r: tuple[Any, ...]) -> GoldenCase:
+    return GoldenCase(
+        id=r[0],
+        question=r[1],
+        expected_answer=r[2],
+        answerable=r[3],
+        tags=tuple(r[4]),
+        consequential=r[5],
+        evidence=tuple(r[6]),
+        sources=tuple(Source(**s) for s in json.loads(r[7])),
+    )
+
+
 def load_cases(con: duckdb.DuckDBPyConnection, version: str) -> list[GoldenCase]:
     """The version's cases in the order of the file they were imported from."""
     rows = con.execute(
-        "SELECT case_id, question, expected_answer, answerable, tags, consequential, evidence, "
-        "sources FROM golden_cases WHERE version = ? ORDER BY position",
+        f"SELECT {_CASE_COLUMNS} FROM golden_cases WHERE version = ? ORDER BY position",
         [version],
     ).fetchall()
-    return [
-        GoldenCase(
-            id=r[0],
-            question=r[1],
-            expected_answer=r[2],
-            answerable=r[3],
-            tags=tuple(r[4]),
-            consequential=r[5],
-            evidence=tuple(r[6]),
-            sources=tuple(Source(**s) for s in json.loads(r[7])),
-        )
-        for r in rows
-    ]
+    return [_case(r) for r in rows]
+
+
+def load_case(con: duckdb.DuckDBPyConnection, version: str, case_id: str) -> GoldenCase | None:
+    """One case of a version."""
+    row = con.execute(
+        f"SELECT {_CASE_COLUMNS} FROM golden_cases WHERE version = ? AND case_id = ?",
+        [version, case_id],
+    ).fetchone()
+    return _case(row) if row else None
 
 
 def content_intact(con: duckdb.DuckDBPyConnection, version: str) -> bool:

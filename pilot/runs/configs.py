@@ -10,6 +10,7 @@ from pilot.core import audit
 from pilot.core.access import Actor
 from pilot.core.models import SystemConfig
 from pilot.goldensets.stored import newest_per_set
+from pilot.runs.systems.registry import human_label
 
 OFFLINE_DEFAULT = SystemConfig()
 
@@ -24,7 +25,7 @@ def register_config(
             "INSERT INTO system_configs VALUES (?, ?, ?, ?, ?)",
             [
                 version,
-                label or f"{config.kind}:{config.model}",
+                label or human_label(config),
                 config.model_dump_json(),
                 audit.utc_now(),
                 actor.name,

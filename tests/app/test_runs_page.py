@@ -105,3 +105,28 @@ def test_a_stalled_run_can_be_resumed_from_the_page(db: Store) -> None:
     with db.read() as con:
         run = next(r for r in list_runs(con) if r["run_id"] == run_id)
     assert run["status"] == "finished" and run["done"] == 12
+
+
+def test_case_view_is_a_trace_with_the_request_as_sent(db: Store) -> None:
+    """Issue 10 item 7: the request sent, tokens, latency, cost; the cited passages in context
+    and the whole document only behind an expander."""
+    import json
+
+    from pilot.runs.trace import case_trace
+
+    at = open_runs("dana", "viewer")
+    run_id = at.selectbox(key="runs_browse").value
+    case_id = at.selectbox(key="runs_case").value
+    with db.read() as con:
+        trace = case_trace(con, run_id, case_id)
+    assert trace is not None and trace.exact
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["System"] == "Offline baseline · top 3 passages"
+    assert metrics["Tokens in / out"] == f"{trace.input_tokens:,} / {trace.output_tokens:,}"
+    assert trace.cost_usd == 0.0 and metrics["Cost"] == "$0"  # the offline system runs locally
+    code = [c.value for c in at.code]
+    assert json.loads(code[0]) == trace.request
+    expanders = [e.label for e in at.expander]
+    assert "The request as sent (redacted by the data boundary)" in expanders
+    assert "Whole document" in expanders
+    assert any(c.value.startswith("exactly as sent") for c in at.caption)

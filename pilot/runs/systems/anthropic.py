@@ -183,6 +183,7 @@ class AnthropicSystem:
 
     KIND = "anthropic"
     LABEL = "anthropic: Claude through the Messages API (needs ANTHROPIC_API_KEY)"
+    TITLE = "Claude"
     DEFAULT_MODEL = DEFAULT_MODEL
     NEEDS_KEY = True
     SUPPORTS_BATCH = True

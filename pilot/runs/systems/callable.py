@@ -83,6 +83,7 @@ class CallableSystem:
 
     KIND = "callable"
     LABEL = "callable: your own async or sync function, module:function"
+    TITLE = "Registered system"
     DEFAULT_MODEL = "callable"
     NEEDS_KEY = False
     SUPPORTS_BATCH = False

@@ -262,6 +262,7 @@ class OfflineSystem:
 
     KIND = "offline"
     LABEL = "offline: the built-in extractive baseline (no key needed)"
+    TITLE = "Offline baseline"
     DEFAULT_MODEL = OFFLINE_MODEL
     NEEDS_KEY = False
     SUPPORTS_BATCH = False

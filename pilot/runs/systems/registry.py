@@ -27,6 +27,7 @@ KINDS: tuple[str, ...] = tuple(_CLASSES)
 class SystemClass(Protocol):
     KIND: str
     LABEL: str
+    TITLE: str  # what people call it: "Claude", "Offline baseline"
     DEFAULT_MODEL: str
     NEEDS_KEY: bool
     SUPPORTS_BATCH: bool
@@ -86,6 +87,20 @@ def default_model(kind: str) -> str:
 def payload_for(config: SystemConfig, request: SystemRequest) -> dict[str, Any]:
     """The exact content sent for `request` (what the response cache is keyed by)."""
     return system_class(config.kind).payload(config, request)
+
+
+def human_label(config: SystemConfig) -> str:
+    """A system config as people name it, before any hash: "Claude claude-sonnet-4-5 · top 3
+    passages · own prompt", "Offline baseline · top 1 passage"."""
+    cls = system_class(config.kind)
+    parts = [cls.TITLE]
+    if {"model", "target"} & set(cls.FIELDS) and config.model:
+        parts[0] += f" {config.model}"
+    k = config.retrieval.top_k
+    parts.append(f"top {k} passage{'' if k == 1 else 's'}")
+    if config.prompt_template.strip():
+        parts.append("own prompt")
+    return " · ".join(parts)
 
 
 def needs_key(kind: str) -> bool:

@@ -1,0 +1,74 @@
+"""The Runs page's case view (layout only): one case of one run traced by
+`pilot.runs.trace`: verdict, what it cost, the cited passages in context, the request as sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from metrics.units import UNITS
+from pilot.core.inert import inert
+from pilot.core.inert_doc import document_html
+from pilot.results.humane import plural
+from pilot.runs.scoring import explain
+from pilot.runs.trace import CONTEXT, CaseTrace
+
+
+def show(row: dict[str, Any], trace: CaseTrace | None) -> None:
+    st.markdown("**Question**")
+    st.text(row["question"])
+    st.markdown("**Answer** (model output, shown as plain text)")
+    st.text(row["answer"] or "(no answer)")
+    (st.success if row["correct"] else st.error)(inert(explain(row)))
+    if trace is None:
+        return
+    cols = st.columns(5)
+    cols[0].metric("System", trace.system, help="The system config that answered this run")
+    cols[1].metric("Tokens in / out", f"{trace.input_tokens:,} / {trace.output_tokens:,}")
+    cols[2].metric(
+        "Latency",
+        "—" if trace.latency_ms is None else f"{trace.latency_ms:,.0f} ms",
+        help="From sending the request to storing the answer, retries included",
+    )
+    cols[3].metric(
+        "Cost",
+        "unknown" if trace.cost_usd is None else UNITS["usd"].text(trace.cost_usd, 4),
+        help="At list price for the model's recorded usage; unknown when it has no price",
+    )
+    cols[4].metric(
+        "Calls",
+        "from the cache" if trace.cached else plural(trace.attempts, "attempt"),
+    )
+    cited = trace.cited
+    st.markdown(f"**Cited passages** ({inert(plural(len(cited), 'source'))})")
+    if not cited:
+        st.caption("The answer cites nothing.")
+    for passage in cited:
+        with st.container(border=True):
+            st.text(f"{passage.title} · {plural(passage.cited, 'citation')}")
+            st.markdown(
+                document_html(passage.text, passage.spans, context=CONTEXT),
+                unsafe_allow_html=True,
+            )
+            with st.expander("Whole document"):
+                st.markdown(document_html(passage.text, passage.spans), unsafe_allow_html=True)
+    others = [p for p in trace.passages if not p.spans]
+    if others:
+        with st.expander(f"Other sources of this case ({inert(len(others))})"):
+            for passage in others:
+                offered = (
+                    "offered to the system" if passage.offered else "kept back by the boundary"
+                )
+                st.text(f"{passage.title} · {offered}")
+                st.markdown(document_html(passage.text, []), unsafe_allow_html=True)
+    with st.expander("The request as sent (redacted by the data boundary)"):
+        if trace.request is None:
+            st.caption(inert(trace.boundary))
+        else:
+            check = "exactly as sent" if trace.exact else "not verified"
+            st.caption(
+                f"{inert(check)}: {inert(trace.boundary)}; "
+                f"{inert(plural(trace.redactions, 'text'))} redacted."
+            )
+            st.code(trace.request_json(), language="json", wrap_lines=True)
