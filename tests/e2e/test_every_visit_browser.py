@@ -64,3 +64,30 @@ def test_lead_opens_every_page_twice(browser: Any, server: Server) -> None:
     # a measurement, not an assertion (docs/benchmarks.md): seconds from click to settled
     for title, times in settled.items():
         print(f"settle {title}: " + ", ".join(f"{t:.2f} s" for t in times))
+
+
+def test_dana_reads_whether_the_pilot_is_ready_from_home(browser: Any, server: Server) -> None:
+    """Issue 10, done when: a viewer signed in as dana answers "is the pilot ready, and why
+    not?" from Home without another click: the verdict of the run of record, the stage and
+    what the next gate still needs are all on the first screen; no button pretends she can act."""
+    from pilot.core.store import Store
+    from pilot.readiness.status import home_truth
+
+    with Store(server.db).read() as con:
+        truth = home_truth(con)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    started = time.perf_counter()
+    sign_in(page, server, "dana")
+    settle(page, "Home")
+    print(f"settle Home for dana after sign-in: {time.perf_counter() - started:.2f} s")
+    wanted = [truth["verdict"], truth["stage_line"].split(":")[0], truth["next_gate"]]
+    for text in wanted:
+        found = page.get_by_text(text[:60], exact=False).first
+        found.wait_for(timeout=30_000)
+        box = found.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 900, f"below the fold: {text}"
+    assert "Signed in as" in page.inner_text("body") and "viewer" in page.inner_text("body")
+    assert page.get_by_role("button", name="Stop all system calls now").count() == 0
+    assert page.get_by_role("button", name="Release the kill switch").count() == 0
+    assert not page.locator('[data-testid="stException"]').all_inner_texts()
+    page.close()
