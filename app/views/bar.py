@@ -58,7 +58,7 @@ if latest is None:
     who = "Build it below." if actor.can("edit_pilot") else "A pilot lead drafts it."
     st.info(f"No acceptance bar yet: every run is exploratory. {inert(who)}")
 elif latest.signed:
-    st.success(inert(latest.status()))
+    st.success(inert(latest.status(humane.local_time(latest.signed_at, st.context.timezone))))
     st.caption(f"Signature {inert(latest.signature_hash)}")
 else:
     st.warning(inert(latest.status()))
@@ -358,7 +358,7 @@ if history:
                 "signed by": h.signed_by or "—",
                 "signed at": humane.local_time(h.signed_at, st.context.timezone),
                 "hash": h.content_hash[:12],
-                "parent": h.parent_version,
+                "parent": h.parent_version or "—",
                 "saved by": h.created_by,
                 "saved at": humane.local_time(h.created_at, st.context.timezone),
             }
@@ -378,7 +378,9 @@ if len(history) > 1:
 
 ui.provenance(
     {
-        "bar version": latest.status() if latest else None,
+        "bar version": latest.status(humane.local_time(latest.signed_at, st.context.timezone))
+        if latest
+        else None,
         "latest signed bar": f"version {signed.version} ({signed.content_hash[:12]})"
         if signed
         else None,

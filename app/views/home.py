@@ -10,6 +10,7 @@ from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
 from pilot.readiness.status import home_truth
 from pilot.readiness.steps import pilot_steps
+from pilot.results import humane
 
 actor = ui.guard("read")
 st.title("Pilot Kit")
@@ -21,12 +22,6 @@ with ui.store().read() as con:
     kill_state = killswitch.state(con)
     holders = killswitch.holders(con)
 
-ICONS = {
-    "done": ":green[:material/check_circle:]",
-    "next": ":blue[:material/arrow_circle_right:]",
-    "blocked": ":red[:material/block:]",
-    "todo": ":gray[:material/radio_button_unchecked:]",
-}
 st.subheader("Is it ready?")
 (st.success if truth["passed"] else st.warning)(inert(truth["verdict"]))
 if truth["at_risk"]:
@@ -37,21 +32,22 @@ st.caption(inert(truth["next_gate"]))
 
 st.subheader("The pilot, step by step")
 for step in steps:
+    # the icon is a constant directive (inert() would escape it into plain text)
     st.markdown(
-        f"{inert(ICONS[step.status])} **{inert(step.number)}. {inert(step.name)}** — {inert(step.status)}: {inert(step.detail)}"
+        f"{':green[:material/check_circle:]' if step.status == 'done' else ':blue[:material/arrow_circle_right:]' if step.status == 'next' else ':red[:material/block:]' if step.status == 'blocked' else ':gray[:material/radio_button_unchecked:]'} **{inert(step.number)}. {inert(step.name)}** — {inert(step.status)}: {inert(step.detail)}"
     )
 
 st.subheader("Kill switch")
 if kill_state.engaged:
     st.error(
-        f"ENGAGED by {inert(kill_state.by)} at {inert(kill_state.at)}: {inert(kill_state.reason)}"
+        f"ENGAGED by {inert(kill_state.by)} at {inert(humane.local_time(kill_state.at, st.context.timezone))}: {inert(kill_state.reason)}"
     )
 else:
     st.success("Off: system calls are allowed.")
 st.caption(
     "Who can turn it off: "
     + inert(", ".join((f"{n} ({r})" for n, r in holders)) or "nobody yet")
-    + f". Last tested: {inert(kill_state.last_tested or 'never')}."
+    + f". Last tested: {inert(humane.local_time(kill_state.last_tested, st.context.timezone) if kill_state.last_tested else 'never')}."
 )
 if actor.can("kill"):
     if kill_state.engaged:

@@ -11,6 +11,7 @@ from pilot.core.inert import inert
 from pilot.readiness import decisions
 from pilot.readiness.charts import approval_figure, ladder_figure
 from pilot.readiness.status import readiness
+from pilot.results import humane
 from pilot.review import dashboard
 
 actor = ui.guard("read")
@@ -36,10 +37,11 @@ for gate in data["gates"]:
     with st.expander(inert(f"Gate {gate['from_stage']} → {gate['to_stage']}: {mark}"),
                      expanded=gate["from_stage"] == data["stage"]):  # fmt: skip
         st.dataframe(
-            [{"requirement": r["name"], "status": r["status"], "value": r["value"],
-              "95% low": r["low"], "95% high": r["high"], "threshold": r["threshold"],
-              "n": r["n"], "evidence": r["evidence"], "missing": r["missing"]}
-             for r in gate["requirements"]],
+            humane.table(
+                [{"requirement": r["name"], "status": r["status"], "value": r["value"],
+                  "95% low": r["low"], "95% high": r["high"], "threshold": r["threshold"],
+                  "n": r["n"], "evidence": r["evidence"], "missing": r["missing"]}
+                 for r in gate["requirements"]], st.context.timezone),
             hide_index=True,
         )  # fmt: skip
 

@@ -19,6 +19,7 @@ from pilot.results.tables import measure_rows, verdict_rows
 from pilot.results.tag_heatmap import tag_heatmap
 from pilot.results.view import (
     CASE_COLUMNS,
+    CASE_HEADERS,
     bar_name,
     baselines,
     case_side,
@@ -42,7 +43,7 @@ st.caption(
 store = ui.store()
 
 with store.read() as con:
-    runs = finished_runs(con)
+    runs = finished_runs(con, st.context.timezone)
 if not runs:
     st.info("No finished run yet. Runs are started on the Runs page (step 4).")
     ui.provenance({})
@@ -204,7 +205,12 @@ ui.linked("show", "res_outcome", OUTCOMES)
 outcome = right.selectbox("Show", OUTCOMES, key="res_outcome")
 shown = cases_for(filter_results(view.rows, outcome), tags)
 st.caption(f"{inert(shown.height)} of {inert(view.rows.height)} cases, wrong answers first")
-st.dataframe(shown.select(CASE_COLUMNS), hide_index=True, width="stretch", key="res_cases")
+st.dataframe(
+    shown.select(CASE_COLUMNS).rename(CASE_HEADERS),
+    hide_index=True,
+    width="stretch",
+    key="res_cases",
+)
 if shown.height:
     ui.linked("case", "res_case", shown["case_id"].to_list())
     case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="res_case")
@@ -277,7 +283,12 @@ else:
     if cmp.flips.is_empty():
         st.info("No case changed between the two runs.")
     else:
-        st.dataframe(cmp.flips, hide_index=True, width="stretch", key="res_flips")
+        st.dataframe(
+            cmp.flips.rename(CASE_HEADERS, strict=False),
+            hide_index=True,
+            width="stretch",
+            key="res_flips",
+        )
         ui.linked("flip", "res_flip", cmp.flips["case_id"].to_list())
         flipped = st.selectbox(
             "Open a flipped case", cmp.flips["case_id"].to_list(), key="res_flip"

@@ -9,6 +9,7 @@ from app import glossary_view, ui
 from pilot.core.errors import PilotError
 from pilot.core.inert import inert
 from pilot.goldensets import versions as gs
+from pilot.results import humane
 from pilot.results.charts import pct
 from pilot.results.glossary import explain
 from pilot.results.humane import plural
@@ -80,8 +81,9 @@ else:
 st.subheader("Critical errors")
 if data["critical_errors"]:
     st.dataframe(
-        [{k: ("simulated" if v is True else "" if v is False else v) for k, v in row.items()}
-         for row in data["critical_errors"]],
+        humane.table(
+            [{k: ("simulated" if v is True else "" if v is False else v) for k, v in row.items()}
+             for row in data["critical_errors"]], st.context.timezone),
         hide_index=True, key="rv_critical",
     )  # fmt: skip
 else:

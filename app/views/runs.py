@@ -77,7 +77,11 @@ if actor.can("edit_pilot"):
         elif not versions:
             st.info("Import a golden set first (step 3).")
         else:
-            labels = {v[0]: f"{v[1]} · {v[0][:12]} · {v[2]} cases · {v[3][:16]}" for v in versions}
+            labels = {
+                v[0]: f"{v[1]} · {v[0][:12]} · {humane.plural(v[2], 'case')} · "
+                f"{humane.local_time(v[3], st.context.timezone)}"
+                for v in versions
+            }
             version = st.selectbox(
                 "Golden set version", list(labels), format_func=labels.get, key="runs_version"
             )
@@ -248,12 +252,12 @@ if runs:
     st.dataframe(
         shown.select(
             "case_id", "correct", "abstained", "error", "latency_ms", "cached", "question", "answer"
-        ),
+        ).rename({"case_id": "case", "latency_ms": "latency"}),
         hide_index=True,
         width="stretch",
         column_config={
-            "case_id": st.column_config.TextColumn("case", pinned=True),
-            "latency_ms": st.column_config.NumberColumn("latency", format="%.0f ms"),
+            "case": st.column_config.TextColumn("case", pinned=True),
+            "latency": st.column_config.NumberColumn("latency", format="%.0f ms"),
             "error": st.column_config.TextColumn("error", width="small"),
         },
     )

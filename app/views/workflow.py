@@ -38,7 +38,7 @@ def _records(table: Any) -> list[dict[str, Any]]:
 
 
 def _rule_rows(rules: tuple[RedactionRule, ...]) -> list[dict[str, Any]]:
-    return [r.model_dump() for r in rules]
+    return humane.table([r.model_dump() for r in rules], None)
 
 
 # --- the current version, for everyone --------------------------------------------------------

@@ -44,11 +44,12 @@ class BarVersion:
     def signed(self) -> bool:
         return self.signed_by is not None
 
-    def status(self) -> str:
-        """One line for badges and the CLI."""
+    def status(self, signed_at: str | None = None) -> str:
+        """One line for badges and the CLI; `signed_at` shows the time another way (the app
+        gives it in the viewer's zone)."""
         if self.signed:
             return (
-                f"SIGNED by {self.signed_by} at {self.signed_at} "
+                f"SIGNED by {self.signed_by} at {signed_at or self.signed_at} "
                 f"(version {self.version}, hash {self.content_hash[:12]})"
             )
         return f"DRAFT (exploratory): version {self.version}, not signed"

@@ -156,7 +156,11 @@ def describe_bar(bar: AcceptanceBar) -> list[str]:
     lines = [describe_criterion(c) for c in bar.criteria]
     lines.append(f"At least {bar.min_cases} cases in the golden set")
     errors = bar.max_critical_errors
-    lines.append("No critical errors" if errors == 0 else f"At most {errors} critical error(s)")
+    lines.append(
+        "No critical errors"
+        if errors == 0
+        else f"At most {errors} critical error{'' if errors == 1 else 's'}"
+    )
     lines.append(f"An answer is correct when it {describe_match_rule(bar.match_rule)}")
     if bar.when_unsure.strip():
         lines.append(f"When unsure, the system must: {bar.when_unsure.strip()}")

@@ -138,7 +138,7 @@ def case_rows(cases: list[GoldenCase]) -> list[dict[str, Any]]:
             "id": c.id,
             "question": c.question,
             "answerable": c.answerable,
-            "expected_answer": c.expected_answer,
+            "expected answer": c.expected_answer or "—",
             "tags": ", ".join(c.tags),
             "consequential": c.consequential,
             "evidence": len(c.evidence),

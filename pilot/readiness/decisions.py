@@ -27,6 +27,7 @@ from pilot.readiness.stages import (
     history,
     write_stage_file,
 )
+from pilot.results.humane import plural
 
 
 class GateNotMet(InputError):
@@ -120,7 +121,7 @@ def monitoring(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                 reasons.append(f"live accuracy in {latest_week} is below the bar "
                                f"({k} of {n} correct)")  # fmt: skip
         if critical:
-            reasons.append(f"{critical} critical error(s) graded in {latest_week}")
+            reasons.append(f"{plural(critical, 'critical error')} graded in {latest_week}")
     at_risk = stage >= 1 and bool(reasons)
     return {"stage": stage, "stage_name": STAGES[stage], "at_risk": at_risk,
             "reasons": reasons if stage >= 1 else [], "latest_window": figures}  # fmt: skip

@@ -13,6 +13,7 @@ import duckdb
 from pilot.core import audit, keys
 from pilot.core.killswitch import holders, state
 from pilot.core.store import table_exists
+from pilot.results.humane import plural
 
 DRILL_DAYS = 90
 ANCHOR_DAYS = 7
@@ -75,7 +76,7 @@ def human_oversight(con: duckdb.DuckDBPyConnection, stage: int) -> Item:
         "LEFT JOIN approvals a ON a.output_id = o.id WHERE o.consequential AND o.stage IN (2, 3)"
     ).fetchone()
     ev = [f"{decided} of {total} consequential outputs at stages 2 and 3 have a recorded approval"]
-    missing = [f"{total - decided} consequential output(s) without a recorded decision"]
+    missing = [f"{plural(total - decided, 'consequential output')} without a recorded decision"]
     if total == decided:
         return _item("Human oversight", [], ev)
     return _item(
@@ -112,7 +113,7 @@ def grounding(con: duckdb.DuckDBPyConnection, data: dict[str, Any]) -> Item:
             ev.append(f"graders found citations supporting {supported} of {n} live outputs")
             if supported < n:
                 return _item("Grounding and citations", problems, ev,
-                             [f"{n - supported} graded live output(s) with unsupported citations"])  # fmt: skip
+                             [f"{plural(n - supported, 'graded live output')} with unsupported citations"])  # fmt: skip
         else:
             ev.append("no graded live output judged on its citations")
     return _item("Grounding and citations", problems, ev)
@@ -130,7 +131,7 @@ def audit_trail(con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None) -> It
     if not path.exists():
         return _item("Audit trail", [*problems, "no anchor kept outside the database"], ev)
     age = (datetime.now(UTC).timestamp() - path.stat().st_mtime) / 86400
-    ev.append(f"newest anchor outside the database is {age:.1f} day(s) old")
+    ev.append(f"newest anchor outside the database is {age:.1f} days old")
     risk = [f"anchor older than {ANCHOR_DAYS} days"] if age > ANCHOR_DAYS else []
     return _item("Audit trail", problems, ev, risk)
 
@@ -143,7 +144,7 @@ def access(con: duckdb.DuckDBPyConnection) -> Item:
         n for n, _ in users if n.lower() in {"shared", "team", "admin", "root", "test", "demo"}
     ]
     if shared:
-        problems.append("shared-looking account(s): " + ", ".join(shared))
+        problems.append("shared-looking accounts: " + ", ".join(shared))
     now = audit.utc_now()
     expired = con.execute(
         "SELECT count(*) FROM access_tokens WHERE revoked_at IS NULL AND expires_at IS NOT NULL "
@@ -152,12 +153,14 @@ def access(con: duckdb.DuckDBPyConnection) -> Item:
     no_expiry = con.execute(
         "SELECT count(*) FROM access_tokens WHERE revoked_at IS NULL AND expires_at IS NULL"
     ).fetchone()[0]
-    ev = [f"{len(users)} active named user(s) across roles: {', '.join(sorted(roles)) or 'none'}"]
+    ev = [
+        f"{plural(len(users), 'active named user')} across roles: {', '.join(sorted(roles)) or 'none'}"
+    ]
     risk = []
     if expired:
-        risk.append(f"{expired} expired token(s) not revoked")
+        risk.append(f"{plural(expired, 'expired token')} not revoked")
     if no_expiry:
-        risk.append(f"{no_expiry} token(s) that never expire")
+        risk.append(f"{plural(no_expiry, 'token')} that never expire")
     return _item("Role-based access", problems, ev, risk)
 
 
@@ -166,7 +169,7 @@ def success_criterion(data: dict[str, Any]) -> Item:
     if record is None:
         return _item("Written success criterion", ["a signed bar and a run judged against it"], [])
     ev = [f"bar v{record['bar_version']} signed; run of record {record['run_id']} "
-          + ("passes" if record["passed"] else f"fails {len(record['failing'])} requirement(s)")]  # fmt: skip
+          + ("passes" if record["passed"] else f"fails {plural(len(record['failing']), 'requirement')}")]  # fmt: skip
     return _item("Written success criterion", [], ev)
 
 
@@ -179,7 +182,7 @@ def way_to_stop(con: duckdb.DuckDBPyConnection, data: dict[str, Any]) -> Item:
     if days is None:
         problems.append("the kill switch has never been drilled (`pilot kill --test`)")
     else:
-        ev.append(f"last drill {days:.0f} day(s) ago")
+        ev.append(f"last drill {plural(round(days), 'day')} ago")
         if days > DRILL_DAYS:
             problems.append(f"last drill more than {DRILL_DAYS} days ago")
     target = data.get("rollback_target")

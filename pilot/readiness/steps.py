@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pilot.core.store import table_exists
+from pilot.results.humane import plural
 
 
 @dataclass(frozen=True)
@@ -32,20 +33,20 @@ Check = Callable[[duckdb.DuckDBPyConnection], tuple[bool, str]]
 
 def _workflow(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
     n = _count(con, "workflow_versions")
-    return n > 0, f"{n} version(s) recorded" if n else "no workflow or data boundary yet"
+    return n > 0, f"{plural(n, 'version')} recorded" if n else "no workflow or data boundary yet"
 
 
 def _bar(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
     signed = _count(con, "bar_versions", "signed_by IS NOT NULL")
     drafts = _count(con, "bar_versions", "signed_by IS NULL")
     if signed:
-        return True, f"{signed} signed version(s)"
-    return False, f"{drafts} unsigned draft(s)" if drafts else "no acceptance bar drafted"
+        return True, f"{plural(signed, 'signed version')}"
+    return False, f"{plural(drafts, 'unsigned draft')}" if drafts else "no acceptance bar drafted"
 
 
 def _golden(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
     n = _count(con, "goldenset_versions")
-    return n > 0, f"{n} version(s) imported" if n else "no golden set imported"
+    return n > 0, f"{plural(n, 'version')} imported" if n else "no golden set imported"
 
 
 def _runs(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
@@ -57,7 +58,7 @@ def _runs(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
         return False, "no finished run"
     record = run_of_record(con)
     if record is None:
-        return False, f"{n} finished run(s), none on the current golden set and signed bar"
+        return False, f"{plural(n, 'finished run')}, none on the current golden set and signed bar"
     if record.passed:
         return True, f"run of record {record.run_id} passes the bar"
     criteria = [f for f in record.failing if " on " in f]
@@ -69,7 +70,7 @@ def _runs(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
 
 def _review(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
     n = _count(con, "grades")
-    return n > 0, f"{n} grade(s) recorded" if n else "no live outputs graded yet"
+    return n > 0, f"{plural(n, 'grade')} recorded" if n else "no live outputs graded yet"
 
 
 def _readiness(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
@@ -89,7 +90,7 @@ def _readiness(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
 
 def _evidence(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
     n = _count(con, "audit_events", "action = 'report.export'")
-    return n > 0, f"{n} report(s) exported" if n else "no evidence report exported"
+    return n > 0, f"{plural(n, 'report')} exported" if n else "no evidence report exported"
 
 
 STEPS: tuple[tuple[str, Check, tuple[int, ...]], ...] = (

@@ -7,7 +7,8 @@ Pure (no Streamlit): pages pass in the viewer's time zone (`st.context.timezone`
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,6 +55,42 @@ def text(value: Any) -> str:
         return DASH
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return str(value)
+
+
+_ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$")
+
+
+def cell(value: Any, tz: str | None) -> Any:
+    """A table cell for a person: a stored time in the viewer's zone to the minute, `—` for
+    None, mappings as formatted JSON; numbers and words as they are."""
+    if value is None:
+        return DASH
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        return local_time(value, tz)
+    if isinstance(value, dict | list | tuple):
+        return text(value)
+    return value
+
+
+def table(rows: Sequence[Mapping[str, Any]], tz: str | None) -> list[dict[str, Any]]:
+    """Rows for st.dataframe with headers in words ("graded_at" → "graded at") and every cell
+    through `cell`."""
+    out = [{str(k).replace("_", " "): cell(v, tz) for k, v in row.items()} for row in rows]
+    for column in {k for row in out for k in row}:  # one type per column, as tables need
+        values = [row.get(column) for row in out]
+        if any(isinstance(v, str) for v in values) and not all(isinstance(v, str) for v in values):
+            for row in out:
+                if column in row and not isinstance(row[column], str):
+                    row[column] = _number(row[column])
+    return out
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.4g}"
     return str(value)
 
 

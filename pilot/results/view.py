@@ -21,23 +21,26 @@ from pilot.define.bar_versions import BarVersion
 from pilot.define.verdicts import Verdict, frames_metrics, judge
 from pilot.results.chart_style import Threshold, label, pct
 from pilot.results.comparison import compare
+from pilot.results.humane import local_time
 from pilot.runs.record import RunFrames, case_sources, result_rows, run_frames
 from pilot.runs.run import RunStatus
 from pilot.runs.scoring import bar_for_run, explain
 from pilot.runs.start import list_runs
 
-CASE_COLUMNS = ("case_id", "question", "answer", "expected_answer", "correct", "abstained", "tags")
+CASE_COLUMNS = ("case_id", "correct", "abstained", "question", "answer", "expected_answer", "tags")
+CASE_HEADERS = {"case_id": "case", "expected_answer": "expected answer"}
+"""The case table's headers in words."""
 
 
-def finished_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def finished_runs(con: duckdb.DuckDBPyConnection, tz: str | None = None) -> list[dict[str, Any]]:
     """Scored runs (finished, or inconclusive: too many infrastructure errors to judge), newest
-    first, each with a `label` for pickers."""
+    first, each with a `label` for pickers (its start in the viewer's zone `tz`)."""
     scored = (RunStatus.FINISHED, RunStatus.INCONCLUSIVE)
     runs = [r for r in list_runs(con, limit=1000) if r["status"] in scored]
     runs.sort(key=lambda r: (r["started_at"], r["run_id"]), reverse=True)
     for r in runs:
         r["label"] = (
-            f"{r['started_at'][:16].replace('T', ' ')} · {r['system'] or 'system'} "
+            f"{local_time(r['started_at'], tz)} · {r['system'] or 'system'} "
             f"(config {r['config_version'][:8]}) · {r['run_id']}"
         )
     return runs

@@ -167,7 +167,9 @@ def _flag(text: str | None) -> bool | None:
 class GradesInvalid(InputError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        lines = [f"{len(problems)} problem(s); no grade was imported"]
+        lines = [
+            f"{len(problems)} problem{'' if len(problems) == 1 else 's'}; no grade was imported"
+        ]
         super().__init__("\n".join(lines + [f"  {p}" for p in problems]))
 
 

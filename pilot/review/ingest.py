@@ -262,7 +262,7 @@ def _load(
             {"label": label},
         ).fetchone()[0]
         if dupes:
-            raise _Invalid(f"{dupes} duplicate id(s) in the file")
+            raise _Invalid(f"{dupes} duplicate id{'' if dupes == 1 else 's'} in the file")
     total = _records(jsonl, exact=False)
     if total != result.inserted:
         total = _records(jsonl, exact=True)

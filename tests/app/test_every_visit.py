@@ -43,3 +43,45 @@ def test_every_page_twice(demo_db: Path, user: str, monkeypatch: pytest.MonkeyPa
             shown = [e.value for e in at.exception]
             assert not shown, f"{user}, visit {round_} of {path}: {shown}"
             assert at.title, f"{user}, visit {round_} of {path}: no title"
+
+
+def _inhumane(at: AppTest, where: str) -> list[str]:
+    """Table headers in snake_case, cells reading None or a Python repr, "(s)" plurals and
+    ISO timestamps with seconds anywhere a person reads."""
+    found = []
+    for table in [*at.dataframe, *at.table]:
+        frame = table.value
+        for column in frame.columns:
+            if "_" in str(column):
+                found.append(f"{where}: header {column!r}")
+        for column in frame.columns:
+            for cell in map(str, frame[column].tolist()[:200]):
+                if cell == "None" or cell.startswith(("{'", "[{'")) or _ISO.search(cell):
+                    found.append(f"{where}: {column!r} cell {cell[:60]!r}")
+                    break
+    kinds = ("markdown", "caption", "success", "info", "warning", "error", "text")
+    for kind in kinds:
+        for element in getattr(at, kind):
+            value = str(element.value)
+            if "(s)" in value or _ISO.search(value):
+                found.append(f"{where}: {kind} {value[:80]!r}")
+    return found
+
+
+_ISO = __import__("re").compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+
+
+def test_every_page_reads_humanely(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10 item 9: headers in words, no None or reprs, times to the minute (no ISO
+    seconds), no "(s)" plurals, on every page the lead and the auditor see."""
+    monkeypatch.setenv("PILOT_DB", str(demo_db))
+    problems: list[str] = []
+    for user in ("priya", "sam"):
+        at = AppTest.from_file(MAIN, default_timeout=60).run()
+        at.text_input(key="signin_name").input(user)
+        at.text_input(key="signin_password").input(PASSWORD)
+        at.button[0].click().run()
+        for path, *_rest in [p for p in PAGES if can(USERS[user], p[3])]:
+            at.switch_page(path).run()
+            problems += _inhumane(at, f"{user} {path}")
+    assert not problems, "\n".join(sorted(set(problems)))

@@ -102,7 +102,7 @@ def test_run_versus_run_lists_the_flipped_cases(
     at = open_page(store, monkeypatch)
     assert at.selectbox(key="res_baseline").value == runs[0]
     flips = frame(at, "baseline answer")
-    assert sorted(flips["case_id"]) == sorted(expected.flips["case_id"].to_list())
+    assert sorted(flips["case"]) == sorted(expected.flips["case_id"].to_list())
     assert set(flips["change"]) <= {"now wrong", "now right"}
     assert [m.value for m in at.metric] == [
         str(expected.b),
@@ -113,7 +113,7 @@ def test_run_versus_run_lists_the_flipped_cases(
     assert "Accuracy" in list(deltas["measure"])
     flipped = at.selectbox(key="res_flip").value
     question = next(
-        q for c, q in zip(flips["case_id"], flips["question"], strict=True) if c == flipped
+        q for c, q in zip(flips["case"], flips["question"], strict=True) if c == flipped
     )
     assert question in [t.value for t in at.text]
     assert any("<mark>" in m.value for m in at.markdown) or any(
@@ -126,16 +126,16 @@ def test_tag_filter_narrows_the_case_table(
 ) -> None:
     store, runs = exploratory
     at = open_page(store, monkeypatch)
-    assert len(frame(at, "expected_answer")) == 24
+    assert len(frame(at, "expected answer")) == 24
     at.multiselect(key="res_tags").select("unanswerable").run()
     assert not at.exception
-    cases = frame(at, "expected_answer")
+    cases = frame(at, "expected answer")
     assert len(cases) == 6
     assert all("unanswerable" in list(tags) for tags in cases["tags"])
     at.selectbox(key="res_run").select(runs[0]).run()  # the older run keeps the filter
     assert not at.exception
     assert at.selectbox(key="res_baseline").value == runs[1]
-    assert len(frame(at, "expected_answer")) == 6
+    assert len(frame(at, "expected answer")) == 6
 
 
 def test_other_measures_can_be_charted_over_time(

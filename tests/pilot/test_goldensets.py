@@ -94,7 +94,7 @@ def test_valid_jsonl_imports_every_case(users_store: Store) -> None:
         assert gs.content_intact(con, result.version)
         event = audit.events(con, action="goldenset.import")[0]
         assert event.actor == "priya" and event.payload["version"] == result.version
-        assert pilot_steps(con)[2].detail == "1 version(s) imported"
+        assert pilot_steps(con)[2].detail == "1 version imported"
 
 
 # (records, the problem's text as printed). Each breaks the second case of an otherwise good file.

@@ -102,7 +102,7 @@ def test_monitoring_flips_to_at_risk_and_cli_exits_1(
     add_graded(pilot_store, stage=1, n=50, correct=49, critical=1, week="2026-W43", prefix="c")
     with pilot_store.read() as con:
         watch = monitoring(con)
-    assert watch["at_risk"] and watch["reasons"] == ["1 critical error(s) graded in 2026-W43"]
+    assert watch["at_risk"] and watch["reasons"] == ["1 critical error graded in 2026-W43"]
 
 
 def test_guard_follows_stage_and_kill_switch(

@@ -38,7 +38,7 @@ def test_scorecard_items_flip_with_evidence(
     assert after["Grounding and citations"]["status"] == "met"
     assert "citation coverage of run" in after["Grounding and citations"]["evidence"]
     assert after["A way to stop it"]["status"] == "met"
-    assert "last drill 0 day(s) ago" in after["A way to stop it"]["evidence"]
+    assert "last drill 0 days ago" in after["A way to stop it"]["evidence"]
 
 
 def test_oversight_and_audit_trail_not_met(pilot_store: Store) -> None:
@@ -52,7 +52,7 @@ def test_oversight_and_audit_trail_not_met(pilot_store: Store) -> None:
     assert card(pilot_store)["Human oversight"]["status"] == "met"
     pilot_store.write(unapproved)
     item = card(pilot_store)["Human oversight"]
-    assert item["status"] == "at risk" and "1 consequential output(s)" in item["missing"]
+    assert item["status"] == "at risk" and "1 consequential output" in item["missing"]
 
     def tamper(con) -> None:  # type: ignore[no-untyped-def]
         con.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2")
