@@ -10,14 +10,24 @@ from pilot.define import bars, criteria, planner
 NEW_CRITERION = criteria.Criterion(metric="accuracy", threshold=0.9)
 
 
+def percent(rate: float) -> float:
+    """A rate as the editor shows it: 0.95 → 95.0."""
+    return round(rate * 100, 6)
+
+
+def rate(shown: float) -> float:
+    """A percentage typed in the editor as a rate: 95.0 → 0.95."""
+    return round(float(shown) / 100, 10)
+
+
 def row_values(rid: int, c: criteria.Criterion, bar: bars.AcceptanceBar | None) -> dict[str, Any]:
     """One criterion row's widgets; its expected rate is the one saved with `bar`, if any."""
     return {
         f"bar_c_metric_{rid}": c.metric,
-        f"bar_c_threshold_{rid}": c.threshold,
+        f"bar_c_threshold_{rid}": criteria.threshold_input(c.metric).shown(c.threshold),
         f"bar_c_scope_{rid}": c.scope,
         f"bar_c_judged_{rid}": c.judged_on,
-        f"bar_c_expected_{rid}": planner.expected_rate(bar, c),
+        f"bar_c_expected_{rid}": percent(planner.expected_rate(bar, c)),
     }
 
 

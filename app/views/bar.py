@@ -131,17 +131,26 @@ def _reset_expected(rid: int) -> None:
         criterion = criteria.Criterion.model_validate(_criterion(rid))
     except ValueError:
         return
-    st.session_state[f"bar_c_expected_{rid}"] = planner.default_expected_rate(criterion)
+    st.session_state[f"bar_c_expected_{rid}"] = bar_form.percent(
+        planner.default_expected_rate(criterion)
+    )
 
 
 def _remove_row(rid: int) -> None:
     st.session_state["bar_rows"] = [r for r in st.session_state["bar_rows"] if r != rid]
 
 
+def _stored_threshold(rid: int) -> float:
+    """The threshold typed (a percentage for a rate) as the bar stores it (a rate)."""
+    metric = st.session_state[f"bar_c_metric_{rid}"]
+    shown = st.session_state[f"bar_c_threshold_{rid}"]
+    return criteria.threshold_input(metric).stored(shown) if metric in METRICS else shown
+
+
 def _criterion(rid: int) -> dict[str, Any]:
     return {
         "metric": st.session_state[f"bar_c_metric_{rid}"],
-        "threshold": st.session_state[f"bar_c_threshold_{rid}"],
+        "threshold": _stored_threshold(rid),
         "scope": st.session_state[f"bar_c_scope_{rid}"],
         "judged_on": st.session_state[f"bar_c_judged_{rid}"],
     }
@@ -190,7 +199,7 @@ if actor.can("edit_pilot"):
                     inert(asked.label) if asked else "Threshold",
                     min_value=0.0,
                     step=asked.step if asked else 0.01,
-                    format=asked.format if asked else "%.3f",
+                    format=asked.format if asked else "%.1f",
                     key=f"bar_c_threshold_{rid}",
                     on_change=_reset_expected,
                     args=(rid,),
@@ -226,14 +235,14 @@ if actor.can("edit_pilot"):
                 st.markdown(f"**{inert(criteria.describe_criterion(criterion))}**")
                 if planner.plannable(criterion):
                     st.number_input(
-                        "Expected rate (your best guess at what the system will reach)",
+                        "Expected rate, % (your best guess at what the system will reach)",
                         min_value=0.0,
-                        max_value=1.0,
-                        step=0.01,
-                        format="%.3f",
+                        max_value=100.0,
+                        step=0.5,
+                        format="%.1f",
                         key=f"bar_c_expected_{rid}",
                     )
-                expected = st.session_state[f"bar_c_expected_{rid}"]
+                expected = bar_form.rate(st.session_state[f"bar_c_expected_{rid}"])
                 row = planner.plan_row(plan_ctx, index, criterion, expected, power)
                 planner_view.planner_box(row)
             planner_view.planner_charts_row(row, f"bar_chart_{rid}")
@@ -282,7 +291,7 @@ if actor.can("edit_pilot"):
         st.error(inert(app_message(exc)))
     else:  # the planner's assumptions go with the draft
         rates = {
-            c: float(st.session_state[f"bar_c_expected_{rid}"])
+            c: bar_form.rate(st.session_state[f"bar_c_expected_{rid}"])
             for rid, c in zip(st.session_state["bar_rows"], draft.criteria, strict=True)
             if planner.plannable(c)
         }

@@ -202,15 +202,15 @@ with st.expander("Is this golden set big enough for the bar?", expanded=plan_bar
                 key=f"gs_plan_criterion_{name}",
             )
             expected = st.number_input(
-                "Expected rate (your best guess at what the system will reach)",
+                "Expected rate, % (your best guess at what the system will reach)",
                 min_value=0.0,
-                max_value=1.0,
-                value=rows[chosen].expected_rate,
-                step=0.01,
-                format="%.3f",
+                max_value=100.0,
+                value=round(100 * rows[chosen].expected_rate, 6),
+                step=0.5,
+                format="%.1f",
                 key=f"gs_plan_expected_{name}_{chosen}",
             )
-            row = planner.plan_row(plan_ctx, chosen, criteria[chosen], expected)
+            row = planner.plan_row(plan_ctx, chosen, criteria[chosen], expected / 100)
             planner_view.planner_box(row)
             planner_view.planner_charts_row(row, "gs_plan")
 if info.agreed_by:

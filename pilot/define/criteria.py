@@ -207,12 +207,19 @@ class ThresholdInput:
     max_value: float | None
     step: float
     format: str
+    scale: float = 1.0  # shown = stored × scale: a rate is typed as a percentage
+
+    def shown(self, value: float) -> float:
+        return round(value * self.scale, 6)
+
+    def stored(self, shown: float) -> float:
+        return round(float(shown) / self.scale, 10)
 
 
 def threshold_input(metric: str) -> ThresholdInput:
     unit = metric_spec(metric).units
     if unit.name == "percent":
-        return ThresholdInput("Threshold (0–1)", 0.0, 1.0, 0.01, "%.3f")
+        return ThresholdInput("Threshold (%)", 0.0, 100.0, 0.5, "%.1f", 100.0)
     if unit.name == "ms":
         return ThresholdInput("Threshold (ms)", 0.0, None, 50.0, "%.0f")
     return ThresholdInput("Threshold (USD)", 0.0, None, 0.001, "%.4f")

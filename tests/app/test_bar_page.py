@@ -52,7 +52,7 @@ def test_lead_builds_saves_and_signs(db: Store) -> None:
     assert "No acceptance bar yet" in shown(at)
     at.button(key="bar_add").click().run()
     at.selectbox(key="bar_c_metric_0").select("accuracy")
-    at.number_input(key="bar_c_threshold_0").set_value(0.9)
+    at.number_input(key="bar_c_threshold_0").set_value(90.0)
     at.radio(key="bar_c_judged_0").set_value("lower_bound")
     at.run()
     preview = "Accuracy on all cases must be at least 90%, judged on the 95% lower bound"
@@ -72,7 +72,7 @@ def test_lead_builds_saves_and_signs(db: Store) -> None:
 
     at.button(key="bar_add").click().run()
     at.selectbox(key="bar_c_metric_1").select("false_abstain_rate")
-    at.number_input(key="bar_c_threshold_1").set_value(0.05)
+    at.number_input(key="bar_c_threshold_1").set_value(5.0)
     at.radio(key="bar_c_judged_1").set_value("point")
     at.text_area(key="bar_when_unsure").input("abstain and route to HR")
     at.run()
@@ -104,7 +104,7 @@ def test_editing_a_signed_bar_saves_a_new_draft_and_shows_the_diff(db: Store) ->
     at = page("priya")
     assert any(s.value.startswith("SIGNED by priya") for s in at.success)
     assert "bar_sign" not in [b.key for b in at.button]
-    at.number_input(key="bar_c_threshold_0").set_value(0.92).run()
+    at.number_input(key="bar_c_threshold_0").set_value(92.0).run()
     at.button(key="bar_save").click().run()
     assert "Saved draft version 2." in shown(at)
     assert at.warning[0].value.startswith("DRAFT (exploratory): version 2")
@@ -158,11 +158,11 @@ def test_planner_says_priyas_60_cases_are_too_few(db: Store, tmp_path: Path) -> 
     assert "The golden set has 60 cases: a system whose true rate is 95% passes 19.2%" in shown(at)
     by_rate = charts(at)[0]
     assert list(traces(by_rate)) == ["golden set: 60 cases", "recommended: 217 cases"]
-    at.number_input(key="bar_c_expected_0").set_value(0.99).run()
+    at.number_input(key="bar_c_expected_0").set_value(99.0).run()
     assert "**53 cases needed**" in shown(at)
     assert "Enough: with 60 it passes 87.9% of the time." in [s.value for s in at.success]
     # planning for a 90% chance instead: 291 cases at an expected 95%
-    at.number_input(key="bar_c_expected_0").set_value(0.95).run()
+    at.number_input(key="bar_c_expected_0").set_value(95.0).run()
     at.number_input(key="bar_power").set_value(0.9).run()
     assert "**291 cases needed**" in shown(at)
     assert "add about 231." in "\n".join(e.value for e in at.error)
@@ -171,10 +171,10 @@ def test_planner_says_priyas_60_cases_are_too_few(db: Store, tmp_path: Path) -> 
 def test_changing_the_metric_resets_the_expected_rate(db: Store) -> None:
     at = page("priya")
     at.button(key="bar_add").click().run()
-    assert at.number_input(key="bar_c_expected_0").value == 0.95
+    assert at.number_input(key="bar_c_expected_0").value == 95.0
     at.selectbox(key="bar_c_metric_0").select("false_abstain_rate").run()
-    at.number_input(key="bar_c_threshold_0").set_value(0.1).run()
-    assert at.number_input(key="bar_c_expected_0").value == 0.05
+    at.number_input(key="bar_c_threshold_0").set_value(10.0).run()
+    assert at.number_input(key="bar_c_expected_0").value == 5.0
     assert "**217 answerable cases needed**" in shown(at)
 
 
@@ -257,7 +257,7 @@ def test_planner_uses_the_chosen_golden_set_and_the_draft_keeps_the_expected_rat
     assert at.selectbox(key="bar_plan_set").value == tiny  # nothing chosen yet: the newest
     assert "with 2 it passes" in "\n".join(e.value for e in at.error)
     at.selectbox(key="bar_plan_set").set_value(benefits).run()
-    at.number_input(key="bar_c_expected_0").set_value(0.99).run()
+    at.number_input(key="bar_c_expected_0").set_value(99.0).run()
     assert "Enough: with 60 it passes 87.9% of the time." in [s.value for s in at.success]
     at.button(key="bar_save").click().run()
     assert not at.exception
@@ -269,7 +269,7 @@ def test_planner_uses_the_chosen_golden_set_and_the_draft_keeps_the_expected_rat
     # a fresh session (a reload, a colleague) plans exactly as saved
     again = page("priya")
     assert again.selectbox(key="bar_plan_set").value == benefits
-    assert again.number_input(key="bar_c_expected_0").value == 0.99
+    assert again.number_input(key="bar_c_expected_0").value == 99.0
     assert "**53 cases needed**" in shown(again)
     viewer = page("dana")
     assert "**53 cases needed**" in shown(viewer)

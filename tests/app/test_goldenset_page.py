@@ -205,7 +205,7 @@ def test_planner_says_whether_the_golden_set_is_big_enough(db: Store) -> None:
     assert set(by_rate) == {f"golden set: {n} cases", "recommended: 217 cases"}
     assert max(by_rate[f"golden set: {n} cases"]["y"]) == 0.0
     # a better expected rate shrinks the plan: at 99%, 53 cases
-    at.number_input(key="gs_plan_expected_benefits_0").set_value(0.99).run()
+    at.number_input(key="gs_plan_expected_benefits_0").set_value(99.0).run()
     assert "**53 cases needed**" in "\n".join(str(m.value) for m in at.markdown)
 
 

@@ -94,6 +94,8 @@ def test_a_metric_without_an_interval_is_judged_on_the_point_only() -> None:
 
 
 def test_the_editor_asks_for_a_threshold_in_the_metric_unit() -> None:
-    assert threshold_input("accuracy").max_value == 1.0
+    assert threshold_input("accuracy").max_value == 100.0
+    assert threshold_input("accuracy").label == "Threshold (%)"
+    assert threshold_input("accuracy").stored(threshold_input("accuracy").shown(0.95)) == 0.95
     assert threshold_input("latency_p95_ms").label == "Threshold (ms)"
     assert threshold_input("cost_per_case_usd").label == "Threshold (USD)"
