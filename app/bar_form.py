@@ -15,6 +15,15 @@ def percent(rate: float) -> float:
     return round(rate * 100, 6)
 
 
+def stored_threshold(metric: str, shown: float) -> float:
+    """The threshold typed (a percentage for a rate) as the bar stores it (a rate); as typed
+    for a metric that is not registered (the bar's own check then names it)."""
+    try:
+        return criteria.threshold_input(metric).stored(shown)
+    except ValueError:  # an unknown metric
+        return shown
+
+
 def rate(shown: float) -> float:
     """A percentage typed in the editor as a rate: 95.0 → 0.95."""
     return round(float(shown) / 100, 10)

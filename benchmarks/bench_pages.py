@@ -81,9 +81,7 @@ def visit_all(db: Path, log: Path) -> dict[str, list[float]]:
                 for title in titles:
                     started = time.perf_counter()
                     page.get_by_role("link", name=title, exact=True).click()
-                    page.wait_for_function(
-                        "t => document.title === t", arg=title, timeout=300_000
-                    )
+                    page.wait_for_function("t => document.title === t", arg=title, timeout=300_000)
                     page.locator("h1").first.wait_for(timeout=300_000)
                     page.wait_for_function(
                         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
@@ -112,12 +110,12 @@ def main() -> None:
     print(f"large pilot: {stored:,} results stored ({time.perf_counter() - started:.1f} s)")
     small = visit_all(demo, folder / "demo.log")
     big = visit_all(large, folder / "large.log")
-    print(f"{'page':28} {'demo 1st':>9} {'demo 2nd':>9} {'1M 1st':>9} {'1M 2nd':>9} {'ratio 2nd':>9}")
+    print(
+        f"{'page':28} {'demo 1st':>9} {'demo 2nd':>9} {'1M 1st':>9} {'1M 2nd':>9} {'ratio 2nd':>9}"
+    )
     for title in small:
         a, b = small[title], big[title]
-        print(
-            f"{title:28} {a[0]:8.2f}s {a[1]:8.2f}s {b[0]:8.2f}s {b[1]:8.2f}s {b[1] / a[1]:8.1f}x"
-        )
+        print(f"{title:28} {a[0]:8.2f}s {a[1]:8.2f}s {b[0]:8.2f}s {b[1]:8.2f}s {b[1] / a[1]:8.1f}x")
     shutil.rmtree(folder, ignore_errors=True)
 
 

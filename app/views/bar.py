@@ -140,17 +140,12 @@ def _remove_row(rid: int) -> None:
     st.session_state["bar_rows"] = [r for r in st.session_state["bar_rows"] if r != rid]
 
 
-def _stored_threshold(rid: int) -> float:
-    """The threshold typed (a percentage for a rate) as the bar stores it (a rate)."""
-    metric = st.session_state[f"bar_c_metric_{rid}"]
-    shown = st.session_state[f"bar_c_threshold_{rid}"]
-    return criteria.threshold_input(metric).stored(shown) if metric in METRICS else shown
-
-
 def _criterion(rid: int) -> dict[str, Any]:
     return {
         "metric": st.session_state[f"bar_c_metric_{rid}"],
-        "threshold": _stored_threshold(rid),
+        "threshold": bar_form.stored_threshold(
+            st.session_state[f"bar_c_metric_{rid}"], st.session_state[f"bar_c_threshold_{rid}"]
+        ),
         "scope": st.session_state[f"bar_c_scope_{rid}"],
         "judged_on": st.session_state[f"bar_c_judged_{rid}"],
     }

@@ -151,14 +151,18 @@ def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict[str
     """Newest first; `status` is a `RunStatus`, `summary` a `RunSummary` (None until finished)."""
     rows = con.execute(
         """
+        WITH shown AS (SELECT * FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?),
+        progress AS (  -- one pass over the shown runs' results, not three per run
+            SELECT run_id, count(*) AS done, count(error) AS errors, max(finished_at) AS last
+            FROM results WHERE run_id IN (SELECT run_id FROM shown) GROUP BY run_id
+        )
         SELECT r.run_id, r.status, r.goldenset_version, r.config_version,
                c.label || ' (' || substr(r.config_version, 1, 8) || ')', r.bar_version,
                r.n_cases, r.started_at, r.finished_at, r.started_by, r.replay_of, r.summary,
-               (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS done,
-               (SELECT count(*) FROM results x WHERE x.run_id = r.run_id AND x.error IS NOT NULL),
-               (SELECT max(x.finished_at) FROM results x WHERE x.run_id = r.run_id)
-        FROM runs r LEFT JOIN system_configs c ON c.version = r.config_version
-        ORDER BY r.started_at DESC LIMIT ?
+               coalesce(p.done, 0), coalesce(p.errors, 0), p.last
+        FROM shown r LEFT JOIN system_configs c ON c.version = r.config_version
+        LEFT JOIN progress p ON p.run_id = r.run_id
+        ORDER BY r.started_at DESC, r.run_id DESC
         """,
         [limit],
     ).fetchall()
