@@ -38,7 +38,7 @@ def _records(table: Any) -> list[dict[str, Any]]:
 
 
 def _rule_rows(rules: tuple[RedactionRule, ...]) -> list[dict[str, Any]]:
-    return humane.table([r.model_dump() for r in rules], None)
+    return [r.model_dump() for r in rules]
 
 
 # --- the current version, for everyone --------------------------------------------------------
@@ -81,7 +81,11 @@ else:
         "**Redaction** (applied to every string that leaves: the question, allowlisted fields "
         "such as tags, and each source's id, title and text)"
     )
-    st.dataframe(_rule_rows(b.redaction_rules), hide_index=True, width="stretch")
+    st.dataframe(
+        humane.table(_rule_rows(b.redaction_rules), st.context.timezone),
+        hide_index=True,
+        width="stretch",
+    )
     st.text(f"Phone numbers of: {', '.join(b.phone_regions) or '—'}")
     if b.restricted_fields:
         st.dataframe(
