@@ -234,3 +234,20 @@ def differences(reported: Evidence, fresh: Evidence) -> list[str]:
     if reported.limitations != fresh.limitations:
         out.append("known limitations: the recomputed list differs")
     return out
+
+
+def choices(store: Store, user: Who) -> dict[str, Any]:
+    """What a lead may cover: scored runs (label by id), live windows, and the defaults."""
+    from pilot.results.view import finished_runs
+    from pilot.review import dashboard
+
+    scope = default_scope(store, user)
+    with store.read() as con:
+        runs = {r["run_id"]: r["label"] for r in finished_runs(con)}
+        windows = [w["window"] for w in dashboard.status(con, user)["windows"]]
+    return {"runs": runs, "windows": windows, "default_runs": list(scope.runs)}
+
+
+def evidence_html(built: tuple[Evidence, str, str | None, str]) -> str:
+    """The HTML of a report `build` made (what the Evidence page previews)."""
+    return built[3]
