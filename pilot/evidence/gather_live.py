@@ -5,16 +5,19 @@ one-page summary and the known limitations, in plain words."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import duckdb
 
 from pilot.core import audit, keys
 from pilot.core.access import Who
+from pilot.core.events import newest_events
+from pilot.define.bar_versions import bar_history
 from pilot.evidence.model import Figure, Provenance, Scope, Summary, clean
 from pilot.readiness.stages import STAGES
 from pilot.review import dashboard
-from pilot.runs.integrity import verify_all
+from pilot.runs.integrity import bar_problem, goldenset_problem, run_problem
 
 STATUS = {True: "met", False: "not met"}
 
@@ -121,14 +124,22 @@ def decision_figures(con: duckdb.DuckDBPyConnection, data: dict[str, Any], user:
     return out
 
 
-def audit_figures(
-    con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None, scope: Scope
-) -> list[Figure]:
+def audit_figures(con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None, scope: Scope,
+                  runs: list[str], goldensets: list[str]) -> list[Figure]:  # fmt: skip
+    """The whole chain (with the key and the anchor this report names), then the records the
+    report speaks for: every bar version, and the golden sets and runs it covers, each against
+    the keyed event that recorded it (`runs.integrity`'s own checks)."""
     head = audit.event_at(con, scope.audit_through) if scope.audit_through else None
     anchor = (scope.audit_through, head.hash) if head else None
-    report = verify_all(con, key, anchor)
-    chain = report.chain
-    src = "pilot.runs.integrity.verify_all"
+    chain = audit.verify(con, anchor, key)
+    events = newest_events(con, ("bar.draft", "bar.sign", "run.finish"))
+    bars = [b.version for b in bar_history(con)]
+    problems = [bar_problem(con, v, events) for v in bars]
+    problems += [goldenset_problem(con, v) for v in goldensets]
+    problems += [run_problem(con, r, events.get(("run.finish", f"run:{r}"))) for r in runs]
+    report = SimpleNamespace(problems=[p for p in problems if p], checked={
+        "bar versions": len(bars), "golden-set versions": len(goldensets), "runs": len(runs)})  # fmt: skip
+    src = "pilot.runs.integrity"
     through = {"audit_through": scope.audit_through}
     out = [
         _f("audit", "chain", "Audit chain verifies", chain.intact, src, status=STATUS[chain.intact],
