@@ -16,7 +16,9 @@ from pilot.evidence.model import SECTIONS
 from pilot.evidence.render import esc, json_block
 from pilot.evidence.report import build, read_report
 
-HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned=2"> https://evil.example/x'
+HOSTILE = (
+    '<script>window.pwned = 1</script><img src=x onerror="window.pwned=2"> https://evil.example/x'
+)
 
 
 def test_figures_match_an_independent_count(demo_pilot: Pilot) -> None:
@@ -33,7 +35,9 @@ def test_figures_match_an_independent_count(demo_pilot: Pilot) -> None:
     z, p = 1.959963984540054, k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
-    assert abs(accuracy.low - (centre - half)) < 1e-9 and abs(accuracy.high - (centre + half)) < 1e-9
+    assert (
+        abs(accuracy.low - (centre - half)) < 1e-9 and abs(accuracy.high - (centre + half)) < 1e-9
+    )
     assert accuracy.provenance.run_id == run_id and accuracy.provenance.bar_hash
     assert accuracy.provenance.goldenset_version and accuracy.provenance.config_version
     # a live window: correct only when every current grade says correct
@@ -74,7 +78,9 @@ def test_hostile_text_is_escaped_and_cannot_end_the_evidence_block(pilot_copy: P
     store = Store(pilot_copy.db)
     with store.read() as con:
         wf = current_workflow(con)
-    workflow = wf.workflow.model_copy(update={"name": HOSTILE, "description": "</script>" + HOSTILE})
+    workflow = wf.workflow.model_copy(
+        update={"name": HOSTILE, "description": "</script>" + HOSTILE}
+    )
     save_workflow(store, "priya", workflow, wf.boundary)
     evidence, _, _, html = build(store, "priya")
     assert "<script>window.pwned" not in html and "<img src=x" not in html

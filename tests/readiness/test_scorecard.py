@@ -71,3 +71,31 @@ def test_access_not_met_without_a_lead(tmp_path) -> None:  # type: ignore[no-unt
 
         item = access_item(con)
     assert item.status == "not met" and "no named lead" in item.missing
+
+
+def test_the_scorecard_judged_at_a_moment(pilot_store: Store) -> None:
+    """What the evidence report relies on: `now` and `through` fix the drill's age, the
+    anchor's age and the events counted, whatever happens after."""
+    from datetime import UTC, datetime, timedelta
+
+    from pilot.core import audit
+
+    killswitch.engage(pilot_store, "priya", "quarterly drill", test=True)
+    killswitch.release(pilot_store, "priya")
+    with pilot_store.read() as con:
+        through = audit.newest_seq(con)
+        drilled = datetime.fromisoformat(killswitch.state(con).last_tested.replace("Z", "+00:00"))
+    later = drilled.astimezone(UTC) + timedelta(days=100)
+    killswitch.engage(pilot_store, "priya", "another drill", test=True)  # after the moment
+    with pilot_store.read() as con:
+        base = readiness(con, "dana", pilot_store.key())
+        data = readiness(con, "dana", pilot_store.key(), later, through)
+    items = {i["name"]: i for i in data["scorecard"]}
+    assert items["Audit trail"]["evidence"].startswith(f"{through} events")
+    shown_now = {i["name"]: i for i in base["scorecard"]}["Audit trail"]["evidence"]
+    assert int(shown_now.split()[0]) > through  # judged now, the later events count
+    assert "anchor outside the database is 100.0 day(s) old" in items["Audit trail"]["evidence"]
+    assert items["Audit trail"]["status"] == "at risk"  # older than 7 days at that moment
+    stop = items["A way to stop it"]
+    assert stop["status"] == "not met" and "more than 90 days ago" in stop["missing"]
+    assert "last drill 100 day(s) ago" in stop["evidence"]
