@@ -53,6 +53,13 @@ def live_figures(con: duckdb.DuckDBPyConnection, user: Who, scope: Scope) -> lis
         out.append(_f("live", f"{k}/critical_errors", f"Critical errors graded, {k}",
                       len(crit), src, window=k, status="met" if not crit else "not met",
                       note=", ".join(c["output_id"] for c in crit[:20])))  # fmt: skip
+    for c in dashboard.critical_outputs(con, user):
+        if in_scope(c["window"], scope):
+            out.append(_f("live", f"{c['window']}/critical/{c['output_id']}/{c['evaluator']}",
+                          f"Critical error {c['output_id']}", c["answer"],
+                          "pilot.review.dashboard.critical_outputs", window=c["window"],
+                          status="fail", note=f"asked: {c['question']} — graded by "
+                          f"{c['evaluator']}: {c['note'] or 'no note'}"))  # fmt: skip
     agree = data["agreement"]
     out.append(_f("live", "agreement/alpha", "Graders' agreement (Krippendorff's alpha)",
                   agree["alpha"], src, n=agree["n_double_graded"]))  # fmt: skip

@@ -106,6 +106,19 @@ def _critical(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+def critical_outputs(con: duckdb.DuckDBPyConnection, user: str | None) -> list[dict[str, Any]]:
+    """Each output graded critical with what was asked and answered (for the evidence report;
+    model output is untrusted text: render it inert)."""
+    require(con, user, "read_grades")
+    rows = con.execute(
+        "SELECT si.week, o.id, o.input, o.output, cg.evaluator, cg.note FROM current_grades cg "
+        f"JOIN {_SAMPLED} si USING (output_id) JOIN live_outputs o ON o.id = cg.output_id "
+        "WHERE cg.severity = 'critical' ORDER BY si.week, o.id, cg.evaluator"
+    ).fetchall()
+    keys = ("window", "output_id", "question", "answer", "evaluator", "note")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
 def agreement(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     grades = frame(
         con,

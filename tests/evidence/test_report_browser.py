@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import Pilot
 
@@ -18,6 +19,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
         "--disable-background-networking", "--disable-component-update"]  # fmt: skip
 HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
+OUTPUT = '<script>window.owned = 1</script><a href="https://attacker.example/">claim</a>'
 
 
 def _need(*tools: str) -> None:
@@ -36,6 +38,13 @@ def test_report_opens_offline_and_shows_script_as_text(pilot_copy: Pilot, tmp_pa
     with store.read() as con:
         wf = current_workflow(con)
     save_workflow(store, "priya", wf.workflow.model_copy(update={"name": HOSTILE}), wf.boundary)
+    con = duckdb.connect(str(pilot_copy.db))  # a model's output graded critical, now hostile
+    con.execute(
+        "UPDATE live_outputs SET output = ? WHERE id = (SELECT min(output_id) FROM grades "
+        "WHERE severity = 'critical')",
+        [OUTPUT],
+    )
+    con.close()
     out = tmp_path / "evidence.html"
     assert pilot_copy.run("priya", "report", "--out", str(out)).returncode == 0
     url = out.as_uri()
@@ -52,6 +61,8 @@ def test_report_opens_offline_and_shows_script_as_text(pilot_copy: Pilot, tmp_pa
         assert HOSTILE in summary.inner_text()  # the workflow's name, shown as text
         assert page.evaluate("window.pwned") is None  # and nothing in it ran
         assert page.locator("#summary img").count() == 0
+        assert OUTPUT in page.locator("#live").inner_text()  # the output, as text
+        assert page.evaluate("window.owned") is None and page.locator("#live a").count() == 0
         assert page.locator(".chart svg.main-svg").count() >= 2  # Plotly drew
         summary.screenshot(path=str(tmp_path / "summary.png"))
         browser.close()
