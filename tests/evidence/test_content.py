@@ -7,7 +7,7 @@ import json
 import re
 
 import duckdb
-from conftest import Pilot
+from evidence_data import Pilot
 from scipy.stats import binomtest
 
 from pilot.core.store import Store

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Pilot
+from evidence_data import Pilot
 from streamlit.testing.v1 import AppTest
 
 from pilot.core.store import Store

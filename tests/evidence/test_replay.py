@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import duckdb
-from conftest import Pilot
+from evidence_data import Pilot
 
 from pilot.core.store import Store
 from pilot.evidence.model import parse

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Pilot
+from evidence_data import Pilot
 
 from pilot.core.store import Store
 from pilot.define.workflow import current_workflow, save_workflow
