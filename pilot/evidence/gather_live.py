@@ -199,7 +199,10 @@ def limitations(data: dict[str, Any], figures: list[Figure],
     said = [
         "Every figure is as of the generation time and the audit event this report names; "
         "anything recorded later is not in it. `pilot replay` recomputes every figure from "
-        "the database and names any that no longer matches.",
+        "the database and names any that no longer matches: the clock and the audit events "
+        "it counts are taken as of this report, everything else (runs, grades, approvals, "
+        "stage changes, the kill switch's last drill) as the database holds it at replay, so a "
+        "later run of record, grade or drill shows as a difference.",
         "Intervals are 95% intervals. A golden set measures the cases in it: questions unlike "
         "them may fare differently.",
         "Citation measures treat each citation as independent, although citations cluster "

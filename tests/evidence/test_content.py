@@ -89,3 +89,14 @@ def test_hostile_text_is_escaped_and_cannot_end_the_evidence_block(pilot_copy: P
     raw, _ = read_report(html, "report")
     assert json.loads(raw)["figures"][0]["value"] == HOSTILE  # the data is kept exactly
     assert "</script" not in json_block("</script><!--")
+
+
+def test_an_empty_pilot_reports_and_replays(users_store: Store) -> None:
+    from pilot.evidence.report import generate, replay
+
+    made = generate(users_store, "priya")
+    assert made.evidence.summary.headline.startswith("NOT READY for stage 1")
+    assert "There is no run of record" in " ".join(made.evidence.limitations)
+    assert "No live window is covered" in " ".join(made.evidence.limitations)
+    checked = replay(users_store, "sam", made.html)
+    assert checked.ok and checked.signature == "valid", checked.differences
