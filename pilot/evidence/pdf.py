@@ -30,7 +30,7 @@ def to_pdf(html_text: str, timeout_ms: int = 60_000) -> bytes:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             try:
-                page = browser.new_page()
+                page = browser.new_page(viewport={"width": 690, "height": 1000})  # A4 text width
                 page.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
                 page.goto(url, wait_until="load", timeout=timeout_ms)
                 page.wait_for_selector("body[data-charts-ready='1']", timeout=timeout_ms)

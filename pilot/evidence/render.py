@@ -39,9 +39,10 @@ th { background: #f0f3f7; } tr { break-inside: avoid; }
 td.s-pass, td.s-met { color: #1b5e20; font-weight: 600; }
 td.s-fail, td.s-not-met, td.s-at-risk { color: #8e0000; font-weight: 600; }
 .prov { color: #555; font-size: 8.5pt; word-break: break-all; }
-.chart { width: 100%; height: 330px; } .muted { color: #555; } code { word-break: break-all; }
+.chart { width: 100%; height: 330px; break-inside: avoid; } .muted { color: #555; }
+code { word-break: break-all; }
 .page { break-after: page; } @page { size: A4; margin: 14mm; }
-@media print { body { max-width: none; padding: 0; } .chart { width: 180mm; } }
+@media print { body { max-width: none; padding: 0; } }
 """
 
 
