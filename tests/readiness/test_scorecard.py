@@ -71,3 +71,46 @@ def test_access_not_met_without_a_lead(tmp_path) -> None:  # type: ignore[no-unt
 
         item = access_item(con)
     assert item.status == "not met" and "no named lead" in item.missing
+
+
+def _access(store: Store):  # type: ignore[no-untyped-def]
+    from pilot.readiness.scorecard import access as access_item
+
+    with store.read() as con:
+        return access_item(con)
+
+
+def test_shared_accounts_from_evidence_not_names(pilot_store: Store) -> None:
+    """One person, one account: two accounts with one e-mail is not met; one account open in
+    two browser sessions at the same time is at risk; sessions one after another are fine."""
+    from datetime import UTC, datetime, timedelta
+
+    from pilot.core import access, web_sessions
+
+    clean = _access(pilot_store)
+    assert clean.status == "met", clean
+    assert "no account open in two at once" in clean.evidence
+    assert "a password shared and used one person at a time" in clean.evidence
+
+    # priya signs in, works 20 minutes, signs out; then signs in again: no overlap
+    t0 = datetime.now(UTC) - timedelta(hours=3)
+    priya = access.Actor("priya", "lead")
+    first, _ = web_sessions.open_session(pilot_store, priya, t0)
+    web_sessions.touch(pilot_store, first, t0 + timedelta(minutes=20))
+    second, _ = web_sessions.open_session(pilot_store, priya, t0 + timedelta(minutes=30))
+    web_sessions.touch(pilot_store, second, t0 + timedelta(minutes=50))
+    assert _access(pilot_store).status == "met"
+
+    # a third browser signs in as priya while the second is still in use: at risk
+    third, _ = web_sessions.open_session(pilot_store, priya, t0 + timedelta(minutes=40))
+    web_sessions.touch(pilot_store, third, t0 + timedelta(minutes=45))
+    shared = _access(pilot_store)
+    assert shared.status == "at risk", shared
+    assert "account priya was open in two browser sessions at the same time" in shared.missing
+    assert "priya open in two at once 1 time(s)" in shared.evidence
+
+    # one person holding two accounts (the same e-mail): not met
+    access.add_user(pilot_store, "ada", "priya2", "viewer", email="Priya@Example.com")
+    access.add_user(pilot_store, "ada", "priya3", "viewer", email="priya@example.com ")
+    two = _access(pilot_store)
+    assert two.status == "not met" and "accounts sharing one e-mail: priya2, priya3" in two.missing
