@@ -66,3 +66,59 @@ def test_readiness_and_home_tell_the_same_truth(
         at = page_as(page, "priya", "lead")
         assert not at.exception
         assert "AT RISK: live accuracy in 2026-W41 is below the bar (5 of 10 correct)" in text(at)
+
+
+MAIN = str(APP / "main.py")
+EVERY_PAGE = ("workflow", "bar", "goldenset", "runs", "results", "review", "review_dashboard",
+              "evidence", "audit", "admin")  # fmt: skip
+
+
+def shell_as(name: str) -> AppTest:
+    from helpers import PASSWORD
+
+    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    return at
+
+
+def errors(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.error]
+
+
+def test_every_page_shows_at_risk_from_the_shell(
+    pilot_store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pilot.readiness.decisions import promote
+
+    monkeypatch.setenv("PILOT_DB", str(pilot_store.path))
+    run(capsys, pilot_store, "fake_systems:good")
+    promote(pilot_store, "priya", "golden set passes")
+    lead = shell_as("priya")
+    assert not [e for e in errors(lead) if "AT RISK" in e]  # stage 1, nothing graded: not at risk
+
+    add_graded(pilot_store, stage=1, n=10, correct=5, week="2026-W41")  # 50% < 80%: at risk
+    banner = ("Stage 1 · Draft is AT RISK: live accuracy in 2026-W41 is below the bar "
+              "(5 of 10 correct). See 6 · Readiness.")  # fmt: skip
+    seen = []
+    for page in EVERY_PAGE:
+        try:
+            lead.switch_page(f"views/{page}.py")
+        except ValueError:
+            continue
+        lead.run()
+        assert not lead.exception, page
+        assert banner in errors(lead), page
+        seen.append(page)
+    assert len(seen) >= 8
+    lead.switch_page("views/home.py").run()  # Home says it in full itself, once
+    assert banner not in errors(lead)
+    assert [e for e in errors(lead) if "AT RISK" in e]
+
+    # an evaluator grades blind: the fact, without the graded figures
+    grader = shell_as("marco")
+    grader.switch_page("views/review.py").run()
+    assert "Stage 1 · Draft is AT RISK: see 6 · Readiness." in errors(grader)
+    assert not [e for e in errors(grader) if "5 of 10" in e]
