@@ -23,7 +23,9 @@ with store.read() as con:
 
 headline = f"Stage {data['stage']} · {data['stage_name']}: {data['stage_meaning']}"
 if data["at_risk"]:
-    st.error(inert(f"{headline}. AT RISK: {'; '.join(data['risk_reasons'])}"))
+    blind = not actor.can("read_grades")  # evaluators grade blind: no graded figures
+    reasons = "the live evidence below" if blind else "; ".join(data["risk_reasons"])
+    st.error(inert(f"{headline}. AT RISK: {reasons}"))
 else:
     st.success(inert(headline))
 if kill_state.engaged:

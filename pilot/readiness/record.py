@@ -105,6 +105,17 @@ def run_of_record(
     return _describe(con, newest, None) if newest else None
 
 
+def record_to_show(con: duckdb.DuckDBPyConnection) -> RunOfRecord | None:
+    """The run Home and Results open on: a lead's pin for the current versions whatever its
+    config, else the active config's newest finished run on them, else any config's."""
+    from pilot.readiness.stages import active_config
+
+    any_config = run_of_record(con)
+    if any_config is not None and any_config.pinned:
+        return any_config
+    return run_of_record(con, active_config(con)) or any_config
+
+
 def pin_run(store: Store, user: Who, run_id: str) -> RunOfRecord:
     """A lead pins `run_id` as the run of record for its golden-set and bar versions."""
 

@@ -10,7 +10,7 @@ from pilot.core import keys
 from pilot.core.access import Who, can, require
 from pilot.readiness.decisions import monitoring, rollback_target
 from pilot.readiness.ladder import all_gates
-from pilot.readiness.record import run_of_record
+from pilot.readiness.record import record_to_show, run_of_record
 from pilot.readiness.scorecard import scorecard
 from pilot.readiness.settings import gate_settings
 from pilot.readiness.stages import MEANING, STAGES, active_config, current_stage, history
@@ -51,7 +51,7 @@ def home_truth(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     stage (at risk or not) and what the next gate still needs."""
     watch = monitoring(con)
     stage = watch["stage"]
-    record = run_of_record(con, active_config(con)) or run_of_record(con)
+    record = record_to_show(con)
     if record is None:
         verdict = "No run of record yet: run the golden set against the signed bar."
     elif record.passed:

@@ -122,3 +122,28 @@ def test_every_page_shows_at_risk_from_the_shell(
     grader.switch_page("views/review.py").run()
     assert "Stage 1 · Draft is AT RISK: see 6 · Readiness." in errors(grader)
     assert not [e for e in errors(grader) if "5 of 10" in e]
+
+
+def test_results_and_runs_open_on_and_mark_the_run_of_record(
+    pilot_store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pilot.readiness.record import pin_run
+
+    monkeypatch.setenv("PILOT_DB", str(pilot_store.path))
+    good = run(capsys, pilot_store, "fake_systems:good")
+    newer = run(capsys, pilot_store, "fake_systems:eighth_right")
+    at = shell_as("dana")
+    at.switch_page("views/results.py").run()
+    assert at.selectbox(key="res_run").value == newer  # unpinned: the newest is of record
+    pin_run(pilot_store, "priya", good)  # a lead pins the older run
+    at = shell_as("dana")
+    at.switch_page("views/results.py").run()
+    assert not at.exception
+    box = at.selectbox(key="res_run")
+    assert box.value == good and "run of record" in box.format_func(good)
+    assert "run of record" not in box.format_func(newer)
+    at.switch_page("views/runs.py").run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "marks" in d.value.columns)
+    marks = dict(zip(table["run"], table["marks"], strict=True))
+    assert marks == {good: "run of record", newer: ""}
