@@ -5,7 +5,8 @@ owner knows must never leave (names, phone numbers, IBANs, ids …), one per lin
 `{"value": "...", "kind": "..."}`; the boundary's own restricted terms are added. Each probe is
 placed in every outbound position of a case (question, source title, source text, source id,
 tag) and the case goes through `redaction.bound_case`, the function a run's edge calls, with
-the current boundary; optionally every case of a golden set goes through it too. A leak is a
+the current boundary (in a source id the value fills the readable collection's wildcard, e.g.
+`annual-leave-<value>`, as an id of that collection would carry it); optionally every case of a golden set goes through it too. A leak is a
 probe found in any string of the request that would leave (case-insensitively; a value with 8
 or more digits also with its separators removed). The case id is the golden set's own key and
 is not scanned.
@@ -78,17 +79,22 @@ def boundary_hash(boundary: DataBoundary) -> str:
 
 
 def read_probes(path: str | Path) -> tuple[list[Probe], str]:
-    """Probes from a file (text lines, or JSON lines with `value` and optional `kind`; blank
-    lines and `#` comments skipped) and the file's SHA-256. Names file, line and field."""
+    """Probes from a file (see `parse_probes`) and the file's SHA-256."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the probe file ({exc.strerror})") from None
+    return parse_probes(raw, str(path))
+
+
+def parse_probes(raw: bytes, where: str) -> tuple[list[Probe], str]:
+    """Probes from text lines, or JSON lines with `value` and optional `kind` (blank lines and
+    `#` comments skipped), and the bytes' SHA-256. Errors name `where`, line and field."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise InputError(f"{where}: not UTF-8 text (byte {exc.start})") from None
     probes = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -99,20 +105,22 @@ def read_probes(path: str | Path) -> tuple[list[Probe], str]:
             try:
                 item = json.loads(stripped)
             except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+                raise InputError(f"{where}:{number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(item, dict):
+                raise InputError(f"{where}:{number}: expected an object with `value`")
             value, kind = item.get("value"), item.get("kind", "listed value")
             if not isinstance(value, str) or not value.strip():
-                raise InputError(f"{path}:{number}: value: must be a non-empty string")
+                raise InputError(f"{where}:{number}: value: must be a non-empty string")
             if not isinstance(kind, str):
-                raise InputError(f"{path}:{number}: kind: must be a string")
+                raise InputError(f"{where}:{number}: kind: must be a string")
         if len(value.strip()) < 3:
-            raise InputError(f"{path}:{number}: value: {len(value.strip())} character(s) is "
+            raise InputError(f"{where}:{number}: value: {len(value.strip())} character(s) is "
                              "too short to check (3 or more)")  # fmt: skip
         probes.append(Probe(value.strip(), kind, number))
     if not probes:
-        raise InputError(f"{path}: no probes (one value per line, or JSON lines with `value`)")
+        raise InputError(f"{where}: no probes (one value per line, or JSON lines with `value`)")
     if len(probes) > MAX_PROBES:
-        raise InputError(f"{path}: {len(probes)} probes; at most {MAX_PROBES:,} per check")
+        raise InputError(f"{where}: {len(probes)} probes; at most {MAX_PROBES:,} per check")
     return probes, hashlib.sha256(raw).hexdigest()
 
 

@@ -233,3 +233,34 @@ def test_a_golden_set_is_scanned_through_the_boundary(
     assert data["cases_scanned"] == 4
     in_cases = [leak for leak in data["leaks"] if leak["position"].startswith("golden case")]
     assert in_cases == [{"kind": "name", "position": f"golden case {rows[2]['id']}", "line": 2}]
+
+
+def test_the_workflow_page_shows_the_last_check_and_offers_it_by_role(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from pilot.define.leak_check import record_leak_check
+
+    page = str(Path(__file__).resolve().parents[2] / "app" / "views" / "workflow.py")
+    monkeypatch.setenv("PILOT_DB", str(store.path))
+
+    def open_as(user: str, role: str) -> AppTest:
+        at = AppTest.from_file(page, default_timeout=60)
+        at.session_state["auth_user"] = user
+        at.session_state["auth_role"] = role
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    viewer = open_as("dana", "viewer")
+    assert any("No leak check recorded" in w.value for w in viewer.warning)
+    assert not [s for s in viewer.selectbox if s.key == "wf_scan"]  # viewers do not check
+    assert [s for s in open_as("sam", "auditor").selectbox if s.key == "wf_scan"]
+    record_leak_check(store, "sam", probes(), "0" * 64, source="corpus.jsonl")
+    shown = [s.value for s in open_as("dana", "viewer").success]
+    assert any(f"{(len(probes()) + len(ROSTER)) * 5} item(s) tested, 0 leak(s)" in s
+               for s in shown)  # fmt: skip
+    save_workflow(store, "priya", WORKFLOW, guarded(phone_regions=("GB",)))
+    stale = [e.value for e in open_as("dana", "viewer").error]
+    assert any("the boundary has changed since: check it again" in e for e in stale)
