@@ -10,7 +10,7 @@ from pilot.core import keys
 from pilot.core.access import Who, can, require
 from pilot.readiness.decisions import monitoring, rollback_target
 from pilot.readiness.ladder import all_gates
-from pilot.readiness.record import record_to_show, run_of_record
+from pilot.readiness.record import record_to_show
 from pilot.readiness.scorecard import scorecard
 from pilot.readiness.settings import gate_settings
 from pilot.readiness.stages import MEANING, STAGES, active_config, current_stage, history
@@ -26,7 +26,7 @@ def readiness(
     stage = watch["stage"]
     gates = [g.as_dict() for g in all_gates(con)]
     config = active_config(con)
-    record = run_of_record(con, config)
+    record = record_to_show(con)  # the same run Home's verdict and Results speak for
     data: dict[str, Any] = {
         "stage": stage,
         "stage_name": STAGES[stage],

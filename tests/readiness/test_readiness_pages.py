@@ -135,7 +135,12 @@ def test_results_and_runs_open_on_and_mark_the_run_of_record(
     at = shell_as("dana")
     at.switch_page("views/results.py").run()
     assert at.selectbox(key="res_run").value == newer  # unpinned: the newest is of record
-    pin_run(pilot_store, "priya", good)  # a lead pins the older run
+    pin_run(pilot_store, "priya", good)  # a lead pins the older run (another config)
+    from pilot.readiness.status import home_truth, readiness
+
+    with pilot_store.read() as con:  # Home, Readiness and Results speak for the same run
+        assert readiness(con, "dana")["run_of_record"]["run_id"] == good
+        assert home_truth(con)["verdict"].startswith(f"Run of record {good} passes")
     at = shell_as("dana")
     at.switch_page("views/results.py").run()
     assert not at.exception
