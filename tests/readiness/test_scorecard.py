@@ -114,3 +114,50 @@ def test_shared_accounts_from_evidence_not_names(pilot_store: Store) -> None:
     access.add_user(pilot_store, "ada", "priya3", "viewer", email="priya@example.com ")
     two = _access(pilot_store)
     assert two.status == "not met" and "accounts sharing one e-mail: priya2, priya3" in two.missing
+
+
+def test_stale_drill_old_anchor_and_undecided_outputs_at_stage_2(
+    pilot_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The other sides of three items: a drill over 90 days old (not met), an anchor outside
+    the database over 7 days old (at risk), a consequential output at stage 2 with no recorded
+    decision (not met once people must approve every output)."""
+    import json
+    import os
+    import time
+    from dataclasses import asdict
+
+    from pilot.core import keys
+    from pilot.core.store import put_setting
+
+    killswitch.engage(pilot_store, "priya", "drill", test=True)
+    killswitch.release(pilot_store, "priya")
+    with pilot_store.read() as con:
+        drilled = asdict(killswitch.state(con))
+    old = json.dumps(drilled | {"last_tested": "2026-01-01T00:00:00.000000Z"})
+    pilot_store.write(lambda con: put_setting(con, "kill_switch", old))
+    stop = card(pilot_store)["A way to stop it"]
+    assert stop["status"] == "not met" and "last drill more than 90 days ago" in stop["missing"]
+
+    witness = keys.witness_path(pilot_store.key())  # type: ignore[arg-type]
+    eight_days_ago = time.time() - 8 * 86400
+    os.utime(witness, (eight_days_ago, eight_days_ago))
+    trail = card(pilot_store)["Audit trail"]
+    assert trail["status"] == "at risk" and "anchor older than 7 days" in trail["missing"]
+    assert "8.0 day(s) old" in trail["evidence"]
+
+    def at_stage_2_with_an_undecided_output(con) -> None:  # type: ignore[no-untyped-def]
+        con.execute(
+            "INSERT INTO stage_changes VALUES (1, '2026-10-01', 'priya', 'promote', 1, 2, "
+            "NULL, NULL, NULL, 'test')"
+        )
+        con.execute(
+            "INSERT INTO live_outputs VALUES ('u2', TIMESTAMP '2026-10-05 10:00', '2026-W41', "
+            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now())"
+        )
+
+    add_approvals(pilot_store, week="2026-W41", n=2, approved=2)
+    pilot_store.write(at_stage_2_with_an_undecided_output)
+    oversight = card(pilot_store)["Human oversight"]
+    assert oversight["status"] == "not met", oversight
+    assert "2 of 3 consequential outputs" in oversight["evidence"]
