@@ -1,6 +1,6 @@
 """Step 1 and 2: the workflow with its data boundary, and the acceptance bar it is judged against.
 
-Tables owned: `workflow_versions`, `bar_versions`, `boundary_checks` (m016: leak checks).
+Tables owned: `workflow_versions`, `bar_versions`, `boundary_checks` (m018: leak checks).
 
 Public: `workflow` (versioned workflow and boundary), `redaction` (applying the boundary to a
 case), `leak_check` (the boundary's leak check, recorded and audited), `bars` (drafts, signing,
