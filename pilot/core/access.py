@@ -44,6 +44,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit": frozenset({"admin", "lead", "auditor"}),
     "report": frozenset({"lead"}),  # generate the evidence report
     "read_report": frozenset(ROLES) - {"evaluator"},  # it shows grades: evaluators grade blind
+    # a lead or the security owner (an auditor) records the data boundary's leak check
+    "check_boundary": frozenset({"lead", "auditor"}),
 }
 
 DESCRIPTIONS = {
@@ -60,6 +62,7 @@ DESCRIPTIONS = {
     "audit": "read and verify the audit log",
     "report": "generate the evidence report",
     "read_report": "download and replay the evidence report",
+    "check_boundary": "record a leak check of the data boundary",
 }
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1

@@ -25,6 +25,8 @@ EXPECTED = {
     # issue 13: a lead generates the evidence report; it shows grades, so not evaluators
     "report": {"lead"},
     "read_report": {"admin", "lead", "auditor", "viewer"},
+    # issue 12: a lead or the security owner (auditor) records the boundary's leak check
+    "check_boundary": {"lead", "auditor"},
 }
 
 
