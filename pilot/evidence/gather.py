@@ -19,6 +19,7 @@ from pilot.core import audit
 from pilot.core.access import Who, name_of, require
 from pilot.core.store import Store
 from pilot.define.bar_versions import bar_history, bar_version
+from pilot.define.leak_check import leak_check_status
 from pilot.define.workflow import current_workflow
 from pilot.evidence import gather_live
 from pilot.evidence.model import Evidence, Figure, Provenance, Scope, clean
@@ -128,15 +129,16 @@ def workflow_figures(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[Figur
                   st.statement if st else None, src, status="met" if st else "not met",
                   note=f"confirmed by {st.confirmed_by} {st.confirmed_at}" if st else
                   "not recorded"))  # fmt: skip
-    checks = audit.events(
-        con, action="boundary.leak_check", limit=1, before=scope.audit_through + 1
-    )
-    last = checks[0] if checks else None
+    check, current = leak_check_status(con)
+    clean = bool(check and check.leaks_found == 0 and current)
     out.append(_f("workflow", "leak_check", "Last leak check",
-                  (("clean" if last.payload.get("clean") else "leaks found") if last else None),
-                  "pilot.core.audit.events", audit_through=scope.audit_through,
-                  status=("met" if last and last.payload.get("clean") else "not met"),
-                  note=f"event {last.seq} at {last.ts}" if last else "no leak check recorded"))  # fmt: skip
+                  None if check is None else f"{check.leaks_found} leak(s) in "
+                  f"{check.items_tested} item(s) tested", "pilot.define.leak_check."
+                  "leak_check_status", status="met" if clean else "not met",
+                  note="no leak check recorded" if check is None else
+                  f"by {check.checked_by} at {check.checked_at} on workflow v"
+                  f"{check.workflow_version}" + ("" if current else
+                  "; the boundary changed after it: check it again")))  # fmt: skip
     return out
 
 
