@@ -60,7 +60,7 @@ def add_graded(
             oid = f"{prefix}-{week}-{i}"
             con.execute(
                 "INSERT INTO live_outputs VALUES (?, TIMESTAMP '2026-09-28 10:00', ?, 'q', 'a', "
-                "NULL, NULL, false, ?, ['t'], 't', NULL, NULL, false, 'test', now())",
+                "NULL, NULL, false, ?, ['t'], 't', NULL, NULL, false, 'test', now(), NULL)",
                 [oid, week, stage],
             )
             ok = i < correct
@@ -80,7 +80,7 @@ def add_approvals(store: Store, *, week: str, n: int, approved: int, stage: int 
             oid = f"ap-{week}-{i}"
             con.execute(
                 "INSERT INTO live_outputs VALUES (?, TIMESTAMP '2026-09-28 10:00', ?, 'q', 'a', "
-                "NULL, NULL, true, ?, ['t'], 't', NULL, NULL, false, 'test', now())",
+                "NULL, NULL, true, ?, ['t'], 't', NULL, NULL, false, 'test', now(), NULL)",
                 [oid, week, stage],
             )
             con.execute(

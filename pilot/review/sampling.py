@@ -3,9 +3,10 @@
 Strata are (tag, stage, consequential), the tag being an output's first tag in sorted order.
 The sample size is split across strata in proportion to their size, consequential strata
 weighted up (`consequential_weight`, default 3×), by largest remainder, capped at each stratum's
-size. Within a stratum the items are the ones with the smallest `hash(id, seed)`: a top-k
-aggregate, so the draw is one pass, needs no sort of the week, and does not depend on thread
-scheduling the way `USING SAMPLE REPEATABLE` does. The sample is stored with its seed, window
+size. Within a stratum the items are the ones with the smallest `hash(id, seed)` (DuckDB's
+hash, from a key kept at ingest): a top-k over the few rows under a per-stratum threshold, so
+the draw needs no sort of the week and does not depend on thread scheduling the way
+`USING SAMPLE REPEATABLE` does. The sample is stored with its seed, window
 and strata; the same call returns the stored sample. A share of the items (default 10%) is
 marked for two graders, to measure agreement.
 """
@@ -124,24 +125,21 @@ def _draw(
     share: float,
     weight: float,
 ) -> dict[str, Any]:
-    # One pass: each stratum's size and its `size` smallest hash(id, seed) ids (no stratum can
-    # be given more than `size`), then the allocation trims each list.
     rows = con.execute(
-        "SELECT stratum_tag, stage, consequential, count(*), "
-        "min_by(id, hash(id, ?::BIGINT), ?), bool_or(simulated) FROM live_outputs "
-        "WHERE week = ? GROUP BY ALL ORDER BY 1, 2, 3",
-        [seed, size, window],
+        "SELECT stratum_tag, stage, consequential, count(*), bool_or(simulated) "
+        "FROM live_outputs WHERE week = ? GROUP BY ALL ORDER BY 1, 2, 3",
+        [window],
     ).fetchall()
     if not rows:
         raise InputError(f"no live outputs in {window}: ingest them first (pilot live ingest)")
     pops = [r[3] for r in rows]
     alloc = allocate(pops, [weight if r[2] else 1.0 for r in rows], size)
-    ids = {(r[0], r[1], r[2]): r[4] for r in rows}
-    simulated = any(r[5] for r in rows)
+    simulated = any(r[4] for r in rows)
     strata = [Stratum(r[0], r[1], r[2], r[3], n) for r, n in zip(rows, alloc, strict=True)]
+    ids = smallest_keys(con, window, seed, strata)
     items: list[tuple[str, str]] = []
     for stratum in strata:
-        chosen = ids[(stratum.tag, stratum.stage, stratum.consequential)][: stratum.drawn]
+        chosen = ids.get((stratum.tag, stratum.stage, stratum.consequential), [])
         items += [(output_id, stratum.key) for output_id in chosen]
     items.sort(key=lambda item: _order_key(seed, item[0], "position"))
     n_double = round(share * len(items))
@@ -171,6 +169,62 @@ def _draw(
          "n_double": n_double, "double_share": share, "consequential_weight": weight},
     )  # fmt: skip
     return load(con, sid) | {"created": True}
+
+
+KEY = "xor(coalesce(id_key, xor(hash(id, 0::BIGINT), hash(0::BIGINT))), hash(?::BIGINT))"
+"""`hash(id, seed)` from the key kept at ingest (migration m016): the same value, one XOR."""
+OVERSHOOT, SLACK = 2.0, 64
+"""A stratum's first pass keeps about OVERSHOOT × its allocation + SLACK of its smallest keys."""
+_TOP = 2**64 - 1
+
+
+def smallest_keys(
+    con: duckdb.DuckDBPyConnection, window: str, seed: int, strata: list[Stratum]
+) -> dict[tuple[str, int, bool], list[str]]:
+    """Each stratum's `drawn` ids with the smallest `hash(id, seed)`, in that order.
+
+    Keys are uniform, so a stratum's smallest ones lie under a threshold near
+    `2^64 × drawn / population`: the rows under it (about OVERSHOOT × drawn) are the only ones
+    grouped, which makes the draw one filtered scan rather than a top-k over the whole week.
+    Every row over the threshold has a larger key than every row under it, so when a stratum
+    keeps at least `drawn` rows its answer is exact; one that keeps fewer (vanishingly rare) is
+    drawn again without a threshold."""
+    wanted = {(s.tag, s.stage, s.consequential): s for s in strata if s.drawn}
+    limits = {}
+    for key, s in wanted.items():
+        expected = OVERSHOOT * s.drawn + SLACK
+        limits[key] = _TOP if expected >= s.population else int(_TOP * expected / s.population)
+    if not wanted:
+        return {}
+    n = max(s.drawn for s in wanted.values())
+    found = _top(con, window, seed, limits, n)
+    short = {k: _TOP for k, s in wanted.items() if len(found.get(k, [])) < s.drawn}
+    if short:
+        found |= _top(con, window, seed, short, n)
+    return {k: found.get(k, [])[: s.drawn] for k, s in wanted.items()}
+
+
+def _top(
+    con: duckdb.DuckDBPyConnection,
+    window: str,
+    seed: int,
+    limits: dict[tuple[str, int, bool], int],
+    n: int,
+) -> dict[tuple[str, int, bool], list[str]]:
+    """Per stratum in `limits`, its `n` smallest-keyed ids among those keyed at most its limit."""
+    cases = " ".join(
+        "WHEN stratum_tag = ? AND stage = ? AND consequential = ? THEN ?::UBIGINT" for _ in limits
+    )
+    params: list[object] = [seed, window]
+    for (tag, stage, consequential), limit in limits.items():
+        params += [tag, stage, consequential, limit]
+    rows = con.execute(
+        "SELECT stratum_tag, stage, consequential, min_by(id, k, ?) FROM ("
+        f"SELECT stratum_tag, stage, consequential, id, {KEY} AS k FROM live_outputs "
+        f"WHERE week = ?) WHERE k <= CASE {cases} END GROUP BY ALL",
+        [n, *params],
+    ).fetchall()
+    return {(r[0], r[1], r[2]): list(r[3]) for r in rows}
 
 
 def load(con: duckdb.DuckDBPyConnection, sid: str) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def test_oversight_and_audit_trail_not_met(pilot_store: Store) -> None:
     def unapproved(con) -> None:  # type: ignore[no-untyped-def]
         con.execute(
             "INSERT INTO live_outputs VALUES ('u1', TIMESTAMP '2026-09-28 10:00', '2026-W40', "
-            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now())"
+            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now(), NULL)"
         )
 
     add_approvals(pilot_store, week="2026-W40", n=3, approved=3)
