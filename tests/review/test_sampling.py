@@ -84,3 +84,53 @@ def test_bad_requests(live: Store) -> None:
         sampling.draw(live, "priya", "2026-40", 10, 1)
     with pytest.raises(InputError, match="no live outputs in 2027-W01"):
         sampling.draw(live, "priya", "2027-W01", 10, 1)
+
+
+def _independent(store: Store, drawn: dict, seed: int) -> set[str]:
+    """Each stratum's `drawn` ids with the smallest hash(id, seed), hashed row by row by DuckDB
+    and sorted here: what the draw must return, computed without its key or its threshold."""
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT id, stratum_tag, stage, consequential, hash(id, ?::BIGINT) FROM live_outputs "
+            "WHERE week = ?",
+            [seed, drawn["window"]],
+        ).fetchall()
+    chosen: set[str] = set()
+    for s in drawn["strata"]:
+        mine = sorted(
+            (h, i)
+            for i, t, st, c, h in rows
+            if (t, st, c) == (s["tag"], s["stage"], s["consequential"])
+        )
+        chosen |= {i for _, i in mine[: s["drawn"]]}
+    return chosen
+
+
+def test_draw_is_the_smallest_hash_per_stratum(live: Store) -> None:
+    with live.read() as con:
+        for seed in (0, 1, 7, -3, 2**40):
+            differ = con.execute(
+                "SELECT count(*) FROM live_outputs "
+                "WHERE id_key IS NULL OR xor(id_key, hash(?::BIGINT)) <> hash(id, ?::BIGINT)",
+                [seed, seed],
+            ).fetchone()[0]
+            assert differ == 0, seed  # the key kept at ingest is DuckDB's hash(id, seed)
+    for seed in (7, 11):
+        drawn = sampling.draw(live, "priya", "2026-W40", 40, seed)
+        assert {i["output_id"] for i in drawn["items"]} == _independent(live, drawn, seed)
+
+
+def test_the_threshold_and_its_fallback_give_the_same_sample(
+    live: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = sampling.draw(live, "priya", "2026-W40", 40, 5)["items"]
+    # a threshold far too tight: every stratum keeps too few rows and is drawn again in full
+    live.write(lambda con: con.execute("DELETE FROM sample_items; DELETE FROM samples"))
+    monkeypatch.setattr(sampling, "OVERSHOOT", 0.3)
+    monkeypatch.setattr(sampling, "SLACK", 0)
+    assert sampling.draw(live, "priya", "2026-W40", 40, 5)["items"] == first
+    # rows stored before the key existed (migration m016 backfills; a NULL key is hashed)
+    live.write(lambda con: con.execute(
+        "DELETE FROM sample_items; DELETE FROM samples; UPDATE live_outputs SET id_key = NULL"))  # fmt: skip
+    monkeypatch.undo()
+    assert sampling.draw(live, "priya", "2026-W40", 40, 5)["items"] == first
