@@ -126,7 +126,8 @@ def _draw(
     weight: float,
 ) -> dict[str, Any]:
     rows = con.execute(
-        "SELECT stratum_tag, stage, consequential, count(*), bool_or(simulated) "
+        "SELECT stratum_tag, stage, consequential, count(*), bool_or(simulated), "
+        "count(*) - count(id_key) "
         "FROM live_outputs WHERE week = ? GROUP BY ALL ORDER BY 1, 2, 3",
         [window],
     ).fetchall()
@@ -136,7 +137,7 @@ def _draw(
     alloc = allocate(pops, [weight if r[2] else 1.0 for r in rows], size)
     simulated = any(r[4] for r in rows)
     strata = [Stratum(r[0], r[1], r[2], r[3], n) for r, n in zip(rows, alloc, strict=True)]
-    ids = smallest_keys(con, window, seed, strata)
+    ids = smallest_keys(con, window, seed, strata, unkeyed=any(r[5] for r in rows))
     items: list[tuple[str, str]] = []
     for stratum in strata:
         chosen = ids.get((stratum.tag, stratum.stage, stratum.consequential), [])
@@ -171,60 +172,69 @@ def _draw(
     return load(con, sid) | {"created": True}
 
 
-KEY = "xor(coalesce(id_key, xor(hash(id, 0::BIGINT), hash(0::BIGINT))), hash(?::BIGINT))"
+_HASHED = "xor(hash(id, 0::BIGINT), hash(0::BIGINT))"
+KEY = "xor(id_key, hash(?::BIGINT))"
 """`hash(id, seed)` from the key kept at ingest (migration m016): the same value, one XOR."""
+KEY_OF_UNKEYED = f"xor(coalesce(id_key, {_HASHED}), hash(?::BIGINT))"
+"""The same, for a week with rows stored without the key (slower: DuckDB hashes every id)."""
 OVERSHOOT, SLACK = 2.0, 64
-"""A stratum's first pass keeps about OVERSHOOT × its allocation + SLACK of its smallest keys."""
+"""The threshold keeps about OVERSHOOT × a stratum's allocation + SLACK of its smallest keys."""
+WIDE = 0.01
+"""Strata needing more than this share of their rows under the threshold are drawn exactly."""
 _TOP = 2**64 - 1
+Strata = dict[tuple[str, int, bool], list[str]]
 
 
 def smallest_keys(
-    con: duckdb.DuckDBPyConnection, window: str, seed: int, strata: list[Stratum]
-) -> dict[tuple[str, int, bool], list[str]]:
-    """Each stratum's `drawn` ids with the smallest `hash(id, seed)`, in that order.
-
-    Keys are uniform, so a stratum's smallest ones lie under a threshold near
-    `2^64 × drawn / population`: the rows under it (about OVERSHOOT × drawn) are the only ones
-    grouped, which makes the draw one filtered scan rather than a top-k over the whole week.
-    Every row over the threshold has a larger key than every row under it, so when a stratum
-    keeps at least `drawn` rows its answer is exact; one that keeps fewer (vanishingly rare) is
-    drawn again without a threshold."""
-    wanted = {(s.tag, s.stage, s.consequential): s for s in strata if s.drawn}
-    limits = {}
-    for key, s in wanted.items():
-        expected = OVERSHOOT * s.drawn + SLACK
-        limits[key] = _TOP if expected >= s.population else int(_TOP * expected / s.population)
-    if not wanted:
-        return {}
-    n = max(s.drawn for s in wanted.values())
-    found = _top(con, window, seed, limits, n)
-    short = {k: _TOP for k, s in wanted.items() if len(found.get(k, [])) < s.drawn}
-    if short:
-        found |= _top(con, window, seed, short, n)
-    return {k: found.get(k, [])[: s.drawn] for k, s in wanted.items()}
-
-
-def _top(
     con: duckdb.DuckDBPyConnection,
     window: str,
     seed: int,
-    limits: dict[tuple[str, int, bool], int],
-    n: int,
-) -> dict[tuple[str, int, bool], list[str]]:
-    """Per stratum in `limits`, its `n` smallest-keyed ids among those keyed at most its limit."""
-    cases = " ".join(
-        "WHEN stratum_tag = ? AND stage = ? AND consequential = ? THEN ?::UBIGINT" for _ in limits
-    )
-    params: list[object] = [seed, window]
-    for (tag, stage, consequential), limit in limits.items():
-        params += [tag, stage, consequential, limit]
-    rows = con.execute(
-        "SELECT stratum_tag, stage, consequential, min_by(id, k, ?) FROM ("
-        f"SELECT stratum_tag, stage, consequential, id, {KEY} AS k FROM live_outputs "
-        f"WHERE week = ?) WHERE k <= CASE {cases} END GROUP BY ALL",
-        [n, *params],
-    ).fetchall()
-    return {(r[0], r[1], r[2]): list(r[3]) for r in rows}
+    strata: list[Stratum],
+    *,
+    unkeyed: bool = False,
+) -> Strata:
+    """Each stratum's `drawn` ids with the smallest `hash(id, seed)`, in that order.
+
+    Keys are uniform, so a stratum's smallest ones lie under a threshold near
+    `2^64 × drawn / population`. One threshold, the widest any large stratum needs, is compared
+    with each row's key (a constant compare, no per-row stratum lookup) and only the rows under
+    it are grouped: the draw is one filtered scan, not a top-k over the whole week. Every row
+    over the threshold has a larger key than every row under it, so a stratum that keeps at
+    least `drawn` rows has its exact answer. Small strata, and a large one that kept too few
+    (vanishingly rare), are drawn again without a threshold."""
+    wanted = {(s.tag, s.stage, s.consequential): s for s in strata if s.drawn}
+    if not wanted:
+        return {}
+    key = KEY_OF_UNKEYED if unkeyed else KEY
+    n = max(s.drawn for s in wanted.values())
+    share = {k: (OVERSHOOT * s.drawn + SLACK) / s.population for k, s in wanted.items()}
+    large = [f for f in share.values() if f <= WIDE]
+    found: Strata = {}
+    if large:
+        found = _grouped(
+            con,
+            f"SELECT stratum_tag, stage, consequential, min_by(id, k, ?) FROM ("
+            f"SELECT stratum_tag, stage, consequential, id, {key} AS k FROM live_outputs "
+            "WHERE week = ?) WHERE k <= ?::UBIGINT GROUP BY ALL",
+            [n, seed, window, min(_TOP, int(_TOP * max(large)))],
+        )
+    short = [k for k, s in wanted.items() if len(found.get(k, [])) < s.drawn]
+    if short:
+        tags, stages, kinds = ({k[i] for k in short} for i in range(3))
+        marks = ", ".join("?" * len(tags))
+        exact = _grouped(
+            con,
+            f"SELECT stratum_tag, stage, consequential, min_by(id, {key}, ?) FROM live_outputs "
+            f"WHERE week = ? AND stratum_tag IN ({marks}) AND list_contains(?, stage) "
+            "AND list_contains(?, consequential) GROUP BY ALL",
+            [seed, n, window, *sorted(tags), sorted(stages), sorted(kinds)],
+        )
+        found |= {k: exact.get(k, []) for k in short}
+    return {k: found.get(k, [])[: s.drawn] for k, s in wanted.items()}
+
+
+def _grouped(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> Strata:
+    return {(r[0], r[1], r[2]): list(r[3]) for r in con.execute(sql, params).fetchall()}
 
 
 def load(con: duckdb.DuckDBPyConnection, sid: str) -> dict[str, Any]:

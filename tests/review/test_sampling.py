@@ -123,14 +123,35 @@ def test_draw_is_the_smallest_hash_per_stratum(live: Store) -> None:
 def test_the_threshold_and_its_fallback_give_the_same_sample(
     live: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = sampling.draw(live, "priya", "2026-W40", 40, 5)["items"]
-    # a threshold far too tight: every stratum keeps too few rows and is drawn again in full
-    live.write(lambda con: con.execute("DELETE FROM sample_items; DELETE FROM samples"))
+    def again() -> list[dict]:
+        live.write(lambda con: con.execute("DELETE FROM sample_items; DELETE FROM samples"))
+        return sampling.draw(live, "priya", "2026-W40", 40, 5)["items"]
+
+    first = sampling.draw(live, "priya", "2026-W40", 40, 5)["items"]  # small strata: exact
+    assert {i["output_id"] for i in first} == _independent(live, load(live), 5)
+    calls: list[str] = []
+    real = sampling._grouped
+
+    def spy(con, sql, params):  # type: ignore[no-untyped-def]
+        calls.append("threshold" if "k <= ?" in sql else "exact")
+        return real(con, sql, params)
+
+    monkeypatch.setattr(sampling, "_grouped", spy)
+    monkeypatch.setattr(sampling, "WIDE", 1e9)  # every stratum through the threshold
+    assert again() == first and calls == ["threshold"]
+    # a threshold far too tight: every stratum keeps too few rows and is drawn again exactly
     monkeypatch.setattr(sampling, "OVERSHOOT", 0.3)
     monkeypatch.setattr(sampling, "SLACK", 0)
-    assert sampling.draw(live, "priya", "2026-W40", 40, 5)["items"] == first
+    calls.clear()
+    assert again() == first and calls == ["threshold", "exact"]
     # rows stored before the key existed (migration m016 backfills; a NULL key is hashed)
-    live.write(lambda con: con.execute(
-        "DELETE FROM sample_items; DELETE FROM samples; UPDATE live_outputs SET id_key = NULL"))  # fmt: skip
-    monkeypatch.undo()
-    assert sampling.draw(live, "priya", "2026-W40", 40, 5)["items"] == first
+    live.write(lambda con: con.execute("UPDATE live_outputs SET id_key = NULL"))
+    monkeypatch.setattr(sampling, "OVERSHOOT", 2.0)
+    monkeypatch.setattr(sampling, "SLACK", 64)
+    assert again() == first
+
+
+def load(live: Store) -> dict:
+    with live.read() as con:
+        (sid,) = con.execute("SELECT sample_id FROM samples").fetchone()
+        return sampling.load(con, sid)
