@@ -30,7 +30,7 @@ def _change_earlier() -> None:
     append, and the change is audited). Only your own grades are listed."""
     with store.read() as con:
         mine = grades.mine(con, actor.name)
-    with st.expander(f"Change one of your earlier grades ({len(mine)})", expanded=False):
+    with st.expander(inert(f"Change one of your earlier grades ({len(mine)})"), expanded=False):
         if not mine:
             st.caption("You have not graded anything yet.")
             return

@@ -146,8 +146,10 @@ if actor.can("edit_pilot"):
                 hide_index=True, key="rv_stale",
             )  # fmt: skip
         else:
-            st.caption(f"No claim has been held longer than {hours:g} hour(s).")
-        if st.button(f"Release {len(stale)} claim(s)", key="rv_stale_release", disabled=not stale):
+            st.caption(inert(f"No claim has been held longer than {hours:g} hour(s)."))
+        if st.button(
+            inert(f"Release {len(stale)} claim(s)"), key="rv_stale_release", disabled=not stale
+        ):
             try:
                 released = queue.release_stale(store, actor.name, timedelta(hours=hours))
             except PilotError as exc:

@@ -4,9 +4,9 @@ Strata are (tag, stage, consequential), the tag being an output's first tag in s
 The sample size is split across strata in proportion to their size, consequential strata
 weighted up (`consequential_weight`, default 3×), by largest remainder, capped at each stratum's
 size. Within a stratum the items are the ones with the smallest `hash(id, seed)` (DuckDB's
-hash, from a key kept at ingest): a top-k over the few rows under a per-stratum threshold, so
-the draw needs no sort of the week and does not depend on thread scheduling the way
-`USING SAMPLE REPEATABLE` does. The sample is stored with its seed, window
+hash, from a key kept at ingest): a top-k over the few rows whose key is under a threshold
+(`smallest_keys`), so the draw needs no sort of the week and does not depend on thread
+scheduling the way `USING SAMPLE REPEATABLE` does. The sample is stored with its seed, window
 and strata; the same call returns the stored sample. A share of the items (default 10%) is
 marked for two graders, to measure agreement.
 """
