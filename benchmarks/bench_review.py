@@ -38,6 +38,10 @@ FROM range({n}) t(i)
 
 
 ROUNDS = 5
+STRATA = (
+    "INSERT INTO live_strata SELECT week, stratum_tag, stage, consequential, count(*), 0 "
+    "FROM live_outputs GROUP BY ALL"
+)
 
 
 def best(fn: Callable[[], object], repeat: int = 3) -> tuple[float, float]:
@@ -135,6 +139,7 @@ def bench_stored(folder: Path, n: int) -> None:
         con.execute(
             "INSERT INTO live_weeks SELECT week, count(*), 0 FROM live_outputs GROUP BY week"
         )
+        con.execute(STRATA)
 
     store.write(fill)
     print(f"\n{n:,} stored outputs over 52 ISO weeks of 2026 (filled in "
@@ -182,6 +187,8 @@ def bench_stored(folder: Path, n: int) -> None:
         con.execute("UPDATE live_outputs SET week = '2026-W53'")
         con.execute("DELETE FROM live_weeks")
         con.execute(f"INSERT INTO live_weeks VALUES ('2026-W53', {n}, 0)")
+        con.execute("DELETE FROM live_strata")
+        con.execute(STRATA)
 
     store.write(one_week)
     for size, repeats in ((40, 5), (400, 3)):

@@ -90,6 +90,14 @@ ON CONFLICT (week) DO UPDATE SET outputs = outputs + excluded.outputs,
     simulated = simulated + excluded.simulated
 """
 
+_STRATA = """
+INSERT INTO live_strata
+SELECT week, stratum_tag, stage, consequential, count(*), count(*) FILTER (WHERE simulated)
+FROM live_outputs WHERE source_file = $label AND ingested_at = now()::TIMESTAMP GROUP BY ALL
+ON CONFLICT (week, stratum_tag, stage, consequential) DO UPDATE
+SET outputs = outputs + excluded.outputs, simulated = simulated + excluded.simulated
+"""
+
 
 @dataclass
 class FileResult:
@@ -272,6 +280,7 @@ def _load(
         approved = con.execute(_APPROVALS, {"label": label, "user": actor.name}).fetchone()
         result.approvals = approved[0]
         con.execute(_WEEKS, {"label": label})
+        con.execute(_STRATA, {"label": label})
     audit.record(
         con,
         actor.name,

@@ -126,9 +126,8 @@ def _draw(
     weight: float,
 ) -> dict[str, Any]:
     rows = con.execute(
-        "SELECT stratum_tag, stage, consequential, count(*), bool_or(simulated), "
-        "count(*) - count(id_key) "
-        "FROM live_outputs WHERE week = ? GROUP BY ALL ORDER BY 1, 2, 3",
+        "SELECT stratum_tag, stage, consequential, outputs, simulated > 0 FROM live_strata "
+        "WHERE week = ? AND outputs > 0 ORDER BY 1, 2, 3",
         [window],
     ).fetchall()
     if not rows:
@@ -137,7 +136,7 @@ def _draw(
     alloc = allocate(pops, [weight if r[2] else 1.0 for r in rows], size)
     simulated = any(r[4] for r in rows)
     strata = [Stratum(r[0], r[1], r[2], r[3], n) for r, n in zip(rows, alloc, strict=True)]
-    ids = smallest_keys(con, window, seed, strata, unkeyed=any(r[5] for r in rows))
+    ids = smallest_keys(con, window, seed, strata)
     items: list[tuple[str, str]] = []
     for stratum in strata:
         chosen = ids.get((stratum.tag, stratum.stage, stratum.consequential), [])
@@ -172,11 +171,8 @@ def _draw(
     return load(con, sid) | {"created": True}
 
 
-_HASHED = "xor(hash(id, 0::BIGINT), hash(0::BIGINT))"
 KEY = "xor(id_key, hash(?::BIGINT))"
 """`hash(id, seed)` from the key kept at ingest (migration m016): the same value, one XOR."""
-KEY_OF_UNKEYED = f"xor(coalesce(id_key, {_HASHED}), hash(?::BIGINT))"
-"""The same, for a week with rows stored without the key (slower: DuckDB hashes every id)."""
 OVERSHOOT, SLACK = 2.0, 64
 """The threshold keeps about OVERSHOOT × a stratum's allocation + SLACK of its smallest keys."""
 WIDE = 0.01
@@ -190,8 +186,6 @@ def smallest_keys(
     window: str,
     seed: int,
     strata: list[Stratum],
-    *,
-    unkeyed: bool = False,
 ) -> Strata:
     """Each stratum's `drawn` ids with the smallest `hash(id, seed)`, in that order.
 
@@ -205,7 +199,7 @@ def smallest_keys(
     wanted = {(s.tag, s.stage, s.consequential): s for s in strata if s.drawn}
     if not wanted:
         return {}
-    key = KEY_OF_UNKEYED if unkeyed else KEY
+    key = KEY
     n = max(s.drawn for s in wanted.values())
     share = {k: (OVERSHOOT * s.drawn + SLACK) / s.population for k, s in wanted.items()}
     large = [f for f in share.values() if f <= WIDE]

@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import pytest
 from review_data import output, write_jsonl
 
@@ -144,14 +145,35 @@ def test_the_threshold_and_its_fallback_give_the_same_sample(
     monkeypatch.setattr(sampling, "SLACK", 0)
     calls.clear()
     assert again() == first and calls == ["threshold", "exact"]
-    # rows stored before the key existed (migration m016 backfills; a NULL key is hashed)
-    live.write(lambda con: con.execute("UPDATE live_outputs SET id_key = NULL"))
-    monkeypatch.setattr(sampling, "OVERSHOOT", 2.0)
-    monkeypatch.setattr(sampling, "SLACK", 64)
-    assert again() == first
+    with pytest.raises(duckdb.ConstraintException):  # every stored output has its key
+        live.write(lambda con: con.execute("UPDATE live_outputs SET id_key = NULL"))
 
 
 def load(live: Store) -> dict:
     with live.read() as con:
         (sid,) = con.execute("SELECT sample_id FROM samples").fetchone()
         return sampling.load(con, sid)
+
+
+def test_stratum_counts_kept_at_ingest_match_the_outputs(live: Store, tmp_path: Path) -> None:
+    def both() -> tuple[list, list]:
+        with live.read() as con:
+            kept = con.execute(
+                "SELECT week, stratum_tag, stage, consequential, outputs, simulated "
+                "FROM live_strata ORDER BY ALL"
+            ).fetchall()
+            counted = con.execute(
+                "SELECT week, stratum_tag, stage, consequential, count(*), "
+                "count(*) FILTER (WHERE simulated) FROM live_outputs GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+        return kept, counted
+
+    kept, counted = both()
+    assert kept == counted and sum(r[4] for r in kept) == 205
+    more = [output(i, tags=["dates", "zz"], stage=3, simulated=True) for i in range(200, 230)]
+    again = write_jsonl(tmp_path / "more.jsonl", more + [output(0)])  # out-0000 already stored
+    (result,) = ingest.ingest(live, "priya", str(again))
+    assert result.ok and (result.inserted, result.already) == (30, 1)
+    kept, counted = both()
+    assert kept == counted and sum(r[4] for r in kept) == 235
+    assert ("2026-W40", "dates", 3, False, 24, 24) in kept  # i % 5 != 0 of 200..229
