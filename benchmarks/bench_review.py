@@ -2,7 +2,7 @@
 over 10,000,000 stored outputs.
 
 Run: `.venv/bin/python benchmarks/bench_review.py [n_ingest] [n_stored]` (defaults 1,000,000 and
-10,000,000). Prints figures; asserts nothing. Files go to a temporary folder (about 2 GB).
+10,000,000; 0 skips that part). Prints figures; asserts nothing. Files go to a temporary folder (about 2 GB).
 """
 
 from __future__ import annotations
@@ -220,7 +220,8 @@ def main() -> None:
     n_ingest = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     n_stored = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
     with tempfile.TemporaryDirectory(prefix="bench-review-") as tmp:
-        bench_ingest(Path(tmp), n_ingest)
+        if n_ingest:
+            bench_ingest(Path(tmp), n_ingest)
         if n_stored:
             bench_stored(Path(tmp), n_stored)
     print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))

@@ -146,13 +146,12 @@ def _draw(
     doubled = {
         i for i, _ in sorted(items, key=lambda it: _order_key(seed, it[0], "double"))[:n_double]
     }
-    con.executemany(
-        "INSERT INTO sample_items VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            [sid, oid, pos, stratum, 2 if oid in doubled else 1, window, simulated]
-            for pos, (oid, stratum) in enumerate(items)
-        ],
-    )
+    con.execute(  # one statement, not a round trip per item
+        "INSERT INTO sample_items SELECT ?, unnest(?::VARCHAR[]), unnest(?::INTEGER[]), "
+        "unnest(?::VARCHAR[]), unnest(?::INTEGER[]), ?, ?",
+        [sid, [oid for oid, _ in items], list(range(len(items))), [s for _, s in items],
+         [2 if oid in doubled else 1 for oid, _ in items], window, simulated],
+    )  # fmt: skip
     strata_json = json.dumps([asdict(s) | {"key": s.key} for s in strata])
     con.execute(
         "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
