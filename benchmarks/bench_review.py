@@ -2,7 +2,8 @@
 over 10,000,000 stored outputs.
 
 Run: `.venv/bin/python benchmarks/bench_review.py [n_ingest] [n_stored]` (defaults 1,000,000 and
-10,000,000; 0 skips that part). Prints figures; asserts nothing. Files go to a temporary folder (about 2 GB).
+10,000,000; 0 skips that part). Prints figures; asserts nothing. Files go to a temporary folder
+(about 2 GB).
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ NAME = "review: the sampling key and per-stratum counts, kept at ingest"
 STATEMENTS = [
     "ALTER TABLE live_outputs ADD COLUMN id_key UBIGINT",
     "UPDATE live_outputs SET id_key = xor(hash(id, 0::BIGINT), hash(0::BIGINT))",
-    "ALTER TABLE live_outputs ALTER COLUMN id_key SET NOT NULL",
     """CREATE TABLE live_strata (
                 week VARCHAR NOT NULL,
                 stratum_tag VARCHAR NOT NULL,
