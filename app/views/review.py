@@ -30,7 +30,10 @@ def _change_earlier() -> None:
     append, and the change is audited). Only your own grades are listed."""
     with store.read() as con:
         mine = grades.mine(con, actor.name)
-    with st.expander(inert(f"Change one of your earlier grades ({len(mine)})"), expanded=False):
+    # A toggle, not an expander: it stays open across the reruns each choice below causes.
+    if not st.toggle(inert(f"Change one of your earlier grades ({len(mine)})"), key="rv_ch_open"):
+        return
+    with st.container(border=True):
         if not mine:
             st.caption("You have not graded anything yet.")
             return
@@ -47,17 +50,17 @@ def _change_earlier() -> None:
         st.text(f"Your grade now: {grades.describe(current)}")
         k = f"rv_ch_{pick}"
         verdict = st.radio(
-            "Verdict", grades.VERDICTS, index=grades.VERDICTS.index(current.verdict),
+            "New verdict", grades.VERDICTS, index=grades.VERDICTS.index(current.verdict),
             format_func=grades.VERDICT_LABELS.get, key=f"{k}_verdict", horizontal=True,
         )  # fmt: skip
         support = st.radio(
-            "Do the citations support the answer?", list(SUPPORT), format_func=SUPPORT.get,
+            "New answer to: do the citations support it?", list(SUPPORT), format_func=SUPPORT.get,
             index=list(SUPPORT).index({True: "yes", False: "no", None: "none"}
                                       [current.citations_support]),
             key=f"{k}_support", horizontal=True,
         )  # fmt: skip
         severity = st.radio(
-            "Severity of the error", grades.SEVERITIES, key=f"{k}_severity", horizontal=True,
+            "New severity", grades.SEVERITIES, key=f"{k}_severity", horizontal=True,
             index=grades.SEVERITIES.index(current.severity),
         )  # fmt: skip
         note = st.text_area("Note", value=current.note, key=f"{k}_note", max_chars=grades.MAX_NOTE)

@@ -160,6 +160,8 @@ def test_evaluator_changes_an_earlier_grade_of_their_own(db: Store) -> None:
     assert not at.exception, at.exception
     queue_line = at.subheader[0].value
     assert queue_line.endswith(", 1 done")
+    assert at.toggle(key="rv_ch_open").label == "Change one of your earlier grades (1)"
+    at.toggle(key="rv_ch_open").set_value(True).run()
     pick = at.selectbox(key="rv_ch_pick")
     assert pick.options == [f"{first} · Correct"]  # only marco's own grades
     assert any(t.value == "Your grade now: Correct · citations support it · severity none "

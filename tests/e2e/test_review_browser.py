@@ -49,16 +49,20 @@ def test_evaluator_grades_with_keys_and_lead_sees_it(
         marco.keyboard.press(key)
         marco.get_by_text(f"Your queue: 20 items, {done} done").wait_for(timeout=30_000)
     # marco changes his newest grade (partly correct) to incorrect, minor, with a reason
-    earlier = marco.locator('[data-testid="stExpander"]').filter(has_text="earlier grades")
-    earlier.get_by_text("Change one of your earlier grades (3)").click()
-    earlier.get_by_text("Incorrect", exact=True).click()
+    marco.get_by_text("Change one of your earlier grades (3)").click()
+
+    def radio(label: str) -> Any:
+        return marco.locator('[data-testid="stRadio"]').filter(has_text=label)
+
+    radio("New verdict").get_by_text("Incorrect", exact=True).click()
     marco.wait_for_timeout(800)
-    earlier.get_by_text("minor", exact=True).click()
+    radio("New severity").get_by_text("minor", exact=True).click()
     marco.wait_for_timeout(800)
-    earlier.get_by_label("Reason for the change (required)").fill("the policy says 23 days")
-    earlier.get_by_label("Reason for the change (required)").press("Tab")
+    reason = marco.get_by_label("Reason for the change (required)")
+    reason.fill("the policy says 23 days")
+    reason.press("Tab")
     marco.wait_for_timeout(800)
-    earlier.get_by_role("button", name="Save the change").click()
+    marco.get_by_role("button", name="Save the change").click()
     marco.get_by_text("Changed ").wait_for(timeout=30_000)
     marco.get_by_text("Your queue: 20 items, 3 done").wait_for(timeout=30_000)
     marco.screenshot(path=str(tmp_path / "grading.png"), full_page=True)
