@@ -154,7 +154,8 @@ def test_stale_drill_old_anchor_and_undecided_outputs_at_stage_2(
         )
         con.execute(
             "INSERT INTO live_outputs VALUES ('u2', TIMESTAMP '2026-10-05 10:00', '2026-W41', "
-            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now())"
+            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now(), "
+            "xor(hash('u2', 0::BIGINT), hash(0::BIGINT)))"
         )
 
     add_approvals(pilot_store, week="2026-W41", n=2, approved=2)
