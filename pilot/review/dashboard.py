@@ -24,6 +24,7 @@ from pilot.core.store import frame
 from pilot.define.bar_versions import latest_signed_bar
 from pilot.define.criteria import Criterion
 from pilot.define.planner import criterion_rule
+from pilot.review import queue
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -169,6 +170,10 @@ def status(con: duckdb.DuckDBPyConnection, user: str | None) -> dict[str, Any]:
         "critical_errors": _critical(con),
         "agreement": agreement(con),
         "approvals": _approvals(con),
+        "stale_claims": [
+            {"output_id": c.output_id, "evaluator": c.evaluator, "claimed_at": c.claimed_at}
+            for c in queue.stale_claims(con)
+        ],
         "simulated": bool(
             con.execute("SELECT coalesce(sum(simulated), 0) FROM live_weeks").fetchone()[0]
         ),

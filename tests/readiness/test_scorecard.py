@@ -45,7 +45,8 @@ def test_oversight_and_audit_trail_not_met(pilot_store: Store) -> None:
     def unapproved(con) -> None:  # type: ignore[no-untyped-def]
         con.execute(
             "INSERT INTO live_outputs VALUES ('u1', TIMESTAMP '2026-09-28 10:00', '2026-W40', "
-            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now())"
+            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now(), "
+            "xor(hash('u1', 0::BIGINT), hash(0::BIGINT)))"
         )
 
     add_approvals(pilot_store, week="2026-W40", n=3, approved=3)
@@ -153,7 +154,8 @@ def test_stale_drill_old_anchor_and_undecided_outputs_at_stage_2(
         )
         con.execute(
             "INSERT INTO live_outputs VALUES ('u2', TIMESTAMP '2026-10-05 10:00', '2026-W41', "
-            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now())"
+            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now(), "
+            "xor(hash('u2', 0::BIGINT), hash(0::BIGINT)))"
         )
 
     add_approvals(pilot_store, week="2026-W41", n=2, approved=2)
