@@ -32,7 +32,7 @@ from pilot.define.criteria import Criterion, judge_criterion
 from pilot.readiness.record import run_of_record
 from pilot.readiness.settings import GateSettings, gate_settings
 from pilot.readiness.stages import STAGES, active_config, current_stage
-from pilot.results.humane import plural
+from pilot.review.stage_evidence import approvals_at_stage, graded_at_stage
 
 
 @dataclass(frozen=True)
@@ -133,31 +133,12 @@ def gate_0_1(con: duckdb.DuckDBPyConnection) -> Gate:
     return Gate(0, 1, [req])
 
 
-_GRADED = """
-SELECT o.week, cg.output_id, bool_and(cg.verdict = 'correct') AS correct,
-       bool_or(cg.severity = 'critical') AS critical
-FROM current_grades cg JOIN live_outputs o ON o.id = cg.output_id
-WHERE o.stage = ? GROUP BY ALL
-"""
-
-
-def graded_at_stage(con: duckdb.DuckDBPyConnection, stage: int) -> list[tuple[str, int, int, int]]:
-    """(week, graded, correct, critical) per ISO week for outputs recorded at `stage`."""
-    if not table_exists(con, "grades"):
-        return []
-    return con.execute(
-        f"SELECT week, count(*), count(*) FILTER (WHERE correct), "
-        f"count(*) FILTER (WHERE critical) FROM ({_GRADED}) GROUP BY 1 ORDER BY 1",
-        [stage],
-    ).fetchall()
-
-
 def gate_1_2(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:
     weeks = graded_at_stage(con, 1)
     n, k = sum(w[1] for w in weeks), sum(w[2] for w in weeks)
     reqs = [Requirement(
         "enough live outputs graded at stage 1", float(n), None, None, float(s.min_live_graded),
-        n, n >= s.min_live_graded, f"{n} graded at stage 1 over {plural(len(weeks), 'week')}",
+        n, n >= s.min_live_graded, f"{n} graded at stage 1 over {len(weeks)} week(s)",
         "" if n >= s.min_live_graded else f"{s.min_live_graded - n} more graded outputs",
     )]  # fmt: skip
     crit = accuracy_criterion(con)
@@ -177,7 +158,7 @@ def gate_1_2(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:
     reqs.append(Requirement(
         "no critical error in the latest window", float(crit_n), None, None, 0.0,
         latest[1] if latest else 0, latest is not None and crit_n == 0,
-        f"{plural(crit_n, 'critical error')} in {latest[0]}" if latest else "no graded window",
+        f"{crit_n} critical error(s) in {latest[0]}" if latest else "no graded window",
         "" if latest and not crit_n else ("a window with no critical error" if latest
                                           else "a graded window"),
     ))  # fmt: skip
@@ -201,18 +182,6 @@ def agreement_requirement(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Re
 
 def _week_start(week: str) -> date:
     return date.fromisocalendar(int(week[:4]), int(week[6:8]), 1)
-
-
-def approvals_at_stage(con: duckdb.DuckDBPyConnection, stage: int) -> list[tuple[str, int, int]]:
-    """(week, decisions, approved without edit) per ISO week for outputs recorded at `stage`."""
-    if not table_exists(con, "approvals"):
-        return []
-    return con.execute(
-        "SELECT a.week, count(*), count(*) FILTER (WHERE a.decision = 'approved') "
-        "FROM approvals a WHERE a.output_id IN (SELECT id FROM live_outputs WHERE stage = ?) "
-        "GROUP BY 1 ORDER BY 1",
-        [stage],
-    ).fetchall()
 
 
 def gate_2_3(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:
@@ -245,7 +214,7 @@ def gate_2_3(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:
         c = critical.get(week, 0)
         reqs.append(Requirement(
             f"no critical error in {week}", float(c), None, None, 0.0, n, c == 0,
-            f"{plural(c, 'critical error')} graded", "" if c == 0 else "a week with no critical error",
+            f"{c} critical error(s) graded", "" if c == 0 else "a week with no critical error",
         ))  # fmt: skip
     return Gate(2, 3, reqs)
 
