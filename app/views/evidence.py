@@ -7,7 +7,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from app import ui
-from pilot.core.errors import PilotError
+from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
 from pilot.evidence import report
 
@@ -37,7 +37,7 @@ if actor.can("report"):
         try:
             st.session_state["evidence_built"] = report.build(store, actor.name, runs, windows)
         except PilotError as exc:
-            st.error(inert(str(exc)))
+            st.error(inert(app_message(exc)))
     if right.button("Generate HTML and PDF", type="primary", key="evidence_generate"):
         try:
             with st.spinner("Printing the PDF with chromium…"):
@@ -46,7 +46,7 @@ if actor.can("report"):
                 inert(f"Generated (audit event {made.seq}): {made.evidence.summary.headline}")
             )
         except PilotError as exc:
-            st.error(inert(str(exc)))
+            st.error(inert(app_message(exc)))
     built = st.session_state.get("evidence_built")
     if built is not None:
         st.subheader("Preview")
@@ -57,7 +57,7 @@ st.subheader("Latest generated report")
 try:
     last = report.latest(store, actor.name)
 except PilotError as exc:
-    st.error(inert(str(exc)))
+    st.error(inert(app_message(exc)))
     last = None
 if last is None:
     st.info("No report has been generated yet: a lead generates it here or with `pilot report`.")

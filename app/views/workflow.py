@@ -310,11 +310,11 @@ if actor.can("check_boundary"):
                     store, actor.name, probes, digest, source=probes_file.name, cases=cases
                 )
                 st.session_state["wf_flash"] = (
-                    f"Leak check recorded: {done.items_tested} item(s), {done.leaks_found} leak(s)."
+                    f"Leak check recorded: {plural(done.items_tested, 'item')}, {plural(done.leaks_found, 'leak')}."
                 )
                 st.rerun()
             except PilotError as exc:
-                st.error(inert(str(exc)))
+                st.error(inert(app_message(exc)))
 
 # --- history -----------------------------------------------------------------------------------
 if history:

@@ -234,7 +234,10 @@ def record_leak_check(
     with store.read() as con:
         wf = current_workflow(con)
     if wf is None:
-        raise InputError("no data boundary recorded yet: `pilot workflow set FILE.json` first")
+        raise InputError(
+            "no data boundary recorded yet: `pilot workflow set FILE.json` first",
+            app="No data boundary recorded yet: save the workflow and its boundary first.",
+        )
     every = [*probes, *restricted_probes(wf.boundary)]
     items, scanned, leaks = check_boundary(wf.boundary, every, cases)
     digest = boundary_hash(wf.boundary)

@@ -19,7 +19,9 @@ def to_pdf(html_text: str, timeout_ms: int = 60_000) -> bytes:
     if not Path(CHROMIUM).exists():
         raise InputError(
             f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`) "
-            "or set PILOT_CHROMIUM, or write the report as HTML (--out evidence.html)"
+            "or set PILOT_CHROMIUM, or write the report as HTML (--out evidence.html)",
+            app=f"{CHROMIUM} is missing on the server, so no PDF can be made: download the "
+            "report as HTML instead, or ask whoever runs the app to install chromium.",
         )
     from playwright.sync_api import sync_playwright
 
