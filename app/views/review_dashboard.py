@@ -155,7 +155,11 @@ if actor.can("edit_pilot"):
                 hide_index=True, key="rv_stale",
             )  # fmt: skip
         else:
-            st.caption(inert(f"No claim has been held longer than {hours:g} hour(s)."))
+            st.caption(
+                inert(
+                    f"No claim has been held longer than {hours:g} hour{'' if hours == 1 else 's'}."
+                )
+            )
         if st.button(
             inert(f"Release {len(stale)} claim(s)"), key="rv_stale_release", disabled=not stale
         ):
