@@ -74,8 +74,9 @@ def app_message(exc: BaseException) -> str:
     message with a leading CLI flag ("--reason: say why …" → "Say why …") taken off. Anything
     else is not an error meant for people: its type and message, no traceback."""
     if isinstance(exc, PilotError):
-        if exc.app:
-            return exc.app
+        words = getattr(exc, "app", None)  # a subclass may skip PilotError.__init__
+        if words:
+            return str(words)
         text = _FLAG_PREFIX.sub("", str(exc), count=1)
         return text[:1].upper() + text[1:]
     return f"Unexpected failure ({type(exc).__name__}): {exc}"
