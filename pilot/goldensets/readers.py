@@ -196,6 +196,19 @@ def read_parquet(src: Input, report: ValidationReport) -> Iterator[tuple[int, di
     Python object.
     """
     import pyarrow as pa
+
+    # Arrow's default pool (mimalloc) keeps the pages it freed: reading a file batch by batch
+    # left the process 6-10x the file's size. The system allocator gives them back (2-3x).
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield from _parquet_rows(src, report)
+    finally:
+        pa.set_memory_pool(previous)
+
+
+def _parquet_rows(src: Input, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:

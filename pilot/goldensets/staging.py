@@ -1,19 +1,33 @@
-"""A validated golden set on its way into the database, held compactly: each good case as its
-canonical JSON (the bytes its version hash is taken over) rather than as objects, so a large
-import holds about one copy of its content while the file is read, and the database is opened
-only once the whole file has passed."""
+"""A validated golden set on its way into the database, held on disk rather than in memory.
+
+Each good case is written, as its canonical JSON (the bytes its version hash is taken over), to
+a private staging file (mode 0600, next to the database, deleted when the import ends); the
+process keeps only each case's id and where its JSON lies. The version hash reads the cases
+back in id order, and DuckDB loads the file itself in one statement, inside the import's one
+transaction. So an import holds neither the parsed cases as objects nor a second copy of the
+content in Python: its memory is DuckDB's for the rows it inserts, plus a little per case.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
-from collections.abc import Iterable, Iterator
+import os
+import tempfile
+from array import array
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
 
 import duckdb
 
 from pilot.core.models import GoldenCase, canonical_json
 
-INSERT_CHUNK = 5_000
+_COLUMNS = (
+    "{'p': 'INTEGER', 'c': 'STRUCT(id VARCHAR, question VARCHAR, expected_answer VARCHAR, "
+    "answerable BOOLEAN, tags VARCHAR[], consequential BOOLEAN, evidence VARCHAR[], "
+    "sources JSON)'}"
+)
 
 
 def case_json(case: GoldenCase) -> bytes:
@@ -34,59 +48,89 @@ def digest_sorted(pairs: Iterable[tuple[str, bytes]]) -> str:
 
 
 class StagedCases:
-    """Cases in file order as (id, canonical JSON)."""
+    """Cases in file order, staged in a private file: `{"p": position, "c": case}` a line."""
 
-    def __init__(self) -> None:
-        self.docs: list[tuple[str, bytes]] = []
+    def __init__(self, directory: Path | None = None) -> None:
+        if directory is not None and any(ch in str(directory) for ch in "*?[{"):
+            directory = None  # DuckDB would read the path as a glob: use the system's temp dir
+        fd, name = tempfile.mkstemp(prefix=".pilot-import-", suffix=".jsonl", dir=directory)
+        self.path = Path(name)  # mkstemp creates it 0600
+        self._file = os.fdopen(fd, "w+b")
+        self.ids: list[str] = []
+        self._offsets = array("q")
+        self._lengths = array("q")
         self.n_unanswerable = 0
+        self._longest = 0
+
+    def __enter__(self) -> StagedCases:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
 
     def add_all(self, cases: Iterable[GoldenCase]) -> None:
+        out = self._file
         for case in cases:
-            self.docs.append((case.id, case_json(case)))
+            doc = case_json(case)
+            head = b'{"p":%d,"c":' % len(self.ids)
+            self._offsets.append(out.tell() + len(head))
+            self._lengths.append(len(doc))
+            out.write(head + doc + b"}\n")
+            self.ids.append(case.id)
             self.n_unanswerable += not case.answerable
+            self._longest = max(self._longest, len(doc))
+        out.flush()
 
     def __len__(self) -> int:
-        return len(self.docs)
+        return len(self.ids)
 
     def version(self) -> str:
-        return digest_sorted(self.docs)
+        """The version id: the cases' canonical JSON hashed in id order, read back one case
+        at a time (the same digest `stored.version_of` gives)."""
+        order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
+        digest = hashlib.sha256(b"[")
+        for index, i in enumerate(order):
+            if index:
+                digest.update(b",")
+            self._file.seek(self._offsets[i])
+            digest.update(self._file.read(self._lengths[i]))
+        digest.update(b"]")
+        self._file.seek(0, os.SEEK_END)
+        return digest.hexdigest()
 
-    def insert(self, con: duckdb.DuckDBPyConnection, version: str) -> None:
-        """Columnar inserts a chunk at a time (no second full copy as Arrow columns)."""
-        for first, chunk in _chunks(self.docs, INSERT_CHUNK):
-            _insert_chunk(con, version, [json.loads(doc) for _, doc in chunk], first)
+    def memory_budget(self) -> int:
+        """What DuckDB may hold while it inserts: twice the staged content and 64 MB. Left
+        unbounded it keeps about four times the content (its buffers for the JSON reader and
+        the rows, kept after use); bounded, it frees them as it goes."""
+        return 64 * 1024 * 1024 + 2 * self._file.tell()
 
+    def insert(self, con: duckdb.DuckDBPyConnection, version: str, *, bounded: bool = True) -> None:
+        """Every staged case into `golden_cases`, read by DuckDB straight from the file, with
+        DuckDB's memory bounded by `memory_budget` for the statement (the setting is restored
+        after: the database instance may be shared with other connections in this process)."""
+        self._file.flush()
+        previous = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        if bounded and previous:
+            con.execute(f"SET memory_limit = '{self.memory_budget()}B'")
+        try:
+            self._insert(con, version)
+        finally:
+            if bounded and previous:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute(f"SET memory_limit = '{previous[0]}'")
 
-def _chunks(docs: list[tuple[str, bytes]], n: int) -> Iterator[tuple[int, list[tuple[str, bytes]]]]:
-    for first in range(0, len(docs), n):
-        yield first, docs[first : first + n]
-
-
-def _insert_chunk(
-    con: duckdb.DuckDBPyConnection, version: str, cases: list[dict], first: int
-) -> None:
-    import pyarrow as pa
-
-    table = pa.table(
-        {
-            "version": pa.array([version] * len(cases), pa.string()),
-            "case_id": pa.array([c["id"] for c in cases], pa.string()),
-            "position": pa.array(range(first, first + len(cases)), pa.int64()),
-            "question": pa.array([c["question"] for c in cases], pa.string()),
-            "expected_answer": pa.array([c["expected_answer"] for c in cases], pa.string()),
-            "answerable": pa.array([c["answerable"] for c in cases], pa.bool_()),
-            "tags": pa.array([c["tags"] for c in cases], pa.list_(pa.string())),
-            "consequential": pa.array([c["consequential"] for c in cases], pa.bool_()),
-            "evidence": pa.array([c["evidence"] for c in cases], pa.list_(pa.string())),
-            "sources": pa.array([canonical_json(c["sources"]) for c in cases], pa.string()),
-        }
-    )
-    con.register("gs_incoming", table)
-    try:
+    def _insert(self, con: duckdb.DuckDBPyConnection, version: str) -> None:
         con.execute(
-            "INSERT INTO golden_cases SELECT version, case_id, position, question, "
-            "expected_answer, answerable, tags, consequential, evidence, sources::JSON "
-            "FROM gs_incoming"
+            "INSERT INTO golden_cases SELECT ?, c.id, p, c.question, c.expected_answer, "
+            "c.answerable, c.tags, c.consequential, c.evidence, c.sources FROM read_json(?, "
+            f"format = 'newline_delimited', columns = {_COLUMNS}, "
+            "maximum_object_size = ?)",
+            [version, str(self.path), self._longest + 4096],
         )
-    finally:
-        con.unregister("gs_incoming")

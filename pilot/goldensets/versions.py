@@ -152,13 +152,27 @@ def import_goldenset(
         filename = filename or data.name
         if not data.is_file():
             raise InputError(f"{data}: no such file")
-    # Read and check the whole file before the database is opened: good cases are kept as
-    # their canonical JSON (about the file's size), never all as objects at once.
+    # Read and check the whole file before the database is opened; good cases are staged in a
+    # private file beside the database (never all in memory as objects), deleted at the end.
     report = new_report(data, filename)
-    staged = StagedCases()
-    staged.add_all(scan_goldenset(data, report, max_bytes=limit))
-    if report.errors:
-        raise GoldenSetInvalid(report)
+    with StagedCases(store.path.parent) as staged:
+        staged.add_all(scan_goldenset(data, report, max_bytes=limit))
+        if report.errors:
+            raise GoldenSetInvalid(report)
+        return _store_version(store, user, staged, name, filename, report)
+
+
+def _store_version(
+    store: Store,
+    user: Who,
+    staged: StagedCases,
+    name: str,
+    filename: str,
+    report: ValidationReport,
+) -> ImportResult:
+    """The staged cases as a new version of `name`, in one transaction (or nothing when this
+    content is already that version)."""
+    obj = f"goldenset:{name}"
     version = staged.version()
     n_unanswerable = staged.n_unanswerable
     n_cases = len(staged)
@@ -195,7 +209,7 @@ def import_goldenset(
                 report.format,
             ],
         )
-        staged.insert(con, version)
+        staged.insert(con, version, bounded=bounded)
         audit.record(
             con,
             actor.name,
@@ -213,7 +227,12 @@ def import_goldenset(
         )
         return result
 
-    return write_as(store, user, "edit_pilot", "goldenset.import", obj, body)
+    bounded = True
+    try:
+        return write_as(store, user, "edit_pilot", "goldenset.import", obj, body)
+    except duckdb.OutOfMemoryException:
+        bounded = False  # the budget was too tight for this content: once more, unbounded
+        return write_as(store, user, "edit_pilot", "goldenset.import", obj, body)
 
 
 def record_agreement(
