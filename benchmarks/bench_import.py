@@ -31,10 +31,9 @@ sys.path.insert(0, str(Path(sys.argv[1]) / "tests"))
 from helpers import seeded_store
 from pilot.goldensets.versions import import_goldenset
 
-path, db, mode = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+path, db, mode, warm = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], Path(sys.argv[5])
 store = seeded_store(db)
-with store.read() as con:
-    pass
+import_goldenset(store, "priya", warm, name="warm-up")  # lazy imports, each reader's first use
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 if mode == "trace":
     tracemalloc.start()
@@ -71,6 +70,33 @@ def make_cases(path: Path, n: int) -> None:
             out.write(json.dumps(record) + "\n")
 
 
+def as_format(jsonl: Path, fmt: str, out: Path) -> Path:
+    """The same cases as CSV (JSON text in the list columns, tags by `;`) or Parquet."""
+    import csv
+
+    rows = [json.loads(line) for line in jsonl.read_text().splitlines() if line]
+    if fmt == "csv":
+        with out.open("w", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+            writer.writeheader()
+            for row in rows:
+                row = dict(row)
+                row["sources"], row["evidence"] = (
+                    json.dumps(row["sources"]),
+                    json.dumps(row["evidence"]),
+                )
+                row["tags"] = ";".join(row["tags"])
+                row["answerable"] = str(row["answerable"]).lower()
+                row["consequential"] = str(row["consequential"]).lower()
+                writer.writerow(row)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(rows), out)
+    return out
+
+
 def extract(ref: str, into: Path) -> Path:
     """The baseline's `pilot/` and `tests/helpers.py` (what the probe imports) at `ref`."""
     archive = into / "baseline.tar"
@@ -87,10 +113,11 @@ def extract(ref: str, into: Path) -> Path:
 
 
 def probe(tree: Path, cases: Path, work: Path, mode: str, index: int) -> dict[str, float]:
-    db = work / f"{tree.name}-{mode}-{index}.duckdb"
+    db = work / f"{tree.name}-{cases.suffix[1:]}-{mode}-{index}.duckdb"
+    warm = work / f"warm{cases.suffix}"
     env = {**os.environ, "PYTHONPATH": str(tree)}
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tree), str(cases), str(db), mode],
+        [sys.executable, "-c", PROBE, str(tree), str(cases), str(db), mode, str(warm)],
         env=env,
         capture_output=True,
         text=True,
@@ -106,28 +133,42 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--baseline-ref", default="main")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--formats", default="jsonl", help="comma-separated: jsonl,csv,parquet")
+    parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc probe")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        cases = work / "cases.jsonl"
-        make_cases(cases, args.cases)
-        size = cases.stat().st_size
+        jsonl = work / "cases.jsonl"
+        make_cases(jsonl, args.cases)
+        make_cases(work / "warm.jsonl", 1)
         sides = {f"before ({args.baseline_ref})": extract(args.baseline_ref, work), "after": ROOT}
-        print(f"{args.cases:,} cases, file {size / 1e6:.1f} MB")
-        figures = {}
-        for label, tree in sides.items():
-            runs = [probe(tree, cases, work, "time", i) for i in range(args.repeat)]
-            traced = probe(tree, cases, work, "trace", 0)
-            figures[label] = runs
-            seconds = statistics.median(r["seconds"] for r in runs)
-            rss = max(r["rss"] for r in runs)
-            print(
-                f"{label:<22} {seconds:6.2f} s   peak RSS +{rss / size:4.1f}x file   "
-                f"Python allocations peak {traced['traced'] / size:4.1f}x file   "
-                f"version {runs[0]['version'][:12]}"
-            )
-        before, after = (statistics.median(r["seconds"] for r in v) for v in figures.values())
-        print(f"after / before time: {after / before:.2f}x")
+        for fmt in args.formats.split(","):
+            cases = jsonl if fmt == "jsonl" else as_format(jsonl, fmt, work / f"cases.{fmt}")
+            if fmt != "jsonl":
+                as_format(work / "warm.jsonl", fmt, work / f"warm.{fmt}")
+            size = cases.stat().st_size
+            print(f"{fmt}: {args.cases:,} cases, file {size / 1e6:.1f} MB")
+            runs: dict[str, list[dict[str, float]]] = {label: [] for label in sides}
+            for i in range(args.repeat):  # alternate the sides, so load hits both alike
+                for label, tree in sides.items():
+                    runs[label].append(probe(tree, cases, work, "time", i))
+            for label, tree in sides.items():
+                seconds = statistics.median(r["seconds"] for r in runs[label])
+                rss = max(r["rss"] for r in runs[label])
+                traced = (
+                    ""
+                    if args.no_trace
+                    else (
+                        f"Python allocations peak "
+                        f"{probe(tree, cases, work, 'trace', 0)['traced'] / size:4.1f}x file   "
+                    )
+                )
+                print(
+                    f"  {label:<22} {seconds:6.2f} s   peak RSS +{rss / size:4.1f}x file   "
+                    f"{traced}version {runs[label][0]['version'][:12]}"
+                )
+            before, after = (statistics.median(r["seconds"] for r in v) for v in runs.values())
+            print(f"  after / before time: {after / before:.2f}x")
 
 
 if __name__ == "__main__":
