@@ -1,13 +1,14 @@
 """Importing a 100,000-case golden set: the code at a baseline git ref against this tree, in the
 same run, each in fresh processes.
 
-For each side: wall time of `import_goldenset` (median of `--repeat` processes), the process's
-peak RSS above what it held just before the import (ru_maxrss), and the peak of Python
-allocations during the import (tracemalloc, in a separate process because tracing slows it).
-Both memory figures are printed as multiples of the file size. No assertions: figures go to
-docs/benchmarks.md.
+For each side and format: wall time of `import_goldenset` (median of `--repeat` processes, the
+sides alternated), the process's peak RSS above what it held just before the import (VmHWM,
+reset after a warm-up import of one case), and the peak of Python allocations during the
+import (tracemalloc, in a separate process because tracing slows it). Both memory figures are
+printed as multiples of the file size. No assertions: figures go to docs/benchmarks.md.
 
     python benchmarks/bench_import.py [--cases 100000] [--baseline-ref main] [--repeat 3]
+        [--formats jsonl,csv,parquet] [--no-trace]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = r"""
-import json, resource, sys, time, tracemalloc
+import json, sys, time, tracemalloc
 from pathlib import Path
 sys.path.insert(0, str(Path(sys.argv[1]) / "tests"))
 from helpers import seeded_store
@@ -34,14 +35,23 @@ from pilot.goldensets.versions import import_goldenset
 path, db, mode, warm = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], Path(sys.argv[5])
 store = seeded_store(db)
 import_goldenset(store, "priya", warm, name="warm-up")  # lazy imports, each reader's first use
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+def status(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+
+# ru_maxrss is a lifetime peak (hashing the test users' passwords already set it high):
+# reset the high-water mark instead, so only the import's own peak counts.
+Path("/proc/self/clear_refs").write_text("5")
+before = status("VmRSS")
 if mode == "trace":
     tracemalloc.start()
 start = time.perf_counter()
 result = import_goldenset(store, "priya", path, name="bench")
 elapsed = time.perf_counter() - start
 peak = tracemalloc.get_traced_memory()[1] if mode == "trace" else None
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+after = status("VmHWM")
 print(json.dumps({"seconds": elapsed, "rss": after - before, "traced": peak,
                   "cases": result.n_cases, "version": result.version}))
 """
@@ -93,7 +103,8 @@ def as_format(jsonl: Path, fmt: str, out: Path) -> Path:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.Table.from_pylist(rows), out)
+        # uncompressed and without dictionaries, so the file is about its content's size
+        pq.write_table(pa.Table.from_pylist(rows), out, compression="none", use_dictionary=False)
     return out
 
 
