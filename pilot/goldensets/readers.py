@@ -184,6 +184,7 @@ PARQUET_BATCH_ROWS = 128
 # expand far more would take memory out of proportion to its size.
 PARQUET_MAX_EXPANSION = 20
 PARQUET_EXPANSION_FLOOR = 1024 * 1024
+PARQUET_STREAM_FROM = 8 * 1024 * 1024
 
 
 def read_parquet(src: Input, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -212,7 +213,14 @@ def _parquet_rows(src: Input, report: ValidationReport) -> Iterator[tuple[int, d
     import pyarrow.parquet as pq
 
     try:
-        parquet = pq.ParquetFile(pa.BufferReader(src) if isinstance(src, bytes) else str(src))
+        # A large file is read as its pages are decoded (64 KB reads), not a whole row group
+        # up front (0.5x its size against 1.2x at 35 MB); a small one is cheaper read whole.
+        streamed = size(src) > PARQUET_STREAM_FROM
+        parquet = pq.ParquetFile(
+            pa.BufferReader(src) if isinstance(src, bytes) else str(src),
+            pre_buffer=not streamed,
+            buffer_size=64 * 1024 if streamed else 0,
+        )
         expanded = sum(
             parquet.metadata.row_group(i).total_byte_size
             for i in range(parquet.metadata.num_row_groups)

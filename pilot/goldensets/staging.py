@@ -30,6 +30,13 @@ _COLUMNS = (
 )
 
 
+def release_budget(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo `insert`'s cap: the database instance may be shared with other connections in this
+    process (the app's sessions), which must not keep it. The pilot never sets its own limit,
+    so DuckDB's default is what to go back to."""
+    con.execute("RESET memory_limit")
+
+
 def case_json(case: GoldenCase) -> bytes:
     """The canonical JSON of one case, as the version hash reads it."""
     return canonical_json(case.model_dump(mode="json")).encode("utf-8")
@@ -106,25 +113,23 @@ class StagedCases:
         return digest.hexdigest()
 
     def memory_budget(self) -> int:
-        """What DuckDB may hold while it inserts: twice the staged content and 64 MB. Left
-        unbounded it keeps about four times the content (its buffers for the JSON reader and
-        the rows, kept after use); bounded, it frees them as it goes."""
-        return 64 * 1024 * 1024 + 2 * self._file.tell()
+        """What DuckDB may hold while it inserts and commits: one and a half times the staged
+        content and 48 MB. Left unbounded it keeps about four times the content (the JSON
+        reader's buffers, the rows, the WAL it writes at commit, all kept after use); bounded,
+        it frees them as it goes. (100 MB sufficed for 50 MB of content; too tight a budget is
+        an out-of-memory error, and the import is then retried unbounded.)"""
+        return 48 * 1024 * 1024 + 3 * self._file.tell() // 2
 
     def insert(self, con: duckdb.DuckDBPyConnection, version: str, *, bounded: bool = True) -> None:
-        """Every staged case into `golden_cases`, read by DuckDB straight from the file, with
-        DuckDB's memory bounded by `memory_budget` for the statement (the setting is restored
-        after: the database instance may be shared with other connections in this process)."""
+        """Every staged case into `golden_cases`, read by DuckDB straight from the file. With
+        `bounded`, DuckDB's memory is capped at `memory_budget` from here through the commit;
+        the caller calls `release_budget` once the transaction has ended."""
         self._file.flush()
-        previous = con.execute("SELECT current_setting('memory_limit')").fetchone()
-        if bounded and previous:
+        if bounded:
             con.execute(f"SET memory_limit = '{self.memory_budget()}B'")
-        try:
-            self._insert(con, version)
-        finally:
-            if bounded and previous:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute(f"SET memory_limit = '{previous[0]}'")
+        else:
+            release_budget(con)  # a shared instance may still hold an earlier attempt's cap
+        self._insert(con, version)
 
     def _insert(self, con: duckdb.DuckDBPyConnection, version: str) -> None:
         con.execute(

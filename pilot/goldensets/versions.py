@@ -42,7 +42,7 @@ from pilot.goldensets.io import (
     scan_goldenset,
     validate_goldenset,
 )
-from pilot.goldensets.staging import StagedCases
+from pilot.goldensets.staging import StagedCases, release_budget
 from pilot.goldensets.stored import (
     VersionInfo,
     content_intact,
@@ -233,6 +233,9 @@ def _store_version(
     except duckdb.OutOfMemoryException:
         bounded = False  # the budget was too tight for this content: once more, unbounded
         return write_as(store, user, "edit_pilot", "goldenset.import", obj, body)
+    finally:
+        with store.read() as con:  # a no-op unless the instance outlived the import
+            release_budget(con)
 
 
 def record_agreement(
