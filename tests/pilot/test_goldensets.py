@@ -569,3 +569,31 @@ def test_import_streams_through_a_private_staging_file_and_keeps_every_value(
     assert result.version == gs.version_of(validate_goldenset(path.read_bytes(), "x.jsonl").cases)
     assert result.n_cases == 3 and result.n_unanswerable == 1
     assert bounds == [True, False]  # 64 KB was too tight for DuckDB: retried unbounded
+
+
+@pytest.mark.parametrize(
+    ("filename", "data"),
+    [
+        ("a.jsonl", b"\xef\xbb\xbf" + jsonl([case(1), case(2)])[:-1]),  # BOM, no final newline
+        ("b.jsonl", jsonl([case(1)]) + b'{"id": "c-\xff"}\r\n' + jsonl([case(1)])),
+        (
+            "c.csv",
+            b"\xef\xbb\xbfid,question,expected_answer,tags\r\n"
+            b'c-1,"two\r\nlines",x,a;b\r\nc-2,\xff bad,y,\r\nc-3,q,z,t\r\n',
+        ),
+        ("d.csv", b"id,question,expected_answer\nc-1,q,x\nc-1,q,\n"),
+    ],
+)
+def test_a_file_read_from_disk_reports_exactly_what_its_bytes_do(
+    tmp_path: Path, filename: str, data: bytes
+) -> None:
+    """An import reads a path line by line from disk; the bytes in memory (an upload) go
+    through the same readers: the problems, warnings and cases must be the same."""
+    path = tmp_path / filename
+    path.write_bytes(data)
+    from_bytes = validate_goldenset(data, filename)
+    from_disk = validate_goldenset(path, filename)
+    assert from_disk.errors == from_bytes.errors
+    assert from_disk.warnings == from_bytes.warnings
+    assert from_disk.cases == from_bytes.cases
+    assert from_bytes.errors or from_bytes.cases
