@@ -11,6 +11,7 @@ Parsing and validation live in `pilot.goldensets.io`; reading stored versions in
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ import duckdb
 import pilot
 from pilot.core import audit
 from pilot.core.access import Actor, Who, find_actor, write_as
-from pilot.core.errors import InputError
+from pilot.core.errors import InputError, PilotError
 from pilot.core.store import Store, get_setting
 from pilot.goldensets.cases import (
     CaseChange,
@@ -234,7 +235,8 @@ def _store_version(
         bounded = False  # the budget was too tight for this content: once more, unbounded
         return write_as(store, user, "edit_pilot", "goldenset.import", obj, body)
     finally:
-        with store.read() as con:  # a no-op unless the instance outlived the import
+        # A no-op unless the instance outlived the import; never hides the import's own error.
+        with contextlib.suppress(PilotError, duckdb.Error), store.read() as con:
             release_budget(con)
 
 
