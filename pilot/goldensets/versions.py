@@ -118,6 +118,13 @@ def default_name(filename: str) -> str:
     return cleaned[:64] or "goldenset"
 
 
+class Unchecked:
+    """The default of `import_goldenset(based_on=...)`: any latest version will do."""
+
+
+UNCHECKED = Unchecked()
+
+
 def max_bytes(con: duckdb.DuckDBPyConnection) -> int:
     raw = get_setting(con, MAX_BYTES_SETTING)
     return int(raw) if raw and raw.isdigit() else DEFAULT_MAX_BYTES
@@ -130,8 +137,14 @@ def import_goldenset(
     *,
     name: str,
     filename: str | None = None,
+    based_on: str | None | Unchecked = UNCHECKED,
 ) -> ImportResult:
     """Validate a whole file and store it as a version of `name`, in one transaction.
+
+    `based_on` is for content built from a stored version (an edited case, a promoted live
+    output): the version `name` had when the content was read, or None for a new set. When the
+    latest version is no longer that one, someone else changed the set meanwhile, and nothing is
+    stored (an `InputError` says so), so two edits at once never lose one of them.
 
     Raises `GoldenSetInvalid` (an `InputError`, carrying every problem and the report) and
     imports nothing when the file has any error. Importing content that is already a version
@@ -160,7 +173,7 @@ def import_goldenset(
         staged.add_all(scan_goldenset(data, report, max_bytes=limit))
         if report.errors:
             raise GoldenSetInvalid(report)
-        return _store_version(store, user, staged, name, filename, report)
+        return _store_version(store, user, staged, name, filename, report, based_on)
 
 
 def _store_version(
@@ -170,6 +183,7 @@ def _store_version(
     name: str,
     filename: str,
     report: ValidationReport,
+    based_on: str | None | Unchecked = UNCHECKED,
 ) -> ImportResult:
     """The staged cases as a new version of `name`, in one transaction (or nothing when this
     content is already that version)."""
@@ -179,6 +193,11 @@ def _store_version(
     n_cases = len(staged)
 
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> ImportResult:
+        if not isinstance(based_on, Unchecked) and latest_version(con, name) != based_on:
+            raise InputError(
+                f"golden set {name!r} changed while this version was being made (someone "
+                "else saved a version); nothing saved. Open the latest version and try again."
+            )
         existing = con.execute(
             "SELECT name FROM goldenset_versions WHERE version = ?", [version]
         ).fetchone()
