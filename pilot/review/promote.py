@@ -40,8 +40,9 @@ def add_to_goldenset(
 
     All or nothing: the version is stored by the golden sets' own import in one transaction
     (validated, content-hashed, audited as `goldenset.import` with source file
-    `NAME+live-ID.jsonl`). Promotions in this process take turns, so two at once cannot both
-    build on the same latest version and lose one case."""
+    `NAME+live-ID.jsonl`). Promotions in this process take turns, and the import refuses a
+    version built on one that is no longer the latest (another process saved meanwhile), so
+    two at once never lose a case."""
     with WRITES:
         return _add(store, lead, output_id, name, expected_answer)
 
@@ -98,4 +99,5 @@ def _add(
     lines = [json.dumps(c.model_dump(mode="json"), ensure_ascii=False) for c in cases]
     lines.append(json.dumps(case, ensure_ascii=False))
     data = ("\n".join(lines) + "\n").encode("utf-8")
-    return gs.import_goldenset(store, lead, data, name=name, filename=f"{name}+{case['id']}.jsonl")
+    source = f"{name}+{case['id']}.jsonl"
+    return gs.import_goldenset(store, lead, data, name=name, filename=source, based_on=latest)
