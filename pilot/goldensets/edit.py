@@ -50,4 +50,5 @@ def edit_case(
     records[index] = edited
     data = ("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n").encode()
     source = f"edit of case {case_id} in version {version[:12]}.jsonl"
-    return import_goldenset(store, user, data, name=info.name, filename=source)
+    # based_on: refused if someone saved a version meanwhile, so no edit is lost
+    return import_goldenset(store, user, data, name=info.name, filename=source, based_on=version)

@@ -99,5 +99,7 @@ def registered_target(con: duckdb.DuckDBPyConnection, flag: str, value: str) -> 
     raise InputError(
         f"{flag} {value!r}: not a system an admin registered, so it is not imported (registered: "
         f"{known}). Use offline, anthropic or a registered name; an admin adds one with "
-        "`pilot system register MODULE:FUNCTION --name NAME` (audited)."
+        "`pilot system register MODULE:FUNCTION --name NAME` (audited).",
+        app=f"{value!r} is not a system an admin registered (registered: {known}); an admin "
+        "registers one before it can run.",
     )
