@@ -64,6 +64,8 @@ class ProgressBar:
                 ),
             )
             self.bar.__enter__()
+        if not self.bar._is_atty:
+            return  # not a terminal: click draws nothing after the label, so skip the work
         self.bar.update(p.done - self.shown, p)
         self.shown = p.done
 

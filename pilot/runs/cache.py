@@ -19,10 +19,9 @@ def load_cache(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str
     """The cached outputs (JSON) for `keys` that have one."""
     if not keys:
         return {}
-    import polars as pl
-
-    wanted = pl.DataFrame({"key": keys})  # noqa: F841 (read by DuckDB's replacement scan)
     rows = con.execute(
-        "SELECT c.key, c.output FROM response_cache c JOIN wanted w ON c.key = w.key"
+        "SELECT c.key, c.output FROM response_cache c "
+        "JOIN (SELECT unnest(?::VARCHAR[]) AS key) w ON c.key = w.key",
+        [keys],
     ).fetchall()
     return dict(rows)
