@@ -24,7 +24,7 @@ from pilot.core.retry import GaveUp, RetryPolicy, async_retrier
 from pilot.core.store import Store
 from pilot.goldensets.versions import load_cases
 from pilot.runs.batch import execute_batch
-from pilot.runs.cache import cache_key, load_cache
+from pilot.runs.cache import cache_key, cache_keyer, load_cache
 from pilot.runs.configs import load_config
 from pilot.runs.context import Progress, ProgressFn, RunContext, RunOptions, RunOutcome
 from pilot.runs.edge import load_edge
@@ -203,9 +203,10 @@ def _execute_owned(
         options = options or RunOptions(**run.manifest.settings)
         pending = [c for c in cases if c.id not in finished]
         prepared = {}
+        key_of = cache_keyer(config)
         for case in pending:
             request, payload, remap = edge.prepare(case, config)
-            prepared[case.id] = (request, cache_key(config, payload), remap)
+            prepared[case.id] = (request, key_of(payload), remap)
         keys = [key for _, key, _ in prepared.values()]
         cache = load_cache(con, keys) if (options.use_cache or options.cache_only) else {}
     if system is None and not options.cache_only and len(cache) < len(pending):

@@ -62,8 +62,17 @@ def result_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
     return _joined(con, run_id)[0]
 
 
+def joined_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`result_rows` and the golden cases they join, read once (scoring works on both)."""
+    return _joined(con, run_id)
+
+
 def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
-    rows, cases = _joined(con, run_id)
+    return frames_of(*_joined(con, run_id))
+
+
+def frames_of(rows: pl.DataFrame, cases: pl.DataFrame) -> RunFrames:
+    """The frames `metrics/` reads, from a run's joined rows and its golden cases."""
     golden = cases.select("case_id", "sources", "evidence").rows()
     return RunFrames(
         results=rows.select(list(contracts.RESULTS)),

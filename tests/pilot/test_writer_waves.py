@@ -91,3 +91,20 @@ def test_an_open_wave_is_committed_by_its_deadline(store: Store) -> None:
         await task
 
     asyncio.run(scenario())
+
+
+def test_cache_keyer_gives_the_same_key_as_cache_key() -> None:
+    """Keys are stored: the run's fast keyer must equal `cache_key` byte for byte."""
+    from pilot.core.models import SystemConfig
+    from pilot.runs.cache import cache_key, cache_keyer
+
+    config = SystemConfig(kind="anthropic", model="claude-sonnet-4-6", prompt_template="Réponds")
+    payloads = [
+        {"messages": [{"role": "user", "content": "ß € 日本"}], "max_tokens": 5},
+        {"b": [1, 2.5, None, True], "a": {"z": "x", "y": []}},
+        {},
+    ]
+    keyer = cache_keyer(config)
+    for payload in payloads:
+        assert keyer(payload) == cache_key(config, payload)
+    assert keyer(payloads[0]) != keyer(payloads[1])
