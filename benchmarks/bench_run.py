@@ -182,12 +182,12 @@ def row_pair(bench: Bench, label: str, n: int, c: int, latency: float, target: f
         f"({spread([u.wall for u in pilot])}), ratio {p / b:.2f}x (target <= {target:.2f}x)"
         f"  [load {load()}]"
     )
-    if latency == 0:
-        bc, pc = med([u.cpu for u in bare]), med([u.cpu for u in pilot])
-        print(
-            f"    CPU: bare {bc:.2f} s, pilot {pc:.2f} s, ratio {pc / bc:.2f}x (target <= "
-            f"{target:.2f}x); per case bare {bc / n * 1000:.2f} ms, pilot {pc / n * 1000:.2f} ms"
-        )
+    bc, pc = med([u.cpu for u in bare]), med([u.cpu for u in pilot])
+    print(
+        f"    CPU: bare {bc:.2f} s, pilot {pc:.2f} s, ratio {pc / bc:.2f}x; per case bare "
+        f"{bc / n * 1000:.2f} ms, pilot {pc / n * 1000:.2f} ms; peak RSS bare "
+        f"{med([u.peak_mb for u in bare]):.0f} MB, pilot {med([u.peak_mb for u in pilot]):.0f} MB"
+    )
 
 
 def main() -> None:
