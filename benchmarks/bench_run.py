@@ -105,8 +105,8 @@ def measured(cmd: list[str], env: dict[str, str]) -> Usage:
 
 
 class Bench:
-    def __init__(self, folder: Path, repeats: int) -> None:
-        self.folder, self.repeats = folder, repeats
+    def __init__(self, folder: Path, repeats: int, baseline_tree: str | None = None) -> None:
+        self.folder, self.repeats, self.baseline_tree = folder, repeats, baseline_tree
         self.pilot = str(Path(sys.executable).parent / "pilot")
         self.stubs: dict[float, MessagesStub] = {}
         self.dbs: dict[int, tuple[Path, Path, str]] = {}
@@ -145,17 +145,25 @@ class Bench:
         cases = self.db(n)[0]
         return measured([sys.executable, "-c", BARE, str(cases), str(c)], self.env(n, latency))
 
-    def run(self, n: int, c: int, latency: float, *, cache: bool = False) -> Usage:
+    def run(
+        self, n: int, c: int, latency: float, *, cache: bool = False, tree: str | None = None
+    ) -> Usage:
+        """`pilot run`; with `tree`, the code of that checkout (e.g. main, for an A/B)."""
         cmd = [self.pilot, "run", "--goldenset", "bench", "--system", "anthropic"]
         cmd += ["--concurrency", str(c), "--json"] + ([] if cache else ["--no-cache"])
-        return measured(cmd, self.env(n, latency))
+        env = self.env(n, latency)
+        if tree:
+            env["PYTHONPATH"] = tree
+        return measured(cmd, env)
 
-    def pair(self, n: int, c: int, latency: float) -> tuple[list[Usage], list[Usage]]:
-        bare, pilot = [], []
+    def pair(self, n: int, c: int, latency: float) -> tuple[list[Usage], list[Usage], list[Usage]]:
+        bare, pilot, baseline = [], [], []
         for _ in range(self.repeats):
             bare.append(self.bare(n, c, latency))
             pilot.append(self.run(n, c, latency))
-        return bare, pilot
+            if self.baseline_tree:
+                baseline.append(self.run(n, c, latency, tree=self.baseline_tree))
+        return bare, pilot, baseline
 
     def close(self) -> None:
         for stub in self.stubs.values():
@@ -175,7 +183,7 @@ def load() -> str:
 
 
 def row_pair(bench: Bench, label: str, n: int, c: int, latency: float, target: float) -> None:
-    bare, pilot = bench.pair(n, c, latency)
+    bare, pilot, baseline = bench.pair(n, c, latency)
     b, p = med([u.wall for u in bare]), med([u.wall for u in pilot])
     print(
         f"{label}: bare {b:.2f} s ({spread([u.wall for u in bare])}), pilot {p:.2f} s "
@@ -188,17 +196,26 @@ def row_pair(bench: Bench, label: str, n: int, c: int, latency: float, target: f
         f"{bc / n * 1000:.2f} ms, pilot {pc / n * 1000:.2f} ms; peak RSS bare "
         f"{med([u.peak_mb for u in bare]):.0f} MB, pilot {med([u.peak_mb for u in pilot]):.0f} MB"
     )
+    if baseline:
+        w, cpu = med([u.wall for u in baseline]), med([u.cpu for u in baseline])
+        print(
+            f"    baseline tree {bench.baseline_tree}: wall {w:.2f} s ({w / b:.2f}x bare), "
+            f"CPU {cpu:.2f} s ({cpu / bc:.2f}x bare)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rows", default="1,2,3,4,5,6")
+    parser.add_argument(
+        "--baseline-tree", default=None, help="Also time `pilot run` from this checkout (A/B)."
+    )
     args = parser.parse_args()
     rows = {int(r) for r in args.rows.split(",")}
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {load()}")
     with tempfile.TemporaryDirectory() as tmp:
-        bench = Bench(Path(tmp), args.repeats)
+        bench = Bench(Path(tmp), args.repeats, args.baseline_tree)
         try:
             if 1 in rows:
                 row_pair(bench, "1. 150 cases, c32, 200 ms", 150, 32, 0.2, 1.10)
@@ -211,8 +228,18 @@ def main() -> None:
                 cached = [bench.run(1000, 32, 0.2, cache=True) for _ in range(args.repeats)]
                 print(
                     f"4. cached re-run, 1,000 cases: {med([u.wall for u in cached]):.2f} s "
-                    f"({spread([u.wall for u in cached])}; target < 0.60 s)  [load {load()}]"
+                    f"({spread([u.wall for u in cached])}; target < 0.60 s), CPU "
+                    f"{med([u.cpu for u in cached]):.2f} s  [load {load()}]"
                 )
+                if args.baseline_tree:
+                    old = [
+                        bench.run(1000, 32, 0.2, cache=True, tree=args.baseline_tree)
+                        for _ in range(args.repeats)
+                    ]
+                    print(
+                        f"    baseline tree: {med([u.wall for u in old]):.2f} s, CPU "
+                        f"{med([u.cpu for u in old]):.2f} s"
+                    )
             if 5 in rows:
                 starts = {
                     "python -c pass": [sys.executable, "-c", "pass"],
@@ -230,6 +257,11 @@ def main() -> None:
                     f"(target < 500 MB), bare loop {bare.peak_mb:.0f} MB; wall pilot "
                     f"{pilot.wall:.2f} s, bare {bare.wall:.2f} s  [load {load()}]"
                 )
+                if args.baseline_tree:
+                    old = bench.run(10_000, 64, 0.0, tree=args.baseline_tree)
+                    print(
+                        f"    baseline tree: peak RSS {old.peak_mb:.0f} MB, wall {old.wall:.2f} s"
+                    )
         finally:
             bench.close()
 
