@@ -18,15 +18,17 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import polars as pl
 
 from pilot.core import keys
 from pilot.core.errors import InputError, StoreBusy
 from pilot.core.migrations import MIGRATIONS
 from pilot.core.retry import GaveUp, RetryPolicy, retrying
+
+if TYPE_CHECKING:
+    import polars as pl
 
 T = TypeVar("T")
 DEFAULT_DB = "pilot.duckdb"
@@ -240,6 +242,8 @@ def frame(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         table = con.execute(sql, params or []).to_arrow_table()
+    import polars as pl  # only where a frame is asked for: most commands need none
+
     return pl.from_arrow(table)  # type: ignore[return-value]
 
 
