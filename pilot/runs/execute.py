@@ -241,7 +241,6 @@ def _execute_owned(
     runner = execute_batch if options.batch else _execute
     hold.close()  # the writer holds the file only while it commits
     completed = asyncio.run(runner(ctx))
-    hold.enter_context(store.held())
     if lease.lost:
         raise RunBusy(
             f"run {run_id}: another process took over its lease (this one sent no heartbeat "
@@ -252,6 +251,7 @@ def _execute_owned(
             _judge_if_needed(store, run_id, connection)
         except Halted:
             completed = False
+    hold.enter_context(store.held())  # after any judge calls: never held across a network wait
     if not completed:
         mark_halted(store, actor, run_id, progress)
         return RunOutcome(
