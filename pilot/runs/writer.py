@@ -36,11 +36,12 @@ CACHE_COLUMNS = ("key", "output", "created_at")
 RESULTS_INSERT = insert_sql("results", RESULT_COLUMNS, RESULT_TYPES)
 CACHE_INSERT = insert_sql("response_cache", CACHE_COLUMNS, ("VARCHAR",) * 3)
 # Back-to-back commits share one open database (a commit then costs ~2 ms of CPU, not the
-# ~20 ms of opening and closing the file); the file is released whenever the writer has nothing
-# to commit, and after HOLD_SECONDS of holding it, commits open and close it themselves for
+# ~20 ms of opening and closing the file); the file is released once the writer has had nothing
+# to commit for IDLE_RELEASE_SECONDS, and after HOLD_SECONDS of holding it, commits open and close it themselves for
 # TURN_SECONDS, so another process (the app, `pilot kill`, a second resume) gets its turn.
 HOLD_SECONDS = 0.5
 TURN_SECONDS = 0.5
+IDLE_RELEASE_SECONDS = 0.05  # idle this long (nothing pending or committing): release the file
 CacheEntry = tuple[str, str]  # request hash, output JSON
 
 
@@ -137,6 +138,13 @@ class Writer:
                 task.add_done_callback(self._commit_done(commits))
                 continue
             if not self.pending and not commits and self._keeper is not None:
+                if not self.closed:
+                    # Nothing to commit: release the file unless more comes at once (closing
+                    # it costs a checkpoint, and an answer would wait for that close).
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.wake.wait(), IDLE_RELEASE_SECONDS)
+                    if self.wake.is_set():
+                        continue
                 await asyncio.to_thread(self._release, False)  # idle: let others in
             if self.closed and not self.pending and not commits:
                 return
