@@ -35,6 +35,7 @@ test: install-test chromium
 
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v pdftoppm >/dev/null || { apt-get update -qq && apt-get install -y -qq poppler-utils; }
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
