@@ -4,15 +4,20 @@ facts live with its class, and connection settings never show their key."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from helpers import seeded_store
 
 from pilot.cli.run_cmds import resolve_config
+from pilot.core.errors import InputError
 from pilot.core.models import RetrievalSettings, Source, SystemConfig, SystemRequest
 from pilot.runs.systems import registry
 from pilot.runs.systems.anthropic import DEFAULT_MODEL, AnthropicSystem, request_payload
 from pilot.runs.systems.base import PermanentError
 from pilot.runs.systems.connection import Connection
+from pilot.runs.systems.registered import register_system
 
 SECRET = "sk-ant-secret-do-not-show-1234"
 
@@ -35,16 +40,26 @@ def test_connection_from_env_and_secrets() -> None:
     assert from_secrets.key() == "k-secret" and from_secrets.base_url is None
 
 
-def test_cli_builds_configs_through_the_registry() -> None:
+def test_cli_builds_configs_through_the_registry(tmp_path: Path) -> None:
+    store = seeded_store(tmp_path / "p.duckdb")
+    register_system(store, "ada", "fake_systems:good", "mine")
+    ctx = SimpleNamespace(store=store)
     retrieval = RetrievalSettings(top_k=2)
-    assert resolve_config("anthropic", None, None, None, 2, None) == registry.build_config(
+    assert resolve_config(ctx, "anthropic", None, None, None, 2, None) == registry.build_config(
         "anthropic", retrieval=retrieval
     )
-    assert resolve_config("anthropic", None, None, None, 2, None).model == DEFAULT_MODEL
+    assert resolve_config(ctx, "anthropic", None, None, None, 2, None).model == DEFAULT_MODEL
     assert registry.default_model("anthropic") == DEFAULT_MODEL
-    made = resolve_config("mymod:answer", None, None, None, None, None)
-    assert (made.kind, made.target, made.model) == ("callable", "mymod:answer", "mymod:answer")
-    assert resolve_config("offline", "ignored", None, None, None, None) == SystemConfig()
+    for named in ("fake_systems:good", "mine"):  # a registered callable, by target or by name
+        made = resolve_config(ctx, named, None, None, None, None, None)
+        assert (made.kind, made.target, made.model) == (
+            "callable",
+            "fake_systems:good",
+            "fake_systems:good",
+        )
+    assert resolve_config(ctx, "offline", "ignored", None, None, None, None) == SystemConfig()
+    with pytest.raises(InputError, match="--system"):
+        resolve_config(ctx, "other:answer", None, None, None, None, None)
 
 
 def test_each_kind_owns_its_payload_and_facts() -> None:
