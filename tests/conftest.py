@@ -7,8 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# No per-example deadline: a loaded CI machine or a cold import must not fail a property test.
+settings.register_profile("pilot", deadline=None)
+settings.load_profile("pilot")
 
 from helpers import seeded_store  # noqa: E402
 from stub_messages_api import MessagesStub  # noqa: E402

@@ -104,6 +104,21 @@ def test_evidence_overlap_is_half_open_and_counts_every_occurrence(
     assert evidence_recall(frame, across, srcs, gold).value == 1.0
 
 
+def test_evidence_is_matched_case_sensitively(
+    results: Builder, citations: Builder, sources: Builder, evidence: Builder
+) -> None:
+    """Gold evidence is a quotation: "Fee" is not "fee". Only [4, 7) of "fee Fee" is evidence,
+    so a citation of [0, 3) misses it and the span found is the second word."""
+    frame = results({"case_id": "c"})
+    srcs = sources(("c", "s", "fee Fee"))
+    gold = evidence(("c", "Fee"))
+    assert evidence_spans(gold, srcs).rows() == [("c", "s", 4, 7)]
+    lower = citations(("c", 0, "s", "fee", 0, 3))
+    upper = citations(("c", 0, "s", "Fee", 4, 7))
+    assert evidence_recall(frame, lower, srcs, gold).value == 0.0
+    assert evidence_recall(frame, upper, srcs, gold).value == 1.0
+
+
 def test_errored_case_never_hits(
     results: Builder, citations: Builder, sources: Builder, evidence: Builder
 ) -> None:

@@ -82,6 +82,18 @@ def test_direction_and_judging() -> None:
     assert point.passes(0.1, 0.0, 0.5)
 
 
+def test_a_figure_exactly_on_the_threshold_passes_the_criterion() -> None:
+    """At least / at most include the threshold, whichever figure is judged."""
+    acc = Criterion(metric="accuracy", threshold=0.9, judged_on="lower_bound")
+    assert acc.passes(0.95, 0.9, 0.97) and not acc.passes(0.95, 0.9 - 1e-9, 0.97)
+    acc_point = Criterion(metric="accuracy", threshold=0.9, judged_on="point")
+    assert acc_point.passes(0.9, 0.7, 0.95) and not acc_point.passes(0.9 - 1e-9, 0.7, 0.95)
+    fa = Criterion(metric="false_abstain_rate", threshold=0.1, judged_on="lower_bound")
+    assert fa.passes(0.05, 0.02, 0.1) and not fa.passes(0.05, 0.02, 0.1 + 1e-9)
+    assert acc.judged_value(0.95, 0.9, 0.97) == 0.9 and fa.judged_value(0.05, 0.02, 0.1) == 0.1
+    assert acc_point.judged_value(0.9, 0.7, 0.95) == 0.9
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -109,6 +109,35 @@ def test_metric_over_runs_draws_each_run_with_its_wilson_interval_and_the_bar() 
     assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
 
 
+def test_the_bar_is_judged_on_the_figure_it_names() -> None:
+    """A run whose point clears the bar but whose lower bound does not: below a bar judged on
+    the lower bound, meeting one judged on the point."""
+    second = results([(*c[:3], True, *c[4:]) if c[0] == "c-02" else c for c in CASES])
+    low, _ = wilson(7, 12)  # 7/12 = 58.3% point, lower bound about 32%
+    assert low < 0.55 < 7 / 12
+    for judged_on, verdict in (
+        ("lower_bound", "<br><b>below the bar</b>"),
+        ("point", "<br>meets the bar"),
+    ):
+        bar = Threshold("accuracy", 0.55, "at_least", judged_on, "bar v2 (signed)")
+        fig = charts.metric_over_runs(history([second]), "accuracy", bar)
+        assert trace(fig, "Accuracy per run").customdata[0][6] == verdict
+
+
+def test_threshold_met_is_inclusive_and_reads_the_named_bound() -> None:
+    at_least = Threshold("accuracy", 0.6, "at_least", "lower_bound", "bar v1")
+    assert at_least.met(0.7, 0.6, 0.8) is True  # exactly on the bar
+    assert at_least.met(0.7, 0.6 - 1e-9, 0.8) is False  # the point would pass; the bound fails
+    at_most = Threshold("false_abstain_rate", 0.1, "at_most", "lower_bound", "bar v1")
+    assert at_most.met(0.05, 0.01, 0.1) is True
+    assert at_most.met(0.05, 0.01, 0.1 + 1e-9) is False  # judged on the upper bound
+    point = Threshold("accuracy", 0.6, "at_least", "point", "bar v1")
+    assert point.met(0.6, 0.1, 0.9) is True and point.met(0.6 - 1e-9, 0.59, 0.9) is False
+    point_most = Threshold("false_abstain_rate", 0.1, "at_most", "point", "bar v1")
+    assert point_most.met(0.1, 0.0, 0.5) is True and point_most.met(0.1 + 1e-9, 0.0, 0.1) is False
+    assert at_least.met(None, None, None) is None  # no data: no verdict drawn
+
+
 def test_metric_over_runs_without_a_bar_has_no_line() -> None:
     fig = charts.metric_over_runs(history([results()]), "false_abstain_rate", None)
     assert [t.name for t in fig.data] == ["False abstentions (lower is better) per run"]

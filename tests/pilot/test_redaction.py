@@ -173,6 +173,57 @@ def test_citations_into_redacted_sources_map_back_to_the_original_text() -> None
     assert back.cited_text == "hr@northwind.example" == original[back.start : back.end]
 
 
+def test_personal_data_in_a_source_title_is_redacted_before_it_leaves() -> None:
+    case = GoldenCase(
+        id="c-2",
+        question="Who approves leave?",
+        sources=(
+            Source(
+                id="memo",
+                title="Memo from jo.bloggs@example.com (07700 900456)",
+                text="Managers approve leave.",
+            ),
+        ),
+    )
+    request = apply_boundary(case, DataBoundary())
+    assert request.sources[0].title == "Memo from [EMAIL] ([PHONE])"
+    assert "jo.bloggs" not in request.model_dump_json()
+    assert "900456" not in request.model_dump_json()
+
+
+def test_the_edge_never_launders_a_citation_that_misquotes_what_it_was_sent() -> None:
+    """A system cites offsets of the redacted text it was sent. A citation whose claimed text
+    is not what those offsets hold keeps its claimed text when mapped back, so it stays invalid
+    against the original; a faithful one is re-read from the original and stays valid."""
+    from pilot.edge import Edge
+    from pilot.models import SystemConfig, SystemOutput
+
+    request, _, remap = Edge().prepare(CASE, SystemConfig())
+    sent = request.sources[0].text
+    original = CASE.sources[0].text
+    quoted = "Neonatal care leave is up to 12 weeks."
+    at = sent.index(quoted)
+    faithful = Citation(
+        source_id="family-leave-2025", cited_text=quoted, start=at, end=at + len(quoted)
+    )
+    made_up = Citation(
+        source_id="family-leave-2025",
+        cited_text="Neonatal care leave is up to 52 weeks.",  # what the source does not say
+        start=at,
+        end=at + len(quoted),
+    )
+    email = sent.index("[EMAIL]")
+    hidden = Citation(
+        source_id="family-leave-2025", cited_text="[EMAIL]", start=email, end=email + 7
+    )
+    out = remap(SystemOutput(answer="52 weeks", citations=(faithful, made_up, hidden)))
+    kept, claimed, unhidden = out.citations
+    assert original[kept.start : kept.end] == kept.cited_text == quoted
+    assert claimed.cited_text == "Neonatal care leave is up to 52 weeks."
+    assert original[claimed.start : claimed.end] == quoted != claimed.cited_text  # invalid
+    assert unhidden.cited_text == "hr@northwind.example" == original[unhidden.start : unhidden.end]
+
+
 def test_default_rules_are_named() -> None:
     assert [r.name for r in DEFAULT_RULES] == [
         "email",

@@ -17,9 +17,9 @@ from stub_messages_api import MessagesStub
 
 from pilot import audit, killswitch
 from pilot.goldensets import import_goldenset
-from pilot.models import SystemConfig
-from pilot.runner import RunOptions
-from pilot.runs import run_report, start_or_resume
+from pilot.models import SystemConfig, SystemOutput, SystemRequest
+from pilot.runner import RunOptions, execute_run
+from pilot.runs import prepare_run, run_report, start_or_resume
 from pilot.store import Store
 
 KEY = "sk-ant-test-SECRET-KEY-0123456789"
@@ -80,10 +80,7 @@ def test_claude_citations_retries_and_errors(pilot_db: Store) -> None:
         stub.fail("rate_limit", times=2, retry_after=0.05)
         stub.fail("overloaded", times=1)
         stub.fail("server_error", times=1)
-        stub.fail("timeout", times=1, hang_seconds=2)
-        options = RunOptions(
-            concurrency=4, backoff_base=0.01, backoff_cap=0.1, call_timeout=1, max_attempts=6
-        )
+        options = RunOptions(concurrency=4, backoff_base=0.01, backoff_cap=0.1, max_attempts=6)
         outcome = start_or_resume(
             pilot_db,
             "priya",
@@ -95,9 +92,48 @@ def test_claude_citations_retries_and_errors(pilot_db: Store) -> None:
         assert outcome.status == "finished"
         rows = results(pilot_db, outcome.run_id)
         assert len(rows) == 20 and all(r[4] is None for r in rows)
-        assert sum(r[6] for r in rows) == 20 + 5  # five faults, each retried once
-        assert len(stub.message_bodies()) == 25
+        assert sum(r[6] for r in rows) == 20 + 4  # four faults, each retried once
+        assert len(stub.message_bodies()) == 24
         assert any(json.loads(r[3]) for r in rows)  # the stub's char_location citations
+
+
+class Hangs:
+    """A system that answers at once, except that the listed cases never answer on their
+    first `hangs` attempts. Ordinary calls take no time at all, so `call_timeout` decides
+    only the hanging ones, whatever the machine's load or the process's age (the SDK's own
+    timeout is tested in test_systems_anthropic.py)."""
+
+    def __init__(self, slow: set[str], hangs: int) -> None:
+        self.slow, self.hangs = slow, hangs
+        self.attempts: dict[str, int] = {}
+
+    async def answer(self, request: SystemRequest) -> SystemOutput:
+        import asyncio
+
+        n = self.attempts[request.case_id] = self.attempts.get(request.case_id, 0) + 1
+        if request.case_id in self.slow and n <= self.hangs:
+            await asyncio.Event().wait()  # never set: only the timeout ends this call
+        return SystemOutput(answer="25 days")
+
+
+@pytest.mark.parametrize(("hangs", "error"), [(1, None), (2, "gave up after 2 attempts")])
+def test_a_call_that_hangs_is_timed_out_and_retried(
+    pilot_db: Store, hangs: int, error: str | None
+) -> None:
+    system = Hangs({"c-003", "c-011"}, hangs)
+    run_id = prepare_run(pilot_db, "priya", goldenset="leave", config=SystemConfig())
+    options = RunOptions(concurrency=4, backoff_base=0.01, call_timeout=1, max_attempts=2)
+    outcome = execute_run(pilot_db, "priya", run_id, options=options, system=system)
+    assert outcome.status == "finished" and outcome.done == 20
+    rows = {r[0]: r for r in results(pilot_db, run_id)}
+    assert {c: r[6] for c, r in rows.items() if r[6] != 1} == {"c-003": 2, "c-011": 2}
+    assert system.attempts == {c: r[6] for c, r in rows.items()}
+    for case in ("c-003", "c-011"):
+        if error is None:
+            assert rows[case][4] is None and rows[case][1] == "25 days"
+        else:
+            assert rows[case][4] == f"{error}: timed out" and rows[case][1] is None
+    assert sum(r[4] is not None for r in rows.values()) == (0 if error is None else 2)
 
 
 def test_permanent_failures_are_recorded_not_dropped(pilot_db: Store) -> None:
@@ -146,32 +182,30 @@ def test_cache_replay_and_no_cache(pilot_db: Store) -> None:
 
 
 def test_kill_switch_stops_a_running_run(pilot_db: Store) -> None:
-    with MessagesStub(latency=0.15) as stub:
-        outcome: dict = {}
+    """Engaged while the fourth call is at the API (one call at a time, so no other call is
+    between its check and its request): no fifth request is sent."""
+    from stub_messages_api import default_responder
 
-        def work() -> None:
-            outcome["o"] = start_or_resume(
-                pilot_db,
-                "priya",
-                goldenset="leave",
-                config=CLAUDE,
-                options=RunOptions(concurrency=2),
-                system_kwargs={"api_key": KEY, "base_url": stub.base_url},
-            )
+    def answer_then_kill(body: dict) -> list[dict]:
+        if len(stub.message_bodies()) == 4:
+            killswitch.engage(pilot_db, "priya", "wrong answers in production")
+        return default_responder(body)
 
-        thread = threading.Thread(target=work)
-        thread.start()
-        while len(stub.message_bodies()) < 4:
-            time.sleep(0.01)
-        killswitch.engage(pilot_db, "priya", "wrong answers in production")
-        sent_at_kill = len(stub.message_bodies())
-        thread.join(30)
-        assert len(stub.message_bodies()) == sent_at_kill
-    o = outcome["o"]
-    assert o.status == "halted" and o.done < 20
+    with MessagesStub(responder=answer_then_kill) as stub:
+        o = start_or_resume(
+            pilot_db,
+            "priya",
+            goldenset="leave",
+            config=CLAUDE,
+            options=RunOptions(concurrency=1),
+            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+        )
+        assert len(stub.message_bodies()) == 4
+    assert o.status == "halted" and o.done == 4
     with pilot_db.read() as con:
         assert con.execute("SELECT status FROM runs").fetchone()[0] == "halted"
     stored = len(results(pilot_db, o.run_id))
+    assert stored == 4  # the call in flight at the kill is kept
     killswitch.release(pilot_db, "priya")
     with MessagesStub() as stub:
         resumed = start_or_resume(
@@ -203,7 +237,7 @@ def test_resume_after_kill_9_calls_no_finished_case_again(pilot_db: Store, tmp_p
             env=env,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a bound for a loaded machine, not a measure
         done = 0
         while time.monotonic() < deadline and done < 4:
             time.sleep(0.2)

@@ -19,6 +19,7 @@ from metric_frames import (
 )
 from stub_messages_api import MessagesStub, question, text_block
 
+from metrics import wilson
 from pilot.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
 from pilot.goldensets import import_goldenset
 from pilot.models import SystemConfig
@@ -113,6 +114,66 @@ def test_critical_errors_are_wrong_answers_on_consequential_cases() -> None:
         row(3, False),
     ]
     assert critical_errors(frames(rows).results) == ["c0"]
+
+
+def test_an_errored_consequential_case_goes_to_a_person_not_the_critical_count() -> None:
+    failed = {**row(0, False, consequential=True), "error": "gave up after 6 attempts: 529"}
+    rows = [failed, row(1, False, consequential=True)]
+    assert critical_errors(frames(rows).results) == ["c1"]
+
+
+def edge_rows() -> list[dict[str, Any]]:
+    """20 answerable cases: c0 abstains, c1 (consequential) is wrong, the other 18 are right.
+    Accuracy 18/20 = 0.90 exactly, false abstentions 1/20 = 0.05 exactly."""
+    return [row(i, i >= 2, abstained=i == 0, consequential=i == 1) for i in range(20)]
+
+
+def edge_bar(nudge: float = 0.0) -> dict[str, Any]:
+    """Every threshold exactly on the figure it is compared with (`nudge` moves each one
+    against the system): point, Wilson lower bound, and for the lower-is-better rate the
+    point and the Wilson upper bound; min_cases and max_critical_errors on the counts."""
+    low, _ = wilson(18, 20)
+    _, high = wilson(1, 20)
+    return {
+        "criteria": [
+            {"metric": "accuracy", "threshold": 0.9 + nudge, "judged_on": "point"},
+            {"metric": "accuracy", "threshold": low + nudge, "judged_on": "lower_bound"},
+            {"metric": "false_abstain_rate", "threshold": 0.05 - nudge, "judged_on": "point"},
+            {"metric": "false_abstain_rate", "threshold": high - nudge, "judged_on": "lower_bound"},
+        ],
+        "min_cases": 20,
+        "max_critical_errors": 1,
+    }
+
+
+def test_a_figure_exactly_on_the_threshold_meets_it() -> None:
+    """ "At least 90%" is met by 90% and "at most 5%" by 5%, on the point and on the bound."""
+    v = judge(frames(edge_rows()), edge_bar(), 2, signed=True)
+    low, _ = wilson(18, 20)
+    _, high = wilson(1, 20)
+    assert [c.judged_value for c in v.criteria] == [0.9, low, 0.05, high]
+    assert [c.direction for c in v.criteria] == ["at_least"] * 2 + ["at_most"] * 2
+    assert [c.passed for c in v.criteria] == [True] * 4
+    assert v.n_cases == v.min_cases == 20 and v.min_cases_met
+    assert v.critical_errors == ["c1"] and v.max_critical_errors == 1
+    assert v.passed and not v.exploratory
+
+
+def test_a_figure_just_short_of_the_threshold_misses_it() -> None:
+    v = judge(frames(edge_rows()), edge_bar(nudge=1e-9), 2, signed=True)
+    assert [c.passed for c in v.criteria] == [False] * 4 and not v.passed
+
+
+@pytest.mark.parametrize(
+    ("change", "min_cases_met"),
+    [({"min_cases": 21}, False), ({"max_critical_errors": 0}, True)],
+)
+def test_one_case_short_or_one_critical_error_too_many_fails(
+    change: dict[str, int], min_cases_met: bool
+) -> None:
+    v = judge(frames(edge_rows()), {**edge_bar(), **change}, 2, signed=True)
+    assert all(c.passed for c in v.criteria)
+    assert v.min_cases_met is min_cases_met and not v.passed
 
 
 def grading(body: dict[str, Any]) -> list[dict[str, Any]]:
