@@ -26,16 +26,20 @@ def _abstained_on(results: Frame, answerable: bool) -> pl.LazyFrame:
     )
 
 
-@metric("abstain_rate_unanswerable")
 def abstain_rate_unanswerable_counts(results: Frame) -> pl.LazyFrame:
     """Per unanswerable case: k = 1 when the system abstained (the right behaviour)."""
     return _abstained_on(results, answerable=False)
 
 
-@metric("false_abstain_rate")
+metric("abstain_rate_unanswerable")(abstain_rate_unanswerable_counts)
+
+
 def false_abstain_rate_counts(results: Frame) -> pl.LazyFrame:
     """Per answerable case: k = 1 when the system abstained (a missed answer)."""
     return _abstained_on(results, answerable=True)
+
+
+metric("false_abstain_rate")(false_abstain_rate_counts)
 
 
 def abstain_rate_unanswerable(results: Frame) -> Estimate:

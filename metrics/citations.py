@@ -107,7 +107,6 @@ def _spans(evidence: Frame, sources: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-@metric("citation_precision", needs=("results", "checked_citations"), per_case=False)
 def citation_precision_counts(results: Frame, checked_citations: pl.LazyFrame) -> pl.LazyFrame:
     """Per case: k valid citations of n citations (the unit is the citation, not the case).
     Citations of cases not in `results` belong to another run and are ignored."""
@@ -120,7 +119,11 @@ def citation_precision_counts(results: Frame, checked_citations: pl.LazyFrame) -
     )
 
 
-@metric("citation_coverage", needs=("results", "checked_citations", "claims"))
+metric("citation_precision", needs=("results", "checked_citations"), per_case=False)(
+    citation_precision_counts
+)
+
+
 def citation_coverage_counts(
     results: Frame, checked_citations: pl.LazyFrame, claims: Frame
 ) -> pl.LazyFrame:
@@ -139,7 +142,11 @@ def citation_coverage_counts(
     )
 
 
-@metric("evidence_recall", needs=("results", "checked_citations", "sources", "evidence"))
+metric("citation_coverage", needs=("results", "checked_citations", "claims"))(
+    citation_coverage_counts
+)
+
+
 def evidence_recall_counts(
     results: Frame, checked_citations: pl.LazyFrame, sources: Frame, evidence: Frame
 ) -> pl.LazyFrame:
@@ -175,6 +182,11 @@ def evidence_recall_counts(
         k=(eligible & among(hits) & pl.col("error").is_null()).cast(pl.Int64),
         n=eligible.cast(pl.Int64),
     )
+
+
+metric("evidence_recall", needs=("results", "checked_citations", "sources", "evidence"))(
+    evidence_recall_counts
+)
 
 
 def citation_precision(citations: Frame, sources: Frame, results: Frame | None = None) -> Estimate:

@@ -50,7 +50,11 @@ _REGISTRY: dict[str, MetricSpec] = {}
 def metric(
     name: str, *, needs: tuple[Input, ...] = ("results",), per_case: bool = True
 ) -> Callable[[F], F]:
-    """Register a counts function under `name`."""
+    """Register a counts function under `name`: `metric("accuracy")(accuracy_counts)`.
+
+    The metric modules call it after the definition rather than as a decorator because
+    mutmut leaves decorated functions unmutated, and the counts functions are where each
+    metric is defined (`make mutate`, docs/testing.md)."""
 
     def register(fn: F) -> F:
         known = _REGISTRY.get(name)

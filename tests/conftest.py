@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,3 +43,32 @@ def messages_stub() -> Iterator[MessagesStub]:
     `base_url=messages_stub.base_url`. Stopped after the test."""
     with MessagesStub() as stub:
         yield stub
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """During `make mutate` only: run a mutant against its target's tests alone (see
+    tests/mutation_targets.py). A no-op otherwise."""
+    from mutation_targets import allowed_tests, selected
+
+    entries = allowed_tests(os.environ)
+    if entries is None:
+        return
+    kept = [item for item in items if selected(item.nodeid, entries)]
+    dropped = [item for item in items if not selected(item.nodeid, entries)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Say the test order last, even under -q: a failure seen in one random order can then be
+    repeated with the same seed (pytest-randomly; `-p no:randomly` runs the files as written)."""
+    seed = (
+        config.getoption("randomly_seed", None)
+        if config.pluginmanager.hasplugin("randomly")
+        else None
+    )
+    order = f"random, --randomly-seed={seed}" if isinstance(seed, int) else "as written"
+    terminalreporter.write_line(f"Test order: {order}")

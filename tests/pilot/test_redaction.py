@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pilot.models import Citation, GoldenCase, Source
+from pilot.models import Citation, GoldenCase, Source, SystemConfig
 from pilot.redaction import (
     DEFAULT_RULES,
     RedactionRule,
@@ -15,6 +15,7 @@ from pilot.redaction import (
     luhn_ok,
     redact,
 )
+from pilot.store import Store
 from pilot.workflow import DataBoundary
 
 
@@ -101,6 +102,51 @@ def test_custom_rules_apply_in_order_and_earlier_rules_win() -> None:
         RedactionRule(name="digits", pattern=r"\d+", replacement="#"),
     ]
     assert redact("id NW-12345 and 42", rules).text == "id [STAFF ID] and #"
+
+
+def test_matches_that_touch_are_both_redacted_and_spans_name_their_rule() -> None:
+    rules = [
+        RedactionRule(name="code", pattern=r"AA", replacement="[A]"),
+        RedactionRule(name="edge", pattern=r"xx|yy", replacement="[X]"),
+    ]
+    result = redact("xxAAyy", rules)  # "xx" ends where "AA" starts; "yy" starts where it ends
+    assert result.text == "[X][A][X]"
+    assert [(s.start, s.end, s.orig_start, s.orig_end, s.rule) for s in result.spans] == [
+        (0, 3, 0, 2, "edge"),
+        (3, 6, 2, 4, "code"),
+        (6, 9, 4, 6, "edge"),
+    ]
+
+
+def test_a_number_failing_its_check_does_not_stop_the_rule() -> None:
+    result = redact("order 4111 1111 1111 1112, card 4111 1111 1111 1111")
+    assert result.text == "order 4111 1111 1111 1112, card [CARD]"
+    assert [s.rule for s in result.spans] == ["payment card"]
+
+
+def test_a_citation_ending_just_before_a_replacement_keeps_its_end() -> None:
+    text = "x a@bb.com y c@dd.com"
+    result = redact(text)
+    assert result.text == "x [EMAIL] y [EMAIL]"
+    second = result.text.rindex("[EMAIL]")
+    # "y " ends where the second replacement starts: it must not swallow the address
+    assert result.span_to_original(second - 2, second) == (text.index("y "), text.index("c@"))
+    assert result.span_to_original(2, 9) == (2, 10)  # the first replacement: the whole address
+
+
+def test_the_bounded_case_keeps_the_question_map() -> None:
+    bounded = bound_case(CASE, DataBoundary())
+    assert bounded.question.text == bounded.request.question
+    phone = bounded.question.text.index("[PHONE]")
+    start, end = bounded.question.span_to_original(phone, phone + len("[PHONE]"))
+    assert CASE.question[start:end] == "07700 900456"
+
+
+def test_a_citation_of_a_source_that_was_not_sent_is_left_as_it_came() -> None:
+    bounded = bound_case(CASE, DataBoundary(readable_sources=("family-leave-*",)))
+    for source_id in ("payroll-2025", "no-such-source"):  # held back, and unknown
+        cited = Citation(source_id=source_id, cited_text="Salary", start=0, end=6)
+        assert bounded.citation_to_original(cited, CASE) == cited
 
 
 def test_an_invalid_pattern_is_refused_with_its_reason() -> None:
@@ -222,6 +268,71 @@ def test_the_edge_never_launders_a_citation_that_misquotes_what_it_was_sent() ->
     assert claimed.cited_text == "Neonatal care leave is up to 52 weeks."
     assert original[claimed.start : claimed.end] == quoted != claimed.cited_text  # invalid
     assert unhidden.cited_text == "hr@northwind.example" == original[unhidden.start : unhidden.end]
+
+
+def test_the_boundarys_own_rules_apply_to_question_sources_and_titles() -> None:
+    tom = RedactionRule(name="staff name", pattern=r"\bTom\b", replacement="[NAME]")
+    case = CASE.model_copy(
+        update={
+            "sources": (
+                Source(id="payroll-2025", title="Tom's payslip", text="Tom earns 30k."),
+                Source(id="family-leave-2025", title="Leave for Tom", text="Ask Tom first."),
+            )
+        }
+    )
+    boundary = DataBoundary(readable_sources=("family-leave-*",), redaction_rules=(tom,))
+    request = apply_boundary(case, boundary)
+    # an unreadable first source is skipped, not the end of the list
+    assert [(s.id, s.title, s.text) for s in request.sources] == [
+        ("family-leave-2025", "Leave for [NAME]", "Ask [NAME] first.")
+    ]
+    # only the boundary's rules: the phone number is left for the default rules to catch
+    assert request.question == "I'm [NAME] (07700 900456). How long is neonatal leave?"
+
+
+def test_the_case_id_travels_as_the_key_never_as_a_field() -> None:
+    boundary = DataBoundary(allowed_fields=("question", "id", "tags"))
+    request = apply_boundary(CASE, boundary)
+    assert request.case_id == "c-1" and request.fields == {"tags": ("parental",)}
+
+
+def test_the_cache_key_payload_is_exactly_what_is_sent() -> None:
+    from pilot.edge import Edge
+    from pilot.models import SystemConfig
+    from pilot.systems.anthropic import request_payload
+
+    claude = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
+    request, payload, _ = Edge().prepare(CASE, claude)
+    assert payload == request_payload(claude, request) and payload["model"] == "claude-sonnet-4-6"
+    request, payload, _ = Edge().prepare(CASE, SystemConfig())
+    assert payload == {
+        "case_id": "c-1",
+        "question": "I'm Tom ([PHONE]). How long is neonatal leave?",
+        "sources": [
+            {
+                "id": "family-leave-2025",
+                "title": "Family leave",
+                "text": "Contact [EMAIL]. Neonatal care leave is up to 12 weeks.",
+            },
+            {"id": "payroll-2025", "title": "Payroll", "text": "Salary bands by grade."},
+        ],
+        "fields": {},
+    }
+
+
+def test_the_edge_applies_the_current_recorded_boundary(users_store: Store) -> None:
+    from pilot.edge import load_edge
+    from pilot.workflow import Workflow, save_workflow
+
+    with users_store.read() as con:
+        assert load_edge(con).boundary == DataBoundary()  # nothing recorded: the default
+    boundary = DataBoundary(readable_sources=("payroll-*",), restricted_fields=("salary",))
+    workflow = Workflow(name="Leave", process_owner="Omar", accountable_lead="Priya")
+    save_workflow(users_store, "priya", workflow, boundary)
+    with users_store.read() as con:
+        edge = load_edge(con)
+    assert edge.boundary == boundary
+    assert [s.id for s in edge.prepare(CASE, SystemConfig())[0].sources] == ["payroll-2025"]
 
 
 def test_default_rules_are_named() -> None:

@@ -1,4 +1,5 @@
-"""Scoring, verdicts and the LLM-judge rule, checked against hand-worked figures."""
+"""Scoring at the end of a run: the LLM-judge rule, graded, stored and stopped by the kill
+switch (the verdict rules themselves: test_verdicts.py)."""
 
 from __future__ import annotations
 
@@ -7,173 +8,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-import pytest
 from helpers import seeded_store, write_cases
-from metric_frames import (
-    CITATIONS_SCHEMA,
-    CLAIMS_SCHEMA,
-    EVIDENCE_SCHEMA,
-    RESULTS_SCHEMA,
-    SOURCES_SCHEMA,
-)
 from stub_messages_api import MessagesStub, question, text_block
 
-from metrics import wilson
 from pilot.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
 from pilot.goldensets import import_goldenset
 from pilot.models import SystemConfig
-from pilot.results import RunFrames
 from pilot.runs import run_report, start_or_resume
 from pilot.store import Store
-from pilot.verdicts import critical_errors, judge
-
-
-def frames(rows: list[dict[str, Any]]) -> RunFrames:
-    """A run's frames with the runner's schemas: these rows, no citations, claims or sources."""
-    schemas = (CITATIONS_SCHEMA, CLAIMS_SCHEMA, SOURCES_SCHEMA, EVIDENCE_SCHEMA)
-    return RunFrames(
-        pl.DataFrame(rows, schema=RESULTS_SCHEMA), *(pl.DataFrame(schema=s) for s in schemas)
-    )
-
-
-def row(
-    i: int,
-    correct: bool,
-    *,
-    answerable: bool = True,
-    abstained: bool = False,
-    tags: tuple[str, ...] = (),
-    consequential: bool = False,
-) -> dict[str, Any]:
-    return {
-        "case_id": f"c{i}",
-        "answer": "x",
-        "abstained": abstained,
-        "correct": correct,
-        "error": None,
-        "answerable": answerable,
-        "expected_answer": "x" if answerable else None,
-        "tags": list(tags),
-        "consequential": consequential,
-    }
-
-
-def test_verdict_lower_bound_point_and_tag_scope() -> None:
-    # 18 of 20 correct: point 0.90; Wilson 95% lower bound = 0.699 (hand-worked:
-    # (p + z²/2n - z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n) with p=.9, n=20, z=1.96).
-    rows = [row(i, i >= 2, tags=("numeric",) if i < 10 else ()) for i in range(20)]
-    bar = {
-        "criteria": [
-            {"metric": "accuracy", "threshold": 0.85, "scope": "all", "judged_on": "point"},
-            {"metric": "accuracy", "threshold": 0.85, "scope": "all", "judged_on": "lower_bound"},
-            {"metric": "accuracy", "threshold": 0.85, "scope": "tag:numeric", "judged_on": "point"},
-        ],
-        "min_cases": 10,
-        "max_critical_errors": 0,
-    }
-    v = judge(frames(rows), bar, 3, signed=True)
-    point, lower, tagged = v.criteria
-    assert point.value == pytest.approx(0.9) and point.passed
-    assert lower.low == pytest.approx(0.6990, abs=1e-4) and not lower.passed
-    assert tagged.n == 10 and tagged.value == pytest.approx(0.8) and not tagged.passed
-    assert not v.passed and not v.exploratory and v.min_cases_met
-
-
-def test_at_most_metric_judged_on_upper_bound() -> None:
-    # 1 false abstention among 40 answerable: 0.025, Wilson upper bound 0.1288.
-    rows = [row(i, i != 0, abstained=i == 0) for i in range(40)]
-    bar = {
-        "criteria": [
-            {"metric": "false_abstain_rate", "threshold": 0.10, "judged_on": "lower_bound"}
-        ],
-        "min_cases": 1,
-    }
-    c = judge(frames(rows), bar, 1, signed=True).criteria[0]
-    assert c.direction == "at_most" and c.judged_value == pytest.approx(0.1288, abs=1e-4)
-    assert not c.passed
-
-
-def test_no_data_fails_and_unsigned_is_exploratory() -> None:
-    rows = [row(i, True) for i in range(5)]
-    bar = {
-        "criteria": [
-            {"metric": "abstain_rate_unanswerable", "threshold": 0.5, "judged_on": "point"}
-        ],
-        "min_cases": 1,
-    }
-    v = judge(frames(rows), bar, 1, signed=False)
-    assert v.criteria[0].n == 0 and not v.criteria[0].passed and v.exploratory
-
-
-def test_critical_errors_are_wrong_answers_on_consequential_cases() -> None:
-    rows = [
-        row(0, False, consequential=True),
-        row(1, False, consequential=True, abstained=True),
-        row(2, True, consequential=True),
-        row(3, False),
-    ]
-    assert critical_errors(frames(rows).results) == ["c0"]
-
-
-def test_an_errored_consequential_case_goes_to_a_person_not_the_critical_count() -> None:
-    failed = {**row(0, False, consequential=True), "error": "gave up after 6 attempts: 529"}
-    rows = [failed, row(1, False, consequential=True)]
-    assert critical_errors(frames(rows).results) == ["c1"]
-
-
-def edge_rows() -> list[dict[str, Any]]:
-    """20 answerable cases: c0 abstains, c1 (consequential) is wrong, the other 18 are right.
-    Accuracy 18/20 = 0.90 exactly, false abstentions 1/20 = 0.05 exactly."""
-    return [row(i, i >= 2, abstained=i == 0, consequential=i == 1) for i in range(20)]
-
-
-def edge_bar(nudge: float = 0.0) -> dict[str, Any]:
-    """Every threshold exactly on the figure it is compared with (`nudge` moves each one
-    against the system): point, Wilson lower bound, and for the lower-is-better rate the
-    point and the Wilson upper bound; min_cases and max_critical_errors on the counts."""
-    low, _ = wilson(18, 20)
-    _, high = wilson(1, 20)
-    return {
-        "criteria": [
-            {"metric": "accuracy", "threshold": 0.9 + nudge, "judged_on": "point"},
-            {"metric": "accuracy", "threshold": low + nudge, "judged_on": "lower_bound"},
-            {"metric": "false_abstain_rate", "threshold": 0.05 - nudge, "judged_on": "point"},
-            {"metric": "false_abstain_rate", "threshold": high - nudge, "judged_on": "lower_bound"},
-        ],
-        "min_cases": 20,
-        "max_critical_errors": 1,
-    }
-
-
-def test_a_figure_exactly_on_the_threshold_meets_it() -> None:
-    """ "At least 90%" is met by 90% and "at most 5%" by 5%, on the point and on the bound."""
-    v = judge(frames(edge_rows()), edge_bar(), 2, signed=True)
-    low, _ = wilson(18, 20)
-    _, high = wilson(1, 20)
-    assert [c.judged_value for c in v.criteria] == [0.9, low, 0.05, high]
-    assert [c.direction for c in v.criteria] == ["at_least"] * 2 + ["at_most"] * 2
-    assert [c.passed for c in v.criteria] == [True] * 4
-    assert v.n_cases == v.min_cases == 20 and v.min_cases_met
-    assert v.critical_errors == ["c1"] and v.max_critical_errors == 1
-    assert v.passed and not v.exploratory
-
-
-def test_a_figure_just_short_of_the_threshold_misses_it() -> None:
-    v = judge(frames(edge_rows()), edge_bar(nudge=1e-9), 2, signed=True)
-    assert [c.passed for c in v.criteria] == [False] * 4 and not v.passed
-
-
-@pytest.mark.parametrize(
-    ("change", "min_cases_met"),
-    [({"min_cases": 21}, False), ({"max_critical_errors": 0}, True)],
-)
-def test_one_case_short_or_one_critical_error_too_many_fails(
-    change: dict[str, int], min_cases_met: bool
-) -> None:
-    v = judge(frames(edge_rows()), {**edge_bar(), **change}, 2, signed=True)
-    assert all(c.passed for c in v.criteria)
-    assert v.min_cases_met is min_cases_met and not v.passed
 
 
 def grading(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,166 @@
+"""What `make mutate` mutates, and which tests may kill each target's mutants.
+
+mutmut (3.x) finds, for every mutated function, the tests that call it and runs only those.
+The rule modules are called by nearly every test (every write goes through `access`), so a
+mutant would otherwise run much of the suite. Each target names the fast tests written for
+its rules; tests/conftest.py drops every other test while a mutant of that target is active
+(`MUTANT_UNDER_TEST`), and drops tests of no chosen target while mutmut collects its stats
+(`PILOT_MUTATE`, set by tools/mutate.py). Without those variables pytest runs as usual.
+
+A test entry is a file (`tests/pilot/test_x.py`) or one test of it (`...::test_name`); a
+leading `!` drops an entry again (a test that runs the CLI in a subprocess imports the
+unmutated code, so it could never kill a mutant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatch
+
+MUTANT_SEPARATOR = "__mutmut_"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    files: tuple[str, ...]  # source files mutmut mutates (`only_mutate` in pyproject.toml)
+    mutants: tuple[str, ...]  # globs over mutant names: the rule's functions
+    tests: tuple[str, ...]  # the tests that may kill them
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return tuple(f.removesuffix(".py").replace("/", ".") for f in self.files)
+
+    def owns(self, mutant: str) -> bool:
+        return any(fnmatch(mutant, glob) for glob in self.mutants)
+
+
+def _all(*files: str) -> tuple[str, ...]:
+    return tuple(f.removesuffix(".py").replace("/", ".") + ".*" for f in files)
+
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "verdicts",
+        ("pilot/verdicts.py",),
+        _all("pilot/verdicts.py"),
+        ("tests/pilot/test_verdicts.py",),
+    ),
+    Target(
+        "bar-criterion",
+        ("pilot/bars.py", "pilot/charts.py"),
+        ("pilot.bars.xǁCriterionǁ*", "pilot.charts.xǁThresholdǁ*"),
+        ("tests/pilot/test_bars.py", "tests/pilot/test_charts.py"),
+    ),
+    Target(
+        "metrics",
+        tuple(
+            f"metrics/{m}.py"
+            for m in (
+                "_frames",
+                "_keys",
+                "abstention",
+                "accuracy",
+                "agreement",
+                "citations",
+                "estimate",
+                "intervals",
+                "judge",
+                "matching",
+                "planner",
+                "regression",
+                "registry",
+                "slices",
+            )
+        ),
+        ("metrics.*",),
+        ("tests/metrics",),
+    ),
+    Target(
+        "boundary",
+        ("pilot/redaction.py", "pilot/edge.py"),
+        _all("pilot/redaction.py", "pilot/edge.py"),
+        ("tests/pilot/test_redaction.py",),
+    ),
+    Target(
+        "audit",
+        ("pilot/audit.py",),
+        _all("pilot/audit.py"),
+        ("tests/pilot/test_audit.py",),
+    ),
+    Target(
+        "access",
+        ("pilot/access.py",),
+        _all("pilot/access.py"),
+        ("tests/pilot/test_access.py", "tests/pilot/test_safeguards.py"),
+    ),
+    Target(
+        "run",
+        ("pilot/runner.py", "pilot/killswitch.py"),
+        (
+            "pilot.runner.x_cache_key*",
+            "pilot.runner.x__execute*",
+            "pilot.runner.xǁ_Writerǁ*",
+            "pilot.runner.x_record*",
+            "pilot.runner.x_execute_run*",
+            "pilot.runner.x__load_cache*",
+            "pilot.killswitch.*",
+        ),
+        (
+            "tests/pilot/test_safeguards.py",
+            "tests/pilot/test_runner.py",
+            "!tests/pilot/test_runner.py::test_resume_after_kill_9_calls_no_finished_case_again",
+            "!tests/pilot/test_runner.py::test_api_key_is_stored_and_logged_nowhere",
+            "tests/pilot/test_access.py::test_kill_switch_roles",
+        ),
+    ),
+    Target(
+        "goldenset-validation",
+        ("pilot/goldenset_io.py",),
+        _all("pilot/goldenset_io.py"),
+        ("tests/pilot/test_goldensets.py",),
+    ),
+    Target(
+        "scoring",
+        ("pilot/scoring.py",),
+        _all("pilot/scoring.py"),
+        ("tests/pilot/test_scoring.py",),
+    ),
+)
+BY_NAME = {t.name: t for t in TARGETS}
+
+
+def chosen(names: Iterable[str]) -> list[Target]:
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise SystemExit(f"unknown target {', '.join(unknown)}: use one of {', '.join(BY_NAME)}")
+    return [BY_NAME[n] for n in names] or list(TARGETS)
+
+
+def target_of(mutant: str) -> Target | None:
+    return next((t for t in TARGETS if t.owns(mutant)), None)
+
+
+def selected(nodeid: str, entries: Iterable[str]) -> bool:
+    """Whether a test (pytest node id) is among `entries`: the last entry naming it decides."""
+    nodeid = nodeid.removeprefix("mutants/")
+    keep = False
+    for entry in entries:
+        drop = entry.startswith("!")
+        path = entry.removeprefix("!")
+        if nodeid == path or nodeid.startswith(path + "::") or nodeid.startswith(path + "/"):
+            keep = not drop
+    return keep
+
+
+def allowed_tests(environ: Mapping[str, str]) -> tuple[str, ...] | None:
+    """The test entries allowed now, or None when no mutation run is under way."""
+    mutant = environ.get("MUTANT_UNDER_TEST", "")
+    if MUTANT_SEPARATOR in mutant:
+        target = target_of(mutant)
+        return target.tests if target else ()
+    if "PILOT_MUTATE" in environ:
+        return tuple(e for t in chosen(environ["PILOT_MUTATE"].split(",")) for e in t.tests)
+    return None

@@ -1,0 +1,68 @@
+"""`make mutate`'s targets agree with the tree: every file exists, every mutant glob names
+functions that exist (so a move or a rename cannot leave a rule silently unmutated), every
+named test exists, and a mutant runs only its own target's tests."""
+
+from __future__ import annotations
+
+import ast
+from fnmatch import fnmatch
+from pathlib import Path
+
+from mutation_targets import TARGETS, allowed_tests, selected, target_of
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def mutant_names(path: str) -> list[str]:
+    """The names mutmut gives the first mutant of each function and method of a file."""
+    module = path.removesuffix(".py").replace("/", ".")
+    names = []
+    for node in ast.parse((ROOT / path).read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.append(f"{module}.x_{node.name}__mutmut_1")
+        elif isinstance(node, ast.ClassDef):
+            names += [
+                f"{module}.xǁ{node.name}ǁ{item.name}__mutmut_1"
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+    return names
+
+
+def test_every_glob_names_functions_of_the_targets_files() -> None:
+    for target in TARGETS:
+        names = [n for f in target.files for n in mutant_names(f)]
+        for glob in target.mutants:
+            assert any(fnmatch(n, glob) for n in names), (target.name, glob)
+        for path in target.files:  # and every file has a mutant of the target
+            assert any(target.owns(n) for n in mutant_names(path)), (target.name, path)
+
+
+def test_every_named_test_exists() -> None:
+    for target in TARGETS:
+        for entry in target.tests:
+            path, _, name = entry.removeprefix("!").partition("::")
+            assert (ROOT / path).exists(), entry
+            if name:
+                assert f"def {name}(" in (ROOT / path).read_text(), entry
+
+
+def test_a_mutant_runs_only_its_targets_tests() -> None:
+    env = {"MUTANT_UNDER_TEST": "pilot.verdicts.x_judge__mutmut_3"}
+    entries = allowed_tests(env)
+    assert entries is not None and target_of(env["MUTANT_UNDER_TEST"]).name == "verdicts"
+    assert selected("tests/pilot/test_verdicts.py::test_x", entries)
+    assert not selected("tests/pilot/test_scoring.py::test_x", entries)
+    run = allowed_tests({"MUTANT_UNDER_TEST": "pilot.runner.x__execute__mutmut_1"})
+    kill_9 = "tests/pilot/test_runner.py::test_resume_after_kill_9_calls_no_finished_case_again"
+    assert selected("tests/pilot/test_runner.py::test_cache_replay_and_no_cache", run)
+    assert not selected(kill_9, run)  # a subprocess never sees the mutant
+    assert not selected("tests/pilot/test_access.py::test_last_admin_is_protected", run)
+    assert selected("tests/pilot/test_access.py::test_kill_switch_roles", run)
+
+
+def test_outside_a_mutation_run_nothing_is_dropped() -> None:
+    assert allowed_tests({}) is None
+    assert allowed_tests({"MUTANT_UNDER_TEST": ""}) is None
+    stats = allowed_tests({"MUTANT_UNDER_TEST": "stats", "PILOT_MUTATE": "audit,scoring"})
+    assert stats == ("tests/pilot/test_audit.py", "tests/pilot/test_scoring.py")

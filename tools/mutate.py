@@ -1,0 +1,152 @@
+"""Mutation testing of the rule modules: `make mutate` (every target) or `make mutate
+MODULE=verdicts` (one; several with commas). Prints the score per target and every mutant
+not killed, with its change; exits 1 when the chosen targets score below --fail-under.
+
+mutmut (3.x) rewrites each function of the mutated files into a trampoline over its mutants,
+records which tests call which function, then runs each mutant against those tests only;
+tests/mutation_targets.py narrows them further to the target's own tests. The run happens in
+a fresh copy of the tree (.mutate/, kept afterwards for `mutmut show NAME` or `mutmut browse`
+there) whose mutmut settings name only the chosen targets' files and tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = ROOT / ".mutate"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from mutation_targets import TARGETS, Target, chosen  # noqa: E402
+
+COPIED = ("pilot", "metrics", "app", "tests", "goldensets")
+KILLED = {"killed", "timeout", "caught by type check"}
+
+
+def mutmut_settings(targets: list[Target]) -> dict[str, object]:
+    return {
+        "source_paths": ["pilot", "metrics", "app"],
+        "also_copy": ["goldensets"],  # the demo golden set, read beside the package
+        "only_mutate": sorted({f for t in targets for f in t.files}),
+        "pytest_add_cli_args_test_selection": [
+            e for t in targets for e in t.tests if not e.startswith("!")
+        ],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider"],
+        # polars' thread pool does not survive fork(): workers fork from a server that has
+        # imported the tests but never run one
+        "process_isolation": "forkserver",
+    }
+
+
+def stage(targets: list[Target]) -> None:
+    """A copy of the tree whose pyproject.toml holds the pytest and mutmut settings only."""
+    shutil.rmtree(STAGE, ignore_errors=True)
+    STAGE.mkdir()
+    for name in COPIED:
+        shutil.copytree(ROOT / name, STAGE / name, ignore=shutil.ignore_patterns("__pycache__"))
+    pytest_options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+    tables = {
+        "tool.pytest.ini_options": pytest_options["ini_options"],
+        "tool.mutmut": mutmut_settings(targets),
+    }
+    text = "".join(
+        f"[{table}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()) + "\n"
+        for table, values in tables.items()
+    )
+    (STAGE / "pyproject.toml").write_text(text)
+
+
+def mutmut(*args: str, capture: bool = False) -> str:
+    binary = str(Path(sys.executable).parent / "mutmut")
+    env = {**os.environ, "PILOT_MUTATE": os.environ.get("PILOT_MUTATE", "")}
+    done = subprocess.run(
+        [binary, *args], cwd=STAGE, env=env, check=True, capture_output=capture, text=True
+    )
+    return done.stdout if capture else ""
+
+
+def statuses() -> dict[str, str]:
+    found = {}
+    for line in mutmut("results", "--all", "true", capture=True).splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and "__mutmut_" in name:
+            found[name] = status
+    return found
+
+
+def report(targets: list[Target], found: dict[str, str], minutes: float) -> float:
+    print(f"\nMutation score by target ({minutes:.1f} min)")
+    print(f"{'target':<22}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'score':>8}")
+    total = killed = 0
+    missed: list[str] = []
+    for target in targets:
+        mine = {n: s for n, s in found.items() if target.owns(n)}
+        counts = Counter("killed" if s in KILLED else s for s in mine.values())
+        n = len(mine)
+        total, killed = total + n, killed + counts["killed"]
+        score = counts["killed"] / n if n else 1.0
+        print(
+            f"{target.name:<22}{n:>8}{counts['killed']:>8}{counts['survived']:>9}"
+            f"{counts['no tests']:>9}{score:>8.1%}"
+        )
+        missed += sorted(name for name, s in mine.items() if s not in KILLED)
+    overall = killed / total if total else 1.0
+    print(f"{'all chosen':<22}{total:>8}{killed:>8}{'':>9}{'':>9}{overall:>8.1%}")
+    for name in missed:
+        print(f"\n{name}: {found[name]}")
+        print("\n".join(change(name)))
+    return overall
+
+
+def change(name: str) -> list[str]:
+    """The lines a mutant changes, read from the mutated copy (as `mutmut show`, faster)."""
+    module, _, function = name.rpartition(".")
+    defs = _functions(STAGE / "mutants" / (module.replace(".", "/") + ".py"))
+    original = defs[function.partition("__mutmut_")[0] + "__mutmut_orig"].splitlines()[1:]
+    mutated = defs[function].splitlines()[1:]
+    diff = difflib.unified_diff(original, mutated, lineterm="", n=0)
+    return [line for line in diff if line[:1] in "-+" and line[:3] not in ("---", "+++")]
+
+
+@functools.cache
+def _functions(path: Path) -> dict[str, str]:
+    source = path.read_text()
+    return {
+        node.name: ast.get_source_segment(source, node) or ""
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "targets", nargs="?", default="", help=", ".join(t.name for t in TARGETS) + " (all)"
+    )
+    parser.add_argument("--fail-under", type=float, default=90.0, metavar="PERCENT")
+    args = parser.parse_args()
+    targets = chosen(args.targets.split(","))
+    os.environ["PILOT_MUTATE"] = ",".join(t.name for t in targets)
+    started = time.monotonic()
+    stage(targets)
+    mutmut("run", *(g for t in targets for g in t.mutants))
+    overall = report(targets, statuses(), (time.monotonic() - started) / 60)
+    if overall * 100 < args.fail_under:
+        print(f"\nThe score, {overall:.1%}, is below {args.fail_under:.0f}%.")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
