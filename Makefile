@@ -54,6 +54,7 @@ demo: install
 bench: install-test
 	$(PY) benchmarks/bench_metrics.py
 	$(PY) benchmarks/bench_run.py
+	$(PY) benchmarks/bench_offline.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache mutants
