@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
 
 from app import ui
 from app.signin import oidc_actor
-from pilot import killswitch
-from pilot.access import can
+from pilot.core import killswitch
+from pilot.core.access import can
 
 HERE = Path(__file__).parent
+os.umask(0o077)  # a database, WAL or key this server creates is owner-only
 
 # (file, title, icon, permission, section)
 PAGES: tuple[tuple[str, str, str, str, str], ...] = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pilot.access import Actor, actor_for_email
-from pilot.store import Store
+from pilot.core.access import Actor, actor_for_email
+from pilot.core.store import Store
 
 
 def oidc_configured() -> bool:

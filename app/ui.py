@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
-from pilot.access import Actor, can, find_actor
-from pilot.store import Store
+from pilot.core.access import Actor, can, find_actor
+from pilot.core.store import Store
 
 SESSION_USER = "auth_user"
 SESSION_ROLE = "auth_role"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 import time
 
-from pilot.models import Source, SystemConfig, SystemRequest
-from pilot.systems.offline import OfflineSystem, split_sentences
+from pilot.core.models import Source, SystemConfig, SystemRequest
+from pilot.runs.systems.offline import OfflineSystem, split_sentences
 
 PARAGRAPH = (
     "Full-time staff get 25 days of paid annual leave each year. Up to 5 unused days may be "

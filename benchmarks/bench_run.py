@@ -24,14 +24,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from stub_messages_api import MessagesStub  # noqa: E402
 
-from pilot import access  # noqa: E402
-from pilot.goldensets import import_goldenset  # noqa: E402
-from pilot.store import Store  # noqa: E402
+from pilot.core import access, tokens  # noqa: E402
+from pilot.core.store import Store  # noqa: E402
+from pilot.goldensets.versions import import_goldenset  # noqa: E402
 
 BARE = """
 import asyncio, json, sys, anthropic
-from pilot.models import GoldenCase, SystemConfig, SystemRequest
-from pilot.systems.anthropic import request_payload
+from pilot.core.models import GoldenCase, SystemConfig, SystemRequest
+from pilot.runs.systems.anthropic import request_payload
 
 async def main(path, concurrency):
     config = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
@@ -96,6 +96,7 @@ def main() -> None:
         store = Store(folder / "bench.duckdb")
         access.add_user(store, None, "admin", "admin")
         access.add_user(store, "admin", "lead", "lead")
+        lead_token = tokens.create_token(store, "lead", name="bench").secret
         import_goldenset(store, "lead", cases, name="bench")
         pilot = str(Path(sys.executable).parent / "pilot")
         with MessagesStub(latency=latency) as stub:
@@ -104,7 +105,7 @@ def main() -> None:
                 "ANTHROPIC_API_KEY": "bench-key",
                 "ANTHROPIC_BASE_URL": stub.base_url,
                 "PILOT_DB": str(store.path),
-                "PILOT_USER": "lead",
+                "PILOT_TOKEN": lead_token,
             }
             bare = timed([sys.executable, "-c", BARE, str(cases), str(c)], env)
             run_cmd = [

@@ -1,6 +1,8 @@
 """Pilot Kit metrics: small pure functions over polars frames, registered by name.
 
-Importing the package registers every metric, so `compute_all` and `per_tag` see them all.
+Importing the package registers every metric, so `compute_all` and `per_tag` see them all. No
+module here imports `pilot` or reaches the network: the LLM judge's client lives in
+`pilot.runs.judge_client`; only the strict parsing of its reply is here (`metrics.judge`).
 """
 
 from metrics.abstention import (
@@ -21,12 +23,15 @@ from metrics.citations import (
     evidence_spans,
     validate_citations,
 )
+from metrics.cost import cost_per_case_counts
 from metrics.estimate import Estimate
+from metrics.infra_errors import infra_error_rate_counts
 from metrics.intervals import Z95, wilson, wilson_exprs
+from metrics.latency import latency_p50_counts, latency_p95_counts
 from metrics.matching import MATCH_RULES, apply_match, match, normalise, token_f1
 from metrics.planner import lower_bound_with, plan, required_cases
 from metrics.registry import (
-    METRICS,
+    SECTIONS,
     MetricSpec,
     compute_all,
     count_all,
@@ -34,6 +39,7 @@ from metrics.registry import (
     gather_inputs,
     get_metric,
     metric,
+    metric_names,
     registered,
     summarise,
 )
@@ -48,7 +54,7 @@ from metrics.slices import per_tag
 
 __all__ = [
     "MATCH_RULES",
-    "METRICS",
+    "SECTIONS",
     "Z95",
     "Delta",
     "Estimate",
@@ -64,6 +70,7 @@ __all__ = [
     "citation_precision",
     "citation_precision_counts",
     "cohen_kappa",
+    "cost_per_case_counts",
     "compare_runs",
     "compute_all",
     "counts_plan",
@@ -73,13 +80,17 @@ __all__ = [
     "evidence_spans",
     "false_abstain_rate",
     "false_abstain_rate_counts",
+    "infra_error_rate_counts",
     "gather_inputs",
     "get_metric",
     "krippendorff_alpha",
+    "latency_p50_counts",
+    "latency_p95_counts",
     "lower_bound_with",
     "match",
     "mcnemar_exact",
     "metric",
+    "metric_names",
     "normalise",
     "paired_difference_ci",
     "per_tag",

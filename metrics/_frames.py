@@ -48,6 +48,17 @@ SOURCES: Mapping[str, pl.DataType] = {
     "text": pl.String(),
 }
 EVIDENCE: Mapping[str, pl.DataType] = {"case_id": pl.String(), "text": pl.String()}
+CALLS: Mapping[str, pl.DataType] = {
+    "case_id": pl.String(),
+    "latency_ms": pl.Float64(),
+    "cached": pl.Boolean(),
+    "attempts": pl.Int64(),
+    "model": pl.String(),
+    "cost_usd": pl.Float64(),
+}
+"""One row per case the system was asked about: wall time of the case (retries included), whether
+the answer came from the response cache, calls made (0: never called), the model that answered,
+and the cost of its recorded usage (null where the model's price is unknown)."""
 
 Frame = pl.DataFrame | pl.LazyFrame
 

@@ -26,20 +26,30 @@ def _abstained_on(results: Frame, answerable: bool) -> pl.LazyFrame:
     )
 
 
+@metric(
+    "abstain_rate_unanswerable",
+    label="Abstain rate",
+    direction="higher",
+    meaning="share of unanswerable questions the system declined",
+    population="unanswerable",
+    section="abstention",
+)
 def abstain_rate_unanswerable_counts(results: Frame) -> pl.LazyFrame:
     """Per unanswerable case: k = 1 when the system abstained (the right behaviour)."""
     return _abstained_on(results, answerable=False)
 
 
-metric("abstain_rate_unanswerable")(abstain_rate_unanswerable_counts)
-
-
+@metric(
+    "false_abstain_rate",
+    label="False-abstain rate",
+    direction="lower",
+    meaning="share of answerable questions the system wrongly declined",
+    population="answerable",
+    section="abstention",
+)
 def false_abstain_rate_counts(results: Frame) -> pl.LazyFrame:
     """Per answerable case: k = 1 when the system abstained (a missed answer)."""
     return _abstained_on(results, answerable=True)
-
-
-metric("false_abstain_rate")(false_abstain_rate_counts)
 
 
 def abstain_rate_unanswerable(results: Frame) -> Estimate:

@@ -13,6 +13,13 @@ from metrics.estimate import Estimate
 from metrics.registry import metric
 
 
+@metric(
+    "accuracy",
+    label="Accuracy",
+    direction="higher",
+    meaning="share of questions answered correctly",
+    section="answers",
+)
 def accuracy_counts(results: Frame) -> pl.LazyFrame:
     """Per case: k = 1 when judged correct without error, n = 1."""
     frame = conform(results, RESULTS, ["case_id", "correct", "error"], "results")
@@ -21,9 +28,6 @@ def accuracy_counts(results: Frame) -> pl.LazyFrame:
         k=(pl.col("correct").fill_null(False) & pl.col("error").is_null()).cast(pl.Int64),
         n=pl.lit(1, pl.Int64),
     )
-
-
-metric("accuracy")(accuracy_counts)
 
 
 def accuracy(results: Frame) -> Estimate:

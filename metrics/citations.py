@@ -107,6 +107,16 @@ def _spans(evidence: Frame, sources: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+@metric(
+    "citation_precision",
+    label="Citation precision",
+    direction="higher",
+    meaning="share of citations found word for word in the cited document",
+    population="answerable",
+    section="citations",
+    needs=("results", "checked_citations"),
+    per_case=False,
+)
 def citation_precision_counts(results: Frame, checked_citations: pl.LazyFrame) -> pl.LazyFrame:
     """Per case: k valid citations of n citations (the unit is the citation, not the case).
     Citations of cases not in `results` belong to another run and are ignored."""
@@ -119,11 +129,15 @@ def citation_precision_counts(results: Frame, checked_citations: pl.LazyFrame) -
     )
 
 
-metric("citation_precision", needs=("results", "checked_citations"), per_case=False)(
-    citation_precision_counts
+@metric(
+    "citation_coverage",
+    label="Citation coverage",
+    direction="higher",
+    meaning="share of answers whose every sentence carries a valid citation",
+    population="answerable",
+    section="citations",
+    needs=("results", "checked_citations", "claims"),
 )
-
-
 def citation_coverage_counts(
     results: Frame, checked_citations: pl.LazyFrame, claims: Frame
 ) -> pl.LazyFrame:
@@ -142,11 +156,15 @@ def citation_coverage_counts(
     )
 
 
-metric("citation_coverage", needs=("results", "checked_citations", "claims"))(
-    citation_coverage_counts
+@metric(
+    "evidence_recall",
+    label="Evidence recall",
+    direction="higher",
+    meaning="share of answers whose citations hit the agreed evidence",
+    population="answerable",
+    section="citations",
+    needs=("results", "checked_citations", "sources", "evidence"),
 )
-
-
 def evidence_recall_counts(
     results: Frame, checked_citations: pl.LazyFrame, sources: Frame, evidence: Frame
 ) -> pl.LazyFrame:
@@ -182,11 +200,6 @@ def evidence_recall_counts(
         k=(eligible & among(hits) & pl.col("error").is_null()).cast(pl.Int64),
         n=eligible.cast(pl.Int64),
     )
-
-
-metric("evidence_recall", needs=("results", "checked_citations", "sources", "evidence"))(
-    evidence_recall_counts
-)
 
 
 def citation_precision(citations: Frame, sources: Frame, results: Frame | None = None) -> Estimate:

@@ -11,18 +11,30 @@ from metrics.intervals import Z95, wilson
 
 @dataclass(frozen=True)
 class Estimate:
-    """A proportion with its Wilson interval; every field but `n` is None when n == 0, so an
-    empty slice reads as "no evidence" rather than as 0%."""
+    """A figure with its 95% interval and n; every field but `n` is None when n == 0, so an
+    empty slice reads as "no evidence" rather than as 0%. `unknown` says why a value that
+    should exist cannot be known (a cost with no price): then `value` is None with n > 0.
+    A bound is None where the metric gives no interval, or n is too small for one."""
 
     name: str
     value: float | None
     low: float | None
     high: float | None
     n: int
+    unknown: str | None = None
 
-    def to_dict(self) -> dict[str, float | int | None]:
-        """The `{value, low, high, n}` shape `pilot run --json` reports."""
-        return {"value": self.value, "low": self.low, "high": self.high, "n": self.n}
+    def to_dict(self) -> dict[str, float | int | str | None]:
+        """The `{value, low, high, n}` shape `pilot run --json` reports (plus `unknown`, only
+        when the value is unknown)."""
+        out: dict[str, float | int | str | None] = {
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "n": self.n,
+        }
+        if self.unknown is not None:
+            out["unknown"] = self.unknown
+        return out
 
     @classmethod
     def from_counts(cls, name: str, k: int, n: int, z: float = Z95) -> Estimate:

@@ -18,7 +18,7 @@ import polars as pl
 from metrics._frames import Frame, collect
 from metrics.estimate import Estimate
 from metrics.intervals import Z95, wilson
-from metrics.registry import METRICS, get_metric
+from metrics.registry import get_metric, registered
 
 _EXACT_UP_TO = 1000
 
@@ -145,7 +145,7 @@ def _paired_delta(name: str, base: pl.DataFrame, new: pl.DataFrame, z: float) ->
 
 def compare_runs(base: Frame, new: Frame, z: float = Z95) -> RunComparison:
     """Pair two runs' results on case_id; unjudged or failed cases count as wrong, as in
-    accuracy. Deltas cover every per-case metric computable from results alone."""
+    accuracy. Deltas cover every per-case proportion computable from results alone."""
     accuracy_counts = get_metric("accuracy").counts
     left = collect(accuracy_counts(base)).select("case_id", base_correct=pl.col("k") == 1)
     right = collect(accuracy_counts(new)).select("case_id", new_correct=pl.col("k") == 1)
@@ -162,9 +162,8 @@ def compare_runs(base: Frame, new: Frame, z: float = Z95) -> RunComparison:
     b = flips.filter(pl.col("direction") == "now_wrong").height
     c = flips.height - b
     deltas = {}
-    for name in METRICS:
-        spec = get_metric(name)
-        if spec.per_case and spec.needs == ("results",):
+    for name, spec in registered().items():
+        if spec.proportion and spec.per_case and spec.needs == ("results",):
             deltas[name] = _paired_delta(
                 name, collect(spec.counts(base)), collect(spec.counts(new)), z
             )

@@ -6,12 +6,12 @@ from typing import Any
 
 import duckdb
 
-from pilot import access, audit
-from pilot.bars import seed_demo_bar
-from pilot.goldensets import seed_demo_goldenset
-from pilot.runs import seed_demo_runs
-from pilot.store import Store, get_setting, put_setting
-from pilot.workflow import seed_demo_workflow
+from pilot.core import access, audit, tokens
+from pilot.core.store import Store, get_setting, put_setting
+from pilot.define.bar_versions import seed_demo_bar
+from pilot.define.workflow import seed_demo_workflow
+from pilot.goldensets.versions import seed_demo_goldenset
+from pilot.runs.start import seed_demo_runs
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
     ("ada", "admin", "ada-admin-demo"),
@@ -56,3 +56,13 @@ def seed_demo(store: Store) -> dict[str, Any]:
         "goldenset": goldenset,
         "runs": runs,
     }
+
+
+def demo_tokens(store: Store) -> list[tokens.IssuedToken]:
+    """A fresh CLI token per demo account (shown once by `pilot demo`)."""
+
+    def body(con: duckdb.DuckDBPyConnection) -> list[tokens.IssuedToken]:
+        admin = access.Actor(ADMIN, "admin")
+        return [tokens.issue(con, admin, name, None, name="demo") for name, _, _ in DEMO_ACCOUNTS]
+
+    return store.write(body)

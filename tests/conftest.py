@@ -19,7 +19,7 @@ settings.load_profile("pilot")
 from helpers import seeded_store  # noqa: E402
 from stub_messages_api import MessagesStub  # noqa: E402
 
-from pilot.store import Store  # noqa: E402
+from pilot.core.store import Store  # noqa: E402
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pilot.models import SystemRequest
+from pilot.core.models import SystemRequest
 
 ANSWERS = {
     "annual leave": "Employees receive 25 days of annual leave each year.",
@@ -44,3 +44,11 @@ def good(request: SystemRequest) -> dict[str, Any]:
 async def worse(request: SystemRequest) -> dict[str, Any]:
     """A prompt change that breaks the annual-leave answers and stops abstaining."""
     return _answer(request, broken=True)
+
+
+def eighth_right(request: SystemRequest) -> dict[str, Any]:
+    """Right on one case in eight (the carried-over questions #1, #9, ...): accuracy 0.125."""
+    number = int(request.question.rsplit("#", 1)[1])
+    if number % 8 == 1:
+        return _answer(request, broken=False)
+    return {"answer": "Employees receive 20 days.", "abstained": False}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
-from pilot import access
-from pilot.store import Store
+import pytest
+
+from pilot.core import access, tokens
+from pilot.core.errors import PilotError
+from pilot.core.store import Store
 
 USERS = {
     "ada": "admin",
@@ -24,6 +28,49 @@ def seeded_store(path: Path) -> Store:
     for name, role in USERS.items():
         access.add_user(store, "ada", name, role, password=PASSWORD)
     return store
+
+
+_TOKENS: dict[tuple[str, str], str] = {}
+
+
+def token_for(db: str | os.PathLike[str], name: str) -> str | None:
+    """A token of `name` (with the user's role), made once per database; None if no such user."""
+    store = Store(db)
+    cache = (str(store.path), name)
+    if cache not in _TOKENS:
+        try:
+            issued = store.write(
+                lambda con: tokens.issue(con, access.Actor(name, "test"), name, None, name="test")
+            )
+        except PilotError:
+            return None
+        _TOKENS[cache] = issued.secret
+    return _TOKENS[cache]
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`pilot ARGS` in-process; `--user NAME` in ARGS gets NAME's token in PILOT_TOKEN (the
+    CLI's `--user` alone grants nothing), so tests read as the commands a person types."""
+    from pilot.cli import main
+
+    argv = list(args)
+    token = None
+    if "--user" in argv:
+        name = argv[argv.index("--user") + 1]
+        db = argv[argv.index("--db") + 1] if "--db" in argv else os.environ.get("PILOT_DB")
+        token = token_for(db or "pilot.duckdb", name)
+    saved = os.environ.pop("PILOT_TOKEN", None)
+    if token:
+        os.environ["PILOT_TOKEN"] = token
+    try:
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+    finally:
+        os.environ.pop("PILOT_TOKEN", None)
+        if saved is not None:
+            os.environ["PILOT_TOKEN"] = saved
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
 
 
 def free_port() -> int:

@@ -40,72 +40,96 @@ def _all(*files: str) -> tuple[str, ...]:
     return tuple(f.removesuffix(".py").replace("/", ".") + ".*" for f in files)
 
 
+METRICS = tuple(
+    f"metrics/{m}.py"
+    for m in (
+        "_frames",
+        "_keys",
+        "abstention",
+        "accuracy",
+        "agreement",
+        "citations",
+        "cost",
+        "estimate",
+        "frames",
+        "infra_errors",
+        "intervals",
+        "judge",
+        "latency",
+        "matching",
+        "planner",
+        "quantiles",
+        "registry",
+        "regression",
+        "slices",
+        "summaries",
+        "units",
+    )
+)
+
 TARGETS: tuple[Target, ...] = (
     Target(
         "verdicts",
-        ("pilot/verdicts.py",),
-        _all("pilot/verdicts.py"),
+        ("pilot/define/verdicts.py",),
+        _all("pilot/define/verdicts.py"),
         ("tests/pilot/test_verdicts.py",),
     ),
     Target(
-        "bar-criterion",
-        ("pilot/bars.py", "pilot/charts.py"),
-        ("pilot.bars.xǁCriterionǁ*", "pilot.charts.xǁThresholdǁ*"),
-        ("tests/pilot/test_bars.py", "tests/pilot/test_charts.py"),
-    ),
-    Target(
-        "metrics",
-        tuple(
-            f"metrics/{m}.py"
-            for m in (
-                "_frames",
-                "_keys",
-                "abstention",
-                "accuracy",
-                "agreement",
-                "citations",
-                "estimate",
-                "intervals",
-                "judge",
-                "matching",
-                "planner",
-                "regression",
-                "registry",
-                "slices",
-            )
+        "criterion",
+        ("pilot/define/criteria.py", "pilot/results/chart_style.py"),
+        (
+            "pilot.define.criteria.x_metric_spec*",
+            "pilot.define.criteria.x_judged_on_choices*",
+            "pilot.define.criteria.xǁCriterionǁjudged_value*",
+            "pilot.define.criteria.xǁCriterionǁpasses*",
+            "pilot.define.criteria.x_judge_criterion*",
+            "pilot.results.chart_style.xǁThresholdǁmet*",
         ),
-        ("metrics.*",),
-        ("tests/metrics",),
+        (
+            "tests/pilot/test_criteria.py",
+            "tests/pilot/test_verdicts.py",
+            "tests/pilot/test_charts.py",
+        ),
     ),
+    Target("metrics", METRICS, ("metrics.*",), ("tests/metrics",)),
     Target(
         "boundary",
-        ("pilot/redaction.py", "pilot/edge.py"),
-        _all("pilot/redaction.py", "pilot/edge.py"),
-        ("tests/pilot/test_redaction.py",),
+        ("pilot/define/redaction.py", "pilot/runs/edge.py", "pilot/define/workflow.py"),
+        (
+            "pilot.define.redaction.*",
+            "pilot.runs.edge.*",
+            "pilot.define.workflow.xǁDataBoundaryǁ*",
+        ),
+        ("tests/pilot/test_redaction.py", "tests/pilot/test_workflow.py"),
     ),
     Target(
         "audit",
-        ("pilot/audit.py",),
-        _all("pilot/audit.py"),
-        ("tests/pilot/test_audit.py",),
+        ("pilot/core/audit.py",),
+        _all("pilot/core/audit.py"),
+        ("tests/pilot/test_audit.py", "tests/pilot/test_integrity.py"),
     ),
     Target(
         "access",
-        ("pilot/access.py",),
-        _all("pilot/access.py"),
-        ("tests/pilot/test_access.py", "tests/pilot/test_safeguards.py"),
+        ("pilot/core/access.py",),
+        _all("pilot/core/access.py"),
+        (
+            "tests/pilot/test_access.py",
+            "tests/pilot/test_safeguards.py",
+            "tests/pilot/test_tokens.py",
+            "tests/pilot/test_signin.py",
+        ),
     ),
     Target(
         "run",
-        ("pilot/runner.py", "pilot/killswitch.py"),
+        ("pilot/runs/execute.py", "pilot/core/killswitch.py"),
         (
-            "pilot.runner.x_cache_key*",
-            "pilot.runner.x__execute*",
-            "pilot.runner.xǁ_Writerǁ*",
-            "pilot.runner.x_record*",
-            "pilot.runner.x_execute_run*",
-            "pilot.runner.x__load_cache*",
-            "pilot.killswitch.*",
+            "pilot.runs.execute.x_cache_key*",
+            "pilot.runs.execute.x__execute*",
+            "pilot.runs.execute.xǁ_Writerǁ*",
+            "pilot.runs.execute.x_record*",
+            "pilot.runs.execute.x_execute_run*",
+            "pilot.runs.execute.x__load_cache*",
+            "pilot.core.killswitch.*",
         ),
         (
             "tests/pilot/test_safeguards.py",
@@ -117,14 +141,14 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target(
         "goldenset-validation",
-        ("pilot/goldenset_io.py",),
-        _all("pilot/goldenset_io.py"),
+        ("pilot/goldensets/io.py",),
+        _all("pilot/goldensets/io.py"),
         ("tests/pilot/test_goldensets.py",),
     ),
     Target(
         "scoring",
-        ("pilot/scoring.py",),
-        _all("pilot/scoring.py"),
+        ("pilot/runs/scoring.py",),
+        _all("pilot/runs/scoring.py"),
         ("tests/pilot/test_scoring.py",),
     ),
 )

@@ -48,12 +48,12 @@ def test_every_named_test_exists() -> None:
 
 
 def test_a_mutant_runs_only_its_targets_tests() -> None:
-    env = {"MUTANT_UNDER_TEST": "pilot.verdicts.x_judge__mutmut_3"}
+    env = {"MUTANT_UNDER_TEST": "pilot.define.verdicts.x_judge__mutmut_3"}
     entries = allowed_tests(env)
     assert entries is not None and target_of(env["MUTANT_UNDER_TEST"]).name == "verdicts"
     assert selected("tests/pilot/test_verdicts.py::test_x", entries)
     assert not selected("tests/pilot/test_scoring.py::test_x", entries)
-    run = allowed_tests({"MUTANT_UNDER_TEST": "pilot.runner.x__execute__mutmut_1"})
+    run = allowed_tests({"MUTANT_UNDER_TEST": "pilot.runs.execute.x__execute__mutmut_1"})
     kill_9 = "tests/pilot/test_runner.py::test_resume_after_kill_9_calls_no_finished_case_again"
     assert selected("tests/pilot/test_runner.py::test_cache_replay_and_no_cache", run)
     assert not selected(kill_9, run)  # a subprocess never sees the mutant
@@ -64,5 +64,5 @@ def test_a_mutant_runs_only_its_targets_tests() -> None:
 def test_outside_a_mutation_run_nothing_is_dropped() -> None:
     assert allowed_tests({}) is None
     assert allowed_tests({"MUTANT_UNDER_TEST": ""}) is None
-    stats = allowed_tests({"MUTANT_UNDER_TEST": "stats", "PILOT_MUTATE": "audit,scoring"})
-    assert stats == ("tests/pilot/test_audit.py", "tests/pilot/test_scoring.py")
+    stats = allowed_tests({"MUTANT_UNDER_TEST": "stats", "PILOT_MUTATE": "verdicts,scoring"})
+    assert stats == ("tests/pilot/test_verdicts.py", "tests/pilot/test_scoring.py")

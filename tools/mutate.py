@@ -66,6 +66,44 @@ def stage(targets: list[Target]) -> None:
         for table, values in tables.items()
     )
     (STAGE / "pyproject.toml").write_text(text)
+    for path in {f for t in targets for f in t.files}:
+        unwrap_registrations(STAGE / path)
+
+
+REGISTRATIONS = frozenset({"metric"})
+
+
+def unwrap_registrations(path: Path) -> None:
+    """`@metric(...)` over `def f` becomes `def f` followed by `f = metric(...)(f)`: the same
+    registration, in a form mutmut mutates (it leaves every decorated function alone, and the
+    metric definitions are the counts functions `@metric` registers). Only the staged copy
+    changes."""
+    import libcst as cst
+
+    def name(node: cst.BaseExpression) -> str | None:
+        node = node.func if isinstance(node, cst.Call) else node
+        return node.value if isinstance(node, cst.Name) else None
+
+    module = cst.parse_module(path.read_text())
+    body: list[cst.CSTNode] = []
+    for statement in module.body:
+        decorators = getattr(statement, "decorators", ())
+        if not (
+            isinstance(statement, cst.FunctionDef)
+            and decorators
+            and all(name(d.decorator) in REGISTRATIONS for d in decorators)
+        ):
+            body.append(statement)
+            continue
+        function = statement.name.value
+        call = function
+        for decorator in reversed(decorators):
+            call = f"{module.code_for_node(decorator.decorator)}({call})"
+        body += [
+            statement.with_changes(decorators=()),
+            cst.parse_statement(f"{function} = {call}\n"),
+        ]
+    path.write_text(module.with_changes(body=body).code)
 
 
 def mutmut(*args: str, capture: bool = False) -> str:

@@ -1,12 +1,12 @@
-"""Admin: users and roles. Every change goes through `pilot.access`, which re-checks the role."""
+"""Admin: users and roles. Every change goes through `pilot.core.access`, which re-checks the role."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app import ui
-from pilot import access
-from pilot.errors import PilotError
+from pilot.core import access, signin
+from pilot.core.errors import PilotError
 
 actor = ui.guard("manage_users")
 st.title("Users and roles")
@@ -18,7 +18,9 @@ st.dataframe(users, hide_index=True, width="stretch")
 st.subheader("Add a user")
 with st.form("admin_add", clear_on_submit=True):
     name = st.text_input("User name", key="admin_new_name")
-    role = st.selectbox("Role", access.ROLES, key="admin_new_role")
+    role = st.selectbox(
+        "Role", access.ROLES, index=access.ROLES.index("viewer"), key="admin_new_role"
+    )
     email = st.text_input("E-mail (for single sign-on)", key="admin_new_email")
     password = st.text_input("Initial password", type="password", key="admin_new_password")
     if st.form_submit_button("Add user"):
@@ -60,4 +62,19 @@ with st.form("admin_active"):
             st.rerun()
         except PilotError as exc:
             st.error(str(exc))
-ui.provenance({"users": f"{len(users)} listed"})
+st.subheader("Locked accounts")
+with ui.store().read() as con:
+    locked = signin.locked_accounts(con)
+if not locked:
+    st.caption("No account is locked (10 failed sign-ins in 15 minutes lock one).")
+else:
+    with st.form("admin_unlock"):
+        who = st.selectbox("Locked account", locked, key="admin_unlock_user")
+        if st.form_submit_button("Unlock"):
+            try:
+                signin.unlock(ui.store(), actor.name, who)
+                st.success(f"{who} is unlocked.")
+                st.rerun()
+            except PilotError as exc:
+                st.error(str(exc))
+ui.provenance({"users": f"{len(users)} listed", "locked accounts": str(len(locked))})

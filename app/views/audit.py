@@ -1,11 +1,12 @@
-"""Audit: filter events and verify the hash chain in one click."""
+"""Audit: verify everything a figure rests on in one click, and filter events."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app import ui
-from pilot import audit
+from pilot.core import audit
+from pilot.runs.integrity import verify_all
 
 ui.guard("audit")
 st.title("Audit trail")
@@ -13,20 +14,29 @@ st.title("Audit trail")
 anchor_text = st.text_input(
     "Anchor from an earlier verification (optional)",
     key="audit_anchor",
-    placeholder="SEQ:HASH — catches deleted newest events, which the chain alone cannot show",
+    placeholder="SEQ:HASH — also catches a whole database restored from an older copy",
 )
-if st.button("Verify the chain", type="primary", key="audit_verify"):
+if st.button("Verify the chain and the records", type="primary", key="audit_verify"):
     try:
         anchor = audit.parse_anchor(anchor_text) if anchor_text.strip() else None
     except ValueError as exc:
         st.error(str(exc))
     else:
-        with ui.store().read() as con:
-            result = audit.verify(con, anchor)
-        (st.success if result.intact else st.error)(result.summary())
-        if result.intact:
+        store = ui.store()
+        with store.read() as con:
+            report = verify_all(con, store.key(), anchor)
+        if report.intact:
+            st.success(report.summary())
+            for line in report.chain.notes():
+                st.warning(line)
             st.caption("Keep this anchor outside the database to check against later:")
-            st.code(result.anchor, language=None)
+            st.code(report.chain.anchor, language=None)
+        else:
+            st.error(report.summary())
+            for line in report.chain.notes() if report.first_bad else []:
+                st.warning(line)
+            for line in report.problems[1:]:
+                st.text(f"also: {line}")
 
 with ui.store().read() as con:
     actors = audit.distinct_values(con, "actor")
@@ -48,6 +58,7 @@ st.dataframe(
             "time (UTC)": e.ts,
             "actor": e.actor,
             "role": e.role,
+            "token": e.token_id or "",
             "action": e.action,
             "object": e.object,
             "payload": str(e.payload),

@@ -7,10 +7,9 @@ from typing import Any
 import streamlit as st
 
 from app import ui
-from pilot import bar_planner as planner
-from pilot import bars
-from pilot.errors import PilotError
-from pilot.workflow import parse_model
+from pilot.core.errors import PilotError
+from pilot.define import bar_versions, bars, criteria, planner
+from pilot.define.workflow import parse_model
 
 actor = ui.guard("read")
 store = ui.store()
@@ -23,9 +22,9 @@ st.caption(
 )
 
 with store.read() as con:
-    latest = bars.latest_bar(con)
-    signed = bars.latest_signed_bar(con)
-    history = bars.bar_history(con)
+    latest = bar_versions.latest_bar(con)
+    signed = bar_versions.latest_signed_bar(con)
+    history = bar_versions.bar_history(con)
     plan_ctx = planner.planner_context(con)
 golden = plan_ctx.golden
 
@@ -48,7 +47,7 @@ else:
 for problem in latest.problems() if latest else []:
     st.error(f"Bar version {latest.version}: {problem}. It was changed outside Pilot Kit.")
 
-METRICS = list(bars.METRIC_LABELS)
+METRICS = criteria.metric_choices()
 JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
 
 
@@ -102,7 +101,7 @@ def _load(bar: bars.AcceptanceBar | None) -> None:
     )
 
 
-def _set_row(rid: int, c: bars.Criterion) -> None:
+def _set_row(rid: int, c: criteria.Criterion) -> None:
     st.session_state[f"bar_c_metric_{rid}"] = c.metric
     st.session_state[f"bar_c_threshold_{rid}"] = c.threshold
     st.session_state[f"bar_c_scope_{rid}"] = c.scope
@@ -114,7 +113,7 @@ def _add_row() -> None:
     rid = st.session_state["bar_next"]
     st.session_state["bar_next"] = rid + 1
     st.session_state["bar_rows"] = [*st.session_state["bar_rows"], rid]
-    _set_row(rid, bars.Criterion(metric="accuracy", threshold=0.9))
+    _set_row(rid, criteria.Criterion(metric="accuracy", threshold=0.9))
 
 
 def _remove_row(rid: int) -> None:
@@ -146,22 +145,26 @@ if actor.can("edit_pilot"):
     for index, rid in enumerate(st.session_state["bar_rows"]):
         current_scope = st.session_state[f"bar_c_scope_{rid}"]
         options = scopes if current_scope in scopes else [*scopes, current_scope]
+        chosen = st.session_state[f"bar_c_metric_{rid}"]
+        judged_on = criteria.judged_on_choices(chosen) if chosen in METRICS else tuple(JUDGED)
+        if st.session_state[f"bar_c_judged_{rid}"] not in judged_on:
+            st.session_state[f"bar_c_judged_{rid}"] = judged_on[0]
+        asked = criteria.threshold_input(chosen) if chosen in METRICS else None
         with st.container(border=True):
             left, right = st.columns([3, 2])
             with left:
                 a, b = st.columns(2)
                 a.selectbox(
                     "Metric",
-                    METRICS,
+                    list(METRICS),
                     key=f"bar_c_metric_{rid}",
-                    format_func=bars.METRIC_LABELS.__getitem__,
+                    format_func=lambda name: METRICS.get(name, name),
                 )
                 b.number_input(
-                    "Threshold (0–1)",
+                    asked.label if asked else "Threshold",
                     min_value=0.0,
-                    max_value=1.0,
-                    step=0.01,
-                    format="%.3f",
+                    step=asked.step if asked else 0.01,
+                    format=asked.format if asked else "%.3f",
                     key=f"bar_c_threshold_{rid}",
                 )
                 a.selectbox(
@@ -173,7 +176,7 @@ if actor.can("edit_pilot"):
                 )
                 b.radio(
                     "Judged on",
-                    list(JUDGED),
+                    list(judged_on),
                     key=f"bar_c_judged_{rid}",
                     format_func=JUDGED.__getitem__,
                     horizontal=True,
@@ -187,13 +190,13 @@ if actor.can("edit_pilot"):
             with right:
                 try:
                     criterion = parse_model(
-                        bars.Criterion, _criterion(rid), f"criterion {index + 1}"
+                        criteria.Criterion, _criterion(rid), f"criterion {index + 1}"
                     )
                 except PilotError as exc:
                     st.error(str(exc))
                     continue
-                st.markdown(f"**{bars.describe_criterion(criterion)}**")
-                if criterion.judged_on == "point":
+                st.markdown(f"**{criteria.describe_criterion(criterion)}**")
+                if criterion.judged_on == "point" or not planner.plannable(criterion):
                     _planner_box(
                         planner.plan_row(
                             plan_ctx, index, criterion, 0.0, st.session_state["bar_min_cases"]
@@ -269,7 +272,7 @@ if actor.can("edit_pilot"):
     changed = draft is not None and (latest is None or draft.content_hash != latest.content_hash)
     if st.button("Save draft", key="bar_save", type="primary", disabled=not changed):
         try:
-            saved = bars.save_draft(
+            saved = bar_versions.save_draft(
                 store, actor.name, draft, base=latest.version if latest else None
             )
         except PilotError as exc:
@@ -283,7 +286,7 @@ if actor.can("edit_pilot"):
 
     if actor.can("sign") and latest is not None and not latest.signed:
         st.subheader(f"Sign version {latest.version}")
-        problems = bars.signable_problems(latest.bar)
+        problems = bar_versions.signable_problems(latest.bar)
         if changed:
             st.info("You have unsaved changes: save the draft first, then sign what you saved.")
         for problem in problems:
@@ -295,7 +298,7 @@ if actor.can("edit_pilot"):
         )
         if st.button("Sign", key="bar_sign", disabled=changed or bool(problems) or not agreed):
             try:
-                done = bars.sign_bar(store, actor.name, latest.version)
+                done = bar_versions.sign_bar(store, actor.name, latest.version)
             except PilotError as exc:
                 st.error(str(exc))
             else:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app import ui
-from pilot import goldensets as gs
-from pilot.bar_planner import planner_rows
-from pilot.bars import latest_bar
-from pilot.errors import PilotError
-from pilot.inert import escape_inert, highlight_html
+from pilot.core.errors import PilotError
+from pilot.core.inert import escape_inert, highlight_html
+from pilot.define.bar_versions import latest_bar
+from pilot.define.planner import planner_rows
+from pilot.goldensets import versions as gs
 
 actor = ui.guard("read")
 store = ui.store()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app import ui
-from pilot import killswitch
-from pilot.errors import PilotError
-from pilot.status import pilot_steps
+from pilot.core import killswitch
+from pilot.core.errors import PilotError
+from pilot.readiness.steps import pilot_steps
 
 actor = ui.guard("read")
 st.title("Pilot Kit")

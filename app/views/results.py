@@ -6,11 +6,14 @@ import polars as pl
 import streamlit as st
 
 from app import ui
-from metrics import METRICS
-from pilot import charts
-from pilot.inert import highlight_html
-from pilot.results import OUTCOMES, filter_results
-from pilot.results_view import (
+from metrics import metric_names
+from pilot.core.inert import highlight_html
+from pilot.core.store import Store
+from pilot.results import charts
+from pilot.results.chart_style import is_percent, label
+from pilot.results.tables import measure_rows, verdict_rows
+from pilot.results.tag_heatmap import tag_heatmap
+from pilot.results.view import (
     CASE_COLUMNS,
     bar_name,
     baselines,
@@ -20,12 +23,11 @@ from pilot.results_view import (
     finished_runs,
     load_run,
     metric_history,
-    missed,
     p_value,
     run_metrics,
-    verdict_rows,
+    sections,
 )
-from pilot.store import Store
+from pilot.runs.record import OUTCOMES, filter_results
 
 ui.guard("read")
 st.title("Results")
@@ -94,7 +96,7 @@ elif verdict.passed:
     st.success(f"**PASS**: the run meets every criterion of {bar_label}.", icon=":material/check:")
 else:
     st.error(
-        f"**FAIL**: the run misses {missed(verdict)} requirement(s) of {bar_label}.",
+        f"**FAIL**: the run misses {verdict.missed()} requirement(s) of {bar_label}.",
         icon=":material/close:",
     )
 st.dataframe(
@@ -113,7 +115,7 @@ else:
 st.header("Over time")
 left, right = st.columns([2, 1])
 metric = left.selectbox(
-    "Measure", METRICS, format_func=charts.label, key="res_metric", help="Any measure of the bar"
+    "Measure", metric_names(), format_func=label, key="res_metric", help="Any measure of the bar"
 )
 same_set = right.checkbox(
     "Only runs on this golden set version",
@@ -148,7 +150,7 @@ if view.slices.is_empty():
     event = None
 else:
     event = st.plotly_chart(
-        charts.tag_heatmap(view.slices, view.estimates),
+        tag_heatmap(view.slices, view.estimates),
         key="res_chart_tags",
         on_select="rerun",
         selection_mode="points",
@@ -180,29 +182,24 @@ if shown.height:
     st.text(side["row"]["question"])
     show_case(side, "Answer (model output, shown as plain text)")
 
-# 4 · Citations and abstention -------------------------------------------------------------
-st.header("Citations and abstention")
-left, right = st.columns(2)
-left.plotly_chart(
-    charts.metric_bars(
-        view.estimates,
-        view.thresholds,
-        ("citation_precision", "citation_coverage", "evidence_recall"),
-        "Are the answers grounded in the documents?",
-    ),
-    key="res_chart_citations",
-    width="stretch",
-)
-right.plotly_chart(
-    charts.metric_bars(
-        view.estimates,
-        view.thresholds,
-        ("abstain_rate_unanswerable", "false_abstain_rate"),
-        "Does it decline when it should, and only then?",
-    ),
-    key="res_chart_abstention",
-    width="stretch",
-)
+# 4 · Every other measure, by section of its registration ----------------------------------
+st.header("Citations, abstention and service levels")
+charted = [(title, names) for title, names in sections(view.estimates).items()]
+for i, (title, names) in enumerate(charted):
+    if all(is_percent(name) for name in names):
+        st.plotly_chart(
+            charts.metric_bars(view.estimates, view.thresholds, names, title),
+            key=f"res_chart_section_{i}",
+            width="stretch",
+        )
+    else:
+        st.subheader(title)
+        st.dataframe(
+            pl.DataFrame(measure_rows(view.estimates, view.thresholds, names)),
+            hide_index=True,
+            width="stretch",
+            key=f"res_section_{i}",
+        )
 
 # 5 · Run versus run -----------------------------------------------------------------------
 st.header("Run versus run")

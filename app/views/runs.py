@@ -8,15 +8,16 @@ import os
 import streamlit as st
 
 from app import ui
-from pilot import jobs, killswitch
-from pilot.configs import newest_config, stale_goldensets
-from pilot.errors import PilotError
-from pilot.inert import highlight_html
-from pilot.models import RetrievalSettings, SystemConfig
-from pilot.results import OUTCOMES, case_sources, filter_results, result_rows
-from pilot.runner import RunOptions
-from pilot.runs import list_runs, prepare_run, resumable
-from pilot.scoring import explain
+from pilot.core import killswitch
+from pilot.core.errors import PilotError
+from pilot.core.inert import highlight_html
+from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.runs import jobs
+from pilot.runs.configs import newest_config, stale_goldensets
+from pilot.runs.execute import RunOptions
+from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_rows
+from pilot.runs.scoring import explain
+from pilot.runs.start import list_runs, prepare_run, resumable
 
 actor = ui.guard("read")
 st.title("Runs")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import ui
 from app.signin import oidc_configured
-from pilot.access import authenticate
+from pilot.core.signin import authenticate
 from pilot.demo import DEMO_ACCOUNTS, is_demo
 
 st.title("Pilot Kit")
@@ -27,15 +27,15 @@ with st.form("signin_form"):
     submitted = st.form_submit_button("Sign in", type="primary")
 
 if submitted:
-    actor = authenticate(ui.store(), name.strip(), password)
-    if actor is None:
-        st.error("Wrong user name or password. Repeated failures slow down further attempts.")
+    attempt = authenticate(ui.store(), name.strip(), password)
+    if attempt.actor is None:
+        st.error(attempt.message)
     else:
-        ui.sign_in(actor)
+        ui.sign_in(attempt.actor)
         st.rerun()
 
-if is_demo(ui.store()):
-    st.info("Demo mode: these accounts exist only in the demo database.")
+if is_demo(ui.store()):  # a setting only `pilot demo` writes: never shown for a real pilot
+    st.warning("Demo data: this database was made by `pilot demo`. These accounts exist only here.")
     st.table(
         [{"user": n, "role": r, "password": p} for n, r, p in DEMO_ACCOUNTS],
     )

@@ -7,9 +7,9 @@ from typing import Any
 import streamlit as st
 
 from app import ui
-from pilot import workflow as wf
-from pilot.errors import PilotError
-from pilot.redaction import DEFAULT_RULES, RedactionRule, redact
+from pilot.core.errors import PilotError
+from pilot.define import workflow as wf
+from pilot.define.redaction import DEFAULT_RULES, RedactionRule, redact
 
 actor = ui.guard("read")
 store = ui.store()

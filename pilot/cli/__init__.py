@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -14,13 +15,15 @@ from pilot.cli import (  # noqa: E402, F401
     bar_cmds,
     goldenset_cmds,
     run_cmds,
+    token_cmds,
     workflow_cmds,
 )
 from pilot.cli.base import cli
-from pilot.errors import PilotError
+from pilot.core.errors import PilotError
 
 
 def main(argv: list[str] | None = None) -> None:
+    os.umask(0o077)  # the database, its WAL, key and sentinel are owner-only from creation
     try:
         cli.main(args=argv, prog_name="pilot", standalone_mode=False)
     except PilotError as exc:

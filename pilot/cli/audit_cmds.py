@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from pilot import access, audit, killswitch
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
-from pilot.errors import InputError
+from pilot.core import access, audit, killswitch
+from pilot.core.errors import InputError
 
 
-@cli.group(help="Read and verify the audit log.\n\nExample: pilot --user sam audit verify")
+@cli.group(help="Read and verify the audit log.\n\nExample: pilot audit verify")
 def audit_group() -> None:
     pass
 
@@ -21,43 +21,45 @@ audit_group.name = "audit"
 
 @audit_group.command(
     "verify",
-    help="Verify the hash chain; exit 1 naming the first bad event. Keep the printed anchor "
-    "(SEQ:HASH) somewhere else and pass it later with --anchor to detect deleted newest "
-    "events too.\n\n"
-    "Example: pilot --user sam audit verify --anchor 412:3fa0c1... --json",
+    help="Check everything a figure rests on, in one pass: the audit chain with the pilot key "
+    "(MACs and the keyed head, so rewrites and deletions at the end show), then every bar "
+    "version, golden-set version and finished run against the event that recorded it. Exit 1 "
+    "naming the first bad record, or when the database has no key. Keep the printed anchor "
+    "(SEQ:HASH) elsewhere and pass it later with --anchor to catch a restored older copy too.\n\n"
+    "Example: pilot audit verify --anchor 412:3fa0c1... --json",
 )
 @click.option("--anchor", default=None, help="SEQ:HASH from an earlier verification.")
 @json_option
 @pass_ctx
 def audit_verify(ctx: Context, anchor: str | None, as_json: bool) -> None:
+    from pilot.runs.integrity import verify_all
+
     try:
         expected = audit.parse_anchor(anchor) if anchor else None
     except ValueError as exc:
         raise InputError(f"--anchor: {exc}") from None
+    actor = ctx.user
     with ctx.store.read() as con:
-        access.require(con, ctx.user, "audit")
-        result = audit.verify(con, expected)
-    emit(
-        {
-            "intact": result.intact,
-            "events": result.events,
-            "first_bad": result.first_bad,
-            "reason": result.reason,
-            "head": result.head,
-            "anchor": result.anchor,
-            "summary": result.summary(),
-        },
-        as_json,
-        lambda: click.echo(result.summary()),
-    )
-    if not result.intact:
+        access.require(con, actor, "audit")
+        report = verify_all(con, ctx.store.key(), expected)
+
+    def text() -> None:
+        click.echo(report.summary())
+        for line in report.chain.notes() if report.first_bad else []:
+            click.echo(line)
+        for line in report.problems[1:]:
+            click.echo(f"also: {line}")
+        if report.chain.intact:
+            click.echo(f"anchor: {report.chain.anchor}")
+
+    emit(report.as_dict(), as_json, text)
+    if not report.intact:
         sys.exit(1)
 
 
 @audit_group.command(
     "log",
-    help="List events, newest first.\n\n"
-    "Example: pilot --user sam audit log --actor priya --action bar.",
+    help="List events, newest first.\n\nExample: pilot audit log --actor priya --action bar.",
 )
 @click.option("--actor", default=None)
 @click.option("--action", default=None, help="Action prefix, e.g. 'bar.' or 'user.add'.")
@@ -83,7 +85,7 @@ cli.add_command(audit_group)
 
 @cli.command(
     help="Engage the kill switch: no system call leaves until `pilot resume`.\n\n"
-    "Example: pilot --user priya kill --reason 'wrong answers on leave questions'"
+    "Example: pilot kill --reason 'wrong answers on leave questions'"
 )
 @click.option("--reason", required=True)
 @click.option("--test", is_flag=True, help="Record this as a drill of the kill switch.")
@@ -93,7 +95,7 @@ def kill(ctx: Context, reason: str, test: bool) -> None:
     note(f"kill switch engaged by {state.by} at {state.at}")
 
 
-@cli.command(help="Release the kill switch.\n\nExample: pilot --user priya resume")
+@cli.command(help="Release the kill switch.\n\nExample: pilot resume")
 @pass_ctx
 def resume(ctx: Context) -> None:
     state = killswitch.release(ctx.store, ctx.user)

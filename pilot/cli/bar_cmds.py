@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from pilot import bars
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
-from pilot.errors import InputError
-from pilot.workflow import load_json_file, parse_model
+from pilot.core.errors import InputError
+from pilot.define import bar_versions, bars
+from pilot.define.workflow import load_json_file, parse_model
 
 
 @cli.group("bar", help="The acceptance bar.\n\nExample: pilot bar show --json")
@@ -15,9 +15,9 @@ def bar_group() -> None:
     pass
 
 
-def _get(ctx: Context, version: int, label: str) -> bars.BarVersion:
+def _get(ctx: Context, version: int, label: str) -> bar_versions.BarVersion:
     with ctx.store.read() as con:
-        found = bars.bar_version(con, version)
+        found = bar_versions.bar_version(con, version)
     if found is None:
         raise InputError(f"{label} {version}: no such bar version")
     return found
@@ -36,31 +36,38 @@ def bar_show(ctx: Context, version: int | None, as_json: bool) -> None:
         found = _get(ctx, version, "--version")
     else:
         with ctx.store.read() as con:
-            found = bars.latest_bar(con)
+            found = bar_versions.latest_bar(con)
     if found is None:
         note("no acceptance bar yet: use `pilot bar draft FILE.json`")
         emit({"version": None}, as_json, lambda: None)
         return
 
+    from pilot.runs.integrity import bar_problem
+
+    with ctx.store.read() as con:
+        problem = bar_problem(con, found.version)
+
     def text() -> None:
+        if problem:
+            click.echo(f"NOT TRUSTED: {problem} (see `pilot audit verify`)")
         click.echo(found.status())
         for line in bars.describe_bar(found.bar):
             click.echo(f"  - {line}")
 
-    emit(found.as_dict(), as_json, text)
+    emit(found.as_dict() | {"integrity_problem": problem}, as_json, text)
 
 
 @bar_group.command(
     "draft",
     help="Save a bar JSON file as a draft version (a new version after a signed one).\n\n"
-    "Example: pilot --user priya bar draft bar.json",
+    "Example: pilot bar draft bar.json",
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @json_option
 @pass_ctx
 def bar_draft(ctx: Context, file: str, as_json: bool) -> None:
     bar = parse_model(bars.AcceptanceBar, load_json_file(file), file)
-    saved = bars.save_draft(ctx.store, ctx.user, bar)
+    saved = bar_versions.save_draft(ctx.store, ctx.user, bar)
     note(saved.status())
     emit(saved.as_dict(), as_json, lambda: click.echo(saved.version))
 
@@ -68,13 +75,13 @@ def bar_draft(ctx: Context, file: str, as_json: bool) -> None:
 @bar_group.command(
     "sign",
     help="Sign the latest draft: records who, when and its content hash; it never changes "
-    "again.\n\nExample: pilot --user priya bar sign --version 3",
+    "again.\n\nExample: pilot bar sign --version 3",
 )
 @click.option("--version", type=int, default=None, help="Must be the latest version.")
 @json_option
 @pass_ctx
 def bar_sign(ctx: Context, version: int | None, as_json: bool) -> None:
-    signed = bars.sign_bar(ctx.store, ctx.user, version)
+    signed = bar_versions.sign_bar(ctx.store, ctx.user, version)
     note(signed.status())
     emit(signed.as_dict(), as_json, lambda: click.echo(signed.signature_hash))
 

@@ -3,33 +3,69 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import click
 
-from pilot.store import Store
+from pilot.core.access import Actor
+from pilot.core.errors import PermissionDenied
+from pilot.core.store import Store
+
+TOKEN_ENV = "PILOT_TOKEN"
 
 
 @dataclass
 class Context:
     store: Store
-    user: str | None
+    claimed: str | None = None
+    _actor: Actor | None = field(default=None, repr=False)
+
+    @property
+    def user(self) -> Actor:
+        """The actor behind `PILOT_TOKEN`, checked against the database on first use.
+
+        `--user NAME` grants nothing by itself: it only asserts whose token this must be."""
+        if self._actor is None:
+            from pilot.core.tokens import authenticate_token
+
+            secret = os.environ.get(TOKEN_ENV)
+            if not secret and self.claimed:
+                raise PermissionDenied(
+                    f"--user {self.claimed} grants nothing without a token: set {TOKEN_ENV} to "
+                    f"a token of {self.claimed} (`pilot token create`, or printed by "
+                    "`pilot init` / `pilot demo`)"
+                )
+            actor = authenticate_token(self.store, secret)
+            if self.claimed and self.claimed != actor.name:
+                raise PermissionDenied(
+                    f"--user {self.claimed}: {TOKEN_ENV} belongs to {actor.name} "
+                    f"(token {actor.token_id}), not {self.claimed}"
+                )
+            self._actor = actor
+        return self._actor
 
 
 @click.group(
     help="Pilot Kit: take one AI workflow from demo to production on evidence.\n\n"
-    "Example: pilot --db pilot.duckdb --user priya readiness --json"
+    "You act through a personal access token in PILOT_TOKEN (`pilot init` prints the first "
+    "admin's; `pilot token create` makes more).\n\n"
+    "Example: PILOT_TOKEN=pk_... pilot --db pilot.duckdb readiness --json"
 )
 @click.option(
     "--db",
     envvar="PILOT_DB",
     default="pilot.duckdb",
     show_default=True,
-    help="The pilot's DuckDB file (or PILOT_DB).",
+    help="The pilot's DuckDB file (or PILOT_DB). Its key is PILOT_KEY_FILE, else <db>.key.",
 )
-@click.option("--user", envvar="PILOT_USER", help="The acting user (or PILOT_USER).")
+@click.option(
+    "--user",
+    envvar="PILOT_USER",
+    help="Optional check: refuse unless PILOT_TOKEN belongs to this user. Grants nothing.",
+)
 @click.pass_context
 def cli(ctx: click.Context, db: str, user: str | None) -> None:
     ctx.obj = Context(Store(db), user)

@@ -6,15 +6,15 @@ from dataclasses import asdict
 
 import click
 
-from pilot import access
-from pilot import goldensets as gs
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
+from pilot.core import access
+from pilot.goldensets import versions as gs
 
 
 @cli.group(
     "goldenset",
     help="Golden sets: versioned, agreed cases the system is judged on.\n\n"
-    "Example: pilot --user priya goldenset import goldensets/benefits.jsonl --name benefits",
+    "Example: pilot goldenset import goldensets/benefits.jsonl --name benefits",
 )
 def goldenset() -> None:
     pass
@@ -27,7 +27,7 @@ def goldenset() -> None:
     "Prints the version id; the same content again changes nothing.\n\n"
     "CSV and Parquet columns: sources and evidence as JSON arrays, tags separated by ';', "
     "booleans true/false, an empty expected_answer means null.\n\n"
-    "Example: pilot --user priya goldenset import cases.csv --name benefits --json",
+    "Example: pilot goldenset import cases.csv --name benefits --json",
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--name", required=True, help="The golden set's name, e.g. benefits.")
@@ -161,7 +161,7 @@ def goldenset_diff(ctx: Context, a: str, b: str, as_json: bool) -> None:
 @goldenset.command(
     "agree",
     help="Record who agreed a version's expected outcomes (a lead records it, once).\n\n"
-    'Example: pilot --user priya goldenset agree benefits --by "Omar Haddad, process owner"',
+    'Example: pilot goldenset agree benefits --by "Omar Haddad, process owner"',
 )
 @click.argument("version")
 @click.option("--by", "agreed_by", required=True, help='Who agreed, e.g. "Name, role".')

@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
-from pilot.errors import Halted, InputError
-from pilot.models import RetrievalSettings, SystemConfig
-from pilot.runner import Progress, RunOptions
+from pilot.core.errors import Halted, InputError
+from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.runs.execute import Progress, RunOptions
 
 
 def resolve_config(
@@ -34,7 +34,7 @@ def resolve_config(
     if system == "offline":
         return SystemConfig(retrieval=retrieval)
     if system == "anthropic":
-        from pilot.systems.anthropic import DEFAULT_MODEL
+        from pilot.runs.systems.anthropic import DEFAULT_MODEL
 
         return SystemConfig(
             kind="anthropic",
@@ -79,7 +79,7 @@ class _ProgressLine:
     help="Run a golden set against a system and judge it against the bar. Exit 0 when "
     "a signed bar is met, 1 when it is not (or the run is exploratory, or worse than "
     "--baseline), 3 when halted by the kill switch.\n\n"
-    "Example: pilot --user priya run --goldenset benefits --system offline --json"
+    "Example: pilot run --goldenset benefits --system offline --json"
 )
 @click.option("--goldenset", "goldenset", help="Golden set name (its latest version).")
 @click.option("--version", "version", help="A golden set version id instead of the latest.")
@@ -133,7 +133,8 @@ def run(
     replay_id: str | None,
     as_json: bool,
 ) -> None:
-    from pilot.runs import run_report, start_or_resume
+    from pilot.results.report import run_report
+    from pilot.runs.start import start_or_resume
 
     if concurrency < 1:
         raise InputError("--concurrency must be at least 1")
@@ -188,13 +189,10 @@ def run(
 def _print_report(report: dict) -> None:
     verdict = report["verdict"]
     click.echo(f"run {report['run_id']}  ({report['status']})")
+    from pilot.results.tables import metric_line
+
     for name, m in report["metrics"].items():
-        if m["value"] is None:
-            click.echo(f"  {name:<28} n/a (n=0)")
-        else:
-            click.echo(
-                f"  {name:<28} {m['value']:.3f}  [{m['low']:.3f}, {m['high']:.3f}]  n={m['n']}"
-            )
+        click.echo(f"  {name:<28} {metric_line(name, m)}")
     if verdict["exploratory"]:
         click.echo("  EXPLORATORY: not judged against a signed bar")
     for c in verdict["criteria"]:
@@ -227,7 +225,7 @@ def results() -> None:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
 @pass_ctx
 def results_export(ctx: Context, run_id: str, out: str) -> None:
-    from pilot.export import export_results
+    from pilot.runs.export import export_results
 
     n = export_results(ctx.store, ctx.user, run_id, Path(out))
     note(f"wrote {n} records to {out}")

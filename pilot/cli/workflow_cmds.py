@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from pilot import workflow as wf
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
+from pilot.define import workflow as wf
 
 
 @cli.group(
@@ -57,7 +57,7 @@ def workflow_show(ctx: Context, as_json: bool) -> None:
 @workflow_group.command(
     "set",
     help="Record a new version from a JSON file {workflow, boundary}; identical content is a "
-    "no-op.\n\nExample: pilot --user priya workflow set workflow.json",
+    "no-op.\n\nExample: pilot workflow set workflow.json",
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @json_option

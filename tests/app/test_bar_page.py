@@ -9,8 +9,8 @@ import pytest
 from helpers import seeded_store
 from streamlit.testing.v1 import AppTest
 
-from pilot import bars
-from pilot.store import Store
+from pilot.core.store import Store
+from pilot.define import bar_versions, bars
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "bar.py")
 ROLES = {"priya": "lead", "dana": "viewer", "marco": "evaluator"}
@@ -76,12 +76,12 @@ def test_lead_builds_saves_and_signs(db: Store) -> None:
     assert "wrote bar version 1 (draft, " in provenance[-2]
     assert provenance[-1].startswith("wrote signature on bar version 1")
     with db.read() as con:
-        signed = bars.latest_signed_bar(con)
+        signed = bar_versions.latest_signed_bar(con)
     assert signed is not None and signed.version == 1 and len(signed.bar.criteria) == 2
 
 
 def test_editing_a_signed_bar_saves_a_new_draft_and_shows_the_diff(db: Store) -> None:
-    bars.seed_demo_bar(db)
+    bar_versions.seed_demo_bar(db)
     at = page("priya")
     assert any(s.value.startswith("SIGNED by priya") for s in at.success)
     assert "bar_sign" not in [b.key for b in at.button]
@@ -94,12 +94,12 @@ def test_editing_a_signed_bar_saves_a_new_draft_and_shows_the_diff(db: Store) ->
         "changed: Accuracy on all cases must be at least 90%" in m.value for m in at.markdown
     )
     with db.read() as con:
-        assert bars.bar_version(con, 1).bar == bars.DEMO_BAR
+        assert bar_versions.bar_version(con, 1).bar == bars.DEMO_BAR
 
 
 @pytest.mark.parametrize("user", ["dana", "marco"])
 def test_readers_see_the_bar_and_planner_but_no_controls(db: Store, user: str) -> None:
-    bars.seed_demo_bar(db)
+    bar_versions.seed_demo_bar(db)
     at = page(user)
     assert any(s.value.startswith("SIGNED by priya") for s in at.success)
     text = shown(at)
@@ -109,7 +109,7 @@ def test_readers_see_the_bar_and_planner_but_no_controls(db: Store, user: str) -
 
 
 def test_planner_says_priyas_60_cases_are_too_few(db: Store, tmp_path: Path) -> None:
-    from pilot import goldensets
+    from pilot.goldensets import versions as goldensets
 
     lines = [
         json.dumps(
@@ -126,7 +126,7 @@ def test_planner_says_priyas_60_cases_are_too_few(db: Store, tmp_path: Path) -> 
     path = tmp_path / "golden.jsonl"
     path.write_text("\n".join(lines) + "\n")
     goldensets.import_goldenset(db, "priya", path, name="benefits")
-    bars.seed_demo_bar(db)
+    bar_versions.seed_demo_bar(db)
     at = page("priya")
     assert at.selectbox(key="bar_c_scope_0").options == ["all", "tag:numeric"]
     too_few = [e.value for e in at.error if "**140 cases needed.**" in e.value]
@@ -151,9 +151,32 @@ def test_lead_chooses_the_llm_judge_with_a_rubric(db: Store) -> None:
     at.button(key="bar_save").click().run()
     assert not at.exception, at.exception
     with db.read() as con:
-        rule = bars.latest_bar(con).bar.match_rule
+        rule = bar_versions.latest_bar(con).bar.match_rule
     assert (rule.rule, rule.judge_model, rule.rubric) == (
         "judge",
         "claude-sonnet-4-6",
         "Correct when the number of days matches.",
+    )
+
+
+def test_service_level_criteria_take_thresholds_in_their_own_unit(db: Store) -> None:
+    at = page("priya")
+    at.button(key="bar_add").click().run()
+    at.selectbox(key="bar_c_metric_0").select("latency_p95_ms").run()
+    assert at.number_input(key="bar_c_threshold_0").label == "Threshold (ms)"
+    at.number_input(key="bar_c_threshold_0").set_value(2500.0).run()
+    assert not at.exception, at.exception
+    assert not at.error  # 2,500 ms is a legal latency threshold
+    assert (
+        "Latency p95 on all cases must be at most 2,500 ms, judged on the 95% upper bound"
+        in shown(at)
+    )
+    at.selectbox(key="bar_c_metric_0").select("accuracy").run()
+    assert any("not a proportion between 0 and 1" in e.value for e in at.error)
+    at.selectbox(key="bar_c_metric_0").select("cost_per_case_usd").run()
+    at.number_input(key="bar_c_threshold_0").set_value(0.02).run()
+    # a cost has no interval: only the point estimate is offered, and chosen for you
+    assert at.radio(key="bar_c_judged_0").options == ["point estimate"]
+    assert "Cost per case on all cases must be at most $0.02, judged on the point estimate" in (
+        shown(at)
     )

@@ -11,8 +11,8 @@ import pytest
 from helpers import PASSWORD, seeded_store
 from streamlit.testing.v1 import AppTest
 
-from pilot import goldensets as gs
-from pilot.store import Store
+from pilot.core.store import Store
+from pilot.goldensets import versions as gs
 
 APP = Path(__file__).resolve().parents[2] / "app"
 MAIN = str(APP / "main.py")
@@ -58,6 +58,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def db(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     shutil.copy(template, tmp_path / "app.duckdb")
+    shutil.copy(f"{template}.key", tmp_path / "app.duckdb.key")
     monkeypatch.setenv("PILOT_DB", str(tmp_path / "app.duckdb"))
     return Store(tmp_path / "app.duckdb")
 
@@ -169,7 +170,9 @@ def test_filter_agreement_history_and_diff(db: Store) -> None:
 
 
 def test_planner_says_whether_the_golden_set_is_big_enough(db: Store) -> None:
-    from pilot.bars import AcceptanceBar, Criterion, save_draft
+    from pilot.define.bar_versions import save_draft
+    from pilot.define.bars import AcceptanceBar
+    from pilot.define.criteria import Criterion
 
     gs.import_goldenset(db, "priya", GOOD, name="benefits")
     bar = AcceptanceBar(

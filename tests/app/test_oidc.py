@@ -9,8 +9,8 @@ import pytest
 from helpers import seeded_store
 from streamlit.testing.v1 import AppTest
 
-from pilot import access
-from pilot.store import Store
+from pilot.core import access
+from pilot.core.store import Store
 
 MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 AUTH = {

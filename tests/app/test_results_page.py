@@ -10,13 +10,15 @@ from helpers import seeded_store, write_cases
 from streamlit.testing.v1 import AppTest
 from test_shell import signed_in
 
-from pilot.bars import AcceptanceBar, Criterion, save_draft, sign_bar
-from pilot.comparison import compare
-from pilot.goldensets import import_goldenset
-from pilot.models import RetrievalSettings, SystemConfig
-from pilot.results_view import excerpt, p_value
-from pilot.runs import start_or_resume
-from pilot.store import Store
+from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.core.store import Store
+from pilot.define.bar_versions import save_draft, sign_bar
+from pilot.define.bars import AcceptanceBar
+from pilot.define.criteria import Criterion
+from pilot.goldensets.versions import import_goldenset
+from pilot.results.comparison import compare
+from pilot.results.view import excerpt, p_value
+from pilot.runs.start import start_or_resume
 
 PAGE = "views/results.py"
 BAR = AcceptanceBar(
@@ -83,6 +85,10 @@ def test_exploratory_run_says_so_and_still_shows_figures(
     assert set(verdict["threshold"]) >= {"no bar"}
     assert len(at.get("plotly_chart")) >= 5  # history, heatmap, 2 bar charts, deltas
     assert not any(e.value.startswith("**FAIL**") for e in at.error)
+    service = frame(at, "metric").set_index("metric")
+    assert service.loc["Latency p95 (lower is better)", "n"] == 24  # every case a live call
+    assert service.loc["Cost per case (lower is better)", "value"] == "$0"  # offline: free
+    assert service.loc["Infrastructure error rate (lower is better)", "value"] == "0%"
 
 
 def test_run_versus_run_lists_the_flipped_cases(

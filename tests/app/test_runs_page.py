@@ -8,13 +8,13 @@ import pytest
 from helpers import seeded_store, write_cases
 from streamlit.testing.v1 import AppTest
 
-from pilot import jobs
-from pilot.access import Actor
-from pilot.configs import register_config
-from pilot.goldensets import import_goldenset
-from pilot.models import RetrievalSettings, SystemConfig
-from pilot.runs import list_runs, start_or_resume
-from pilot.store import Store
+from pilot.core.access import Actor
+from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.core.store import Store
+from pilot.goldensets.versions import import_goldenset
+from pilot.runs import jobs
+from pilot.runs.configs import register_config
+from pilot.runs.start import list_runs, start_or_resume
 
 MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 
@@ -72,7 +72,7 @@ def test_the_page_alone_keeps_a_demoted_lead_from_starting_a_run(db: Store) -> N
     page is open loses the Start button before the click is handled; the library's own check
     is never reached (no denial is recorded). The library alone: tests/pilot/test_safeguards.py.
     """
-    from pilot import access, audit
+    from pilot.core import access, audit
 
     at = open_runs("priya", "lead")
     assert [b for b in at.button if b.key == "runs_start"]
@@ -104,7 +104,7 @@ def test_stale_goldenset_warning_after_config_change(db: Store) -> None:
 
 
 def test_a_stalled_run_can_be_resumed_from_the_page(db: Store) -> None:
-    from pilot.runs import prepare_run
+    from pilot.runs.start import prepare_run
 
     run_id = prepare_run(
         db, "priya", goldenset="leave", config=SystemConfig(retrieval=RetrievalSettings(top_k=2))

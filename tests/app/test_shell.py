@@ -8,8 +8,8 @@ import pytest
 from helpers import PASSWORD, seeded_store
 from streamlit.testing.v1 import AppTest
 
-from pilot import access, audit
-from pilot.store import Store
+from pilot.core import access, audit
+from pilot.core.store import Store
 
 APP = Path(__file__).resolve().parents[2] / "app"
 MAIN = str(APP / "main.py")
@@ -126,7 +126,7 @@ def test_audit_page_verifies_and_filters(db: Store) -> None:
     with db.transaction() as con:
         con.execute("DELETE FROM audit_events WHERE seq = 2")
     at.button(key="audit_verify").click().run()
-    assert at.error[0].value.startswith("broken at event 2")
+    assert at.error[0].value.startswith("NOT INTACT: audit event 2:")
 
 
 def test_audit_page_catches_truncation_with_an_anchor(db: Store) -> None:
@@ -171,7 +171,7 @@ def test_deactivation_and_role_changes_take_effect_on_the_next_rerun(db: Store) 
 
 
 def test_kill_switch_is_one_decision_away_for_leads_only(db: Store) -> None:
-    from pilot import killswitch
+    from pilot.core import killswitch
 
     viewer = signed_in("dana")
     assert not [b for b in viewer.button if "Stop all system calls" in b.label]

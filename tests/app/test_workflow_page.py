@@ -8,8 +8,8 @@ import pytest
 from helpers import seeded_store
 from streamlit.testing.v1 import AppTest
 
-from pilot import workflow as wf
-from pilot.store import Store
+from pilot.core.store import Store
+from pilot.define import workflow as wf
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "views" / "workflow.py")
 ROLES = {"priya": "lead", "dana": "viewer", "sam": "auditor"}

@@ -11,8 +11,8 @@ import pytest
 from e2e_support import Server, start_server, stop_server
 from helpers import PASSWORD, seeded_store
 
-from pilot import goldensets as gs
-from pilot.store import Store
+from pilot.core.store import Store
+from pilot.goldensets import versions as gs
 
 pytestmark = pytest.mark.browser
 

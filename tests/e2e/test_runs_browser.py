@@ -11,7 +11,7 @@ import pytest
 from e2e_support import Server, start_server, stop_server
 from helpers import PASSWORD, seeded_store, write_cases
 
-from pilot.goldensets import import_goldenset
+from pilot.goldensets.versions import import_goldenset
 
 pytestmark = pytest.mark.browser
 

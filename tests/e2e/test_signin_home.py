@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 from e2e_support import Server, start_server, stop_server
-from helpers import PASSWORD, seeded_store
+from helpers import PASSWORD, seeded_store, token_for
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +48,10 @@ def test_cli_write_while_app_serves_same_file(browser: Any, server: Server) -> N
     sign_in(page, server, "ada")
     page.get_by_text("The pilot, step by step").wait_for(timeout=30_000)
     pilot = str(Path(sys.executable).parent / "pilot")
+    env = {**os.environ, "PILOT_TOKEN": token_for(server.db, "ada") or ""}
     done = subprocess.run(
         [pilot, "--db", str(server.db), "--user", "ada", "user", "add", "omar", "--role", "lead"],
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,

@@ -80,7 +80,12 @@ def test_compare_runs_hand_worked(results: Builder) -> None:
     # table for new − base: both 4, new only 1, base only 4, neither 1
     assert (acc.low, acc.high) == pytest.approx(paired_difference_ci(4, 1, 4, 1))
     assert acc.low < acc.value < acc.high
-    assert set(cmp.deltas) == {"accuracy", "abstain_rate_unanswerable", "false_abstain_rate"}
+    assert set(cmp.deltas) == {
+        "accuracy",
+        "abstain_rate_unanswerable",
+        "false_abstain_rate",
+        "infra_error_rate",
+    }
 
 
 def test_significantly_worse(results: Builder) -> None:

@@ -5,7 +5,7 @@ import pytest
 from metric_frames import Builder, Frames
 
 from metrics.intervals import wilson
-from metrics.registry import METRICS, count_all
+from metrics.registry import count_all, metric_names
 from metrics.slices import per_tag
 
 
@@ -27,6 +27,7 @@ def test_per_tag_hand_worked(run: Frames) -> None:
         "evidence_recall": (1, 2),
         "abstain_rate_unanswerable": (0, 0),
         "false_abstain_rate": (0, 2),
+        "infra_error_rate": (0, 2),
     }
     # ugly = c1, c4, c5. accuracy 1/3; precision c1's 3/7; coverage only c1 is answered: 1/1;
     # recall c1 hit, c4 miss (c5 is unanswerable); c5 errored: 0/1; c4 abstained of c1, c4: 1/2.
@@ -37,12 +38,15 @@ def test_per_tag_hand_worked(run: Frames) -> None:
         "evidence_recall": (1, 2),
         "abstain_rate_unanswerable": (0, 1),
         "false_abstain_rate": (1, 2),
+        "infra_error_rate": (1, 3),
     }
 
 
 def test_per_tag_rows_follow_metric_order_and_carry_intervals(run: Frames) -> None:
     table = per_tag(**run)
-    assert table.filter(pl.col("tag") == "ugly").get_column("metric").to_list() == list(METRICS)
+    assert table.filter(pl.col("tag") == "ugly").get_column("metric").to_list() == [
+        m for m in metric_names() if not m.startswith(("latency", "cost"))
+    ]  # no calls frame given: the latency and cost metrics cannot be computed
     row = table.filter((pl.col("tag") == "ugly") & (pl.col("metric") == "accuracy")).row(
         0, named=True
     )
@@ -56,7 +60,7 @@ def test_per_tag_rows_follow_metric_order_and_carry_intervals(run: Frames) -> No
 def test_citation_metrics_only_when_frames_given(run: Frames) -> None:
     table = per_tag(run["results"])
     assert table.get_column("metric").unique().sort().to_list() == sorted(
-        ["accuracy", "abstain_rate_unanswerable", "false_abstain_rate"]
+        ["accuracy", "abstain_rate_unanswerable", "false_abstain_rate", "infra_error_rate"]
     )
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pilot import audit
-from pilot.store import Store
+from pilot.core import audit
+from pilot.core.store import Store
 
 
 @pytest.fixture
@@ -41,7 +41,10 @@ def test_edit_is_caught(chain: Store) -> None:
 def test_edit_with_recomputed_hash_is_caught_downstream(chain: Store) -> None:
     """A forger who re-hashes the edited event still breaks the next event's link."""
     with chain.transaction() as con:
-        row = con.execute("SELECT * FROM audit_events WHERE seq = 3").fetchone()
+        row = con.execute(
+            "SELECT seq, ts, actor, role, action, object, payload, prev_hash, hash "
+            "FROM audit_events WHERE seq = 3"
+        ).fetchone()
         seq, ts, actor, role, action, obj, _, prev, _ = row
         payload = '{"n":42}'
         digest = audit.event_hash(seq, ts, actor, role, action, obj, payload, prev)
@@ -67,7 +70,8 @@ def test_insert_is_caught(chain: Store) -> None:
         ts = audit.utc_now()
         digest = audit.event_hash(3, ts, "mallory", "admin", "forged", "x", "{}", prev)
         con.execute(
-            "INSERT INTO audit_events VALUES (3, ?, 'mallory', 'admin', 'forged', 'x', '{}', ?, ?)",
+            "INSERT INTO audit_events (seq, ts, actor, role, action, object, payload, prev_hash, "
+            "hash) VALUES (3, ?, 'mallory', 'admin', 'forged', 'x', '{}', ?, ?)",
             [ts, prev, digest],
         )
     result = verify(chain)

@@ -6,13 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store
+from helpers import run_cli, seeded_store
 
-from pilot import audit, bar_planner, bars
-from pilot.bars import AcceptanceBar, Criterion, MatchRule
-from pilot.cli import main
-from pilot.errors import InputError, PermissionDenied
-from pilot.store import Store
+from pilot.core import audit
+from pilot.core.errors import InputError, PermissionDenied
+from pilot.core.store import Store
+from pilot.define import bar_versions, bars, criteria
+from pilot.define import planner as bar_planner
+from pilot.define.bars import AcceptanceBar, MatchRule
+from pilot.define.criteria import Criterion
 
 BAR = AcceptanceBar(
     criteria=(
@@ -63,35 +65,23 @@ BAR = AcceptanceBar(
     ],
 )
 def test_describe_criterion(criterion: Criterion, text: str) -> None:
-    assert bars.describe_criterion(criterion) == text
+    assert criteria.describe_criterion(criterion) == text
 
 
 def test_metric_names_match_the_metrics_package() -> None:
-    from metrics.registry import METRICS
+    from metrics.registry import registered
 
-    assert tuple(bars.METRIC_LABELS) == METRICS
+    assert criteria.metric_choices() == {n: spec.label for n, spec in registered().items()}
 
 
 def test_direction_and_judging() -> None:
     acc = Criterion(metric="accuracy", threshold=0.9)
     fa = Criterion(metric="false_abstain_rate", threshold=0.1)
-    assert acc.direction == "higher" and fa.direction == "lower"
+    assert acc.comparison == "at_least" and fa.comparison == "at_most"
     assert acc.passes(0.95, 0.91, 0.97) and not acc.passes(0.95, 0.89, 0.97)
     assert fa.passes(0.05, 0.02, 0.09) and not fa.passes(0.05, 0.02, 0.11)
     point = Criterion(metric="false_abstain_rate", threshold=0.1, judged_on="point")
     assert point.passes(0.1, 0.0, 0.5)
-
-
-def test_a_figure_exactly_on_the_threshold_passes_the_criterion() -> None:
-    """At least / at most include the threshold, whichever figure is judged."""
-    acc = Criterion(metric="accuracy", threshold=0.9, judged_on="lower_bound")
-    assert acc.passes(0.95, 0.9, 0.97) and not acc.passes(0.95, 0.9 - 1e-9, 0.97)
-    acc_point = Criterion(metric="accuracy", threshold=0.9, judged_on="point")
-    assert acc_point.passes(0.9, 0.7, 0.95) and not acc_point.passes(0.9 - 1e-9, 0.7, 0.95)
-    fa = Criterion(metric="false_abstain_rate", threshold=0.1, judged_on="lower_bound")
-    assert fa.passes(0.05, 0.02, 0.1) and not fa.passes(0.05, 0.02, 0.1 + 1e-9)
-    assert acc.judged_value(0.95, 0.9, 0.97) == 0.9 and fa.judged_value(0.05, 0.02, 0.1) == 0.1
-    assert acc_point.judged_value(0.9, 0.7, 0.95) == 0.9
 
 
 @pytest.mark.parametrize(
@@ -109,7 +99,7 @@ def test_criterion_validation(data: dict, message: str) -> None:
 
 
 def test_bar_validation_names_the_field() -> None:
-    from pilot.workflow import parse_model
+    from pilot.define.workflow import parse_model
 
     twice = {"criteria": [{"metric": "accuracy", "threshold": 0.9}] * 2}
     with pytest.raises(InputError, match="bar.json: field criteria: .*criteria 0 and 1"):
@@ -162,84 +152,88 @@ def test_diff() -> None:
 
 def test_draft_sign_then_edit_makes_a_new_draft_with_parent(users_store: Store) -> None:
     with users_store.read() as con:
-        assert bars.latest_bar(con) is None and bars.is_exploratory(None)
-    draft = bars.save_draft(users_store, "priya", BAR)
-    assert draft.version == 1 and not draft.signed and bars.is_exploratory(draft)
-    assert bars.save_draft(users_store, "priya", BAR) == draft  # identical content: no-op
-    signed = bars.sign_bar(users_store, "priya")
-    assert signed.signed_by == "priya" and signed.signed_at and not bars.is_exploratory(signed)
-    assert signed.signature_hash == bars.signature_hash(
+        assert bar_versions.latest_bar(con) is None and bar_versions.is_exploratory(None)
+    draft = bar_versions.save_draft(users_store, "priya", BAR)
+    assert draft.version == 1 and not draft.signed and bar_versions.is_exploratory(draft)
+    assert bar_versions.save_draft(users_store, "priya", BAR) == draft  # identical content: no-op
+    signed = bar_versions.sign_bar(users_store, "priya")
+    assert (
+        signed.signed_by == "priya" and signed.signed_at and not bar_versions.is_exploratory(signed)
+    )
+    assert signed.signature_hash == bar_versions.signature_hash(
         1, draft.content_hash, "priya", signed.signed_at
     )
 
     edited = BAR.model_copy(update={"min_cases": 100})
-    new = bars.save_draft(users_store, "priya", edited, base=1)
+    new = bar_versions.save_draft(users_store, "priya", edited, base=1)
     assert (new.version, new.parent_version, new.signed) == (2, 1, False)
     with users_store.read() as con:
-        v1 = bars.bar_version(con, 1)
+        v1 = bar_versions.bar_version(con, 1)
         assert v1 == signed and v1.bar == BAR and not v1.problems()
-        assert bars.latest_signed_bar(con).version == 1
-        assert bars.latest_bar(con).version == 2
-        assert [h.version for h in bars.bar_history(con)] == [2, 1]
+        assert bar_versions.latest_signed_bar(con).version == 1
+        assert bar_versions.latest_bar(con).version == 2
+        assert [h.version for h in bar_versions.bar_history(con)] == [2, 1]
         actions = [(e.action, e.object) for e in audit.events(con, action="bar.")]
         assert audit.verify(con).intact
     assert actions == [("bar.draft", "bar:v2"), ("bar.sign", "bar:v1"), ("bar.draft", "bar:v1")]
 
 
 def test_a_signed_version_can_never_change(users_store: Store) -> None:
-    bars.save_draft(users_store, "priya", BAR)
-    signed = bars.sign_bar(users_store, "priya")
-    with pytest.raises(bars.BarImmutable, match="already signed|can never change"):
-        bars.sign_bar(users_store, "priya", 1)
+    bar_versions.save_draft(users_store, "priya", BAR)
+    signed = bar_versions.sign_bar(users_store, "priya")
+    with pytest.raises(bar_versions.BarImmutable, match="already signed|can never change"):
+        bar_versions.sign_bar(users_store, "priya", 1)
     # the one UPDATE the library has refuses a signed row, even called directly
-    with users_store.transaction() as con, pytest.raises(bars.BarImmutable):
-        bars._fill_signature(con, 1, "mallory", "2030-01-01", "0" * 64)
+    with users_store.transaction() as con, pytest.raises(bar_versions.BarImmutable):
+        bar_versions._fill_signature(con, 1, "mallory", "2030-01-01", "0" * 64)
     with users_store.read() as con:
-        assert bars.bar_version(con, 1) == signed
+        assert bar_versions.bar_version(con, 1) == signed
 
 
 def test_edits_made_outside_the_library_are_detected(users_store: Store) -> None:
-    bars.save_draft(users_store, "priya", BAR)
-    bars.sign_bar(users_store, "priya")
+    bar_versions.save_draft(users_store, "priya", BAR)
+    bar_versions.sign_bar(users_store, "priya")
     with users_store.transaction() as con:
         con.execute(
             "UPDATE bar_versions SET bar = replace(bar::VARCHAR, '0.9', '0.5')::JSON, "
             "signed_by = 'mallory' WHERE version = 1"
         )
     with users_store.read() as con:
-        problems = bars.bar_version(con, 1).problems()
+        problems = bar_versions.bar_version(con, 1).problems()
     assert len(problems) == 2
 
 
 def test_a_stale_edit_is_refused(users_store: Store) -> None:
-    bars.save_draft(users_store, "priya", BAR)
-    bars.sign_bar(users_store, "priya")
-    bars.save_draft(users_store, "priya", BAR.model_copy(update={"min_cases": 80}), base=1)
+    bar_versions.save_draft(users_store, "priya", BAR)
+    bar_versions.sign_bar(users_store, "priya")
+    bar_versions.save_draft(users_store, "priya", BAR.model_copy(update={"min_cases": 80}), base=1)
     with pytest.raises(InputError, match="changed since you opened version 1"):
-        bars.save_draft(users_store, "priya", BAR.model_copy(update={"min_cases": 90}), base=1)
+        bar_versions.save_draft(
+            users_store, "priya", BAR.model_copy(update={"min_cases": 90}), base=1
+        )
 
 
 def test_only_the_latest_complete_draft_can_be_signed(users_store: Store) -> None:
     with pytest.raises(InputError, match="no acceptance bar to sign"):
-        bars.sign_bar(users_store, "priya")
-    bars.save_draft(users_store, "priya", AcceptanceBar())
+        bar_versions.sign_bar(users_store, "priya")
+    bar_versions.save_draft(users_store, "priya", AcceptanceBar())
     with pytest.raises(InputError, match="field criteria.*field when_unsure"):
-        bars.sign_bar(users_store, "priya")
-    bars.save_draft(users_store, "priya", BAR)
+        bar_versions.sign_bar(users_store, "priya")
+    bar_versions.save_draft(users_store, "priya", BAR)
     with pytest.raises(InputError, match="superseded by version 2"):
-        bars.sign_bar(users_store, "priya", 1)
+        bar_versions.sign_bar(users_store, "priya", 1)
     with pytest.raises(InputError, match="--version 9: no such bar version"):
-        bars.sign_bar(users_store, "priya", 9)
+        bar_versions.sign_bar(users_store, "priya", 9)
 
 
 def test_evaluator_cannot_sign_and_viewer_cannot_draft(users_store: Store) -> None:
-    bars.save_draft(users_store, "priya", BAR)
+    bar_versions.save_draft(users_store, "priya", BAR)
     with pytest.raises(PermissionDenied, match="may not sign the bar"):
-        bars.sign_bar(users_store, "marco")
+        bar_versions.sign_bar(users_store, "marco")
     with pytest.raises(PermissionDenied, match="may not edit the workflow, draft the bar"):
-        bars.save_draft(users_store, "dana", BAR.model_copy(update={"min_cases": 5}))
+        bar_versions.save_draft(users_store, "dana", BAR.model_copy(update={"min_cases": 5}))
     with users_store.read() as con:
-        assert [(h.version, h.signed) for h in bars.bar_history(con)] == [(1, False)]
+        assert [(h.version, h.signed) for h in bar_versions.bar_history(con)] == [(1, False)]
         denied = audit.events(con, action="access.denied")
     assert [(e.actor, e.payload["attempted"]) for e in denied] == [
         ("dana", "bar.draft"),
@@ -248,9 +242,9 @@ def test_evaluator_cannot_sign_and_viewer_cannot_draft(users_store: Store) -> No
 
 
 def test_demo_bar_is_signed_once(users_store: Store) -> None:
-    first = bars.seed_demo_bar(users_store)
+    first = bar_versions.seed_demo_bar(users_store)
     assert first.signed and first.bar == bars.DEMO_BAR
-    assert bars.seed_demo_bar(users_store) == first
+    assert bar_versions.seed_demo_bar(users_store) == first
 
 
 def test_seed_demo_twice_adds_nothing(store: Store) -> None:
@@ -259,7 +253,7 @@ def test_seed_demo_twice_adds_nothing(store: Store) -> None:
     seed_demo(store)
     with store.read() as con:
         before = con.execute("SELECT count(*) FROM audit_events").fetchone()[0]
-        assert bars.latest_signed_bar(con).bar == bars.DEMO_BAR
+        assert bar_versions.latest_signed_bar(con).bar == bars.DEMO_BAR
     seed_demo(store)
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM audit_events").fetchone()[0] == before
@@ -300,7 +294,7 @@ def test_planner_without_a_golden_set(store: Store) -> None:
 
 
 def test_planner_with_priyas_60_case_golden_set(users_store: Store, tmp_path: Path) -> None:
-    from pilot import goldensets
+    from pilot.goldensets import versions as goldensets
 
     path = _golden_file(tmp_path / "g.jsonl", 60, unanswerable=10, numeric=20)
     goldensets.import_goldenset(users_store, "priya", path, name="benefits")
@@ -340,10 +334,7 @@ def test_planner_when_the_expected_rate_cannot_clear_the_threshold() -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def test_cli_draft_sign_show_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -394,3 +385,9 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "--version 7: no such bar version" in err
     code, _, err = run(capsys, "--db", db, "bar", "diff", "1", "3")
     assert code == 2 and "B 3: no such bar version" in err
+
+
+def test_the_bar_offers_every_computed_match_rule_and_the_judge() -> None:
+    from metrics.matching import MATCH_RULES as COMPUTED
+
+    assert set(bars.MATCH_RULES) == {*COMPUTED, "judge"}

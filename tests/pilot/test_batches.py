@@ -12,14 +12,14 @@ import anthropic
 from helpers import seeded_store, write_cases
 from stub_messages_api import MessagesStub
 
-from pilot import killswitch
-from pilot.batches import _submit, custom_id
-from pilot.edge import load_edge, payload_for
-from pilot.goldensets import import_goldenset, load_cases
-from pilot.models import SystemConfig
-from pilot.runner import RunOptions
-from pilot.runs import prepare_run, start_or_resume
-from pilot.store import Store
+from pilot.core import killswitch
+from pilot.core.models import SystemConfig
+from pilot.core.store import Store
+from pilot.goldensets.versions import import_goldenset, load_cases
+from pilot.runs.batch import _submit, custom_id
+from pilot.runs.edge import load_edge, payload_for
+from pilot.runs.execute import RunOptions
+from pilot.runs.start import prepare_run, start_or_resume
 
 CLAUDE = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
 BATCH = RunOptions(batch=True, poll_interval=0.01)

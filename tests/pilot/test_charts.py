@@ -8,8 +8,10 @@ import polars as pl
 import pytest
 
 from metrics import compare_runs, compute_all, per_tag, wilson
-from pilot import charts
-from pilot.charts import Threshold
+from pilot.define.criteria import Criterion
+from pilot.results import charts
+from pilot.results.chart_style import Threshold, label, pct
+from pilot.results.tag_heatmap import tag_heatmap
 
 # (case_id, tags, answerable, correct, abstained, error)
 CASES = [
@@ -89,7 +91,9 @@ def trace(fig, name: str):
 def test_metric_over_runs_draws_each_run_with_its_wilson_interval_and_the_bar() -> None:
     first = results()
     second = results([(*c[:3], True, *c[4:]) if c[0] == "c-02" else c for c in CASES])
-    bar = Threshold("accuracy", 0.6, "at_least", "lower_bound", "bar v2 (signed)")
+    bar = Threshold(
+        Criterion(metric="accuracy", threshold=0.6, judged_on="lower_bound"), "bar v2 (signed)"
+    )
     fig = charts.metric_over_runs(history([first, second]), "accuracy", bar)
 
     line = trace(fig, "Bar: 60%")
@@ -111,7 +115,8 @@ def test_metric_over_runs_draws_each_run_with_its_wilson_interval_and_the_bar() 
 
 def test_the_bar_is_judged_on_the_figure_it_names() -> None:
     """A run whose point clears the bar but whose lower bound does not: below a bar judged on
-    the lower bound, meeting one judged on the point."""
+    the lower bound, meeting one judged on the point (the figure above reads "below the bar"
+    whichever of the two it judged)."""
     second = results([(*c[:3], True, *c[4:]) if c[0] == "c-02" else c for c in CASES])
     low, _ = wilson(7, 12)  # 7/12 = 58.3% point, lower bound about 32%
     assert low < 0.55 < 7 / 12
@@ -119,34 +124,29 @@ def test_the_bar_is_judged_on_the_figure_it_names() -> None:
         ("lower_bound", "<br><b>below the bar</b>"),
         ("point", "<br>meets the bar"),
     ):
-        bar = Threshold("accuracy", 0.55, "at_least", judged_on, "bar v2 (signed)")
-        fig = charts.metric_over_runs(history([second]), "accuracy", bar)
+        criterion = Criterion(metric="accuracy", threshold=0.55, judged_on=judged_on)
+        fig = charts.metric_over_runs(
+            history([second]), "accuracy", Threshold(criterion, "bar v2 (signed)")
+        )
         assert trace(fig, "Accuracy per run").customdata[0][6] == verdict
 
 
-def test_threshold_met_is_inclusive_and_reads_the_named_bound() -> None:
-    at_least = Threshold("accuracy", 0.6, "at_least", "lower_bound", "bar v1")
-    assert at_least.met(0.7, 0.6, 0.8) is True  # exactly on the bar
-    assert at_least.met(0.7, 0.6 - 1e-9, 0.8) is False  # the point would pass; the bound fails
-    at_most = Threshold("false_abstain_rate", 0.1, "at_most", "lower_bound", "bar v1")
-    assert at_most.met(0.05, 0.01, 0.1) is True
-    assert at_most.met(0.05, 0.01, 0.1 + 1e-9) is False  # judged on the upper bound
-    point = Threshold("accuracy", 0.6, "at_least", "point", "bar v1")
-    assert point.met(0.6, 0.1, 0.9) is True and point.met(0.6 - 1e-9, 0.59, 0.9) is False
-    point_most = Threshold("false_abstain_rate", 0.1, "at_most", "point", "bar v1")
-    assert point_most.met(0.1, 0.0, 0.5) is True and point_most.met(0.1 + 1e-9, 0.0, 0.1) is False
-    assert at_least.met(None, None, None) is None  # no data: no verdict drawn
+def test_a_threshold_is_met_by_the_criterion_rule_and_not_without_a_figure() -> None:
+    bound = Threshold(Criterion(metric="accuracy", threshold=0.6), "bar v1")
+    assert bound.met(0.7, 0.6, 0.8) is True  # the lower bound exactly on the bar
+    assert bound.met(0.7, 0.59, 0.8) is False  # the point would pass; the bound does not
+    assert bound.met(None, None, None) is None  # no figure: no verdict drawn
 
 
 def test_metric_over_runs_without_a_bar_has_no_line() -> None:
     fig = charts.metric_over_runs(history([results()]), "false_abstain_rate", None)
-    assert [t.name for t in fig.data] == ["False abstentions (lower is better) per run"]
+    assert [t.name for t in fig.data] == ["False-abstain rate (lower is better) per run"]
     assert "no bar applies" in fig.layout.title.subtitle.text
 
 
 def test_heatmap_cells_equal_per_tag_counts_made_by_hand() -> None:
     frame = results()
-    fig = charts.tag_heatmap(per_tag(frame), compute_all(frame))
+    fig = tag_heatmap(per_tag(frame), compute_all(frame))
     heat = next(t for t in fig.data if t.type == "heatmap")
     rows = list(heat.y)
     assert rows[0] == "(all cases)"
@@ -168,7 +168,7 @@ def test_heatmap_cells_equal_per_tag_counts_made_by_hand() -> None:
 
 
 def test_heatmap_cells_can_be_clicked_to_a_tag() -> None:
-    fig = charts.tag_heatmap(per_tag(results()), None)
+    fig = tag_heatmap(per_tag(results()), None)
     cells = trace(fig, "cells")
     assert {c[0] for c in cells.customdata} == {"numeric", "ugly", "unanswerable", "leave"}
     assert len(cells.customdata) == 4 * len(fig.data[0].x)
@@ -178,7 +178,8 @@ def test_metric_bars_show_intervals_and_thresholds() -> None:
     estimates = compute_all(results())
     bars = {
         "abstain_rate_unanswerable": Threshold(
-            "abstain_rate_unanswerable", 0.8, "at_least", "point", "bar v1 (unsigned draft)"
+            Criterion(metric="abstain_rate_unanswerable", threshold=0.8, judged_on="point"),
+            "bar v1 (unsigned draft)",
         )
     }
     names = ("abstain_rate_unanswerable", "false_abstain_rate")
@@ -188,7 +189,7 @@ def test_metric_bars_show_intervals_and_thresholds() -> None:
         e = estimates[name]
         assert bar.y[i] == pytest.approx(e.value)
         assert bar.y[i] + bar.error_y.array[i] == pytest.approx(e.high)
-        assert f"n={e.n}" in bar.x[i] and charts.pct(e.value) in bar.x[i]
+        assert f"n={e.n}" in bar.x[i] and pct(e.value) in bar.x[i]
     line = trace(fig, "Bar threshold")
     assert list(line.y) == [0.8]
 
@@ -200,7 +201,7 @@ def test_delta_chart_matches_paired_intervals() -> None:
     fig = charts.delta_chart(comparison.deltas)
     points = fig.data[0]
     accuracy = comparison.deltas["accuracy"]
-    i = list(points.y).index(charts.label("accuracy"))
+    i = list(points.y).index(label("accuracy"))
     assert points.x[i] == pytest.approx(accuracy.value)
     assert points.x[i] + points.error_x.array[i] == pytest.approx(accuracy.high)
     assert points.x[i] - points.error_x.arrayminus[i] == pytest.approx(accuracy.low)
@@ -208,7 +209,7 @@ def test_delta_chart_matches_paired_intervals() -> None:
 
 
 def test_threshold_judging_matches_the_bar() -> None:
-    at_most = Threshold("false_abstain_rate", 0.1, "at_most", "lower_bound", "bar")
+    at_most = Threshold(Criterion(metric="false_abstain_rate", threshold=0.1), "bar")
     assert at_most.met(0.05, 0.01, 0.2) is False  # upper bound above 10%
     assert at_most.met(0.05, 0.01, 0.09) is True
     assert "at most 10%" in at_most.describe() and "upper bound" in at_most.describe()

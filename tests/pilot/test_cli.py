@@ -5,18 +5,15 @@ from pathlib import Path
 
 import click
 import pytest
-from helpers import seeded_store
+from helpers import run_cli, seeded_store
 
-from pilot.cli import cli, main
+from pilot.cli import cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
@@ -59,11 +56,13 @@ def test_audit_verify_json_and_exit_codes(
     store = seeded_store(db)
     code, out, _ = run(capsys, "--db", str(db), "--user", "sam", "audit", "verify", "--json")
     report = json.loads(out)
-    assert code == 0 and report["intact"] and report["events"] == 5
+    assert code == 0 and report["intact"] and report["keyed"]
+    assert report["events"] == 6  # five users added, then sam's token
+    assert report["checked"] == {"bar versions": 0, "golden-set versions": 0, "runs": 0}
     with store.transaction() as con:
         con.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = 3")
     code, out, _ = run(capsys, "--db", str(db), "--user", "sam", "audit", "verify")
-    assert code == 1 and "broken at event 3" in out
+    assert code == 1 and "NOT INTACT: audit event 3: its content does not match" in out
     code, _, err = run(capsys, "--db", str(db), "--user", "dana", "audit", "verify")
     assert code == 4
 

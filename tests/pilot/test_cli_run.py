@@ -7,11 +7,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import seeded_store, write_cases
+from helpers import run_cli, seeded_store, write_cases
 
-from pilot.bars import AcceptanceBar, Criterion, save_draft, sign_bar
-from pilot.cli import main
-from pilot.goldensets import import_goldenset
+from pilot.define.bar_versions import save_draft, sign_bar
+from pilot.define.bars import AcceptanceBar
+from pilot.define.criteria import Criterion
+from pilot.goldensets.versions import import_goldenset
 
 METRICS = {
     "accuracy",
@@ -20,6 +21,10 @@ METRICS = {
     "evidence_recall",
     "abstain_rate_unanswerable",
     "false_abstain_rate",
+    "cost_per_case_usd",
+    "infra_error_rate",
+    "latency_p50_ms",
+    "latency_p95_ms",
 }
 GOLDEN_EXPORT = Path(__file__).resolve().parents[1] / "golden" / "results_export_good.jsonl"
 
@@ -43,10 +48,7 @@ def db(tmp_path: Path) -> str:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def test_run_json_contract_and_baseline_gate(db: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,7 +58,14 @@ def test_run_json_contract_and_baseline_gate(db: str, capsys: pytest.CaptureFixt
     assert code == 0, err
     assert set(report["metrics"]) == METRICS
     for m in report["metrics"].values():
-        assert set(m) == {"value", "low", "high", "n"}
+        assert set(m) - {"unknown"} == {"value", "low", "high", "n"}
+    # A callable system's model has no list price: its cost is unknown, never 0.
+    cost = report["metrics"]["cost_per_case_usd"]
+    assert cost["value"] is None and cost["n"] > 0 and "no price for model" in cost["unknown"]
+    assert report["metrics"]["infra_error_rate"] == {
+        **report["metrics"]["infra_error_rate"],
+        "value": 0.0,
+    }
     assert report["metrics"]["accuracy"] == {**report["metrics"]["accuracy"], "value": 1.0, "n": 40}
     verdict = report["verdict"]
     assert verdict["passed"] and not verdict["exploratory"]

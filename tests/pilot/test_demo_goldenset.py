@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pilot.models import GoldenCase
+from pilot.core.models import GoldenCase
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_PATH = ROOT / "goldensets" / "benefits" / "build.py"

@@ -11,16 +11,15 @@ from typing import Any
 
 import polars as pl
 import pytest
-from helpers import seeded_store
+from helpers import run_cli, seeded_store
 
-from pilot import audit
-from pilot import goldensets as gs
-from pilot.cli import main
-from pilot.errors import InputError, PermissionDenied
-from pilot.goldenset_io import validate_goldenset
-from pilot.inert import highlight_html
-from pilot.status import pilot_steps
-from pilot.store import Store, put_setting
+from pilot.core import audit
+from pilot.core.errors import InputError, PermissionDenied
+from pilot.core.inert import highlight_html
+from pilot.core.store import Store, put_setting
+from pilot.goldensets import versions as gs
+from pilot.goldensets.io import validate_goldenset
+from pilot.readiness.steps import pilot_steps
 
 TABLES = ("goldensets", "goldenset_versions", "golden_cases", "audit_events")
 
@@ -37,6 +36,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def users_store(template: Path, tmp_path: Path) -> Store:
     """A fresh copy of the template for each test."""
     shutil.copy(template, tmp_path / "pilot.duckdb")
+    shutil.copy(f"{template}.key", tmp_path / "pilot.duckdb.key")  # its key goes with it
     return Store(tmp_path / "pilot.duckdb")
 
 
@@ -444,10 +444,7 @@ def test_the_demo_golden_set_is_valid() -> None:
 def pilot(
     capsys: pytest.CaptureFixture[str], db: Path, user: str, *args: str
 ) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["--db", str(db), "--user", user, "goldenset", *args])
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, "--db", str(db), "--user", user, "goldenset", *args)
 
 
 def test_cli_import_list_show_diff_agree(

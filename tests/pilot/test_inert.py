@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilot.inert import escape_inert, highlight_html
+from pilot.core.inert import escape_inert, highlight_html
 
 
 def test_markup_and_maths_are_escaped_and_spans_marked() -> None:

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pilot.models import Citation, GoldenCase, Source, SystemConfig
-from pilot.redaction import (
+from pilot.core.models import Citation, GoldenCase, Source, SystemConfig
+from pilot.core.store import Store
+from pilot.define.redaction import (
     DEFAULT_RULES,
     RedactionRule,
     apply_boundary,
@@ -15,8 +16,7 @@ from pilot.redaction import (
     luhn_ok,
     redact,
 )
-from pilot.store import Store
-from pilot.workflow import DataBoundary
+from pilot.define.workflow import DataBoundary
 
 
 @pytest.mark.parametrize(
@@ -241,8 +241,8 @@ def test_the_edge_never_launders_a_citation_that_misquotes_what_it_was_sent() ->
     """A system cites offsets of the redacted text it was sent. A citation whose claimed text
     is not what those offsets hold keeps its claimed text when mapped back, so it stays invalid
     against the original; a faithful one is re-read from the original and stays valid."""
-    from pilot.edge import Edge
-    from pilot.models import SystemConfig, SystemOutput
+    from pilot.core.models import SystemOutput
+    from pilot.runs.edge import Edge
 
     request, _, remap = Edge().prepare(CASE, SystemConfig())
     sent = request.sources[0].text
@@ -297,9 +297,8 @@ def test_the_case_id_travels_as_the_key_never_as_a_field() -> None:
 
 
 def test_the_cache_key_payload_is_exactly_what_is_sent() -> None:
-    from pilot.edge import Edge
-    from pilot.models import SystemConfig
-    from pilot.systems.anthropic import request_payload
+    from pilot.runs.edge import Edge
+    from pilot.runs.systems.anthropic import request_payload
 
     claude = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
     request, payload, _ = Edge().prepare(CASE, claude)
@@ -321,8 +320,8 @@ def test_the_cache_key_payload_is_exactly_what_is_sent() -> None:
 
 
 def test_the_edge_applies_the_current_recorded_boundary(users_store: Store) -> None:
-    from pilot.edge import load_edge
-    from pilot.workflow import Workflow, save_workflow
+    from pilot.define.workflow import Workflow, save_workflow
+    from pilot.runs.edge import load_edge
 
     with users_store.read() as con:
         assert load_edge(con).boundary == DataBoundary()  # nothing recorded: the default

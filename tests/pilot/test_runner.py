@@ -13,15 +13,16 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store, write_cases
+from helpers import seeded_store, token_for, write_cases
 from stub_messages_api import MessagesStub, question
 
-from pilot import audit, killswitch
-from pilot.goldensets import import_goldenset
-from pilot.models import SystemConfig, SystemOutput, SystemRequest
-from pilot.runner import RunOptions, execute_run
-from pilot.runs import prepare_run, run_report, start_or_resume
-from pilot.store import Store
+from pilot.core import audit, killswitch
+from pilot.core.models import SystemConfig, SystemOutput, SystemRequest
+from pilot.core.store import Store
+from pilot.goldensets.versions import import_goldenset
+from pilot.results.report import run_report
+from pilot.runs.execute import RunOptions, execute_run
+from pilot.runs.start import prepare_run, start_or_resume
 
 KEY = "sk-ant-test-SECRET-KEY-0123456789"
 CLAUDE = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
@@ -60,7 +61,7 @@ def test_offline_run_stores_every_result_with_valid_citations(pilot_db: Store) -
     rows = results(pilot_db, outcome.run_id)
     assert len(rows) == 20
     with pilot_db.read() as con:
-        from pilot.goldensets import load_cases
+        from pilot.goldensets.versions import load_cases
 
         version = con.execute("SELECT goldenset_version FROM runs").fetchone()[0]
         cases = {c.id: c for c in load_cases(con, version)}
@@ -238,7 +239,7 @@ def test_resume_after_kill_9_calls_no_finished_case_again(pilot_db: Store, tmp_p
         **os.environ,
         "ANTHROPIC_API_KEY": KEY,
         "PILOT_DB": str(pilot_db.path),
-        "PILOT_USER": "priya",
+        "PILOT_TOKEN": token_for(pilot_db.path, "priya") or "",
     }
     pilot = str(Path(sys.executable).parent / "pilot")
     with MessagesStub(latency=0.5) as stub:
@@ -281,6 +282,7 @@ def test_resume_after_kill_9_calls_no_finished_case_again(pilot_db: Store, tmp_p
 
 def test_api_key_is_stored_and_logged_nowhere(pilot_db: Store, tmp_path: Path) -> None:
     env = {**os.environ, "ANTHROPIC_API_KEY": KEY}
+    env["PILOT_TOKEN"] = token_for(pilot_db.path, "priya") or ""
     pilot = str(Path(sys.executable).parent / "pilot")
     with MessagesStub() as stub:
         stub.fail("auth", times=1)
@@ -311,7 +313,7 @@ def test_api_key_is_stored_and_logged_nowhere(pilot_db: Store, tmp_path: Path) -
 
 
 def test_only_allowlisted_redacted_content_leaves(pilot_db: Store) -> None:
-    from pilot.workflow import DataBoundary, Workflow, save_workflow
+    from pilot.define.workflow import DataBoundary, Workflow, save_workflow
 
     boundary = DataBoundary(allowed_fields=("question", "sources"), restricted_fields=("salary",))
     save_workflow(
@@ -346,7 +348,7 @@ def test_only_allowlisted_redacted_content_leaves(pilot_db: Store) -> None:
         assert set(body) <= {"model", "max_tokens", "system", "messages", "temperature"}
     # citations were mapped back to the original (unredacted) source text
     with pilot_db.read() as con:
-        from pilot.goldensets import load_cases
+        from pilot.goldensets.versions import load_cases
 
         version = con.execute("SELECT goldenset_version FROM runs").fetchone()[0]
         cases = {c.id: c for c in load_cases(con, version)}

@@ -24,13 +24,13 @@ from pathlib import Path
 import pytest
 from helpers import seeded_store, write_cases
 
-from pilot import audit, killswitch
-from pilot.errors import PermissionDenied
-from pilot.goldensets import import_goldenset
-from pilot.models import SystemConfig, SystemOutput, SystemRequest
-from pilot.runner import RunOptions, RunOutcome, create_run, execute_run
-from pilot.runs import prepare_run, start_or_resume
-from pilot.store import Store
+from pilot.core import audit, killswitch
+from pilot.core.errors import Halted, PermissionDenied
+from pilot.core.models import SystemConfig, SystemOutput, SystemRequest
+from pilot.core.store import Store
+from pilot.goldensets.versions import import_goldenset
+from pilot.runs.execute import RunOptions, RunOutcome, create_run, execute_run
+from pilot.runs.start import prepare_run, start_or_resume
 
 CASES = 20
 ONE_AT_A_TIME = RunOptions(concurrency=1)
@@ -167,9 +167,9 @@ def test_an_engaged_setting_alone_refuses_to_start_or_resume(store: Store) -> No
     killswitch.engage(store, "priya", "still broken")
     killswitch.sentinel(store).unlink()
     system = Scripted()
-    with pytest.raises(killswitch.Halted):
+    with pytest.raises(Halted):
         execute_run(store, "priya", run_id, system=system)
-    with pytest.raises(killswitch.Halted):
+    with pytest.raises(Halted):
         new_run(store)
     assert system.calls == []
 

@@ -11,11 +11,14 @@ from typing import Any
 from helpers import seeded_store, write_cases
 from stub_messages_api import MessagesStub, question, text_block
 
-from pilot.bars import AcceptanceBar, Criterion, MatchRule, save_draft, sign_bar
-from pilot.goldensets import import_goldenset
-from pilot.models import SystemConfig
-from pilot.runs import run_report, start_or_resume
-from pilot.store import Store
+from pilot.core.models import SystemConfig
+from pilot.core.store import Store
+from pilot.define.bar_versions import save_draft, sign_bar
+from pilot.define.bars import AcceptanceBar, MatchRule
+from pilot.define.criteria import Criterion
+from pilot.goldensets.versions import import_goldenset
+from pilot.results.report import run_report
+from pilot.runs.start import start_or_resume
 
 
 def grading(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -63,7 +66,7 @@ def test_judge_rule_grades_with_the_llm_and_records_it(tmp_path: Path) -> None:
 
 
 def test_kill_switch_stops_the_judge_and_resume_judges_only_the_rest(tmp_path: Path) -> None:
-    from pilot import killswitch
+    from pilot.core import killswitch
 
     store: Store = seeded_store(tmp_path / "p.duckdb")
     import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pilot.errors import StoreBusy
-from pilot.migrations import MIGRATIONS
-from pilot.store import Store, apply_migrations, get_setting, put_setting
+from pilot.core.errors import StoreBusy
+from pilot.core.migrations import MIGRATIONS
+from pilot.core.store import Store, apply_migrations, get_setting, put_setting
 
 
 def test_migrations_are_recorded_once(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ def test_write_commits(store: Store) -> None:
 
 def test_concurrent_threads_conflicting_writes_all_land(store: Store) -> None:
     """Threads appending audit events race on the same sequence number; retries resolve it."""
-    from pilot import audit
+    from pilot.core import audit
 
     def work(i: int) -> None:
         store.write(lambda con: audit.record(con, "t", "admin", "test", f"obj:{i}"))

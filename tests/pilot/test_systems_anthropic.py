@@ -12,8 +12,8 @@ import anthropic
 import pytest
 from stub_messages_api import MessagesStub, char_citation, documents, sha256, text_block
 
-from pilot.models import Source, SystemConfig, SystemOutput, SystemRequest
-from pilot.systems.anthropic import (
+from pilot.core.models import Source, SystemConfig, SystemOutput, SystemRequest
+from pilot.runs.systems.anthropic import (
     ABSTAIN_TOKEN,
     DEFAULT_MODEL,
     AnthropicSystem,
@@ -23,7 +23,7 @@ from pilot.systems.anthropic import (
     sent_sources,
     system_prompt,
 )
-from pilot.systems.base import PermanentError, TransientError
+from pilot.runs.systems.base import PermanentError, TransientError
 
 API_KEY = "sk-ant-test-4f1d0c9e-do-not-leak"
 CONFIG = SystemConfig(kind="anthropic", model="claude-sonnet-4-6", max_tokens=400)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pilot.models import Citation, Source, SystemConfig, SystemOutput, SystemRequest
-from pilot.systems.anthropic import AnthropicSystem
-from pilot.systems.base import PermanentError, TransientError
-from pilot.systems.callable import CallableSystem
-from pilot.systems.offline import OfflineSystem
-from pilot.systems.registry import make_system
+from pilot.core.models import Citation, Source, SystemConfig, SystemOutput, SystemRequest
+from pilot.runs.systems.anthropic import AnthropicSystem
+from pilot.runs.systems.base import PermanentError, TransientError
+from pilot.runs.systems.callable import CallableSystem
+from pilot.runs.systems.offline import OfflineSystem
+from pilot.runs.systems.registry import make_system
 
 REQUEST = SystemRequest(
     case_id="c-1",
@@ -22,7 +22,7 @@ REQUEST = SystemRequest(
 )
 TARGETS = """
 import asyncio
-from pilot.models import Citation, SystemOutput
+from pilot.core.models import Citation, SystemOutput
 
 def as_output(request):
     source = request.sources[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pilot.models import (
+from pilot.core.models import (
     GoldenCase,
     RetrievalSettings,
     Source,
@@ -16,7 +16,7 @@ from pilot.models import (
     SystemOutput,
     SystemRequest,
 )
-from pilot.systems.offline import (
+from pilot.runs.systems.offline import (
     ABSTAIN_ANSWER,
     OFFLINE_MODEL,
     OfflineSystem,

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store
+from helpers import run_cli, seeded_store
 
-from pilot import audit
-from pilot import workflow as wf
-from pilot.cli import main
-from pilot.errors import InputError, PermissionDenied
-from pilot.store import Store
+from pilot.core import audit
+from pilot.core.errors import InputError, PermissionDenied
+from pilot.core.store import Store
+from pilot.define import workflow as wf
 
 WORKFLOW = wf.Workflow(
     name="Answer benefits questions",
@@ -121,10 +120,7 @@ def test_demo_workflow_is_seeded_once(users_store: Store) -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return run_cli(capsys, *args)
 
 
 def test_cli_set_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,101 @@
+"""Judge a run's figures against an acceptance bar, criterion by criterion, without spin.
+
+Each criterion is judged by the one rule, `criteria.judge_criterion` (a figure exactly on the
+threshold passes; a bound criterion judges the conservative end of the 95% interval; no figure
+fails). A run against no signed bar is exploratory and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import polars as pl
+
+from metrics import compute_all
+from metrics.estimate import Estimate
+from metrics.frames import RunFrames
+from pilot.define.bar_versions import BarVersion
+from pilot.define.criteria import CriterionResult, judge_criterion
+
+
+@dataclass(frozen=True)
+class Verdict:
+    exploratory: bool
+    bar_version: int | None
+    criteria: list[CriterionResult] = field(default_factory=list)
+    min_cases: int = 0
+    n_cases: int = 0
+    min_cases_met: bool = True
+    max_critical_errors: int | None = None
+    critical_errors: list[str] = field(default_factory=list)
+    passed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def missed(self) -> int:
+        """How many requirements the run misses: criteria, case count, critical errors."""
+        limit = self.max_critical_errors
+        return (
+            sum(not c.passed for c in self.criteria)
+            + (not self.min_cases_met)
+            + (limit is not None and len(self.critical_errors) > limit)
+        )
+
+
+def frames_metrics(frames: RunFrames) -> dict[str, Estimate]:
+    return compute_all(**frames.inputs())
+
+
+def critical_errors(results: pl.DataFrame) -> list[str]:
+    """Consequential cases answered wrongly (an abstention or an error is not a critical error:
+    the case goes to a person)."""
+    bad = results.filter(
+        pl.col("consequential")
+        & ~pl.col("abstained").fill_null(False)
+        & pl.col("error").is_null()
+        & ~pl.col("correct").fill_null(False)
+    )
+    return bad["case_id"].to_list()
+
+
+def judge(
+    frames: RunFrames, version: BarVersion | None, overall: dict[str, Estimate] | None = None
+) -> Verdict:
+    """The run's verdict against bar `version` (None: no bar, exploratory). Pass `overall`
+    when the run's estimates are already computed."""
+    n_cases = frames.results.height
+    crit = critical_errors(frames.results)
+    if version is None:
+        return Verdict(
+            exploratory=True, bar_version=None, n_cases=n_cases, critical_errors=crit, passed=False
+        )
+    bar = version.bar
+    overall = frames_metrics(frames) if overall is None else overall
+    by_tag: dict[str, dict[str, Estimate]] = {}
+    results = []
+    for c in bar.criteria:
+        if c.tag is None:
+            estimate = overall[c.metric]
+        else:
+            if c.tag not in by_tag:
+                by_tag[c.tag] = frames_metrics(frames.tagged(c.tag))
+            estimate = by_tag[c.tag][c.metric]
+        results.append(judge_criterion(c, estimate))
+    ok = (
+        all(r.passed for r in results)
+        and n_cases >= bar.min_cases
+        and len(crit) <= bar.max_critical_errors
+    )
+    return Verdict(
+        exploratory=not version.signed,
+        bar_version=version.version,
+        criteria=results,
+        min_cases=bar.min_cases,
+        n_cases=n_cases,
+        min_cases_met=n_cases >= bar.min_cases,
+        max_critical_errors=bar.max_critical_errors,
+        critical_errors=crit,
+        passed=ok,
+    )

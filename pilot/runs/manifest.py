@@ -1,0 +1,89 @@
+"""A run's manifest: everything needed to re-run it and to trust what it measured."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pilot.core.models import SystemConfig
+
+PACKAGES = ("pilot-kit", "anthropic", "duckdb", "polars", "pydantic", "streamlit")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def git_state() -> dict[str, Any]:
+    """Commit and dirty flag of the checkout the package runs from (None outside git)."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        return {"commit": commit, "dirty": bool(dirty)}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def _bar_hash(con: duckdb.DuckDBPyConnection, bar_version: int | None) -> str | None:
+    if bar_version is None:
+        return None
+    row = con.execute(
+        "SELECT content_hash FROM bar_versions WHERE version = ?", [bar_version]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def build_manifest(
+    con: duckdb.DuckDBPyConnection,
+    goldenset_version: str,
+    config: SystemConfig,
+    bar_version: int | None,
+    options: Any,
+    case_ids: list[str],
+) -> dict[str, Any]:
+    row = con.execute(
+        "SELECT content_hash FROM goldenset_versions WHERE version = ?", [goldenset_version]
+    ).fetchone()
+    return {
+        "goldenset": {
+            "version": goldenset_version,
+            "content_hash": row[0] if row else None,
+            "case_ids": case_ids,
+        },
+        "bar": {
+            "version": bar_version,
+            "content_hash": _bar_hash(con, bar_version),
+            "exploratory": bar_version is None,
+        },
+        "system": {
+            "version": config.version,
+            "config": config.model_dump(mode="json"),
+            "model_requested": config.model,
+        },
+        "settings": options.resolved(),
+        "seed": options.seed,
+        "git": git_state(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "python": platform.python_version(),
+    }

@@ -1,0 +1,132 @@
+"""A run's stored rows as the polars frames `metrics/` reads. Figures are recomputable from these."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import polars as pl
+
+from metrics import frames as contracts
+from metrics.frames import RunFrames
+from pilot.core.store import frame
+from pilot.runs.prices import usage_cost
+
+RESULT_SQL = """
+SELECT r.case_id, r.answer, r.abstained, r.correct, r.error, g.answerable, g.expected_answer,
+       g.tags, g.consequential, r.claims, r.citations, r.match_rule, r.cached, r.latency_ms,
+       r.input_tokens, r.output_tokens, r.cost_usd, r.model, r.stop_reason, r.attempts,
+       g.question, g.position
+FROM results r
+JOIN runs u ON u.run_id = r.run_id
+JOIN golden_cases g ON g.version = u.goldenset_version AND g.case_id = r.case_id
+WHERE r.run_id = ?
+ORDER BY g.position
+"""
+
+
+def result_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """One row per stored result joined with its golden case (answerable, tags, ...)."""
+    return frame(con, RESULT_SQL, [run_id])
+
+
+def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
+    rows = result_rows(con, run_id)
+    version = con.execute(
+        "SELECT goldenset_version FROM runs WHERE run_id = ?", [run_id]
+    ).fetchone()[0]
+    golden = con.execute(
+        "SELECT case_id, sources, evidence FROM golden_cases WHERE version = ?", [version]
+    ).fetchall()
+    return RunFrames(
+        results=rows.select(list(contracts.RESULTS)),
+        citations=_explode_json(rows, "citations", contracts.CITATIONS),
+        claims=_claims(rows),
+        sources=pl.DataFrame(
+            [
+                {"case_id": cid, "source_id": s["id"], "text": s["text"]}
+                for cid, sources, _ in golden
+                for s in _json(sources)
+            ],
+            schema=dict(contracts.SOURCES),
+        ),
+        evidence=pl.DataFrame(
+            [
+                {"case_id": cid, "text": text}
+                for cid, _, evidence in golden
+                for text in (evidence or [])
+            ],
+            schema=dict(contracts.EVIDENCE),
+        ),
+        calls=calls_frame(rows),
+    )
+
+
+def calls_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """Per case: latency, cache, calls made, model, and the cost of its recorded usage at list
+    price (`prices.usage_cost`; null where the price is unknown; the stored `cost_usd` column,
+    0.0 for an unknown price, is not read)."""
+    costs = [
+        usage_cost(model, tokens_in or 0, tokens_out or 0)
+        for model, tokens_in, tokens_out in zip(
+            rows["model"], rows["input_tokens"], rows["output_tokens"], strict=True
+        )
+    ]
+    return (
+        rows.select("case_id", "latency_ms", "cached", "attempts", "model")
+        .with_columns(cost_usd=pl.Series(costs, dtype=pl.Float64))
+        .cast(dict(contracts.CALLS))
+    )
+
+
+def _json(value: str | list | None) -> list:
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _explode_json(rows: pl.DataFrame, column: str, contract: dict) -> pl.DataFrame:
+    records = [
+        {"case_id": cid, **{k: item.get(k) for k in contract if k != "case_id"}}
+        for cid, raw in zip(rows["case_id"], rows[column], strict=True)
+        for item in json.loads(raw)
+    ]
+    return pl.DataFrame(records, schema=dict(contract))
+
+
+def _claims(rows: pl.DataFrame) -> pl.DataFrame:
+    records = [
+        {"case_id": cid, "claim": i, "text": text}
+        for cid, raw in zip(rows["case_id"], rows["claims"], strict=True)
+        for i, text in enumerate(json.loads(raw))
+    ]
+    return pl.DataFrame(records, schema=dict(contracts.CLAIMS))
+
+
+OUTCOMES = ("all", "incorrect", "correct", "errors", "abstained")
+
+
+def filter_results(
+    rows: pl.DataFrame, outcome: str = "all", tag: str | None = None
+) -> pl.DataFrame:
+    """The Runs page's result browser filters."""
+    if outcome == "incorrect":
+        rows = rows.filter(~pl.col("correct").fill_null(False))
+    elif outcome == "correct":
+        rows = rows.filter(pl.col("correct").fill_null(False))
+    elif outcome == "errors":
+        rows = rows.filter(pl.col("error").is_not_null())
+    elif outcome == "abstained":
+        rows = rows.filter(pl.col("abstained"))
+    if tag:
+        rows = rows.filter(pl.col("tags").list.contains(tag))
+    return rows
+
+
+def case_sources(con: duckdb.DuckDBPyConnection, run_id: str, case_id: str) -> list[dict]:
+    row = con.execute(
+        "SELECT g.sources FROM golden_cases g JOIN runs r ON r.goldenset_version = g.version "
+        "WHERE r.run_id = ? AND g.case_id = ?",
+        [run_id, case_id],
+    ).fetchone()
+    return _json(row[0]) if row else []
