@@ -48,7 +48,7 @@ def messages_stub() -> Iterator[MessagesStub]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """During `make mutate` only: run a mutant against its target's tests alone (see
     tests/mutation_targets.py). A no-op otherwise."""
-    from mutation_targets import allowed_tests, selected
+    from mutation_targets import MUTANT_SEPARATOR, allowed_tests, fastest_first, selected
 
     entries = allowed_tests(os.environ)
     if entries is None:
@@ -57,7 +57,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     dropped = [item for item in items if not selected(item.nodeid, entries)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    if MUTANT_SEPARATOR in os.environ.get("MUTANT_UNDER_TEST", ""):
+        order = {nodeid: i for i, nodeid in enumerate(fastest_first([i.nodeid for i in kept]))}
+        kept.sort(key=lambda item: order[item.nodeid])
+    items[:] = kept
 
 
 def pytest_terminal_summary(

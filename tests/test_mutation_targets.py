@@ -8,7 +8,7 @@ import ast
 from fnmatch import fnmatch
 from pathlib import Path
 
-from mutation_targets import TARGETS, allowed_tests, selected, target_of
+from mutation_targets import TARGETS, allowed_tests, fastest_first, selected, target_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,3 +66,11 @@ def test_outside_a_mutation_run_nothing_is_dropped() -> None:
     assert allowed_tests({"MUTANT_UNDER_TEST": ""}) is None
     stats = allowed_tests({"MUTANT_UNDER_TEST": "stats", "PILOT_MUTATE": "verdicts,scoring"})
     assert stats == ("tests/pilot/test_verdicts.py", "tests/pilot/test_scoring.py")
+
+
+def test_a_mutant_meets_the_cheapest_tests_first(tmp_path: Path) -> None:
+    stats = tmp_path / "mutmut-stats.json"
+    stats.write_text('{"duration_by_test": {"t.py::slow": 9.0, "t.py::quick": 0.1}}')
+    order = fastest_first(["t.py::slow", "mutants/t.py::quick", "t.py::new"], stats)
+    assert order == ["t.py::new", "mutants/t.py::quick", "t.py::slow"]
+    assert fastest_first(["b", "a"], tmp_path / "absent.json") == ["b", "a"]

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import seeded_store, write_cases
 from stub_messages_api import MessagesStub, question, text_block
 
@@ -18,6 +19,7 @@ from pilot.define.bars import AcceptanceBar, MatchRule
 from pilot.define.criteria import Criterion
 from pilot.goldensets.versions import import_goldenset
 from pilot.results.report import run_report
+from pilot.runs.scoring import explain
 from pilot.runs.start import start_or_resume
 
 
@@ -100,3 +102,86 @@ def test_kill_switch_stops_the_judge_and_resume_judges_only_the_rest(tmp_path: P
     assert done.status == "finished" and len(stub.message_bodies()) == 9
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM judgements").fetchone()[0] == 9
+
+
+@pytest.mark.parametrize(
+    ("row", "sentence"),
+    [
+        (
+            {"error": "timeout", "answerable": True, "correct": False},
+            "Incorrect: the system failed (timeout); errors count as incorrect.",
+        ),
+        (
+            {"answerable": False, "abstained": True, "correct": True},
+            "Correct: the documents do not answer this and the system abstained.",
+        ),
+        (
+            {"answerable": False, "abstained": False, "correct": False},
+            "Incorrect: the documents do not answer this, but the system answered anyway.",
+        ),
+        (
+            {"answerable": True, "abstained": True, "correct": False},
+            "Incorrect: the documents answer this, but the system abstained.",
+        ),
+        (
+            {"answerable": True, "correct": True, "expected_answer": "25 days"},
+            "Correct: the answer matches the expected answer '25 days' (contains rule).",
+        ),
+        (
+            {
+                "answerable": True,
+                "correct": False,
+                "expected_answer": "25 days",
+                "match_rule": "f1>=0.5",
+            },
+            "Incorrect: the answer does not match the expected answer '25 days' (f1>=0.5 rule).",
+        ),
+    ],
+)
+def test_each_result_is_explained_in_a_sentence(row: dict[str, Any], sentence: str) -> None:
+    assert explain(row) == sentence
+
+
+def test_finish_scores_by_the_rule_stores_the_summary_and_audits_its_digests(
+    tmp_path: Path,
+) -> None:
+    """Twelve cases on the offline system and no bar. Its answers, case by case: the annual
+    leave and sick pay questions (c-000, 002, 004, ...) get the sentence holding "25 days" or
+    "12 weeks"; the carry-over and parking questions get the contact sentence (the redacted
+    e-mail and phone in each question match its "[EMAIL]" and "[PHONE]"). So the default rule
+    (contains) marks 6 of 12 right. Rescoring by another rule rewrites `correct` and the
+    rule's label for every result."""
+    from pilot.core import audit
+    from pilot.runs.integrity import results_digest, summary_digest
+    from pilot.runs.scoring import score
+
+    store: Store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")
+    run_id = start_or_resume(store, "priya", goldenset="leave", config=SystemConfig()).run_id
+    right = {f"c-{i:03d}": i % 4 in (0, 2) for i in range(12)}
+
+    def scored(con: Any) -> dict[str, tuple[bool, str]]:
+        rows = con.execute(
+            "SELECT case_id, correct, match_rule FROM results WHERE run_id = ?", [run_id]
+        ).fetchall()
+        return {case: (correct, rule) for case, correct, rule in rows}
+
+    with store.read() as con:
+        assert scored(con) == {c: (ok, "contains") for c, ok in right.items()}
+        summary_json = con.execute(
+            "SELECT summary FROM runs WHERE run_id = ?", [run_id]
+        ).fetchone()[0]
+        (event,) = audit.events(con, action="run.finish")
+        assert event.payload["results_digest"] == results_digest(con, run_id)
+        assert event.payload["summary_digest"] == summary_digest(summary_json)
+    summary = json.loads(summary_json)
+    assert summary["metrics"]["accuracy"]["value"] == 6 / 12
+    assert summary["verdict"]["exploratory"] is True and summary["verdict"]["passed"] is False
+    assert summary["models_returned"] == ["offline-bm25-v1"]
+    assert event.payload["accuracy"] == summary["metrics"]["accuracy"]
+    assert (event.payload["passed"], event.payload["exploratory"]) == (False, True)
+    with store.transaction() as con:
+        score(con, run_id, MatchRule(rule="exact"))
+        assert scored(con) == {c: (False, "exact") for c in right}
+        score(con, run_id, MatchRule(rule="numeric", tolerance=0.5))
+        assert scored(con) == {c: (ok, "numeric±0.5") for c, ok in right.items()}
