@@ -151,7 +151,11 @@ TARGETS: tuple[Target, ...] = (
         "scoring",
         ("pilot/runs/scoring.py",),
         _all("pilot/runs/scoring.py"),
-        ("tests/pilot/test_scoring.py",),
+        (
+            "tests/pilot/test_scoring.py",
+            "tests/pilot/test_integrity.py::"
+            "test_finding_1_a_run_started_before_the_edit_is_refused_at_scoring",
+        ),
     ),
 )
 BY_NAME = {t.name: t for t in TARGETS}

@@ -64,8 +64,13 @@ def test_a_mutant_runs_only_its_targets_tests() -> None:
 def test_outside_a_mutation_run_nothing_is_dropped() -> None:
     assert allowed_tests({}) is None
     assert allowed_tests({"MUTANT_UNDER_TEST": ""}) is None
-    stats = allowed_tests({"MUTANT_UNDER_TEST": "stats", "PILOT_MUTATE": "verdicts,scoring"})
-    assert stats == ("tests/pilot/test_verdicts.py", "tests/pilot/test_scoring.py")
+    stats = allowed_tests({"MUTANT_UNDER_TEST": "stats", "PILOT_MUTATE": "verdicts,criterion"})
+    assert stats == (
+        "tests/pilot/test_verdicts.py",
+        "tests/pilot/test_criteria.py",
+        "tests/pilot/test_verdicts.py",
+        "tests/pilot/test_charts.py",
+    )
 
 
 def test_a_mutant_meets_the_cheapest_tests_first(tmp_path: Path) -> None:
@@ -74,3 +79,27 @@ def test_a_mutant_meets_the_cheapest_tests_first(tmp_path: Path) -> None:
     order = fastest_first(["t.py::slow", "mutants/t.py::quick", "t.py::new"], stats)
     assert order == ["t.py::new", "mutants/t.py::quick", "t.py::slow"]
     assert fastest_first(["b", "a"], tmp_path / "absent.json") == ["b", "a"]
+
+
+def test_only_a_case_change_of_sql_outside_quotes_is_called_equivalent() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutate", ROOT / "tools" / "mutate.py")
+    assert spec is not None and spec.loader is not None
+    mutate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mutate)
+
+    def diff(before: str, after: str) -> list[str]:
+        return [f"-    {before}", f"+    {after}"]
+
+    same = mutate.sql_case_only
+    assert same(
+        diff('x("SELECT a FROM t WHERE k = ?", [k])', 'x("select a from t where k = ?", [k])')
+    )
+    assert same(
+        diff("\"UPDATE t SET s = 'done' WHERE k = ?\",", "\"update t set s = 'done' where k = ?\",")
+    )
+    assert not same(diff("\"UPDATE t SET s = 'done'\",", "\"UPDATE T SET S = 'DONE'\","))  # a value
+    assert not same(diff('{"case_id": c}', '{"CASE_ID": c}'))  # not SQL: judged by a person
+    assert not same(diff('x("SELECT a FROM t")', 'x("XXSELECT a FROM tXX")'))
+    assert not same(diff('x("SELECT a FROM t", k)', 'x("select a from t", None)'))

@@ -17,6 +17,8 @@ import difflib
 import functools
 import json
 import os
+import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -26,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGE = ROOT / ".mutate"
+STAGE = ROOT / os.environ.get("PILOT_MUTATE_STAGE", ".mutate")  # another name: runs side by side
 sys.path.insert(0, str(ROOT / "tests"))
 
 from mutation_targets import TARGETS, Target, chosen  # noqa: E402
@@ -125,27 +127,80 @@ def statuses() -> dict[str, str]:
 
 
 def report(targets: list[Target], found: dict[str, str], minutes: float) -> float:
-    print(f"\nMutation score by target ({minutes:.1f} min)")
-    print(f"{'target':<22}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'score':>8}")
-    total = killed = 0
-    missed: list[str] = []
+    """Print the score per target and every mutant not killed; return the overall score.
+
+    The score is killed / all mutants. A survivor whose only change is the letter case of SQL
+    outside quoted literals cannot be told from the original (DuckDB reads keywords and
+    unquoted names in any case): it is marked equivalent, and the second score leaves such
+    mutants out of the count."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (used.ru_utime + used.ru_stime) / 60
+    print(f"\nMutation score by target ({minutes:.1f} min, {cpu:.1f} CPU-min over all cores)")
+    header = ("target", "mutants", "killed", "survived", "no tests", "SQL case", "score", "w/o SQL")
+    print("{:<22}{:>8}{:>8}{:>9}{:>9}{:>9}{:>8}{:>9}".format(*header))
+    total = killed = equivalent = 0
+    missed: list[tuple[str, list[str], bool]] = []
     for target in targets:
         mine = {n: s for n, s in found.items() if target.owns(n)}
         counts = Counter("killed" if s in KILLED else s for s in mine.values())
+        survivors = [(n, change(n)) for n in sorted(mine, key=_order) if mine[n] not in KILLED]
+        same = sum(sql_case_only(lines) for _, lines in survivors)
         n = len(mine)
-        total, killed = total + n, killed + counts["killed"]
-        score = counts["killed"] / n if n else 1.0
+        total, killed, equivalent = total + n, killed + counts["killed"], equivalent + same
         print(
             f"{target.name:<22}{n:>8}{counts['killed']:>8}{counts['survived']:>9}"
-            f"{counts['no tests']:>9}{score:>8.1%}"
+            f"{counts['no tests']:>9}{same:>9}{_ratio(counts['killed'], n):>8.1%}"
+            f"{_ratio(counts['killed'], n - same):>9.1%}"
         )
-        missed += sorted(name for name, s in mine.items() if s not in KILLED)
-    overall = killed / total if total else 1.0
-    print(f"{'all chosen':<22}{total:>8}{killed:>8}{'':>9}{'':>9}{overall:>8.1%}")
-    for name in missed:
-        print(f"\n{name}: {found[name]}")
-        print("\n".join(change(name)))
+        missed += [(name, lines, sql_case_only(lines)) for name, lines in survivors]
+    overall = _ratio(killed, total)
+    print(
+        f"{'all chosen':<22}{total:>8}{killed:>8}{'':>9}{'':>9}{equivalent:>9}{overall:>8.1%}"
+        f"{_ratio(killed, total - equivalent):>9.1%}"
+    )
+    for name, lines, sql in missed:
+        print(f"\n{name}: {found[name]}{' (equivalent: SQL case)' if sql else ''}")
+        print("\n".join(lines))
     return overall
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 1.0
+
+
+def _order(name: str) -> tuple[str, int]:
+    base, _, number = name.rpartition("__mutmut_")
+    return base, int(number) if number.isdigit() else 0
+
+
+SQL_START = re.compile(
+    r"\s*(SELECT|UPDATE|INSERT|DELETE|WITH|CREATE|ALTER|DROP|FROM|WHERE|JOIN|LEFT|ORDER|GROUP"
+    r"|AND|OR|ON|SET|VALUES|LIMIT|HAVING|UNION|RETURNING|USING)\b",
+    re.IGNORECASE,
+)
+LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
+QUOTED = re.compile(r"'[^']*'")
+
+
+def sql_case_only(lines: list[str]) -> bool:
+    """Whether a mutant only changes the case of SQL outside its quoted values and names."""
+    removed = [line[1:] for line in lines if line.startswith("-")]
+    added = [line[1:] for line in lines if line.startswith("+")]
+    if not removed or len(removed) != len(added):
+        return False
+    for before, after in zip(removed, added, strict=True):
+        if before == after:
+            continue
+        if before.lower() != after.lower() or LITERAL.sub('""', before) != LITERAL.sub('""', after):
+            return False
+        for old, new in zip(LITERAL.findall(before), LITERAL.findall(after), strict=True):
+            if old != new and (
+                not SQL_START.match(old)
+                or '\\"' in old
+                or QUOTED.findall(old) != QUOTED.findall(new)
+            ):
+                return False
+    return True
 
 
 def change(name: str) -> list[str]:

@@ -168,6 +168,8 @@ def test_finish_scores_by_the_rule_stores_the_summary_and_audits_its_digests(
 
     with store.read() as con:
         assert scored(con) == {c: (ok, "contains") for c, ok in right.items()}
+        status = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        assert status == ("finished",)
         summary_json = con.execute(
             "SELECT summary FROM runs WHERE run_id = ?", [run_id]
         ).fetchone()[0]
@@ -185,3 +187,37 @@ def test_finish_scores_by_the_rule_stores_the_summary_and_audits_its_digests(
         assert scored(con) == {c: (False, "exact") for c in right}
         score(con, run_id, MatchRule(rule="numeric", tolerance=0.5))
         assert scored(con) == {c: (ok, "numeric±0.5") for c, ok in right.items()}
+        # token F1 of "Employees receive 25 days of annual leave each year." with "25 days":
+        # 2 tokens in common of 9 and 2, F1 = 4/11 = 0.36: right at 0.3, wrong at the 0.5 default
+        score(con, run_id, MatchRule(rule="f1", threshold=0.3))
+        assert scored(con) == {c: (ok, "f1>=0.3") for c, ok in right.items()}
+        score(con, run_id, MatchRule(rule="f1"))
+        assert scored(con) == {c: (False, "f1>=0.5") for c in right}
+        # one day out: inside a tolerance of 1, outside the default of 0
+        con.execute(
+            "UPDATE results SET answer = 'About 26 days.' WHERE run_id = ? AND case_id = 'c-000'",
+            [run_id],
+        )
+        score(con, run_id, MatchRule(rule="numeric", tolerance=1.0))
+        assert scored(con)["c-000"] == (True, "numeric±1.0")
+        score(con, run_id, MatchRule(rule="numeric"))
+        assert scored(con)["c-000"] == (False, "numeric±0.0")
+
+
+def test_finish_refuses_a_run_whose_golden_set_changed_after_it_started(tmp_path: Path) -> None:
+    """The score rests on the cases as they were imported: a case edited in the file after the
+    run started (without the pilot key) stops the run at scoring, and nothing is finished."""
+    from pilot.core.access import Actor
+    from pilot.runs.integrity import TamperedRecord
+    from pilot.runs.scoring import finish_run
+    from pilot.runs.start import prepare_run
+
+    store: Store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 4), name="leave")
+    run_id = prepare_run(store, "priya", goldenset="leave", config=SystemConfig())
+    with store.transaction() as con:
+        con.execute("UPDATE golden_cases SET expected_answer = '20 days' WHERE case_id = 'c-000'")
+    with pytest.raises(TamperedRecord, match="cases changed"):
+        finish_run(store, Actor("priya", "lead"), run_id)
+    with store.read() as con:
+        assert con.execute("SELECT status FROM runs").fetchone() == ("running",)
