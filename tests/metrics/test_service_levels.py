@@ -204,3 +204,34 @@ def test_a_quantile_outside_0_and_1_is_refused(q: float) -> None:
 def test_no_values_no_ranks() -> None:
     assert order_statistic_ranks(0, 0.5) == (None, None)
     assert quantile_interval([], 0.95) == (None, None)
+
+
+def test_a_call_of_unknown_attempts_is_not_live_and_of_unknown_caching_is() -> None:
+    from metrics.latency import latency_p50_counts
+
+    frame = pl.DataFrame(
+        {
+            "case_id": ["a", "b", "c"],
+            "latency_ms": [100.0, 200.0, 300.0],
+            "cached": [False, None, True],
+            "attempts": [None, 1, 1],
+            "model": ["m"] * 3,
+            "cost_usd": [0.0] * 3,
+        }
+    )
+    counts = latency_p50_counts(frame).collect()
+    assert counts.rows() == [("a", None, 0), ("b", 200.0, 1), ("c", None, 0)]
+
+
+def test_a_cost_with_no_model_recorded_says_so() -> None:
+    from metrics.cost import cost_per_case_counts
+
+    answers = pl.DataFrame(
+        {"case_id": ["a"], "error": [None]}, schema_overrides={"error": pl.String}
+    )
+    usage = pl.DataFrame(
+        {"attempts": [1], "model": [None], "cost_usd": [None]},
+        schema_overrides={"model": pl.String, "cost_usd": pl.Float64},
+    )
+    counts = cost_per_case_counts(answers, usage).collect()
+    assert counts.rows() == [("a", None, 1, "no price for model (none recorded)")]
