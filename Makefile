@@ -54,6 +54,9 @@ demo: install
 bench: install-test
 	$(PY) benchmarks/bench_metrics.py
 	$(PY) benchmarks/bench_run.py
+	$(PY) benchmarks/bench_redaction.py
+	$(PY) benchmarks/bench_review.py
+	$(PY) benchmarks/bench_planner.py
 	$(PY) benchmarks/bench_offline.py
 
 clean:

@@ -8,27 +8,14 @@ from pathlib import Path
 import streamlit as st
 
 from app import ui
+from app.nav import PAGES
 from app.signin import oidc_actor
 from pilot.core import killswitch
 from pilot.core.access import can
+from pilot.core.inert import inert
 
 HERE = Path(__file__).parent
 os.umask(0o077)  # a database, WAL or key this server creates is owner-only
-
-# (file, title, icon, permission, section)
-PAGES: tuple[tuple[str, str, str, str, str], ...] = (
-    ("views/home.py", "Home", ":material/checklist:", "read", "Pilot"),
-    ("views/workflow.py", "1 · Workflow", ":material/account_tree:", "read", "Pilot"),
-    ("views/bar.py", "2 · Acceptance bar", ":material/rule:", "read", "Pilot"),
-    ("views/goldenset.py", "3 · Golden set", ":material/dataset:", "read", "Pilot"),
-    ("views/runs.py", "4 · Runs", ":material/play_circle:", "read", "Pilot"),
-    ("views/results.py", "4b · Results", ":material/monitoring:", "read", "Pilot"),
-    ("views/review.py", "5 · Review", ":material/grading:", "read", "Pilot"),
-    ("views/readiness.py", "6 · Readiness", ":material/stairs:", "read", "Pilot"),
-    ("views/evidence.py", "7 · Evidence", ":material/description:", "read", "Pilot"),
-    ("views/audit.py", "Audit", ":material/verified_user:", "audit", "Oversight"),
-    ("views/admin.py", "Admin", ":material/manage_accounts:", "manage_users", "Oversight"),
-)
 
 
 def visible_pages(role: str) -> dict[str, list[st.Page]]:
@@ -40,25 +27,44 @@ def visible_pages(role: str) -> dict[str, list[st.Page]]:
     return sections
 
 
-st.set_page_config(page_title="Pilot Kit", page_icon=":material/flight_takeoff:", layout="wide")
+# A local file: a `:material/...:` page icon makes the browser fetch the favicon from
+# fonts.gstatic.com, and no page may fetch anything from outside the app's own origin.
+# No page_title here: each page's title names its browser tab ("4b · Results", "Audit").
+st.set_page_config(page_icon=str(HERE / "assets" / "icon.png"), layout="wide")
 
-actor = ui.refreshed_actor() or oidc_actor(ui.store())
+actor = ui.refreshed_actor() or ui.resumed_actor() or oidc_actor(ui.store())
 if actor is None:
-    st.navigation([st.Page(HERE / "views/signin.py", title="Sign in")], position="hidden").run()
+    # Sign-in answers at every page's address, so a shared link keeps its page and query
+    # parameters through sign-in instead of showing "Page not found".
+    st.navigation(
+        [
+            st.Page(
+                HERE / "views/signin.py",
+                title="Sign in",
+                url_path=Path(path).stem,
+                default=path.endswith("home.py"),
+            )
+            for path, *_ in PAGES
+        ],
+        position="hidden",
+    ).run()
     st.stop()
 ui.sign_in(actor)
+ui.keep_browser_session()
 
 with ui.store().read() as con:
     kill_state = killswitch.state(con)
 
 with st.sidebar:
-    st.markdown(f"**{actor.name}** · {actor.role}")
+    st.markdown(f"**{inert(actor.name)}** · {inert(actor.role)}")
     if kill_state.engaged:
-        st.error(f"Kill switch ENGAGED by {kill_state.by}: {kill_state.reason}")
+        st.error(f"Kill switch ENGAGED by {inert(kill_state.by)}: {inert(kill_state.reason)}")
     else:
         st.caption("Kill switch: off (system calls allowed)")
     if st.button("Sign out", key="nav_signout"):
         ui.sign_out()
         st.rerun()
 
+st.session_state.pop(ui.LINKS, None)
 st.navigation(visible_pages(actor.role)).run()
+ui.write_links()  # the page's run, case and filters, so its URL opens exactly this view

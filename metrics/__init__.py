@@ -29,7 +29,7 @@ from metrics.infra_errors import infra_error_rate_counts
 from metrics.intervals import Z95, wilson, wilson_exprs
 from metrics.latency import latency_p50_counts, latency_p95_counts
 from metrics.matching import MATCH_RULES, apply_match, match, normalise, token_f1
-from metrics.planner import lower_bound_with, plan, required_cases
+from metrics.planner import Rule, SizePlan, cases_needed, chance_of_passing, more_needed, size_plan
 from metrics.registry import (
     SECTIONS,
     MetricSpec,
@@ -57,6 +57,8 @@ __all__ = [
     "SECTIONS",
     "Z95",
     "Delta",
+    "Rule",
+    "SizePlan",
     "Estimate",
     "MetricSpec",
     "RunComparison",
@@ -69,6 +71,8 @@ __all__ = [
     "citation_coverage_counts",
     "citation_precision",
     "citation_precision_counts",
+    "cases_needed",
+    "chance_of_passing",
     "cohen_kappa",
     "cost_per_case_counts",
     "compare_runs",
@@ -86,17 +90,16 @@ __all__ = [
     "krippendorff_alpha",
     "latency_p50_counts",
     "latency_p95_counts",
-    "lower_bound_with",
     "match",
     "mcnemar_exact",
     "metric",
+    "more_needed",
     "metric_names",
     "normalise",
     "paired_difference_ci",
     "per_tag",
-    "plan",
     "registered",
-    "required_cases",
+    "size_plan",
     "summarise",
     "token_f1",
     "validate_citations",

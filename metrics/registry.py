@@ -25,6 +25,7 @@ import polars as pl
 
 from metrics._frames import CALLS, ENGINE, as_lazy, conform
 from metrics.estimate import Estimate
+from metrics.quoting import check_citations, keyed_sources
 from metrics.summaries import PROPORTION, Summary
 from metrics.units import UNITS, Unit, UnitName
 
@@ -170,8 +171,6 @@ def gather_inputs(
     """The inputs that are available, as lazy plans. Sources are keyed and citations checked
     here, once, and shared by every citation metric; calls are aligned with results here, once
     (a case without a call record gets nulls)."""
-    from metrics.citations import check_citations, keyed_sources
-
     inputs = {"results": as_lazy(results, "results")}
     if sources is not None:
         inputs["sources"] = keyed_sources(sources).lazy()

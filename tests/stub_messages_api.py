@@ -19,6 +19,8 @@ API under `asyncio.gather`.
   has been retrieved `batch_polls` + 1 times, then "ended" with a `results_url` (JSONL).
 - `requests` logs every request: method, path, header names, a SHA-256 of the credential sent
   (never the credential), the raw body text and the parsed JSON body. `counters` counts them.
+- `timings()` gives, per request in arrival order, when it was received and when its response
+  was fully written (`time.monotonic()`, None while unanswered), to compare with a kill time.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,6 +163,8 @@ class MessagesStub:
         self._stopping = threading.Event()
         self._faults: deque[Fault] = deque()
         self._requests: list[RecordedRequest] = []
+        self._received: list[float] = []
+        self._answered: dict[int, float] = {}
         self._counters: Counter[str] = Counter()
         self._in_flight = 0
         self._batches: dict[str, dict[str, Any]] = {}
@@ -249,16 +254,29 @@ class MessagesStub:
         with self._lock:
             return dict(self._counters)
 
+    def timings(self) -> list[tuple[RecordedRequest, float, float | None]]:
+        """(request, received at, response written at or None), in arrival order."""
+        with self._lock:
+            return [
+                (r, self._received[i], self._answered.get(i)) for i, r in enumerate(self._requests)
+            ]
+
     def message_bodies(self) -> list[Any]:
         return [r.body for r in self.requests if r.path == "/v1/messages"]
 
     # serving (called from handler threads)
-    def _record(self, request: RecordedRequest) -> None:
+    def _record(self, request: RecordedRequest) -> int:
         with self._lock:
             self._requests.append(request)
+            self._received.append(time.monotonic())
             self._counters["requests"] += 1
             self._in_flight += 1
             self._counters["max_in_flight"] = max(self._counters["max_in_flight"], self._in_flight)
+            return len(self._requests) - 1
+
+    def _answer_written(self, index: int) -> None:
+        with self._lock:
+            self._answered[index] = time.monotonic()
 
     def _done(self, status: int) -> None:
         with self._lock:
@@ -441,7 +459,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         header_names = tuple(self.headers.keys())
         fingerprint = sha256(credential) if credential else None
-        stub._record(RecordedRequest(method, path, header_names, fingerprint, raw, body))
+        index = stub._record(RecordedRequest(method, path, header_names, fingerprint, raw, body))
         status = 500
         try:
             if stub.latency:
@@ -458,6 +476,7 @@ class _Handler(BaseHTTPRequestHandler):
                 reply = _error(404, "not_found_error", f"{method} {path}: not found")
             status = reply[0]
             self._send(*reply)
+            stub._answer_written(index)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:

@@ -7,6 +7,7 @@ import streamlit as st
 from app import ui
 from pilot.core import access, signin
 from pilot.core.errors import PilotError
+from pilot.core.inert import inert
 
 actor = ui.guard("manage_users")
 st.title("Users and roles")
@@ -33,10 +34,10 @@ with st.form("admin_add", clear_on_submit=True):
                 password=password or None,
                 email=email.strip() or None,
             )
-            st.success(f"Added {name} as {role}.")
+            st.success(f"Added {inert(name)} as {inert(role)}.")
             st.rerun()
         except PilotError as exc:
-            st.error(str(exc))
+            st.error(inert(str(exc)))
 
 st.subheader("Change a role")
 names = [u["name"] for u in users]
@@ -46,10 +47,10 @@ with st.form("admin_role"):
     if st.form_submit_button("Change role"):
         try:
             access.set_role(ui.store(), actor.name, who, new_role)
-            st.success(f"{who} is now {new_role}.")
+            st.success(f"{inert(who)} is now {inert(new_role)}.")
             st.rerun()
         except PilotError as exc:
-            st.error(str(exc))
+            st.error(inert(str(exc)))
 
 st.subheader("Deactivate or reactivate")
 with st.form("admin_active"):
@@ -58,10 +59,10 @@ with st.form("admin_active"):
     if st.form_submit_button("Apply"):
         try:
             access.set_active(ui.store(), actor.name, who, active)
-            st.success(f"{who} is now {'active' if active else 'inactive'}.")
+            st.success(f"{inert(who)} is now {('active' if active else 'inactive')}.")
             st.rerun()
         except PilotError as exc:
-            st.error(str(exc))
+            st.error(inert(str(exc)))
 st.subheader("Locked accounts")
 with ui.store().read() as con:
     locked = signin.locked_accounts(con)
@@ -73,8 +74,8 @@ else:
         if st.form_submit_button("Unlock"):
             try:
                 signin.unlock(ui.store(), actor.name, who)
-                st.success(f"{who} is unlocked.")
+                st.success(f"{inert(who)} is unlocked.")
                 st.rerun()
             except PilotError as exc:
-                st.error(str(exc))
+                st.error(inert(str(exc)))
 ui.provenance({"users": f"{len(users)} listed", "locked accounts": str(len(locked))})

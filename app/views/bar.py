@@ -6,10 +6,13 @@ from typing import Any
 
 import streamlit as st
 
-from app import ui
+from app import planner_view, ui
 from pilot.core.errors import PilotError
+from pilot.core.inert import inert
 from pilot.define import bar_versions, bars, criteria, planner
 from pilot.define.workflow import parse_model
+from pilot.goldensets import sizes
+from pilot.results import humane
 
 actor = ui.guard("read")
 store = ui.store()
@@ -25,95 +28,118 @@ with store.read() as con:
     latest = bar_versions.latest_bar(con)
     signed = bar_versions.latest_signed_bar(con)
     history = bar_versions.bar_history(con)
-    plan_ctx = planner.planner_context(con)
+    plan_ctx = sizes.planner_context(con)
 golden = plan_ctx.golden
 
 if "bar_flash" in st.session_state:
-    st.success(st.session_state.pop("bar_flash"))
+    st.success(inert(st.session_state.pop("bar_flash")))
 
 # --- status badge ------------------------------------------------------------------------------
 if latest is None:
     who = "Build it below." if actor.can("edit_pilot") else "A pilot lead drafts it."
-    st.info(f"No acceptance bar yet: every run is exploratory. {who}")
+    st.info(f"No acceptance bar yet: every run is exploratory. {inert(who)}")
 elif latest.signed:
-    st.success(latest.status())
-    st.caption(f"Signature {latest.signature_hash}")
+    st.success(inert(latest.status()))
+    st.caption(f"Signature {inert(latest.signature_hash)}")
 else:
-    st.warning(latest.status())
+    st.warning(inert(latest.status()))
     if signed is not None:
         st.caption(
-            f"Runs are judged against signed version {signed.version} until this draft is signed."
+            f"Runs are judged against signed version {inert(signed.version)} until this draft is signed."
         )
 for problem in latest.problems() if latest else []:
-    st.error(f"Bar version {latest.version}: {problem}. It was changed outside Pilot Kit.")
+    st.error(
+        f"Bar version {inert(latest.version)}: {inert(problem)}. It was changed outside Pilot Kit."
+    )
 
 METRICS = criteria.metric_choices()
 JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
 
 
-def _planner_box(row: planner.PlannerRow) -> None:
-    """The planner beside a criterion: the figure first, then the sentence."""
-    if row.required is None:
-        st.warning(row.sentence)
-    elif row.enough is False:
-        st.error(f"**{row.required} cases needed.** {row.sentence}")
-    else:
-        st.info(f"**{row.required} cases needed.** {row.sentence}")
-
-
-def _bar_view(bar: bars.AcceptanceBar) -> None:
+def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
     """Read-only: each criterion with its planner (at the default expected rate), then the rest."""
     for index, c in enumerate(bar.criteria):
         rate = planner.default_expected_rate(c)
-        row = planner.plan_row(plan_ctx, index, c, rate, bar.min_cases)
-        left, right = st.columns([3, 2])
-        left.markdown(f"**{row.description}**")
-        with right:
-            _planner_box(row)
+        row = planner.plan_row(plan_ctx, index, c, rate, power)
+        with st.container(border=True):
+            left, right = st.columns([2, 3])
+            left.markdown(f"**{inert(row.description)}**")
+            if row.plan is not None:
+                left.caption(f"Expected rate (default): {inert(planner.rate_text(rate))}")
+            with right:
+                planner_view.planner_box(row)
+            planner_view.planner_charts_row(row, f"{key}_{index}")
     for line in bars.describe_bar(bar)[len(bar.criteria) :]:
-        st.markdown(f"- {line}")
+        st.markdown(f"- {inert(line)}")
     if note := planner.min_cases_note(plan_ctx, bar):
-        st.caption(note)
+        st.caption(inert(note))
+
+
+st.columns([1, 3])[0].number_input(
+    "Chance of passing to plan for",
+    min_value=0.50,
+    max_value=0.99,
+    value=0.80,
+    step=0.05,
+    format="%.2f",
+    key="bar_power",
+    help="The planner sizes the golden set so that a system as good as you expect passes "
+    "this often; a system exactly at the threshold passes about 2.5% of the time.",
+)
+power = float(st.session_state["bar_power"])
 
 
 # --- the editor (leads) ------------------------------------------------------------------------
-def _load(bar: bars.AcceptanceBar | None) -> None:
-    """Put `bar` into the editor's widgets (before they are drawn)."""
+def _form_values(bar: bars.AcceptanceBar | None, rows: list[int] | None) -> dict[str, Any]:
+    """The editor's widget values for `bar`: rows `rows` (None: one per criterion), a row the
+    lead added beyond the bar's criteria starting as a new criterion would."""
     bar = bar or bars.AcceptanceBar()
-    for key in [k for k in st.session_state if str(k).startswith("bar_c_")]:
-        del st.session_state[key]
-    rows = list(range(len(bar.criteria)))
-    for rid, c in zip(rows, bar.criteria, strict=True):
-        _set_row(rid, c)
-    st.session_state.update(
-        {
-            "bar_rows": rows,
-            "bar_next": len(rows),
-            "bar_min_cases": bar.min_cases,
-            "bar_max_critical": bar.max_critical_errors,
-            "bar_when_unsure": bar.when_unsure,
-            "bar_match_rule": bar.match_rule.rule,
-            "bar_match_threshold": bar.match_rule.threshold or 0.5,
-            "bar_match_tolerance": bar.match_rule.tolerance or 0.0,
-            "bar_match_rubric": bar.match_rule.rubric or bars.DEFAULT_RUBRIC,
-            "bar_match_judge_model": bar.match_rule.judge_model or bars.DEFAULT_JUDGE_MODEL,
-        }
-    )
+    rids = list(range(len(bar.criteria))) if rows is None else rows
+    values: dict[str, Any] = {
+        "bar_rows": rids,
+        "bar_next": max(rids, default=-1) + 1,
+        "bar_min_cases": bar.min_cases,
+        "bar_max_critical": bar.max_critical_errors,
+        "bar_when_unsure": bar.when_unsure,
+        "bar_match_rule": bar.match_rule.rule,
+        "bar_match_threshold": bar.match_rule.threshold or 0.5,
+        "bar_match_tolerance": bar.match_rule.tolerance or 0.0,
+        "bar_match_rubric": bar.match_rule.rubric or bars.DEFAULT_RUBRIC,
+        "bar_match_judge_model": bar.match_rule.judge_model or bars.DEFAULT_JUDGE_MODEL,
+    }
+    for rid in rids:
+        c = bar.criteria[rid] if rid < len(bar.criteria) else NEW_CRITERION
+        values.update(_row_values(rid, c))
+    return values
 
 
-def _set_row(rid: int, c: criteria.Criterion) -> None:
-    st.session_state[f"bar_c_metric_{rid}"] = c.metric
-    st.session_state[f"bar_c_threshold_{rid}"] = c.threshold
-    st.session_state[f"bar_c_scope_{rid}"] = c.scope
-    st.session_state[f"bar_c_judged_{rid}"] = c.judged_on
-    st.session_state[f"bar_c_expected_{rid}"] = planner.default_expected_rate(c)
+NEW_CRITERION = criteria.Criterion(metric="accuracy", threshold=0.9)
+
+
+def _row_values(rid: int, c: criteria.Criterion) -> dict[str, Any]:
+    return {
+        f"bar_c_metric_{rid}": c.metric,
+        f"bar_c_threshold_{rid}": c.threshold,
+        f"bar_c_scope_{rid}": c.scope,
+        f"bar_c_judged_{rid}": c.judged_on,
+        f"bar_c_expected_{rid}": planner.default_expected_rate(c),
+    }
 
 
 def _add_row() -> None:
     rid = st.session_state["bar_next"]
     st.session_state["bar_next"] = rid + 1
     st.session_state["bar_rows"] = [*st.session_state["bar_rows"], rid]
-    _set_row(rid, criteria.Criterion(metric="accuracy", threshold=0.9))
+    st.session_state.update(_row_values(rid, NEW_CRITERION))
+
+
+def _reset_expected(rid: int) -> None:
+    """A new metric or threshold gets a fresh default guess (95% false abstentions is no guess)."""
+    try:
+        criterion = criteria.Criterion.model_validate(_criterion(rid))
+    except ValueError:
+        return
+    st.session_state[f"bar_c_expected_{rid}"] = planner.default_expected_rate(criterion)
 
 
 def _remove_row(rid: int) -> None:
@@ -134,13 +160,19 @@ if actor.can("edit_pilot"):
     st.subheader("Edit the bar" if latest else "Build the bar")
     if latest is not None and latest.signed:
         st.caption(
-            f"Version {latest.version} is signed and stays as it is: saving makes draft version "
-            f"{latest.version + 1}, which needs its own signature."
+            f"Version {inert(latest.version)} is signed and stays as it is: saving makes draft version {inert(latest.version + 1)}, which needs its own signature."
         )
     loaded = (latest.version, latest.signed) if latest else None
     if st.session_state.get("bar_loaded", "unset") != loaded:
-        _load(latest.bar if latest else None)
-        st.session_state["bar_loaded"] = loaded
+        for key in [k for k in st.session_state if str(k).startswith("bar_c_")]:
+            del st.session_state[key]  # rows of the bar shown before
+    ui.seed("bar_loaded", loaded, _form_values(latest.bar if latest else None, None))
+    # rows the lead added or removed since; a key Streamlit dropped is seeded again
+    ui.seed(
+        "bar_loaded",
+        loaded,
+        _form_values(latest.bar if latest else None, st.session_state["bar_rows"]),
+    )
     scopes = ["all"] + [f"tag:{t}" for t in plan_ctx.tags]
     for index, rid in enumerate(st.session_state["bar_rows"]):
         current_scope = st.session_state[f"bar_c_scope_{rid}"]
@@ -159,13 +191,17 @@ if actor.can("edit_pilot"):
                     list(METRICS),
                     key=f"bar_c_metric_{rid}",
                     format_func=lambda name: METRICS.get(name, name),
+                    on_change=_reset_expected,
+                    args=(rid,),
                 )
                 b.number_input(
-                    asked.label if asked else "Threshold",
+                    inert(asked.label) if asked else "Threshold",
                     min_value=0.0,
                     step=asked.step if asked else 0.01,
                     format=asked.format if asked else "%.3f",
                     key=f"bar_c_threshold_{rid}",
+                    on_change=_reset_expected,
+                    args=(rid,),
                 )
                 a.selectbox(
                     "Scope",
@@ -193,32 +229,22 @@ if actor.can("edit_pilot"):
                         criteria.Criterion, _criterion(rid), f"criterion {index + 1}"
                     )
                 except PilotError as exc:
-                    st.error(str(exc))
+                    st.error(inert(str(exc)))
                     continue
-                st.markdown(f"**{criteria.describe_criterion(criterion)}**")
-                if criterion.judged_on == "point" or not planner.plannable(criterion):
-                    _planner_box(
-                        planner.plan_row(
-                            plan_ctx, index, criterion, 0.0, st.session_state["bar_min_cases"]
-                        )
+                st.markdown(f"**{inert(criteria.describe_criterion(criterion))}**")
+                if planner.plannable(criterion):
+                    st.number_input(
+                        "Expected rate (your best guess at what the system will reach)",
+                        min_value=0.0,
+                        max_value=1.0,
+                        step=0.01,
+                        format="%.3f",
+                        key=f"bar_c_expected_{rid}",
                     )
-                    continue
-                st.number_input(
-                    "Expected rate (your best guess at what the system will reach)",
-                    min_value=0.0,
-                    max_value=1.0,
-                    step=0.01,
-                    format="%.3f",
-                    key=f"bar_c_expected_{rid}",
-                )
-                row = planner.plan_row(
-                    plan_ctx,
-                    index,
-                    criterion,
-                    st.session_state[f"bar_c_expected_{rid}"],
-                    st.session_state["bar_min_cases"],
-                )
-                _planner_box(row)
+                expected = st.session_state[f"bar_c_expected_{rid}"]
+                row = planner.plan_row(plan_ctx, index, criterion, expected, power)
+                planner_view.planner_box(row)
+            planner_view.planner_charts_row(row, f"bar_chart_{rid}")
     st.button("Add a criterion", key="bar_add", on_click=_add_row)
 
     a, b = st.columns(2)
@@ -261,13 +287,13 @@ if actor.can("edit_pilot"):
     try:
         draft = parse_model(bars.AcceptanceBar, document, "the bar")
     except PilotError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
 
     st.subheader("In plain language")
     if draft is not None:
-        st.markdown("\n".join(f"- {line}" for line in bars.describe_bar(draft)))
+        st.markdown(inert("\n".join(f"- {line}" for line in bars.describe_bar(draft))))
         if note := planner.min_cases_note(plan_ctx, draft):
-            st.caption(note)
+            st.caption(inert(note))
 
     changed = draft is not None and (latest is None or draft.content_hash != latest.content_hash)
     if st.button("Save draft", key="bar_save", type="primary", disabled=not changed):
@@ -276,7 +302,7 @@ if actor.can("edit_pilot"):
                 store, actor.name, draft, base=latest.version if latest else None
             )
         except PilotError as exc:
-            st.error(str(exc))
+            st.error(inert(str(exc)))
         else:
             st.session_state["bar_flash"] = f"Saved draft version {saved.version}."
             st.session_state.setdefault("bar_produced", []).append(
@@ -285,12 +311,12 @@ if actor.can("edit_pilot"):
             st.rerun()
 
     if actor.can("sign") and latest is not None and not latest.signed:
-        st.subheader(f"Sign version {latest.version}")
+        st.subheader(f"Sign version {inert(latest.version)}")
         problems = bar_versions.signable_problems(latest.bar)
         if changed:
             st.info("You have unsaved changes: save the draft first, then sign what you saved.")
         for problem in problems:
-            st.warning(problem)
+            st.warning(inert(problem))
         agreed = st.checkbox(
             "I have agreed this bar with the process owner",
             key="bar_confirm",
@@ -300,7 +326,7 @@ if actor.can("edit_pilot"):
             try:
                 done = bar_versions.sign_bar(store, actor.name, latest.version)
             except PilotError as exc:
-                st.error(str(exc))
+                st.error(inert(str(exc)))
             else:
                 st.session_state["bar_flash"] = f"Signed version {done.version}."
                 st.session_state.setdefault("bar_produced", []).append(
@@ -309,11 +335,11 @@ if actor.can("edit_pilot"):
                 st.session_state.pop("bar_confirm", None)
                 st.rerun()
 elif latest is not None:
-    st.subheader(f"Version {latest.version}")
-    _bar_view(latest.bar)
+    st.subheader(f"Version {inert(latest.version)}")
+    _bar_view(latest.bar, "bar_view")
     if not latest.signed and signed is not None:
-        with st.expander(f"Signed version {signed.version}, which runs are judged against"):
-            _bar_view(signed.bar)
+        with st.expander(f"Signed version {inert(signed.version)}, which runs are judged against"):
+            _bar_view(signed.bar, "bar_signed")
 
 # --- history and diff ---------------------------------------------------------------------------
 if history:
@@ -323,12 +349,12 @@ if history:
             {
                 "version": h.version,
                 "status": "signed" if h.signed else "draft",
-                "signed by": h.signed_by or "",
-                "signed at": h.signed_at or "",
+                "signed by": h.signed_by or "—",
+                "signed at": humane.local_time(h.signed_at, st.context.timezone),
                 "hash": h.content_hash[:12],
                 "parent": h.parent_version,
                 "saved by": h.created_by,
-                "saved at": h.created_at,
+                "saved at": humane.local_time(h.created_at, st.context.timezone),
             }
             for h in history
         ],
@@ -342,7 +368,7 @@ if len(history) > 1:
     second = b.selectbox("with version", versions, index=len(versions) - 1, key="bar_diff_b")
     by_version = {h.version: h for h in history}
     for line in bars.diff_bars(by_version[first].bar, by_version[second].bar).lines():
-        st.markdown(f"- {line}")
+        st.markdown(f"- {inert(line)}")
 
 ui.provenance(
     {

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import ui
+from app import planner_view, ui
 from pilot.core.errors import PilotError
-from pilot.core.inert import escape_inert, highlight_html
+from pilot.core.inert import escape_inert, highlight_html, inert
+from pilot.define import planner
 from pilot.define.bar_versions import latest_bar
-from pilot.define.planner import planner_rows
 from pilot.goldensets import versions as gs
+from pilot.goldensets.sizes import planner_context
 
 actor = ui.guard("read")
 store = ui.store()
@@ -37,24 +38,23 @@ def _problem_table(rows: list[dict]) -> None:
 def _show_outcome(outcome: dict) -> None:
     if outcome["kind"] == "invalid":
         st.error(
-            f"{len(outcome['errors'])} problem(s) in {outcome['file']}: nothing was imported. "
-            "Fix them and upload the file again."
+            f"{inert(len(outcome['errors']))} problem(s) in {inert(outcome['file'])}: nothing was imported. Fix them and upload the file again."
         )
         _problem_table(outcome["errors"])
     elif outcome["kind"] == "created":
         st.success(
-            f"Imported {outcome['name']}: version {outcome['version'][:16]}, "
-            f"{outcome['n_cases']} cases."
+            f"Imported {inert(outcome['name'])}: version {inert(outcome['version'][:16])}, {inert(outcome['n_cases'])} cases."
         )
     elif outcome["kind"] == "noop":
         st.info(
-            f"Already imported: this content is version {outcome['version'][:16]} of "
-            f"{outcome['name']}. Nothing changed."
+            f"Already imported: this content is version {inert(outcome['version'][:16])} of {inert(outcome['name'])}. Nothing changed."
         )
     else:
-        st.error(outcome["message"])
+        st.error(inert(outcome["message"]))
     if outcome.get("warnings"):
-        st.warning(f"{len(outcome['warnings'])} warning(s): imported anyway, but check them.")
+        st.warning(
+            f"{inert(len(outcome['warnings']))} warning(s): imported anyway, but check them."
+        )
         _problem_table(outcome["warnings"])
 
 
@@ -76,7 +76,9 @@ if actor.can("edit_pilot"):
             on_change=_forget_outcome,
         )
         if uploaded is not None:
-            st.caption(f"Ready to import {uploaded.name} ({uploaded.size / 1024:.1f} KB).")
+            st.caption(
+                f"Ready to import {inert(uploaded.name)} ({inert(format(uploaded.size / 1024, '.1f'))} KB)."
+            )
         set_name = st.text_input(
             "Golden set name",
             key="gs_name",
@@ -122,7 +124,7 @@ with store.read() as con:
     sets = gs.list_goldensets(con)
 if not sets:
     who = "Import one above." if actor.can("edit_pilot") else "A pilot lead imports it."
-    st.info(f"No golden set imported yet. {who}")
+    st.info(f"No golden set imported yet. {inert(who)}")
     ui.provenance({"golden set version": None}, produced)
     st.stop()
 
@@ -161,35 +163,49 @@ cols[3].metric("Tags", len(summary["tags"]))
 
 with store.read() as con:
     plan_bar = latest_bar(con)
-    plan = planner_rows(con, plan_bar.bar, version=version) if plan_bar else []
-with st.expander("Is this golden set big enough for the bar?", expanded=bool(plan)):
-    if not plan_bar:
-        st.caption("No acceptance bar drafted yet (step 2): nothing to plan against.")
+    plan_ctx = planner_context(con, version)
+with st.expander("Is this golden set big enough for the bar?", expanded=plan_bar is not None):
+    if not plan_bar or not plan_bar.bar.criteria:
+        st.caption("No acceptance bar criteria drafted yet (step 2): nothing to plan against.")
     else:
         state = "signed" if plan_bar.signed else "draft"
         st.caption(
-            f"Against bar v{plan_bar.version} ({state}), at each criterion's default expected "
-            "rate; change the rates on the Acceptance bar page."
+            f"Against bar v{inert(plan_bar.version)} ({inert(state)}): how likely a system as "
+            "good as expected is to pass with this golden set, computed exactly, and the size "
+            "that gives it an 80% chance."
         )
+        criteria = plan_bar.bar.criteria
+        rows = [
+            planner.plan_row(plan_ctx, i, c, planner.default_expected_rate(c))
+            for i, c in enumerate(criteria)
+        ]
         st.dataframe(
-            [
-                {
-                    "criterion": row.description,
-                    "expected rate": f"{row.expected_rate:.0%}",
-                    "cases needed": row.required,
-                    "cases it has": row.have,
-                    "enough": {True: "yes", False: "NO", None: "—"}[row.enough],
-                }
-                for row in plan
-            ],
-            hide_index=True,
-            width="stretch",
-            key="gs_planner",
+            planner.planner_table(rows), hide_index=True, width="stretch", key="gs_planner"
         )
+        rates = [row.index for row in rows if row.plan is not None]
+        if rates:
+            chosen = st.selectbox(
+                "Chart a criterion",
+                rates,
+                format_func=lambda i: rows[i].description,
+                key=f"gs_plan_criterion_{name}",
+            )
+            expected = st.number_input(
+                "Expected rate (your best guess at what the system will reach)",
+                min_value=0.0,
+                max_value=1.0,
+                value=rows[chosen].expected_rate,
+                step=0.01,
+                format="%.3f",
+                key=f"gs_plan_expected_{name}_{chosen}",
+            )
+            row = planner.plan_row(plan_ctx, chosen, criteria[chosen], expected)
+            planner_view.planner_box(row)
+            planner_view.planner_charts_row(row, "gs_plan")
 if info.agreed_by:
     st.success(
-        f"Outcomes agreed by {info.agreed_by} on {info.agreed_at[:10]} "
-        f"(recorded by {info.agreement_recorded_by})." + (f" {info.note}" if info.note else "")
+        f"Outcomes agreed by {inert(info.agreed_by)} on {inert(info.agreed_at[:10])} (recorded by {inert(info.agreement_recorded_by)})."
+        + (f" {inert(info.note)}" if info.note else "")
     )
 else:
     st.warning("Nobody has agreed this version's expected outcomes yet.")
@@ -204,16 +220,16 @@ else:
                     gs.record_agreement(store, actor.name, version, agreed_by, agree_note)
                     st.rerun()
                 except PilotError as exc:
-                    st.error(str(exc))
+                    st.error(inert(str(exc)))
 if summary["tags"]:
-    st.caption("Tags: " + ", ".join(f"{t} ({n})" for t, n in summary["tags"].items()))
+    st.caption("Tags: " + inert(", ".join((f"{t} ({n})" for t, n in summary["tags"].items()))))
 
 st.subheader("Cases")
 chosen_tags = st.multiselect(
     "Filter by tag (cases carrying every selected tag)", list(summary["tags"]), key="gs_tags"
 )
 shown = gs.filter_by_tags(cases, chosen_tags)
-st.caption(f"{len(shown)} of {len(cases)} cases")
+st.caption(f"{inert(len(shown))} of {inert(len(cases))} cases")
 st.dataframe(gs.case_rows(shown), hide_index=True, width="stretch")
 
 if shown:
@@ -229,24 +245,27 @@ if shown:
         else:
             st.markdown("_Unanswerable: the right behaviour is to abstain._")
         st.caption(
-            f"Tags: {', '.join(case.tags) or 'none'} · consequential: "
-            f"{'yes' if case.consequential else 'no'} · {len(case.evidence)} evidence passage(s)"
+            f"Tags: {inert(', '.join(case.tags) or 'none')} · consequential: {('yes' if case.consequential else 'no')} · {inert(len(case.evidence))} evidence passage(s)"
         )
         if case.evidence:
             st.markdown("**Evidence** (highlighted in the sources below)")
             for passage in case.evidence:
                 st.markdown(highlight_html(passage, [(0, len(passage))]), unsafe_allow_html=True)
         whole = st.toggle("Show whole sources", key=f"gs_whole_{case.id}")
-        shown_sources = gs.highlighted_sources(case, context=None if whole else 300)
-        for index, (source, body, marks) in enumerate(shown_sources, start=1):
-            label = f"Source {index} of {len(case.sources)} · {marks} highlighted passage(s)"
-            with st.expander(label, expanded=marks > 0):
-                title = escape_inert(source.title or source.id)
+        evidence = gs.evidence_spans(case)
+        for index, source in enumerate(case.sources, start=1):
+            mine = [(start, end) for sid, start, end in evidence if sid == source.id]
+            label = f"Source {index} of {len(case.sources)} · {len(mine)} highlighted passage(s)"
+            with st.expander(inert(label), expanded=bool(mine)):
                 st.markdown(
-                    f"<div><b>{title}</b> · <code>{escape_inert(source.id)}</code></div>",
+                    f"<div><b>{escape_inert(source.title or source.id)}</b> · "
+                    f"<code>{escape_inert(source.id)}</code></div>",
                     unsafe_allow_html=True,
                 )
-                st.markdown(body, unsafe_allow_html=True)
+                st.markdown(
+                    highlight_html(source.text, mine, context=None if whole else 300),
+                    unsafe_allow_html=True,
+                )
 
 st.subheader("Version history")
 st.dataframe(
@@ -280,8 +299,7 @@ if len(history) > 1:
     with store.read() as con:
         diff = gs.diff_versions(con, old, new)
     st.markdown(
-        f"**{len(diff.added)}** added · **{len(diff.removed)}** removed · "
-        f"**{len(diff.changed)}** changed · {diff.unchanged} unchanged"
+        f"**{inert(len(diff.added))}** added · **{inert(len(diff.removed))}** removed · **{inert(len(diff.changed))}** changed · {inert(diff.unchanged)} unchanged"
     )
     rows = diff.rows()
     if rows:

@@ -7,14 +7,17 @@ import streamlit as st
 from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError
+from pilot.core.inert import inert
+from pilot.readiness.status import home_truth
 from pilot.readiness.steps import pilot_steps
 
 actor = ui.guard("read")
 st.title("Pilot Kit")
-st.caption(f"Signed in as **{actor.name}** with the role **{actor.role}**.")
+st.caption(f"Signed in as **{inert(actor.name)}** with the role **{inert(actor.role)}**.")
 
 with ui.store().read() as con:
     steps = pilot_steps(con)
+    truth = home_truth(con)
     kill_state = killswitch.state(con)
     holders = killswitch.holders(con)
 
@@ -24,30 +27,40 @@ ICONS = {
     "blocked": ":red[:material/block:]",
     "todo": ":gray[:material/radio_button_unchecked:]",
 }
+st.subheader("Is it ready?")
+(st.success if truth["passed"] else st.warning)(inert(truth["verdict"]))
+if truth["at_risk"]:
+    st.error(f"{inert(truth['stage_line'])}. AT RISK: {inert('; '.join(truth['risk_reasons']))}")
+else:
+    st.info(inert(truth["stage_line"]))
+st.caption(inert(truth["next_gate"]))
+
 st.subheader("The pilot, step by step")
 for step in steps:
     st.markdown(
-        f"{ICONS[step.status]} **{step.number}. {step.name}** — {step.status}: {step.detail}"
+        f"{inert(ICONS[step.status])} **{inert(step.number)}. {inert(step.name)}** — {inert(step.status)}: {inert(step.detail)}"
     )
 
 st.subheader("Kill switch")
 if kill_state.engaged:
-    st.error(f"ENGAGED by {kill_state.by} at {kill_state.at}: {kill_state.reason}")
+    st.error(
+        f"ENGAGED by {inert(kill_state.by)} at {inert(kill_state.at)}: {inert(kill_state.reason)}"
+    )
 else:
     st.success("Off: system calls are allowed.")
 st.caption(
     "Who can turn it off: "
-    + (", ".join(f"{n} ({r})" for n, r in holders) or "nobody yet")
-    + f". Last tested: {kill_state.last_tested or 'never'}."
+    + inert(", ".join((f"{n} ({r})" for n, r in holders)) or "nobody yet")
+    + f". Last tested: {inert(kill_state.last_tested or 'never')}."
 )
 if actor.can("kill"):
     if kill_state.engaged:
-        if st.button("Release the kill switch", key="home_release"):
+        if actor.can("resume") and st.button("Release the kill switch", key="home_release"):
             try:
                 killswitch.release(ui.store(), actor.name)
                 st.rerun()
             except PilotError as exc:
-                st.error(str(exc))
+                st.error(inert(str(exc)))
     else:
         with st.form("home_kill"):
             reason = st.text_input("Why stop the system?", key="home_kill_reason")
@@ -57,5 +70,5 @@ if actor.can("kill"):
                     killswitch.engage(ui.store(), actor.name, reason, test=drill)
                     st.rerun()
                 except PilotError as exc:
-                    st.error(str(exc))
+                    st.error(inert(str(exc)))
 ui.provenance({"database": str(ui.store().path)})

@@ -1,14 +1,109 @@
-"""Readiness (step page; filled in by its own issue)."""
+"""Readiness: the ladder, each gate's evidence, the scorecard, and the decisions by role."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app import ui
+from pilot.core import killswitch
+from pilot.core.errors import PilotError
+from pilot.core.inert import inert
+from pilot.readiness import decisions
+from pilot.readiness.charts import approval_figure, ladder_figure
+from pilot.readiness.status import readiness
+from pilot.review import dashboard
 
-ui.guard("read")
+actor = ui.guard("read")
 st.title("Readiness")
-st.info(
-    "Not built yet. This page will hold: The autonomy ladder: each gate with the evidence behind it, promotions and who can stop the system."
-)
-ui.provenance({})
+store = ui.store()
+with store.read() as con:
+    data = readiness(con, actor, store.key())
+    review = dashboard.status(con, actor) if dashboard.can_see_grades(actor.role) else None
+    kill_state = killswitch.state(con)
+
+headline = f"Stage {data['stage']} · {data['stage_name']}: {data['stage_meaning']}"
+if data["at_risk"]:
+    st.error(inert(f"{headline}. AT RISK: {'; '.join(data['risk_reasons'])}"))
+else:
+    st.success(inert(headline))
+if kill_state.engaged:
+    st.error(f"Kill switch ENGAGED by {inert(kill_state.by)}: {inert(kill_state.reason)}")
+ui.chart(ladder_figure(data), key="ready_ladder")
+
+st.subheader("Gates")
+for gate in data["gates"]:
+    mark = "met" if gate["met"] else "not met"
+    with st.expander(inert(f"Gate {gate['from_stage']} → {gate['to_stage']}: {mark}"),
+                     expanded=gate["from_stage"] == data["stage"]):  # fmt: skip
+        st.dataframe(
+            [{"requirement": r["name"], "status": r["status"], "value": r["value"],
+              "95% low": r["low"], "95% high": r["high"], "threshold": r["threshold"],
+              "n": r["n"], "evidence": r["evidence"], "missing": r["missing"]}
+             for r in gate["requirements"]],
+            hide_index=True,
+        )  # fmt: skip
+
+st.subheader("Scorecard")
+st.dataframe(data["scorecard"], hide_index=True, key="ready_scorecard")
+
+st.subheader("Evidence")
+if review is None:
+    st.info("Live figures show other people's grades: evaluators grade blind and do not see them.")
+else:
+    ui.chart(dashboard.accuracy_figure(review), key="ready_accuracy")
+    st.text(f"Critical errors graded: {len(review['critical_errors'])}")
+    if review["approvals"]:
+        threshold = data["settings"]["approval_threshold"]
+        ui.chart(approval_figure(review["approvals"], threshold), key="ready_approvals")
+
+st.subheader("Decisions")
+left, right = st.columns(2)
+if actor.can("sign"):
+    with left.form("ready_promote"):
+        reason = st.text_input("Why promote?", key="ready_promote_reason")
+        if st.form_submit_button("Promote one stage", type="primary"):
+            try:
+                decisions.promote(store, actor.name, reason)
+                st.rerun()
+            except PilotError as exc:
+                st.error(inert(str(exc)))
+    if data["stage"] > 0:
+        with right.form("ready_demote"):
+            why = st.text_input("Why demote?", key="ready_demote_reason")
+            if st.form_submit_button("Demote one stage"):
+                try:
+                    decisions.demote(store, actor.name, why)
+                    st.rerun()
+                except PilotError as exc:
+                    st.error(inert(str(exc)))
+if actor.can("kill") and data["rollback_target"]:
+    with st.form("ready_rollback"):
+        why = st.text_input("Why roll back?", key="ready_rollback_reason")
+        if st.form_submit_button("Roll back to the previous config"):
+            try:
+                decisions.rollback(store, actor.name, why)
+                st.rerun()
+            except PilotError as exc:
+                st.error(inert(str(exc)))
+if kill_state.engaged and actor.can("resume"):
+    if st.button("Resume (release the kill switch)", key="ready_resume"):
+        try:
+            killswitch.release(store, actor.name)
+            st.rerun()
+        except PilotError as exc:
+            st.error(inert(str(exc)))
+elif not kill_state.engaged and actor.can("kill"):
+    with st.form("ready_kill"):
+        why = st.text_input("Why stop the system?", key="ready_kill_reason")
+        if st.form_submit_button("Stop all system calls now"):
+            try:
+                killswitch.engage(store, actor.name, why)
+                st.rerun()
+            except PilotError as exc:
+                st.error(inert(str(exc)))
+if not actor.can("sign") and not actor.can("kill"):
+    st.caption("Promotion and demotion are a lead's; the kill switch is an admin's or a lead's.")
+
+st.subheader("History of stage changes")
+st.dataframe(data["history"], hide_index=True, key="ready_history")
+ui.provenance({"database": str(store.path), "stage file": str(store.path) + ".stage"})

@@ -7,10 +7,11 @@ import streamlit as st
 
 from app import ui
 from metrics import metric_names
-from pilot.core.inert import highlight_html
+from pilot.core.inert import highlight_html, inert
 from pilot.core.store import Store
 from pilot.results import charts
 from pilot.results.chart_style import is_percent, label
+from pilot.results.inert_chart import original_label
 from pilot.results.tables import measure_rows, verdict_rows
 from pilot.results.tag_heatmap import tag_heatmap
 from pilot.results.view import (
@@ -45,6 +46,7 @@ if not runs:
     st.stop()
 
 labels = {r["run_id"]: r["label"] for r in runs}
+ui.linked("run", "res_run", list(labels))
 run_id = st.selectbox(
     "Run", list(labels), format_func=labels.get, key="res_run", help="Newest finished run first"
 )
@@ -65,12 +67,13 @@ def show_case(side: dict, heading: str | None = None) -> None:
     """An answer as inert text, why it is judged so, and its citations in the source."""
     row = side["row"]
     if heading:
-        st.markdown(f"**{heading}**")
+        st.markdown(f"**{inert(heading)}**")
     st.text(row["answer"] or "(no answer)")
-    (st.success if row["correct"] else st.error)(side["why"])
+    (st.success if row["correct"] else st.error)(inert(side["why"]))
     for source in side["sources"]:
         with st.expander(
-            f"{source['title']} · {source['cited']} citation(s)", expanded=bool(source["cited"])
+            f"{inert(source['title'])} · {inert(source['cited'])} citation(s)",
+            expanded=bool(source["cited"]),
         ):
             if source["excerpt"]:
                 st.caption("The passages around the citations; the cited text is highlighted.")
@@ -80,7 +83,14 @@ def show_case(side: dict, heading: str | None = None) -> None:
 # 1 · Verdict ------------------------------------------------------------------------------
 st.header("Verdict")
 bar_label = bar_name(view.bar_version, view.signed)
-if verdict.exploratory:
+if verdict.inconclusive:
+    st.warning(
+        f"**INCONCLUSIVE**: {inert(verdict.errors)} of the cases failed to reach the system "
+        f"(more than the bar's {inert(round(100 * verdict.max_error_rate))}% allowance), so the "
+        "run is not judged. Resume it on the Runs page to call those cases again.",
+        icon=":material/help:",
+    )
+elif verdict.exploratory:
     if view.bar_version is None:
         judged = (
             "This run was judged against no acceptance bar. Its figures describe the system but "
@@ -91,12 +101,16 @@ if verdict.exploratory:
             f"This run was judged against {bar_label}. The PASS/FAIL below shows how it would "
             "fare, and proves nothing about readiness until a lead signs the bar (step 2)."
         )
-    st.warning(f"### EXPLORATORY: no signed acceptance bar\n{judged}", icon=":material/science:")
+    st.warning(
+        f"### EXPLORATORY: no signed acceptance bar\n{inert(judged)}", icon=":material/science:"
+    )
 elif verdict.passed:
-    st.success(f"**PASS**: the run meets every criterion of {bar_label}.", icon=":material/check:")
+    st.success(
+        f"**PASS**: the run meets every criterion of {inert(bar_label)}.", icon=":material/check:"
+    )
 else:
     st.error(
-        f"**FAIL**: the run misses {verdict.missed()} requirement(s) of {bar_label}.",
+        f"**FAIL**: the run misses {inert(verdict.missed())} requirement(s) of {inert(bar_label)}.",
         icon=":material/close:",
     )
 st.dataframe(
@@ -114,6 +128,7 @@ else:
 # 2 · Over time ----------------------------------------------------------------------------
 st.header("Over time")
 left, right = st.columns([2, 1])
+ui.linked("measure", "res_metric", metric_names())
 metric = left.selectbox(
     "Measure", metric_names(), format_func=label, key="res_metric", help="Any measure of the bar"
 )
@@ -133,7 +148,7 @@ history = metric_history(
         for r in history_runs
     },
 )
-st.plotly_chart(
+ui.chart(
     charts.metric_over_runs(history, metric, view.thresholds.get(metric)),
     key="res_chart_history",
     width="stretch",
@@ -149,7 +164,7 @@ if view.slices.is_empty():
     st.info("The golden set's cases carry no tags.")
     event = None
 else:
-    event = st.plotly_chart(
+    event = ui.chart(
         tag_heatmap(view.slices, view.estimates),
         key="res_chart_tags",
         on_select="rerun",
@@ -160,7 +175,9 @@ points = (event or {}).get("selection", {}).get("points", []) if event else []
 clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
 if clicked and clicked[:2] != st.session_state.get("res_clicked"):
     st.session_state["res_clicked"] = clicked[:2]
-    st.session_state["res_tags"] = [] if clicked[0] not in view.tags else [clicked[0]]
+    tag = original_label(str(clicked[0]))
+    st.session_state["res_tags"] = [] if tag not in view.tags else [tag]
+ui.linked("tags", "res_tags", view.tags, multi=True)
 if "res_tags" in st.session_state:
     st.session_state["res_tags"] = [t for t in st.session_state["res_tags"] if t in view.tags]
 left, right = st.columns([2, 1])
@@ -170,11 +187,13 @@ tags = left.multiselect(
     key="res_tags",
     placeholder="All tags (click a cell above, or choose)",
 )
+ui.linked("show", "res_outcome", OUTCOMES)
 outcome = right.selectbox("Show", OUTCOMES, key="res_outcome")
 shown = cases_for(filter_results(view.rows, outcome), tags)
-st.caption(f"{shown.height} of {view.rows.height} cases, wrong answers first")
+st.caption(f"{inert(shown.height)} of {inert(view.rows.height)} cases, wrong answers first")
 st.dataframe(shown.select(CASE_COLUMNS), hide_index=True, width="stretch", key="res_cases")
 if shown.height:
+    ui.linked("case", "res_case", shown["case_id"].to_list())
     case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="res_case")
     with store.read() as con:
         side = case_side(con, run_id, view.rows, case_id)
@@ -187,13 +206,13 @@ st.header("Citations, abstention and service levels")
 charted = [(title, names) for title, names in sections(view.estimates).items()]
 for i, (title, names) in enumerate(charted):
     if all(is_percent(name) for name in names):
-        st.plotly_chart(
+        ui.chart(
             charts.metric_bars(view.estimates, view.thresholds, names, title),
             key=f"res_chart_section_{i}",
             width="stretch",
         )
     else:
-        st.subheader(title)
+        st.subheader(inert(title))
         st.dataframe(
             pl.DataFrame(measure_rows(view.estimates, view.thresholds, names)),
             hide_index=True,
@@ -210,6 +229,7 @@ if not choices:
         "different system config to see which cases flip."
     )
 else:
+    ui.linked("baseline", "res_baseline", [r["run_id"] for r in choices])
     base_id = st.selectbox(
         "Baseline run",
         [r["run_id"] for r in choices],
@@ -228,14 +248,15 @@ else:
         p_value(result.p_value),
         help="Exact test on the flipped cases: small means the change is unlikely to be chance",
     )
-    (st.error if result.significantly_worse() else st.caption)(cmp.summary())
-    st.plotly_chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch")
+    (st.error if result.significantly_worse() else st.caption)(inert(cmp.summary()))
+    ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch")
     st.dataframe(pl.DataFrame(cmp.deltas), hide_index=True, width="stretch", key="res_deltas")
     st.subheader("Flipped cases")
     if cmp.flips.is_empty():
         st.info("No case changed between the two runs.")
     else:
         st.dataframe(cmp.flips, hide_index=True, width="stretch", key="res_flips")
+        ui.linked("flip", "res_flip", cmp.flips["case_id"].to_list())
         flipped = st.selectbox(
             "Open a flipped case", cmp.flips["case_id"].to_list(), key="res_flip"
         )

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import json
-import os
 
 import streamlit as st
 
 from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError
-from pilot.core.inert import highlight_html
-from pilot.core.models import RetrievalSettings, SystemConfig
+from pilot.core.inert import highlight_html, inert
+from pilot.core.models import RetrievalSettings
+from pilot.goldensets.stored import version_rows
+from pilot.results import humane
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
-from pilot.runs.execute import RunOptions
+from pilot.runs.context import RunOptions
 from pilot.runs.record import OUTCOMES, case_sources, filter_results, result_rows
+from pilot.runs.run import EMPTY_SUMMARY, RunStatus
 from pilot.runs.scoring import explain
 from pilot.runs.start import list_runs, prepare_run, resumable
+from pilot.runs.systems.connection import Connection
+from pilot.runs.systems.registered import list_systems
+from pilot.runs.systems.registry import (
+    KINDS,
+    build_config,
+    default_model,
+    needs_key,
+    system_class,
+)
 
 actor = ui.guard("read")
 st.title("Runs")
@@ -27,29 +38,38 @@ with store.read() as con:
     runs = list_runs(con)
     newest = newest_config(con)
     stale = stale_goldensets(con, newest) if newest else []
-    versions = con.execute(
-        "SELECT version, name, n_cases, created_at FROM goldenset_versions ORDER BY created_at DESC"
-    ).fetchall()
+    versions = version_rows(con)
     kill_state = killswitch.state(con)
+    registered = {s.name: s.target for s in list_systems(con)}
 
 if "runs_flash" in st.session_state:
-    st.success(st.session_state.pop("runs_flash"))
+    st.success(inert(st.session_state.pop("runs_flash")))
 
 if newest and stale:
     st.warning(
-        f"The golden set must be re-run: the newest system config ({newest}) has no finished "
-        f"run on {', '.join(stale)}. Every prompt, retrieval or model change re-runs it."
+        f"The golden set must be re-run: the newest system config ({inert(newest)}) has no finished run on {inert(', '.join(stale))}. Every prompt, retrieval or model change re-runs it."
     )
 
 
-def api_key() -> str | None:
-    key = os.environ.get("ANTHROPIC_API_KEY")
-    if key:
-        return key
+def connection() -> Connection:
+    """The key from the environment, else Streamlit's secrets; never shown or stored."""
     try:
-        return st.secrets.get("ANTHROPIC_API_KEY")
-    except Exception:
-        return None
+        secrets = dict(st.secrets)
+    except Exception:  # no secrets file
+        secrets = {}
+    return Connection.from_env(secrets=secrets)
+
+
+def start_blocked(kind: str, target: str | None) -> str | None:
+    """Why Start cannot be pressed for this choice of system, in words; None when it can."""
+    if needs_key(kind) and not connection().has_key:
+        return (
+            "Claude needs an API key. Whoever runs the app sets ANTHROPIC_API_KEY in its "
+            "environment or Streamlit secrets and restarts it; the offline system needs none."
+        )
+    if "target" in system_class(kind).FIELDS and target is None:
+        return "choose a registered system."
+    return None
 
 
 if actor.can("edit_pilot"):
@@ -65,22 +85,37 @@ if actor.can("edit_pilot"):
             )
             kind = st.radio(
                 "System",
-                ["offline", "anthropic", "callable"],
+                list(KINDS),
                 horizontal=True,
                 key="runs_kind",
-                help="offline: the built-in extractive baseline (no key needed)",
+                help="  \n".join(system_class(k).LABEL for k in KINDS),
             )
-            model = ""
+            takes = system_class(kind).FIELDS
+            model = (
+                st.text_input("Model", default_model(kind), key="runs_model")
+                if "model" in takes
+                else None
+            )
+            prompt = (
+                st.text_area("System prompt (blank: the default)", key="runs_prompt")
+                if "prompt" in takes
+                else ""
+            )
             target = None
-            prompt = ""
-            if kind == "anthropic":
-                model = st.text_input("Model", "claude-sonnet-4-6", key="runs_model")
-                prompt = st.text_area("System prompt (blank: the default)", key="runs_prompt")
-                if not api_key():
-                    st.warning("No ANTHROPIC_API_KEY in the environment or Streamlit secrets.")
-            elif kind == "callable":
-                target = st.text_input("module:function", key="runs_target")
-                model = target or ""
+            if "target" in takes:
+                if not registered:
+                    st.info(
+                        "No Python system is registered yet: an admin registers one before it "
+                        "can run from here."
+                    )
+                picked = st.selectbox(
+                    "Registered system",
+                    list(registered),
+                    key="runs_registered",
+                    help="Only systems an admin registered can run from the app.",
+                )
+                target = registered.get(picked) if picked else None
+                model = picked or None
             left, right, third = st.columns(3)
             top_k = left.number_input("Top-k passages", 1, 20, 3, key="runs_topk")
             min_score = right.number_input(
@@ -90,34 +125,39 @@ if actor.can("edit_pilot"):
             use_cache = st.checkbox(
                 "Serve repeated requests from the cache", True, key="runs_cache"
             )
-            if st.button("Start run", type="primary", key="runs_start"):
+            blocked = start_blocked(kind, target)
+            if blocked:
+                st.caption(f"Start is off: {inert(blocked)}")
+            if st.button(
+                "Start run",
+                type="primary",
+                key="runs_start",
+                disabled=bool(blocked),
+                help=blocked or None,
+            ):
                 retrieval = RetrievalSettings(top_k=int(top_k), min_score=float(min_score))
-                if kind == "offline":
-                    config = SystemConfig(retrieval=retrieval)
-                else:
-                    config = SystemConfig(
-                        kind=kind,
-                        model=model or kind,
-                        target=target,
-                        prompt_template=prompt,
-                        retrieval=retrieval,
-                    )
+                config = build_config(
+                    kind, model=model, target=target, prompt=prompt, retrieval=retrieval
+                )
                 options = RunOptions(concurrency=int(concurrency), use_cache=use_cache)
                 try:
                     run_id = prepare_run(
                         store, actor.name, version=version, config=config, options=options
                     )
-                    kwargs = {"api_key": api_key()} if kind == "anthropic" else None
-                    jobs.run_in_background(store, actor.name, run_id, options, kwargs)
+                    jobs.run_in_background(store, actor.name, run_id, options, connection())
                     st.session_state["runs_selected"] = run_id
                     st.session_state["runs_browse"] = run_id
                     st.session_state["runs_flash"] = f"Started {run_id}."
                     st.rerun()
                 except PilotError as exc:
-                    st.error(str(exc))
+                    st.error(inert(str(exc)))
 
 
-@st.fragment(run_every=1.0)
+# Redraw every second only while a run is going; an idle page stays still.
+active = any(r["status"] is RunStatus.RUNNING for r in runs)
+
+
+@st.fragment(run_every=1.0 if active else None)
 def run_table() -> None:
     with store.read() as con:
         current = list_runs(con)
@@ -126,31 +166,33 @@ def run_table() -> None:
         return
     table = []
     for r in current:
-        summary = r["summary"] or {}
-        acc = (summary.get("metrics") or {}).get("accuracy") or {}
-        verdict = summary.get("verdict") or {}
+        summary = r["summary"] or EMPTY_SUMMARY
+        accuracy = summary.value("accuracy")
         table.append(
             {
                 "run": r["run_id"],
-                "status": "stalled?" if r["stalled"] else r["status"],
+                "status": "stalled?" if r["stalled"] else r["status"].value,
                 "progress": f"{r['done']}/{r['n_cases']}",
                 "errors": r["errors"],
                 "system": r["system"],
-                "accuracy": None if acc.get("value") is None else round(acc["value"], 3),
-                "verdict": ""
-                if r["status"] != "finished"
-                else (
-                    "exploratory"
-                    if verdict.get("exploratory")
-                    else ("PASS" if verdict.get("passed") else "FAIL")
-                ),
+                "accuracy": "—" if accuracy is None else f"{accuracy:.1%}",
+                "verdict": summary.verdict_label()
+                if r["status"] in (RunStatus.FINISHED, RunStatus.INCONCLUSIVE)
+                else "",
                 "started by": r["started_by"],
-                "started": r["started_at"][:19],
+                "started": humane.local_time(r["started_at"], st.context.timezone),
             }
         )
-        if jobs.failure(r["run_id"]):
-            st.error(f"{r['run_id']} stopped: {jobs.failure(r['run_id'])}")
-    running = [r for r in current if r["status"] == "running"]
+        failure = jobs.failure(r["run_id"])
+        if failure and r["run_id"] not in st.session_state.setdefault("runs_dismissed", set()):
+            st.error(f"{inert(r['run_id'])} stopped: {inert(failure)}")
+            st.button(
+                "Dismiss",
+                key=f"runs_dismiss_{r['run_id']}",
+                on_click=st.session_state["runs_dismissed"].add,
+                args=(r["run_id"],),
+            )
+    running = [r for r in current if r["status"] is RunStatus.RUNNING]
     for r in running:
         st.progress(
             r["done"] / max(1, r["n_cases"]),
@@ -174,17 +216,17 @@ if runs:
     ids = [r["run_id"] for r in runs]
     if st.session_state.get("runs_browse") not in ids:
         st.session_state.pop("runs_browse", None)
+    ui.linked("run", "runs_browse", ids)
     run_id = st.selectbox("Run", ids, key="runs_browse")
     selected = next(r for r in runs if r["run_id"] == run_id)
-    if selected["status"] != "finished":
+    if selected["status"] is not RunStatus.FINISHED:
         state = (
             "running, with no new result for two minutes"
             if selected["stalled"]
-            else (selected["status"])
+            else selected["status"].value
         )
         st.info(
-            f"{run_id} is {state}: these are the {selected['done']} results stored so far, "
-            "not yet judged."
+            f"{inert(run_id)} is {inert(state)}: these are the {inert(selected['done'])} results stored so far, not yet judged."
         )
         if resumable(selected) and actor.can("edit_pilot") and not jobs.is_active(run_id):
             st.caption(
@@ -192,18 +234,19 @@ if runs:
                 "still running it, wait for that process instead."
             )
             if st.button("Resume this run", key="runs_resume"):
-                kwargs = {"api_key": api_key()} if api_key() else None
-                jobs.run_in_background(store, actor.name, run_id, None, kwargs)
+                jobs.run_in_background(store, actor.name, run_id, None, connection())
                 st.session_state["runs_flash"] = f"Resumed {run_id}."
                 st.rerun()
     with store.read() as con:
         rows = result_rows(con, run_id)
     tags = sorted({t for ts in rows["tags"].to_list() for t in ts}) if rows.height else []
     left, right = st.columns(2)
+    ui.linked("show", "runs_outcome", OUTCOMES)
     outcome = left.selectbox("Show", OUTCOMES, key="runs_outcome")
+    ui.linked("tag", "runs_tag", ["(any)", *tags])
     tag = right.selectbox("Tag", ["(any)", *tags], key="runs_tag")
     shown = filter_results(rows, outcome, None if tag == "(any)" else tag)
-    st.caption(f"{shown.height} of {rows.height} results")
+    st.caption(f"{inert(shown.height)} of {inert(rows.height)} results")
     st.dataframe(
         shown.select(
             "case_id", "question", "answer", "correct", "abstained", "error", "cached", "latency_ms"
@@ -212,20 +255,21 @@ if runs:
         width="stretch",
     )
     if shown.height:
+        ui.linked("case", "runs_case", shown["case_id"].to_list())
         case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="runs_case")
         row = shown.filter(shown["case_id"] == case_id).to_dicts()[0]
         st.markdown("**Question**")
         st.text(row["question"])
         st.markdown("**Answer** (model output, shown as plain text)")
         st.text(row["answer"] or "(no answer)")
-        (st.success if row["correct"] else st.error)(explain(row))
+        (st.success if row["correct"] else st.error)(inert(explain(row)))
         citations = json.loads(row["citations"])
         with store.read() as con:
             sources = case_sources(con, run_id, case_id)
         for source in sources:
             spans = [(c["start"], c["end"]) for c in citations if c["source_id"] == source["id"]]
             with st.expander(
-                f"{source.get('title') or source['id']} · {len(spans)} citation(s)",
+                f"{inert(source.get('title') or source['id'])} · {inert(len(spans))} citation(s)",
                 expanded=bool(spans),
             ):
                 st.markdown(highlight_html(source["text"], spans), unsafe_allow_html=True)

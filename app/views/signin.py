@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import ui
 from app.signin import oidc_configured
+from pilot.core.inert import inert
 from pilot.core.signin import authenticate
 from pilot.demo import DEMO_ACCOUNTS, is_demo
 
@@ -14,7 +15,9 @@ st.caption("Take one AI workflow from demo to production on evidence.")
 
 if oidc_configured():
     if getattr(st.user, "is_logged_in", False):
-        st.error(f"{st.user.get('email')} has no pilot account. Ask an admin to add your e-mail.")
+        st.error(
+            f"{inert(st.user.get('email'))} has no pilot account. Ask an admin to add your e-mail."
+        )
         if st.button("Sign out"):
             st.logout()
     else:
@@ -29,10 +32,11 @@ with st.form("signin_form"):
 if submitted:
     attempt = authenticate(ui.store(), name.strip(), password)
     if attempt.actor is None:
-        st.error(attempt.message)
+        st.error(inert(attempt.message))
     else:
         ui.sign_in(attempt.actor)
-        st.rerun()
+        ui.open_browser_session(attempt.actor)
+        st.rerun()  # the same URL: a shared link's page and query parameters open next
 
 if is_demo(ui.store()):  # a setting only `pilot demo` writes: never shown for a real pilot
     st.warning("Demo data: this database was made by `pilot demo`. These accounts exist only here.")

@@ -8,8 +8,10 @@ import streamlit as st
 
 from app import ui
 from pilot.core.errors import PilotError
+from pilot.core.inert import inert
 from pilot.define import workflow as wf
-from pilot.define.redaction import DEFAULT_RULES, RedactionRule, redact
+from pilot.define.redaction import RedactionRule, redact, redactor_for
+from pilot.results import humane
 
 actor = ui.guard("read")
 store = ui.store()
@@ -26,7 +28,7 @@ with store.read() as con:
     history = wf.workflow_history(con)
 
 if "wf_flash" in st.session_state:
-    st.success(st.session_state.pop("wf_flash"))
+    st.success(inert(st.session_state.pop("wf_flash")))
 
 
 def _records(table: Any) -> list[dict[str, Any]]:
@@ -41,79 +43,84 @@ def _rule_rows(rules: tuple[RedactionRule, ...]) -> list[dict[str, Any]]:
 # --- the current version, for everyone --------------------------------------------------------
 if current is None:
     who = "Define it below." if actor.can("edit_pilot") else "A pilot lead defines it."
-    st.info(f"No workflow recorded yet. {who}")
+    st.info(f"No workflow recorded yet. {inert(who)}")
 else:
     w, b = current.workflow, current.boundary
-    st.subheader(w.name)
+    st.subheader(inert(w.name))
     st.caption(
-        f"Version {current.version} · hash {current.content_hash[:12]} · saved by "
-        f"{current.created_by} at {current.created_at}"
+        f"Version {inert(current.version)} · hash {inert(current.content_hash[:12])} · saved by {inert(current.created_by)} at {inert(humane.local_time(current.created_at, st.context.timezone))}"
     )
     if w.description:
-        st.markdown(w.description)
+        st.markdown(inert(w.description))
     left, right = st.columns(2)
     with left:
         st.markdown("**Workflow**")
         st.markdown(
-            f"- Process owner: **{w.process_owner}**\n"
-            f"- Accountable lead: **{w.accountable_lead}**\n"
-            f"- User group: {w.user_group or '—'}\n"
-            f"- Systems it touches: {', '.join(w.systems) or '—'}"
+            f"- Process owner: **{inert(w.process_owner)}**\n- Accountable lead: **{inert(w.accountable_lead)}**\n- User group: {inert(w.user_group or '—')}\n- Systems it touches: {inert(', '.join(w.systems) or '—')}"
         )
     with right:
         st.markdown("**Data boundary**")
         readable = [
-            f"`{name}` ({', '.join(f'`{p}`' for p in b.collections[name])})"
-            if name in b.collections
-            else f"`{name}`"
+            f"{name} ({', '.join(b.collections[name])})" if name in b.collections else name
             for name in b.readable_sources
         ]
         st.markdown(
-            f"- May read: {'; '.join(readable) or 'every source of a case'}\n"
-            f"- May leave for the model: {', '.join(b.allowed_fields)}\n"
-            f"- Never leaves: {', '.join(b.restricted_fields) or '—'}"
+            f"- May read: {inert('; '.join(readable) or 'every source of a case')}\n- May leave for the model: {inert(', '.join(b.allowed_fields))}\n- Never leaves: {inert(', '.join(b.restricted_fields) or '—')}"
         )
         statement = b.provider_statement
         if statement:
             st.markdown(
-                f"- Provider: “{statement.statement}”, confirmed by {statement.confirmed_by}"
-                + (f" on {statement.confirmed_at}" if statement.confirmed_at else "")
-                + (f" ({statement.reference})" if statement.reference else "")
+                f"- Provider: “{inert(statement.statement)}”, confirmed by {inert(statement.confirmed_by)}"
+                + (f" on {inert(statement.confirmed_at)}" if statement.confirmed_at else "")
+                + (f" ({inert(statement.reference)})" if statement.reference else "")
             )
         else:
             st.markdown("- Provider data-use statement: not recorded")
-    st.markdown("**Redaction rules** (applied to the question and source texts before they leave)")
+    st.markdown(
+        "**Redaction** (applied to every string that leaves: the question, allowlisted fields "
+        "such as tags, and each source's id, title and text)"
+    )
     st.dataframe(_rule_rows(b.redaction_rules), hide_index=True, width="stretch")
+    st.text(f"Phone numbers of: {', '.join(b.phone_regions) or '—'}")
+    if b.restricted_fields:
+        st.dataframe(
+            [
+                {"never leaves": c, "owner's terms": ", ".join(b.restricted_terms.get(c, ()))}
+                for c in b.restricted_fields
+            ],
+            hide_index=True,
+            width="stretch",
+        )
 
 # --- edit (leads only) -------------------------------------------------------------------------
-rules_for_test: tuple[RedactionRule, ...] = (
-    current.boundary.redaction_rules if current else DEFAULT_RULES
-)
+boundary_for_test = current.boundary if current else wf.DataBoundary()
 if actor.can("edit_pilot"):
     st.subheader("Edit" if current else "Define the workflow")
     loaded = current.version if current else 0
-    if st.session_state.get("wf_loaded") != loaded:
-        w = current.workflow if current else None
-        b = current.boundary if current else wf.DataBoundary()
-        statement = b.provider_statement
-        st.session_state.update(
-            {
-                "wf_name": w.name if w else "",
-                "wf_description": w.description if w else "",
-                "wf_owner": w.process_owner if w else "",
-                "wf_lead": w.accountable_lead if w else "",
-                "wf_group": w.user_group if w else "",
-                "wf_systems": "\n".join(w.systems) if w else "",
-                "wf_readable": list(b.readable_sources),
-                "wf_allowed": list(b.allowed_fields),
-                "wf_restricted": list(b.restricted_fields),
-                "wf_statement": statement.statement if statement else "",
-                "wf_confirmed_by": statement.confirmed_by if statement else "",
-                "wf_confirmed_at": statement.confirmed_at if statement else "",
-                "wf_reference": statement.reference if statement else "",
-                "wf_loaded": loaded,
-            }
-        )
+    w = current.workflow if current else None
+    b = current.boundary if current else wf.DataBoundary()
+    statement = b.provider_statement
+    ui.seed(
+        "wf_loaded",
+        loaded,
+        {
+            "wf_name": w.name if w else "",
+            "wf_description": w.description if w else "",
+            "wf_owner": w.process_owner if w else "",
+            "wf_lead": w.accountable_lead if w else "",
+            "wf_group": w.user_group if w else "",
+            "wf_systems": "\n".join(w.systems) if w else "",
+            "wf_readable": list(b.readable_sources),
+            "wf_allowed": list(b.allowed_fields),
+            "wf_restricted": list(b.restricted_fields),
+            "wf_terms": "\n".join(f"{c}: {', '.join(t)}" for c, t in b.restricted_terms.items()),
+            "wf_regions": ", ".join(b.phone_regions),
+            "wf_statement": statement.statement if statement else "",
+            "wf_confirmed_by": statement.confirmed_by if statement else "",
+            "wf_confirmed_at": statement.confirmed_at if statement else "",
+            "wf_reference": statement.reference if statement else "",
+        },
+    )
     base = current.boundary if current else wf.DataBoundary()
 
     st.markdown("**The workflow**")
@@ -161,9 +168,17 @@ if actor.can("edit_pilot"):
         key="wf_restricted",
         accept_new_options=True,
     )
+    st.text_area(
+        "The data owner's restricted terms, one category a line (e.g. names: Sam Patel, Jo "
+        "Bloggs). Salary and health have built-in vocabularies; every term is redacted.",
+        key="wf_terms",
+        height=80,
+    )
+    st.text_input("Phone numbers of these regions (e.g. GB, US)", key="wf_regions")
     st.caption(
-        "Redaction rules: a regular expression per row, replaced before text leaves; add or "
-        "delete rows, then test them below. Card numbers must also pass the Luhn check."
+        "Redaction rules: a built-in detector (checked by its library) or a regular expression "
+        "per row, replaced before text leaves; add or delete rows, then test them below. "
+        "Patterns run on RE2: backreferences, lookaround and nested repetition are refused."
     )
     rules = st.data_editor(
         _rule_rows(base.redaction_rules),
@@ -174,6 +189,7 @@ if actor.can("edit_pilot"):
         column_config={
             "name": st.column_config.TextColumn("Rule"),
             "pattern": st.column_config.TextColumn("Pattern (regular expression)"),
+            "detector": st.column_config.TextColumn("Built-in detector", disabled=True),
             "replacement": st.column_config.TextColumn("Replace with"),
             "check": st.column_config.SelectboxColumn("Extra check", options=["luhn"]),
         },
@@ -200,6 +216,8 @@ if actor.can("edit_pilot"):
         allowed=list(st.session_state["wf_allowed"]),
         restricted=list(st.session_state["wf_restricted"]),
         rules=_records(rules),
+        terms=st.session_state["wf_terms"],
+        regions=wf.parse_list(st.session_state["wf_regions"]),
         statement={
             "statement": st.session_state["wf_statement"],
             "confirmed_by": st.session_state["wf_confirmed_by"],
@@ -211,15 +229,15 @@ if actor.can("edit_pilot"):
         edited = wf.parse_workflow_document(document, "the form")
     except PilotError as exc:
         edited = None
-        st.error(str(exc))
+        st.error(inert(str(exc)))
     else:
-        rules_for_test = edited[1].redaction_rules
+        boundary_for_test = edited[1]
 
     if st.button("Save workflow", key="wf_save", type="primary", disabled=edited is None):
         try:
             saved = wf.save_workflow(store, actor.name, *edited)
         except PilotError as exc:
-            st.error(str(exc))
+            st.error(inert(str(exc)))
         else:
             if current is not None and saved.version == current.version:
                 st.info("Nothing changed: this is the current version.")
@@ -236,13 +254,15 @@ sample = st.text_area(
     "Text to redact",
     key="wf_test",
     placeholder="e.g. I'm Sam Patel (07700 900123, sam.patel@example.com)",
-    help="Shows exactly what would leave, using the rules above (including unsaved edits).",
+    help="Shows exactly what would leave, using the boundary above (including unsaved edits): "
+    "the same code a run uses at the edge.",
 )
 if sample:
-    result = redact(sample, rules_for_test)
+    result = redact(sample, redactor_for(boundary_for_test))
     st.code(result.text, language=None)
     st.caption(
-        f"{len(result.spans)} redaction(s): " + ", ".join(s.rule for s in result.spans)
+        f"{inert(len(result.spans))} redaction(s): "
+        + inert(", ".join(s.rule for s in result.spans))
         if result.spans
         else "Nothing matched: this text would leave unchanged."
     )
@@ -256,7 +276,7 @@ if history:
                 "version": h.version,
                 "name": h.workflow.name,
                 "saved by": h.created_by,
-                "saved at": h.created_at,
+                "saved at": humane.local_time(h.created_at, st.context.timezone),
                 "hash": h.content_hash[:12],
             }
             for h in history

@@ -1,4 +1,9 @@
-"""`pilot`: a thin click layer over the library. Exit codes follow DESIGN.md's contract."""
+"""`pilot`: a thin click layer over the library. Exit codes follow DESIGN.md's contract.
+
+0 ok / 1 bar not met / 2 bad input / 3 halted / 4 denied / 5 inconclusive; anything unexpected
+(a bug in pilot or a library it uses) exits 70 with one line on stderr, never 1, so a CI gate
+cannot read a crash as "bar not met".
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,15 @@ from pilot.cli import (  # noqa: E402, F401
     audit_cmds,
     bar_cmds,
     goldenset_cmds,
+    readiness_cmds,
+    review_cmds,
     run_cmds,
+    system_cmds,
     token_cmds,
     workflow_cmds,
 )
 from pilot.cli.base import cli
-from pilot.core.errors import PilotError
+from pilot.core.errors import INTERNAL_ERROR_EXIT, PilotError
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,7 +45,27 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(2)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the contract's last line of defence
+        sys.exit(internal_error(exc))
     sys.exit(0)
 
 
-__all__ = ["cli", "main"]
+def internal_error(exc: BaseException) -> int:
+    """One line on stderr for an unexpected failure; `PILOT_DEBUG=1` adds the traceback."""
+    import os
+    import traceback
+
+    if os.environ.get("PILOT_DEBUG"):
+        traceback.print_exception(exc)
+    text = " ".join(str(exc).split())[:300] or "(no message)"
+    click.echo(
+        f"internal error: {type(exc).__name__}: {text} (a bug in pilot, exit "
+        f"{INTERNAL_ERROR_EXIT}; PILOT_DEBUG=1 shows the traceback)",
+        err=True,
+    )
+    return INTERNAL_ERROR_EXIT
+
+
+__all__ = ["cli", "internal_error", "main"]

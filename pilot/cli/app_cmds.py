@@ -37,7 +37,7 @@ def streamlit_command(port: int, address: str) -> list[str]:
         "-m",
         "streamlit",
         "run",
-        str(APP_DIR / "main.py"),
+        str(APP_DIR / "server.py"),
         *config_flags(config_file()),
         f"--server.port={port}",
         f"--server.address={address}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
@@ -102,3 +104,89 @@ def bar_diff(ctx: Context, a: int, b: int, as_json: bool) -> None:
         as_json,
         lambda: [click.echo(line) for line in diff.lines()],
     )
+
+
+def _expected(values: tuple[str, ...], n_criteria: int) -> dict[int, float]:
+    """`--expected 0=0.95` pairs: a criterion's index (from 0) and its expected rate."""
+    rates: dict[int, float] = {}
+    for value in values:
+        index, _, rate = value.partition("=")
+        try:
+            i, r = int(index), float(rate)
+        except ValueError:
+            raise InputError(f"--expected {value!r}: write INDEX=RATE, e.g. 0=0.95") from None
+        if not 0 <= i < n_criteria:
+            raise InputError(
+                f"--expected {value!r}: no criterion {i}; the bar has {n_criteria} (from 0)"
+            )
+        if not 0.0 <= r <= 1.0:
+            raise InputError(f"--expected {value!r}: the rate must be between 0 and 1")
+        rates[i] = r
+    return rates
+
+
+@bar_group.command(
+    "plan",
+    help="How many cases each criterion needs so that a system as good as expected passes "
+    "with the chosen chance (exact binomial sums over the bar's own rule), and what chance "
+    "the newest golden set gives it. Prints the figures the pages chart.\n\n"
+    "Example: pilot bar plan --expected 0=0.95 --power 0.8 --json",
+)
+@click.option("--version", type=int, default=None, help="A bar version (default: latest).")
+@click.option("--goldenset", "goldenset", default=None, help="A golden-set version id.")
+@click.option(
+    "--expected",
+    multiple=True,
+    metavar="INDEX=RATE",
+    help="Expected rate for criterion INDEX (from 0); default halfway to perfect. Repeatable.",
+)
+@click.option(
+    "--power",
+    type=click.FloatRange(0.5, 0.99),
+    default=0.8,
+    show_default=True,
+    help="The chance of passing to plan for.",
+)
+@json_option
+@pass_ctx
+def bar_plan(
+    ctx: Context,
+    version: int | None,
+    goldenset: str | None,
+    expected: tuple[str, ...],
+    power: float,
+    as_json: bool,
+) -> None:
+    from pilot.define import planner
+    from pilot.define.planner_curves import planner_curves
+    from pilot.goldensets import sizes
+
+    found = _get(ctx, version, "--version") if version is not None else None
+    with ctx.store.read() as con:
+        found = found or bar_versions.latest_bar(con)
+        if found is None:
+            raise InputError("no acceptance bar yet: use `pilot bar draft FILE.json` first")
+        rates = _expected(expected, len(found.bar.criteria))
+        rows = planner.planner_rows(sizes.planner_context(con, goldenset), found.bar, rates, power)
+        golden = sizes.latest_goldenset(con, goldenset)
+    if goldenset is not None and golden is None:
+        raise InputError(f"--goldenset {goldenset}: no such golden-set version")
+    data = {
+        "bar_version": found.version,
+        "goldenset": None if golden is None else asdict(golden),
+        "power": power,
+        "search_bound": planner.MAX_CASES,
+        "criteria": [
+            row.as_dict() | (planner_curves(row).as_dict() if row.plan else {}) for row in rows
+        ],
+    }
+
+    def text() -> None:
+        click.echo(f"Bar version {found.version}: sizes for a {power:.0%} chance of passing.")
+        for row in rows:
+            click.echo(f"\n[{row.index}] {row.description}")
+            click.echo(f"  {row.headline}")
+            for sentence in row.sentences:
+                click.echo(f"  - {sentence}")
+
+    emit(data, as_json, text)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
 from pilot.core.errors import Halted, InputError
 from pilot.core.models import RetrievalSettings, SystemConfig
-from pilot.runs.execute import Progress, RunOptions
+from pilot.runs.context import Progress, RunOptions
+from pilot.runs.run import RunStatus
+from pilot.runs.systems.base import PermanentError
+from pilot.runs.systems.registry import build_config, parse_system_option, supports_batch
 
 
 def resolve_config(
@@ -31,55 +34,51 @@ def resolve_config(
     retrieval = RetrievalSettings(
         **{k: v for k, v in {"top_k": top_k, "min_score": min_score}.items() if v is not None}
     )
-    if system == "offline":
-        return SystemConfig(retrieval=retrieval)
-    if system == "anthropic":
-        from pilot.runs.systems.anthropic import DEFAULT_MODEL
-
-        return SystemConfig(
-            kind="anthropic",
-            model=model or DEFAULT_MODEL,
-            prompt_template=prompt,
-            retrieval=retrieval,
-        )
-    if ":" not in system:
-        raise InputError(f"--system {system!r}: use offline, anthropic or module:function")
-    return SystemConfig(
-        kind="callable",
-        model=model or system,
-        target=system,
-        prompt_template=prompt,
-        retrieval=retrieval,
-    )
+    try:
+        kind, target = parse_system_option(system)
+    except PermanentError as exc:
+        raise InputError(str(exc)) from None
+    return build_config(kind, model=model, target=target, prompt=prompt, retrieval=retrieval)
 
 
-class _ProgressLine:
-    """A one-line progress bar on stderr: counts and rate, redrawn at most 5 times a second."""
+class ProgressBar:
+    """`click.progressbar` on stderr, fed by the runner's progress: cases done of the total,
+    with errors, cache hits and the rate beside it. Click redraws it only on a terminal."""
 
     def __init__(self) -> None:
-        self.last = 0.0
+        self.bar: Any = None
+        self.shown = 0
 
-    def __call__(self, p: Progress, final: bool = False) -> None:
-        now = time.monotonic()
-        if not final and now - self.last < 0.2 and p.done < p.total:
-            return
-        self.last = now
-        width = 30
-        filled = int(width * p.done / p.total) if p.total else width
-        bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(
-            f"\r[{bar}] {p.done}/{p.total}  errors {p.errors}  cached {p.cached}  {p.rate:.1f}/s "
-        )
-        if final or p.done >= p.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    def __call__(self, p: Progress) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=p.total,
+                label="cases",
+                file=sys.stderr,
+                show_pos=True,
+                item_show_func=lambda q: (
+                    f"errors {q.errors}  cached {q.cached}  {q.rate:.1f}/s" if q else None
+                ),
+            )
+            self.bar.__enter__()
+        self.bar.update(p.done - self.shown, p)
+        self.shown = p.done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
-@cli.command(
+@cli.group(
+    invoke_without_command=True,
     help="Run a golden set against a system and judge it against the bar. Exit 0 when "
     "a signed bar is met, 1 when it is not (or the run is exploratory, or worse than "
-    "--baseline), 3 when halted by the kill switch.\n\n"
-    "Example: pilot run --goldenset benefits --system offline --json"
+    "--baseline), 2 when the run is owned by another live process, 3 when halted by the kill "
+    "switch, 5 when inconclusive (more cases errored than the bar's max_error_rate, 2% by "
+    "default; --resume calls them again). `pilot run pin RUN_ID` makes a run the run of "
+    "record.\n\n"
+    "Example: pilot run --goldenset benefits --system offline --json",
 )
 @click.option("--goldenset", "goldenset", help="Golden set name (its latest version).")
 @click.option("--version", "version", help="A golden set version id instead of the latest.")
@@ -136,12 +135,14 @@ def run(
     from pilot.results.report import run_report
     from pilot.runs.start import start_or_resume
 
+    if click.get_current_context().invoked_subcommand:
+        return  # `pilot run pin ...`
     if concurrency < 1:
         raise InputError("--concurrency must be at least 1")
     config = None
     if not (resume_id or replay_id):
         config = resolve_config(system, model, prompt_file, config_file, top_k, min_score)
-    if batch and config is not None and config.kind != "anthropic":
+    if batch and config is not None and not supports_batch(config):
         raise InputError("--batch needs --system anthropic (the Message Batches API)")
     options = RunOptions(
         concurrency=concurrency,
@@ -150,7 +151,7 @@ def run(
         batch=batch,
         poll_interval=poll_interval,
     )
-    progress = _ProgressLine()
+    progress = ProgressBar()
     try:
         outcome = start_or_resume(
             ctx.store,
@@ -165,7 +166,9 @@ def run(
         )
     except Halted:
         raise
-    if outcome.status == "halted":
+    finally:
+        progress.close()
+    if outcome.status is RunStatus.HALTED:
         note(
             f"run {outcome.run_id} halted by the kill switch after {outcome.done}/"
             f"{outcome.total} cases; `pilot run --resume {outcome.run_id}` continues it"
@@ -173,7 +176,7 @@ def run(
         emit(
             {
                 "run_id": outcome.run_id,
-                "status": "halted",
+                "status": outcome.status.value,
                 "done": outcome.done,
                 "total": outcome.total,
             },
@@ -184,6 +187,29 @@ def run(
     report = run_report(ctx.store, outcome.run_id, baseline=baseline)
     emit(report, as_json, lambda: _print_report(report))
     sys.exit(report["exit_code"])
+
+
+@run.command(
+    "pin",
+    help="Pin RUN_ID (finished, judged against a signed bar) as the run of record for its "
+    "golden-set and bar versions (a lead; audited). Until one is pinned, the newest finished "
+    "run on the current versions is the run of record.\n\nExample: pilot run pin r-20261129-ab12",
+)
+@click.argument("run_id")
+@json_option
+@pass_ctx
+def run_pin(ctx: Context, run_id: str, as_json: bool) -> None:
+    from pilot.readiness.record import pin_run
+
+    pinned = pin_run(ctx.store, ctx.user, run_id)
+    emit(
+        pinned.as_dict(),
+        as_json,
+        lambda: click.echo(
+            f"run {pinned.run_id} is the run of record for golden set {pinned.goldenset_version[:12]} "
+            f"and bar v{pinned.bar_version}: " + ("passes" if pinned.passed else "fails")
+        ),
+    )
 
 
 def _print_report(report: dict) -> None:
@@ -208,6 +234,13 @@ def _print_report(report: dict) -> None:
             f"right, McNemar p={r['p_value']:.3g}"
             + ("  SIGNIFICANTLY WORSE" if r["significantly_worse"] else "")
         )
+    if verdict.get("inconclusive"):
+        click.echo(
+            f"INCONCLUSIVE: {verdict['errors']}/{verdict['n_cases']} cases failed to get an "
+            f"answer (over the bar's max error rate {verdict['max_error_rate']:.0%}); "
+            f"`pilot run --resume {report['run_id']}` calls them again"
+        )
+        return
     click.echo("bar met" if report["exit_code"] == 0 else "bar NOT met")
 
 

@@ -41,6 +41,9 @@ def workflow_show(ctx: Context, as_json: bool) -> None:
         click.echo(f"  may leave:        {', '.join(b.allowed_fields)}")
         click.echo(f"  never leaves:     {', '.join(b.restricted_fields) or '—'}")
         click.echo(f"  redaction rules:  {', '.join(r.name for r in b.redaction_rules) or '—'}")
+        click.echo(f"  phone regions:    {', '.join(b.phone_regions) or '—'}")
+        for category, terms in b.restricted_terms.items():
+            click.echo(f"  terms ({category}): {len(terms)} listed")
         statement = b.provider_statement
         click.echo(
             "  provider:         "

@@ -32,23 +32,29 @@ TOKEN_ROLES = (*ROLES, "runner")
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({"admin"}),
+    "register_systems": frozenset({"admin"}),
     "edit_pilot": frozenset({"lead"}),
     "run": frozenset({"lead", "runner"}),
     "sign": frozenset({"lead"}),
     "kill": frozenset({"admin", "lead"}),
+    "resume": frozenset({"lead"}),  # releasing the kill switch is a lead's decision
     "grade": frozenset({"lead", "evaluator"}),
     "read": frozenset(TOKEN_ROLES),
+    "read_grades": frozenset(ROLES) - {"evaluator"},  # evaluators grade blind
     "audit": frozenset({"admin", "lead", "auditor"}),
 }
 
 DESCRIPTIONS = {
     "manage_users": "manage users and roles",
+    "register_systems": "register the systems the app may run",
     "edit_pilot": "edit the workflow, draft the bar and import golden sets",
     "run": "start or resume runs",
     "sign": "sign the bar, promote or demote the stage",
     "kill": "engage the kill switch and roll back",
+    "resume": "release the kill switch",
     "grade": "grade assigned samples",
     "read": "read results, charts and the report",
+    "read_grades": "read other people's grades and the review dashboard",
     "audit": "read and verify the audit log",
 }
 
@@ -104,11 +110,25 @@ def name_of(who: Who) -> str | None:
     return who.name if isinstance(who, Actor) else who
 
 
+def token_actor(con: duckdb.DuckDBPyConnection, token_id: str) -> Actor | None:
+    """The actor a token acts as now, or None if it is revoked, expired or out of role."""
+    row = con.execute(
+        "SELECT t.user_name, t.role, t.expires_at, t.revoked_at, u.role FROM access_tokens t "
+        "JOIN users u ON u.name = t.user_name AND u.active WHERE t.token_id = ?",
+        [token_id],
+    ).fetchone()
+    if row is None or row[3] is not None:
+        return None
+    if row[2] is not None and row[2] <= audit.utc_now():
+        return None
+    if not within(row[1], row[4]):
+        return None
+    return Actor(row[0], row[1], token_id)
+
+
 def find_actor(con: duckdb.DuckDBPyConnection, who: Who) -> Actor | None:
     """The acting user as the database says now; a token actor is re-checked in full."""
     if isinstance(who, Actor) and who.token_id:
-        from pilot.core.tokens import token_actor
-
         return token_actor(con, who.token_id)
     name = name_of(who)
     if not name:

@@ -29,3 +29,20 @@ class Halted(PilotError):
 
 class PermissionDenied(PilotError):
     exit_code = 4
+
+
+class Inconclusive(PilotError):
+    """Too many infrastructure errors to judge the run; `pilot run --resume` retries them."""
+
+    exit_code = 5
+
+
+class RunBusy(InputError):
+    """The run is owned by a live process (its lease); the message names the owner."""
+
+    exit_code = 2
+
+
+# Not part of DESIGN.md's 0-5 contract: an unexpected failure (a bug) must never look like
+# "bar not met" (1). 70 is EX_SOFTWARE from sysexits.h.
+INTERNAL_ERROR_EXIT = 70

@@ -7,6 +7,7 @@ block and interprets none of the text, and `$` is escaped so no maths is rendere
 from __future__ import annotations
 
 import html
+import re
 
 
 def highlight_html(text: str, spans: list[tuple[int, int]], *, context: int | None = None) -> str:
@@ -51,3 +52,22 @@ def escape_inert(text: str) -> str:
     """Text safe inside HTML that Markdown renders as-is: escaped, `$` escaped, no newlines."""
     escaped = html.escape(text, quote=True).replace("$", "&#36;")
     return escaped.replace("\r", "").replace("\n", "<br>")
+
+
+_MARKUP = re.compile(r"[\\`*_\[\]<>!$#|~&{}]")
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=@)|(?i:(?<=www)(?=\.))")
+ZERO_WIDTH = "\u200b"
+
+
+def inert(value: object) -> str:
+    """`value` as text that Markdown shows literally, for st.markdown, st.error, st.caption …
+
+    Every character that can open markup is backslash-escaped (CommonMark lets any ASCII
+    punctuation be): brackets and `!` (links, images), `<>` and `&` (HTML, entities), `*_~`
+    (emphasis), backticks, `#`, `|` and `$` (maths). Streamlit also turns URLs and e-mail
+    addresses in the rendered text into links (GFM autolink literals, applied after escapes are
+    resolved), so a zero-width space goes after the `:` of `://`, after `@` and between `www`
+    and its dot: the text reads the same and no link forms.
+    """
+    escaped = _MARKUP.sub(lambda m: "\\" + m.group(0), str(value))
+    return _AUTOLINK.sub(ZERO_WIDTH, escaped)

@@ -92,7 +92,7 @@ def release(store: Store, user: Who) -> KillState:
         )
         return new
 
-    released = write_as(store, user, "kill", "kill.release", "kill_switch", body)
+    released = write_as(store, user, "resume", "kill.release", "kill_switch", body)
     sentinel(store).unlink(missing_ok=True)
     return released
 

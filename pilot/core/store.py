@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import threading
-import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +26,7 @@ import polars as pl
 from pilot.core import keys
 from pilot.core.errors import InputError, StoreBusy
 from pilot.core.migrations import MIGRATIONS
+from pilot.core.retry import GaveUp, RetryPolicy, retrying
 
 T = TypeVar("T")
 DEFAULT_DB = "pilot.duckdb"
@@ -42,6 +41,17 @@ def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "lock" in text or "resource temporarily unavailable" in text
+
+
+def _locked(exc: BaseException) -> bool:
+    """Another process holds the file."""
+    return isinstance(exc, duckdb.IOException) and _is_lock_error(exc)
+
+
+def _is_conflict_error(exc: BaseException) -> bool:
+    return isinstance(
+        exc, duckdb.TransactionException | duckdb.ConstraintException
+    ) and _is_conflict(exc)
 
 
 def _is_conflict(exc: Exception) -> bool:
@@ -73,23 +83,27 @@ class Store:
         return (self.path, wal, self.key_path)
 
     def _open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.02
-        while True:
-            try:
-                if not self.path.exists():
-                    return self._create()
-                return duckdb.connect(str(self.path))
-            except duckdb.IOException as exc:
-                if not _is_lock_error(exc) or time.monotonic() >= deadline:
-                    if _is_lock_error(exc):
-                        raise StoreBusy(
-                            f"{self.path}: the database is in use by another process and stayed "
-                            f"locked for {self.lock_timeout:.0f}s; try again when it finishes"
-                        ) from None
-                    raise
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 0.5)
+        """Open the file (a new one is created owner-only with its key); a file another
+        process holds is retried for `lock_timeout` seconds."""
+        policy = RetryPolicy(attempts=10**6, base=0.03, cap=0.75, within=self.lock_timeout)
+        try:
+            for attempt in retrying(policy, _locked):
+                with attempt:
+                    if not self.path.exists():
+                        return self._create()
+                    return duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            if "not a valid DuckDB database" in str(exc):
+                raise InputError(
+                    f"{self.path}: not a pilot database (not a DuckDB file); check --db or PILOT_DB"
+                ) from None
+            raise
+        except GaveUp:
+            raise StoreBusy(
+                f"{self.path}: the database is in use by another process and stayed "
+                f"locked for {self.lock_timeout:.0f}s; try again when it finishes"
+            ) from None
+        raise AssertionError("unreachable")
 
     def _create(self) -> duckdb.DuckDBPyConnection:
         """A new database: created owner-only, with a new pilot key unless one is there."""
@@ -139,14 +153,13 @@ class Store:
 
     def write(self, body: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 10) -> T:
         """Run `body` in one transaction, retrying it whole when it conflicts with another."""
-        for attempt in range(attempts):
-            try:
-                with self.transaction() as con:
+        policy = RetryPolicy(attempts=attempts, base=0.015, cap=10.0)
+        try:
+            for attempt in retrying(policy, _is_conflict_error):
+                with attempt, self.transaction() as con:
                     return body(con)
-            except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
-                if attempt == attempts - 1 or not _is_conflict(exc):
-                    raise
-                time.sleep(0.01 * (2**attempt) * (1 + random.random()))
+        except GaveUp as exc:
+            raise exc.last from None
         raise AssertionError("unreachable")
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -211,3 +224,11 @@ def frame(
         warnings.simplefilter("ignore", UserWarning)
         table = con.execute(sql, params or []).to_arrow_table()
     return pl.from_arrow(table)  # type: ignore[return-value]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the table exists (a step whose migration has not run yet has none)."""
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from pilot.core import audit
-from pilot.core.access import TOKEN_ROLES, Actor, Who, within, write_as
+from pilot.core.access import TOKEN_ROLES, Actor, Who, token_actor, within, write_as
 from pilot.core.errors import InputError, PermissionDenied
 from pilot.core.store import Store
 
@@ -122,22 +122,6 @@ def create_token(
         )
 
     return write_as(store, acting, "read", "token.create", f"user:{user or '-'}", body)
-
-
-def token_actor(con: duckdb.DuckDBPyConnection, token_id: str) -> Actor | None:
-    """The actor a token acts as now, or None if it is revoked, expired or out of role."""
-    row = con.execute(
-        "SELECT t.user_name, t.role, t.expires_at, t.revoked_at, u.role FROM access_tokens t "
-        "JOIN users u ON u.name = t.user_name AND u.active WHERE t.token_id = ?",
-        [token_id],
-    ).fetchone()
-    if row is None or row[3] is not None:
-        return None
-    if row[2] is not None and row[2] <= audit.utc_now():
-        return None
-    if not within(row[1], row[4]):
-        return None
-    return Actor(row[0], row[1], token_id)
 
 
 def authenticate_token(store: Store, secret: str | None) -> Actor:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictFloat, StrictInt, field_validator, model_validator
 
 from pilot.core.models import Frozen, content_hash
 from pilot.define.criteria import Criterion, describe_criterion
@@ -27,13 +27,17 @@ DEFAULT_RUBRIC = (
 DEFAULT_JUDGE_MODEL = "claude-haiku-4-5"
 
 
+MAX_MIN_CASES = 10_000_000
+"""Bar fields are strictly typed (no bools, no numeric strings, no 1e12): a bar is a contract."""
+
+
 class MatchRule(Frozen):
     """How an answer is compared with the expected one. Parameters a rule does not use are
     dropped, and a used one left out takes its default, so equal rules hash equally."""
 
     rule: RuleName = "contains"
-    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
-    tolerance: float | None = Field(default=None, ge=0.0)
+    threshold: StrictFloat | None = Field(default=None, ge=0.0, le=1.0)
+    tolerance: StrictFloat | None = Field(default=None, ge=0.0)
     rubric: str | None = None  # judge only: what counts as a correct answer
     judge_model: str | None = None  # judge only: the Claude model that grades
 
@@ -72,10 +76,13 @@ class MatchRule(Frozen):
 
 class AcceptanceBar(Frozen):
     criteria: tuple[Criterion, ...] = ()
-    min_cases: int = Field(default=30, ge=1)
-    max_critical_errors: int = Field(default=0, ge=0)
+    min_cases: StrictInt = Field(default=30, ge=1, le=MAX_MIN_CASES)
+    max_critical_errors: StrictInt = Field(default=0, ge=0, le=MAX_MIN_CASES)
     when_unsure: str = ""
     match_rule: MatchRule = MatchRule()
+    # Above this share of cases failing for infrastructure reasons (API errors, timeouts) the
+    # run is inconclusive (exit 5), not failed. None: the default, DEFAULT_MAX_ERROR_RATE.
+    max_error_rate: float | None = Field(default=None, ge=0, le=1)
 
     @field_validator("criteria")
     @classmethod
@@ -91,7 +98,10 @@ class AcceptanceBar(Frozen):
         return value
 
     def content(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        if data.get("max_error_rate") is None:
+            data.pop("max_error_rate", None)  # bars signed before the field keep their hash
+        return data
 
     @property
     def content_hash(self) -> str:

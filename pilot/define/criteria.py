@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import ValidationInfo, field_validator
+from pydantic import StrictFloat, ValidationInfo, field_validator
 
 from metrics.estimate import Estimate
 from metrics.registry import MetricSpec, get_metric, registered
@@ -62,7 +62,7 @@ class Criterion(Frozen):
     """One line of the bar: `metric` must be at least (or at most) `threshold` on `scope`."""
 
     metric: str
-    threshold: float
+    threshold: StrictFloat  # not True, not "0.9": the unit check sees what was written
     scope: str = "all"
     judged_on: JudgedOn = "lower_bound"
 

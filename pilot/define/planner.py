@@ -1,24 +1,72 @@
-"""The sample-size planner beside each criterion: how many cases a bar needs, and whether the
-newest golden set has them.
+"""The sample-size planner beside each criterion: how many cases so that a system as good as
+expected passes, and what chance the newest golden set gives it.
 
-A criterion judged on the 95% lower bound can only be cleared with enough cases: at the rate the
-system is expected to reach, the bound must rise above the threshold (`metrics.planner`). Each
-metric is measured on part of the golden set (abstention on the unanswerable cases, say), and a
-tag scope narrows it further, so the count compared is that part. The golden-set tables belong
-to a later step: every query here first checks they exist, so the planner works without them.
+The figures are exact (`metrics.planner`): binomial sums over the very rule the verdict applies
+(`Criterion.passes` itself, handed to the planner by `criterion_rule`, on the Wilson interval),
+for every criterion kind on a rate: at-least and at-most, point and bound judgements
+(percentiles and means are not sized). Each metric counts its own units, and the planner counts
+the same ones in the golden set: unanswerable cases for the abstain rate, answerable cases for
+false abstentions, answerable cases with gold evidence for evidence recall. Two metrics count
+what only a run produces (citations, answered cases); there the answerable cases stand in,
+and the row says so. A tag scope narrows every count to the cases carrying the tag. The
+golden-set tables belong to a later step: every query first checks they exist.
+
+For review samples and readiness gates: `rule = criterion_rule(criterion)`, then
+`metrics.planner.cases_needed(rule, expected)`, `more_needed(have, rule, expected)` and
+`metrics.planner_text.more_sentence(have, rule, expected, unit="graded outputs")`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
-import duckdb
-
-from metrics.units import UNITS
+from metrics.planner import DEFAULT_POWER, MAX_CASES, Rule, SizePlan, size_plan
+from metrics.planner_text import chance_text, count_text, plan_sentences, rate_text
 from pilot.define.bars import AcceptanceBar
 from pilot.define.criteria import Criterion, describe_criterion
-from pilot.readiness.steps import table_exists
+
+Count = Literal["cases", "answerable", "unanswerable", "evidence"]
+Tone = Literal["ok", "short", "none", "warn"]
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What a metric counts, and which golden-set count stands for it."""
+
+    noun: str
+    count: Count
+    exact: bool = True  # False: only a run knows the real count; `count` stands in
+
+
+BY_POPULATION: dict[str, Counted] = {
+    "all": Counted("cases", "cases"),
+    "answerable": Counted("answerable cases", "answerable"),
+    "unanswerable": Counted("unanswerable cases", "unanswerable"),
+}
+"""A rate counts the golden-set cases its registration names (`MetricSpec.population`) ..."""
+COUNTED: dict[str, Counted] = {
+    "citation_precision": Counted("citations", "answerable", exact=False),
+    "citation_coverage": Counted("answered cases", "answerable", exact=False),
+    "evidence_recall": Counted("answerable cases with gold evidence", "evidence"),
+}
+"""... except where its unit is narrower or only a run knows it."""
+
+
+def counted(c: Criterion) -> Counted:
+    return COUNTED.get(c.metric) or BY_POPULATION[c.spec.population]
+
+
+STAND_IN = {
+    "citation_precision": "a run counts citations; each answered case carries at least one, so "
+    "the answerable cases are a floor",
+    "citation_coverage": "a run counts the cases it answered; the answerable ones stand in",
+}
+STAND_IN_UNIT = {
+    "citation_precision": "answerable cases (a floor for citations)",
+    "citation_coverage": "answerable cases (standing in for answered ones)",
+}
 
 
 @dataclass(frozen=True)
@@ -30,36 +78,11 @@ class GoldenSetSize:
 
 
 @dataclass(frozen=True)
-class PlannerRow:
-    index: int
-    description: str
-    expected_rate: float
-    required: int | None
-    have: int | None
-    enough: bool | None
-    population: str
-    sentence: str
-
-
-def latest_goldenset(
-    con: duckdb.DuckDBPyConnection, version: str | None = None
-) -> GoldenSetSize | None:
-    """The newest imported golden set (or `version`), if that step's tables exist yet."""
-    if not table_exists(con, "goldenset_versions"):
-        return None
-    row = con.execute(
-        "SELECT version, name, n_cases, n_unanswerable FROM goldenset_versions "
-        "WHERE ? IS NULL OR version = ? ORDER BY created_at DESC LIMIT 1",
-        [version, version],
-    ).fetchone()
-    return GoldenSetSize(str(row[0]), str(row[1]), int(row[2]), int(row[3] or 0)) if row else None
-
-
-@dataclass(frozen=True)
 class PlannerContext:
-    """The newest golden set's size, overall and per tag, read once for a page of criteria."""
+    """The newest golden set's counts, overall and per tag, read once for a page of criteria."""
 
     golden: GoldenSetSize | None = None
+    overall: dict[str, int] = field(default_factory=dict)
     by_tag: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
@@ -67,133 +90,186 @@ class PlannerContext:
         return sorted(self.by_tag)
 
     def have(self, c: Criterion) -> int | None:
-        """Cases the criterion's metric is measured on, within its scope."""
+        """The units the criterion's metric is measured on, within its scope."""
         if self.golden is None:
             return None
-        if c.judged_on == "point":
-            return self.golden.n_cases
-        counts = (
-            {
-                "all": self.golden.n_cases,
-                "answerable": self.golden.n_cases - self.golden.n_unanswerable,
-                "unanswerable": self.golden.n_unanswerable,
-            }
-            if c.tag is None
-            else self.by_tag.get(c.tag, {"all": 0, "answerable": 0, "unanswerable": 0})
-        )
-        return counts[c.spec.population]
-
-
-def planner_context(con: duckdb.DuckDBPyConnection, version: str | None = None) -> PlannerContext:
-    golden = latest_goldenset(con, version)
-    if golden is None or not table_exists(con, "golden_cases"):
-        return PlannerContext(golden)
-    rows = con.execute(
-        "SELECT tag, count(*), count(*) FILTER (WHERE answerable) FROM "
-        "(SELECT unnest(tags) AS tag, answerable FROM golden_cases WHERE version = ?) "
-        "GROUP BY tag",
-        [golden.version],
-    ).fetchall()
-    by_tag = {tag: {"all": n, "answerable": k, "unanswerable": n - k} for tag, n, k in rows if tag}
-    return PlannerContext(golden, by_tag)
-
-
-def known_tags(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Tags of the newest golden set's cases, for the scope picker."""
-    return planner_context(con).tags
-
-
-def percent(value: float) -> str:
-    return UNITS["percent"].text(value)
+        counts = self.overall if c.tag is None else self.by_tag.get(c.tag, {})
+        return counts.get(counted(c).count, 0)
 
 
 def plannable(c: Criterion) -> bool:
-    """Whether the planner can size the criterion: a rate's 95% bound (Wilson), not a
-    percentile's or a mean's."""
+    """Whether the planner can size the criterion: a rate (k of n, with a Wilson interval), not
+    a percentile's or a mean's."""
     return c.spec.proportion
 
 
 def default_expected_rate(c: Criterion) -> float:
-    """Halfway between the threshold and perfect: a hopeful but not heroic guess."""
+    """Halfway between the threshold and perfect: a hopeful but not heroic guess (a rate only;
+    0 for a metric the planner does not size)."""
+    if not plannable(c):
+        return 0.0
     value = (1 + c.threshold) / 2 if c.comparison == "at_least" else c.threshold / 2
     return round(value, 3)
 
 
-def plan_criterion(
-    c: Criterion, expected_rate: float, have: int | None, min_cases: int
-) -> tuple[int | None, bool | None, str]:
-    """(cases needed, whether `have` is enough or None without a golden set, one sentence)."""
-    from metrics.planner import plan
+def criterion_rule(c: Criterion) -> Rule:
+    """The criterion as the planner judges it: the verdict's own rule (`Criterion.passes`,
+    which works element-wise on numpy arrays) on the Wilson interval every rate reports."""
+    if not plannable(c):
+        raise ValueError(f"the planner sizes rates only, not {c.spec.label.lower()}")
+    at_most = c.comparison == "at_most"
+    return Rule(c.passes, threshold=c.threshold, at_most=at_most, judged_on=c.judged_on)
 
-    if c.judged_on == "point" or not plannable(c):
-        tail = "." if have is None else f"; the golden set has {have}."
-        why = (
-            "Judged on the point estimate"
-            if c.judged_on == "point"
-            else f"The planner sizes rates only, not {c.spec.label.lower()}"
+
+def unit_text(c: Criterion) -> str:
+    """Plain text, e.g. "unanswerable cases tagged 'numeric'"; escape it where it is drawn."""
+    return counted(c).noun + (f" tagged {c.tag!r}" if c.tag else "")
+
+
+@dataclass(frozen=True)
+class PlannerRow:
+    index: int
+    criterion: Criterion
+    description: str
+    unit: str
+    plan: SizePlan | None  # None: not a rate, so the planner does not size it
+    sentences: list[str]
+    have_exact: bool = True
+
+    @property
+    def expected_rate(self) -> float | None:
+        return self.plan.expected_rate if self.plan else None
+
+    @property
+    def required(self) -> int | None:
+        return self.plan.required if self.plan else None
+
+    @property
+    def have(self) -> int | None:
+        return self.plan.have if self.plan else None
+
+    @property
+    def enough(self) -> bool | None:
+        return self.plan.enough if self.plan else None
+
+    @property
+    def headline(self) -> str:
+        """The figure first: "217 cases needed", "more than 20,000", "no size will do"."""
+        if self.plan is None:
+            return "Not sized by the planner"
+        if self.plan.reach == "never":
+            return "No size will do"
+        if self.plan.reach == "beyond":
+            return f"More than {MAX_CASES:,} {self.unit} needed"
+        assert self.plan.required is not None
+        text = f"{count_text(self.plan.required, self.unit)} needed"
+        return text[0].upper() + text[1:]
+
+    @property
+    def status(self) -> tuple[Tone, str]:
+        """A tone and a short verdict in fixed words (no user text), for a coloured box. A point
+        judgement is always a warning: a system at the threshold passes about half the time."""
+        if self.plan is None:
+            return "none", "The planner sizes rates only; see below."
+        tone, text = self._status(self.plan)
+        p = self.plan
+        n = p.have or p.required
+        if p.rule.judged_on != "point" or not n or p.reach != "reached":
+            return tone, text
+        false_pass = (p.false_pass_have if p.have else p.false_pass_required) or 0.0
+        return "warn", (
+            f"{text} But judged on the point estimate, a system exactly at the threshold "
+            f"passes {chance_text(false_pass)} of the time with {n:,}."
         )
-        sentence = f"{why}, so only the bar's minimum of {min_cases} cases"
-        return min_cases, None if have is None else have >= min_cases, sentence + " applies" + tail
-    higher = c.comparison == "at_least"
-    bound_name, at = ("lower", "at least") if higher else ("upper", "at most")
-    expect = f"At an expected {percent(expected_rate)}"
-    # An at-most rate r ≤ t is the at-least rate 1-r ≥ 1-t: the same Wilson interval, mirrored.
-    mirror = (lambda x: x) if higher else (lambda x: 1 - x)
-    problem = None
-    try:
-        result = plan(mirror(c.threshold), mirror(expected_rate), have or 0)
-    except ValueError as exc:
-        result, problem = None, str(exc)
-    if result is None or result["required"] is None:
-        problem = problem or (
-            f"the 95% {bound_name} bound can never be {at} {percent(c.threshold)}; the system "
-            f"must do clearly {'better' if higher else 'less'} than the threshold, not just match it"
-        )
-        return None, None if have is None else False, f"{expect}: {problem}."
-    required = result["required"]
-    noun = {"all": "cases", "answerable": "answerable cases", "unanswerable": "unanswerable cases"}
-    what = noun[c.spec.population] + (f" tagged {c.tag!r}" if c.tag else "")
-    need = (
-        f"Needs at least {required} {what}: {expect.lower()}, the 95% {bound_name} bound is "
-        f"then {at} {percent(c.threshold)}."
-    )
-    if have is None:
-        return required, None, need + " No golden set to compare yet."
-    if result["enough"]:
-        return required, True, f"{need} The golden set has {have}: enough."
-    bound = result["lower_bound"]
-    now = "n/a" if bound is None else percent(mirror(bound))
-    more = f"; add {required - have} more" if required > have else ""
-    return (
-        required,
-        False,
-        f"{need} The golden set has {have}: too few, {bound_name} bound {now}{more}.",
-    )
+
+    @staticmethod
+    def _status(p: SizePlan) -> tuple[Tone, str]:
+        target = rate_text(p.power)
+        if p.reach == "never":
+            return "warn", f"No size makes it pass {target} of the time: see why below."
+        if p.reach == "beyond":
+            return "warn", f"Needs more than {MAX_CASES:,} to pass {target} of the time."
+        if p.have is None:
+            return "none", f"{p.required:,} needed to pass {target} of the time; no golden set yet."
+        chance = chance_text(p.chance_have or 0.0)
+        if p.enough:
+            return "ok", f"Enough: with {p.have:,} it passes {chance} of the time."
+        more = f"add about {p.more:,}" if p.more else "no size will do"
+        return "short", f"Too few: with {p.have:,} it passes only {chance} of the time; {more}."
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape `pilot bar plan --json` prints for one criterion."""
+        p = self.plan
+        head = {
+            "index": self.index,
+            "criterion": self.criterion.model_dump(mode="json"),
+            "description": self.description,
+            "planned": p is not None,
+            "unit": self.unit,
+        }
+        if p is None:
+            return head | {"sentences": self.sentences}
+        return head | {
+            "expected_rate": p.expected_rate,
+            "power": p.power,
+            "reach": p.reach,
+            "required": p.required,
+            "chance_at_required": p.chance_required,
+            "chance_at_threshold_at_required": p.false_pass_required,
+            "dips": [list(d) for d in p.dips],
+            "stable_from": p.stable_from,
+            "search_bound": MAX_CASES,
+            "best_size": p.best_size,
+            "best_chance": p.best_chance,
+            "have": p.have,
+            "have_exact": self.have_exact,
+            "chance_at_have": p.chance_have,
+            "chance_at_threshold_at_have": p.false_pass_have,
+            "more": p.more,
+            "enough": p.enough,
+            "sentences": self.sentences,
+        }
 
 
 def plan_row(
-    ctx: PlannerContext, index: int, c: Criterion, expected_rate: float, min_cases: int
+    ctx: PlannerContext,
+    index: int,
+    c: Criterion,
+    expected_rate: float,
+    power: float = DEFAULT_POWER,
 ) -> PlannerRow:
+    """One criterion's plan at `expected_rate`, against the golden set in `ctx`."""
+    if not plannable(c):
+        why = (
+            f"The planner sizes rates only (k of n, with a Wilson interval); {c.spec.label} is a "
+            f"{c.spec.summary.kind}, so only the bar's minimum number of cases applies to it."
+        )
+        return PlannerRow(index, c, describe_criterion(c), c.spec.label, None, [why])
     have = ctx.have(c)
-    required, enough, sentence = plan_criterion(c, expected_rate, have, min_cases)
-    population = c.spec.population if c.judged_on == "lower_bound" else "all"
-    return PlannerRow(
-        index, describe_criterion(c), expected_rate, required, have, enough, population, sentence
-    )
+    plan = size_plan(criterion_rule(c), float(expected_rate), float(power), have)
+    unit = unit_text(c)
+    exact = counted(c).exact
+    have_unit = None if exact else STAND_IN_UNIT[c.metric] + (f" tagged {c.tag!r}" if c.tag else "")
+    sentences = plan_sentences(plan, unit, have_unit=have_unit)
+    if have is None:
+        sentences.append("No golden set to compare yet.")
+    elif not exact:
+        sentences.append(f"Counted approximately: {STAND_IN[c.metric]}.")
+    return PlannerRow(index, c, describe_criterion(c), unit, plan, sentences, exact)
 
 
 def planner_rows(
-    con: duckdb.DuckDBPyConnection,
+    ctx: PlannerContext,
     bar: AcceptanceBar,
     expected_rates: Mapping[int, float] | None = None,
-    version: str | None = None,
+    power: float = DEFAULT_POWER,
 ) -> list[PlannerRow]:
-    """For each criterion: cases needed at the expected rate, and whether the newest golden
-    set (or `version`) has them. `expected_rates` maps a criterion's index to its rate."""
-    ctx = planner_context(con, version)
+    """For each criterion: the plan at its expected rate (`expected_rates` maps a criterion's
+    index to it; the default otherwise) against the golden set in `ctx`
+    (`pilot.goldensets.sizes.planner_context` reads it)."""
     rates = expected_rates or {}
     return [
-        plan_row(ctx, i, c, rates.get(i, default_expected_rate(c)), bar.min_cases)
+        plan_row(ctx, i, c, rates.get(i, default_expected_rate(c)), power)
         for i, c in enumerate(bar.criteria)
     ]
 
@@ -207,3 +283,24 @@ def min_cases_note(ctx: PlannerContext, bar: AcceptanceBar) -> str | None:
         f"The newest golden set, {golden.name} ({golden.n_cases} cases), {verdict} the bar's "
         f"minimum of {bar.min_cases} cases."
     )
+
+
+def planner_table(rows: list[PlannerRow], power: float = DEFAULT_POWER) -> list[dict[str, Any]]:
+    """One line per criterion for a table: the figures, no sentences."""
+
+    def line(row: PlannerRow) -> dict[str, Any]:
+        p = row.plan
+        return {
+            "criterion": row.description,
+            "counts": row.unit if p else "not a rate",
+            "expected rate": rate_text(p.expected_rate) if p else None,
+            f"needed ({rate_text(power)} chance)": p.required if p else None,
+            "it has": p.have if p else None,
+            "chance with it": None
+            if p is None or p.chance_have is None
+            else chance_text(p.chance_have),
+            "add about": p.more if p else None,
+            "enough": {True: "yes", False: "NO", None: "—"}[row.enough],
+        }
+
+    return [line(row) for row in rows]

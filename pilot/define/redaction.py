@@ -13,101 +13,151 @@ replacement might create or break another rule's match.
 from __future__ import annotations
 
 import bisect
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from pilot.core.models import Citation, Frozen, GoldenCase, Source, SystemRequest
+from pilot.define.detectors import DETECTORS, term_patterns
+from pilot.define.legacy_rules import LEGACY_PATTERNS
+from pilot.define.patterns import check_pattern, compile_pattern
 
 if TYPE_CHECKING:
     from pilot.define.workflow import DataBoundary
 
 Check = Literal["luhn"]
+DetectorName = Literal[
+    "email", "iban", "payment_card", "us_ssn", "uk_nino", "uk_nhs", "es_dni_nie", "fr_nir", "phone"
+]
 
 # Fields of a case a boundary may never allowlist: they are what the system is graded against.
 GRADING_FIELDS = frozenset({"expected_answer", "evidence", "answerable"})
 
+DEFAULT_REGIONS: tuple[str, ...] = ("GB", "US")
+
 
 class RedactionRule(Frozen):
-    """One pattern to replace before text leaves. `check` adds a test a regex cannot express
-    (a payment card number must pass the Luhn check, so order numbers are left alone)."""
+    """One thing to replace before text leaves: a built-in `detector` (phones, IBANs, cards,
+    national ids, checked by their libraries) or the data owner's own `pattern`, which runs on
+    RE2 and is checked when saved (see `pilot.define.patterns`). `check="luhn"` keeps only
+    pattern matches that pass the Luhn checksum."""
 
     name: str = Field(min_length=1)
-    pattern: str = Field(min_length=1)
+    pattern: str | None = None
+    detector: DetectorName | None = None
     replacement: str = "[REDACTED]"
     check: Check | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data: Any) -> Any:
+        """A rule stored before the built-in detectors existed is that detector now."""
+        pattern = data.get("pattern") if isinstance(data, dict) else None
+        if isinstance(pattern, str) and pattern in LEGACY_PATTERNS:
+            detector = LEGACY_PATTERNS[data["pattern"]]
+            data = {k: v for k, v in data.items() if k not in ("pattern", "check")}
+            data["detector"] = detector
+        return data
+
     @field_validator("pattern")
     @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
-        return value
+    def _safe(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        return check_pattern(value)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RedactionRule:
+        if (self.pattern is None) == (self.detector is None):
+            raise ValueError(
+                f"rule {self.name!r}: give either a pattern (a regular expression) or a built-in "
+                "detector, not both and not neither"
+            )
+        return self
 
 
-DEFAULT_RULES: tuple[RedactionRule, ...] = (
-    RedactionRule(
-        name="email",
-        pattern=r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
-        replacement="[EMAIL]",
-    ),
-    RedactionRule(
-        name="payment card",
-        pattern=r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])",
-        replacement="[CARD]",
-        check="luhn",
-    ),
-    RedactionRule(
-        name="UK National Insurance number",
-        # any two letters, not only the prefixes HMRC issues: examples such as QQ 12 34 56 C
-        # and mistyped numbers are personal data too
-        pattern=r"(?i)\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b",
-        replacement="[NI NUMBER]",
-    ),
-    RedactionRule(
-        name="US social security number",
-        pattern=r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])",
-        replacement="[SSN]",
-    ),
-    RedactionRule(
-        name="phone number",
-        pattern=(
-            # international: +CC, optional (0), then groups of digits
-            r"(?<![\w+])\+\d{1,3}[ -]?(?:\(0\)[ -]?)?\d{1,4}(?:[ -]?\d{2,4}){2,4}(?!\w)"
-            # UK, 11 digits: 07700 900456, 0161 496 0000, 020 7946 0958
-            r"|(?<![\w+])(?:0\d{4}[ -]?\d{3}[ -]?\d{3}|0\d{3}[ -]?\d{3}[ -]?\d{4}"
-            r"|0\d{2}[ -]?\d{4}[ -]?\d{4})(?![\w-])"
-            # UK, 10 digits, only with a space or dash (01632 96000): bare 10 digits are too
-            # often order numbers
-            r"|(?<![\w+])0\d{4}[ -]\d{5}(?![\w-])"
-        ),
-        replacement="[PHONE]",
-    ),
+DEFAULT_RULES: tuple[RedactionRule, ...] = tuple(
+    RedactionRule(name=name, detector=detector, replacement=DETECTORS[detector][1])
+    for name, detector in (
+        ("email", "email"),
+        ("IBAN", "iban"),
+        ("payment card", "payment_card"),
+        ("US social security number", "us_ssn"),
+        ("UK National Insurance number", "uk_nino"),
+        ("UK NHS number", "uk_nhs"),
+        ("Spanish DNI or NIE", "es_dni_nie"),
+        ("French NIR", "fr_nir"),
+        ("phone number", "phone"),
+    )
 )
 
 
 def luhn_ok(text: str) -> bool:
     """The Luhn checksum over the digits of `text` (separators ignored)."""
-    digits = [int(ch) for ch in text if ch.isdigit()]
-    if not digits:
-        return False
-    total = 0
-    for index, digit in enumerate(reversed(digits)):
-        if index % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
+    from stdnum import luhn
+
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return bool(digits) and luhn.is_valid(digits)
 
 
 CHECKS = {"luhn": luhn_ok}
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Everything that redacts one boundary's outbound text: its rules in order, the phone
+    regions, then each restricted category's terms (replaced by `[SALARY]`, `[HEALTH]` …)."""
+
+    rules: tuple[RedactionRule, ...] = DEFAULT_RULES
+    regions: tuple[str, ...] = DEFAULT_REGIONS
+    restricted: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def matches(self, text: str) -> list[tuple[int, int, str, str]]:
+        """Non-overlapping `(start, end, rule name, replacement)` in original offsets; earlier
+        rules win where matches overlap, restricted terms last."""
+        found: list[tuple[int, int, str, str]] = []
+        for rule in self.rules:
+            if rule.detector is not None:
+                spans = DETECTORS[rule.detector][0](text, self.regions)
+            else:
+                check = CHECKS[rule.check] if rule.check else None
+                spans = [
+                    m.span()
+                    for m in compile_pattern(str(rule.pattern)).finditer(text)
+                    if not (check and not check(m.group()))
+                ]
+            found.extend((a, b, rule.name, rule.replacement) for a, b in spans)
+        for category, patterns in self.restricted:
+            label = f"restricted: {category}"
+            token = "[" + category.upper() + "]"
+            for pattern in patterns:
+                found.extend(
+                    (*m.span(), label, token) for m in compile_pattern(pattern).finditer(text)
+                )
+        taken: list[tuple[int, int, str, str]] = []
+        for start, end, name, replacement in found:
+            if start == end or any(start < t[1] and t[0] < end for t in taken):
+                continue
+            taken.append((start, end, name, replacement))
+        taken.sort(key=lambda item: item[0])
+        return taken
+
+
+DEFAULT_REDACTOR = Redactor()
+
+
+def redactor_for(boundary: DataBoundary) -> Redactor:
+    """The redactor a boundary's rules, regions and restricted categories make."""
+    categories = dict.fromkeys([*boundary.restricted_fields, *boundary.restricted_terms])
+    return Redactor(
+        rules=boundary.redaction_rules,
+        regions=boundary.phone_regions,
+        restricted=tuple(
+            (c, tuple(term_patterns(c, boundary.restricted_terms.get(c, ())))) for c in categories
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -149,39 +199,19 @@ class RedactedText:
         return bool(self.spans)
 
 
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def find_matches(text: str, rules: Iterable[RedactionRule]) -> list[tuple[int, int, RedactionRule]]:
-    """Non-overlapping matches in original offsets, earlier rules first where they overlap."""
-    taken: list[tuple[int, int, RedactionRule]] = []
-    for rule in rules:
-        check = CHECKS[rule.check] if rule.check else None
-        for match in _compiled(rule.pattern).finditer(text):
-            start, end = match.span()
-            if start == end or (check and not check(match.group())):
-                continue
-            if any(start < t_end and t_start < end for t_start, t_end, _ in taken):
-                continue
-            taken.append((start, end, rule))
-    taken.sort(key=lambda item: item[0])
-    return taken
-
-
-def redact(text: str, rules: Sequence[RedactionRule] = DEFAULT_RULES) -> RedactedText:
-    """Replace every match of `rules` in `text`; the spans map the result back to `text`."""
+def redact(text: str, rules: Redactor | Sequence[RedactionRule] = DEFAULT_REDACTOR) -> RedactedText:
+    """Replace everything `rules` finds in `text`; the spans map the result back to `text`."""
+    redactor = rules if isinstance(rules, Redactor) else Redactor(rules=tuple(rules))
     parts: list[str] = []
     spans: list[Span] = []
     cursor = 0
     out_len = 0
-    for start, end, rule in find_matches(text, rules):
+    for start, end, name, replacement in redactor.matches(text):
         parts.append(text[cursor:start])
         out_len += start - cursor
-        parts.append(rule.replacement)
-        spans.append(Span(out_len, out_len + len(rule.replacement), start, end, rule.name))
-        out_len += len(rule.replacement)
+        parts.append(replacement)
+        spans.append(Span(out_len, out_len + len(replacement), start, end, name))
+        out_len += len(replacement)
         cursor = end
     parts.append(text[cursor:])
     return RedactedText("".join(parts), tuple(spans))
@@ -189,51 +219,81 @@ def redact(text: str, rules: Sequence[RedactionRule] = DEFAULT_RULES) -> Redacte
 
 @dataclass(frozen=True)
 class BoundedCase:
-    """What left the boundary for one case, and how to map the system's citations back."""
+    """What left the boundary for one case, and how to map the system's citations back.
+    `sources` is keyed by the id that was sent; `source_ids` maps a sent id to the original."""
 
     request: SystemRequest
     question: RedactedText
     sources: dict[str, RedactedText]
+    source_ids: dict[str, str] = field(default_factory=dict)
+
+    def original_id(self, sent_id: str) -> str:
+        return self.source_ids.get(sent_id, sent_id)
 
     def citation_to_original(self, citation: Citation, case: GoldenCase) -> Citation:
         """A citation into a redacted source as a citation into the original source text.
         `cited_text` is re-read from the original, so `text[start:end] == cited_text` holds."""
         mapped = self.sources.get(citation.source_id)
-        original = next((s for s in case.sources if s.id == citation.source_id), None)
+        original_id = self.original_id(citation.source_id)
+        original = next((s for s in case.sources if s.id == original_id), None)
         if mapped is None or original is None:
             return citation
         start, end = mapped.span_to_original(citation.start, citation.end)
         return citation.model_copy(
-            update={"start": start, "end": end, "cited_text": original.text[start:end]}
+            update={
+                "source_id": original_id,
+                "start": start,
+                "end": end,
+                "cited_text": original.text[start:end],
+            }
         )
 
 
+def _redact_value(value: Any, redactor: Redactor) -> Any:
+    """Any allowlisted field's value with every string in it redacted (tags are a tuple)."""
+    if isinstance(value, str):
+        return redact(value, redactor).text
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redact_value(v, redactor) for v in value)
+    if isinstance(value, dict):
+        return {k: _redact_value(v, redactor) for k, v in value.items()}
+    return value
+
+
 def bound_case(case: GoldenCase, boundary: DataBoundary) -> BoundedCase:
-    """Apply the boundary to one case: only allowlisted fields, only readable sources, and
-    question and source texts redacted. The case id always travels, as the request's key."""
+    """Apply the boundary to one case: only allowlisted fields, only readable sources, and every
+    outbound string redacted: the question, each field's strings (tags), each source's id,
+    title and text. A source id that redaction changes is sent as "source-N" (and mapped back);
+    a missing title is sent as "Source N", never as the id. The case id always travels, as the
+    request's key: it is the golden set's own label, not free text about a person."""
     allowed = set(boundary.allowed_fields) - set(boundary.restricted_fields) - GRADING_FIELDS
-    rules = boundary.redaction_rules
-    question = redact(case.question, rules) if "question" in allowed else RedactedText("")
+    redactor = redactor_for(boundary)
+    question = redact(case.question, redactor) if "question" in allowed else RedactedText("")
     sources: dict[str, RedactedText] = {}
+    source_ids: dict[str, str] = {}
     kept: list[Source] = []
     if "sources" in allowed:
         for source in case.sources:
             if not boundary.may_read(source.id):
                 continue
-            body = redact(source.text, rules)
-            sources[source.id] = body
-            kept.append(
-                Source(id=source.id, title=redact(source.title, rules).text, text=body.text)
-            )
+            number = len(kept) + 1
+            sent_id = redact(source.id, redactor).text
+            if sent_id != source.id or sent_id in sources:
+                sent_id = f"source-{number}"
+            title = redact(source.title, redactor).text.strip() or f"Source {number}"
+            body = redact(source.text, redactor)
+            sources[sent_id] = body
+            source_ids[sent_id] = source.id
+            kept.append(Source(id=sent_id, title=title, text=body.text))
     fields = {
-        name: getattr(case, name)
+        name: _redact_value(getattr(case, name), redactor)
         for name in sorted(allowed - {"question", "sources", "id"})
         if name in type(case).model_fields
     }
     request = SystemRequest(
         case_id=case.id, question=question.text, sources=tuple(kept), fields=fields
     )
-    return BoundedCase(request, question, sources)
+    return BoundedCase(request, question, sources, source_ids)
 
 
 def apply_boundary(case: GoldenCase, boundary: DataBoundary) -> SystemRequest:

@@ -18,6 +18,13 @@ from metrics.frames import RunFrames
 from pilot.define.bar_versions import BarVersion
 from pilot.define.criteria import CriterionResult, judge_criterion
 
+DEFAULT_MAX_ERROR_RATE = 0.02
+
+
+def inconclusive(errors: int, n_cases: int, max_error_rate: float) -> bool:
+    """Too many cases failed for infrastructure reasons to judge the system on the rest."""
+    return n_cases > 0 and errors / n_cases > max_error_rate
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -30,6 +37,9 @@ class Verdict:
     max_critical_errors: int | None = None
     critical_errors: list[str] = field(default_factory=list)
     passed: bool = False
+    errors: int = 0  # cases whose system call failed (infrastructure: API errors, timeouts)
+    max_error_rate: float = DEFAULT_MAX_ERROR_RATE
+    inconclusive: bool = False  # errors / n_cases over max_error_rate: not judged, exit 5
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,9 +77,20 @@ def judge(
     when the run's estimates are already computed."""
     n_cases = frames.results.height
     crit = critical_errors(frames.results)
+    errors = int(frames.results["error"].is_not_null().sum()) if n_cases else 0
+    limit = None if version is None else version.bar.max_error_rate
+    limit = DEFAULT_MAX_ERROR_RATE if limit is None else float(limit)
+    unjudged = inconclusive(errors, n_cases, limit)
     if version is None:
         return Verdict(
-            exploratory=True, bar_version=None, n_cases=n_cases, critical_errors=crit, passed=False
+            exploratory=True,
+            bar_version=None,
+            n_cases=n_cases,
+            critical_errors=crit,
+            passed=False,
+            errors=errors,
+            max_error_rate=limit,
+            inconclusive=unjudged,
         )
     bar = version.bar
     overall = frames_metrics(frames) if overall is None else overall
@@ -97,5 +118,8 @@ def judge(
         min_cases_met=n_cases >= bar.min_cases,
         max_critical_errors=bar.max_critical_errors,
         critical_errors=crit,
-        passed=ok,
+        passed=ok and not unjudged,
+        errors=errors,
+        max_error_rate=limit,
+        inconclusive=unjudged,
     )

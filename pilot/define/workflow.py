@@ -20,9 +20,10 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from pilot.core import audit
 from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
-from pilot.core.models import Frozen, canonical_json, content_hash
+from pilot.core.models import Frozen, GoldenCase, canonical_json, content_hash
 from pilot.core.store import Store
-from pilot.define.redaction import DEFAULT_RULES, GRADING_FIELDS, RedactionRule
+from pilot.define.detectors import VOCABULARY, known_regions
+from pilot.define.redaction import DEFAULT_REGIONS, DEFAULT_RULES, GRADING_FIELDS, RedactionRule
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,7 +58,37 @@ class DataBoundary(Frozen):
     allowed_fields: tuple[str, ...] = ("question", "sources")
     redaction_rules: tuple[RedactionRule, ...] = DEFAULT_RULES
     restricted_fields: tuple[str, ...] = ()
+    restricted_terms: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    phone_regions: tuple[str, ...] = DEFAULT_REGIONS
     provider_statement: ProviderStatement | None = None
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        value = tuple(r.strip().upper() for r in value if r.strip())
+        unknown = sorted(set(value) - known_regions())
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)}: not a region phone numbers are known for; use two-letter "
+                "codes such as GB, US, IE, FR"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _restricted_can_be_enforced(self) -> DataBoundary:
+        """A category that never leaves must be something the edge can find: a case field, a
+        category with a built-in vocabulary (salary, health), or one with the owner's terms."""
+        case_fields = set(GoldenCase.model_fields)
+        for category in self.restricted_fields:
+            if category in case_fields or category in VOCABULARY:
+                continue
+            if not any(t.strip() for t in self.restricted_terms.get(category, ())):
+                raise ValueError(
+                    f"restricted {category!r} cannot be enforced: it is not a case field and has "
+                    f"no built-in vocabulary ({', '.join(VOCABULARY)}); list its terms under "
+                    f'restricted_terms, e.g. {{"{category}": ["..."]}}'
+                )
+        return self
 
     @field_validator("allowed_fields")
     @classmethod
@@ -247,6 +278,20 @@ def parse_list(text: str) -> list[str]:
     return [part.strip() for line in text.splitlines() for part in line.split(",") if part.strip()]
 
 
+def parse_terms(text: str) -> dict[str, list[str]]:
+    """`category: term, term` lines as `{category: [terms]}`; a line without a colon is a term
+    of the category "names"."""
+    terms: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        category, colon, rest = line.partition(":")
+        if not colon:
+            category, rest = "names", line
+        words = parse_list(rest)
+        if category.strip() and words:
+            terms.setdefault(category.strip(), []).extend(words)
+    return terms
+
+
 def _blank(value: Any) -> bool:
     return (
         value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
@@ -262,6 +307,8 @@ def form_document(
     restricted: list[str],
     rules: list[Mapping[str, Any]],
     statement: Mapping[str, Any],
+    terms: str = "",
+    regions: list[str] | None = None,
 ) -> dict[str, Any]:
     """The `{workflow, boundary}` document from the app's form: table rows (collections as
     `{collection, sources}`, rules as `{name, pattern, replacement, check}`) with blank rows
@@ -282,7 +329,10 @@ def form_document(
         "allowed_fields": allowed,
         "restricted_fields": restricted,
         "redaction_rules": [{k: v for k, v in row.items() if v is not None} for row in rule_rows],
+        "restricted_terms": parse_terms(terms),
     }
+    if regions is not None:
+        boundary["phone_regions"] = regions
     if any(not _blank(v) for v in statement.values()):
         boundary["provider_statement"] = {k: "" if _blank(v) else v for k, v in statement.items()}
     return {"workflow": dict(workflow), "boundary": boundary}

@@ -2,6 +2,9 @@
 
 Tables owned: `goldensets`, `goldenset_versions`, `golden_cases`.
 
-Public: `versions` (import, list, diff, agree, load cases), `io` (reading and validating files,
-every problem named with file, line and field). Imports `pilot.core` and `pilot.define`.
+Public: `versions` (import, agree, the demo set; re-exports the rest), `stored` (reading stored
+versions: list, resolve, load cases, case frames, hashes), `cases` (counts, filters, diffs,
+evidence spans), `sizes` (a set's size per tag, for the bar's planner), `io` (reading files a
+line or row at a time) and `checks` (pydantic `CaseRecord` and the rules across fields; every
+problem named with file, line and field). Imports `pilot.core` and `pilot.define`.
 """

@@ -12,30 +12,23 @@ strings (Parquet may also hold them as native lists), `tags` separated by `;`, b
 from __future__ import annotations
 
 import csv
-import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pilot.core.errors import InputError
-from pilot.core.models import GoldenCase, Source
+from pydantic import ValidationError
 
-FIELDS = (
-    "id",
-    "question",
-    "sources",
-    "expected_answer",
-    "answerable",
-    "evidence",
-    "tags",
-    "consequential",
-)
-SOURCE_FIELDS = ("id", "title", "text")
+from pilot.core.errors import InputError
+from pilot.core.models import GoldenCase
+from pilot.goldensets.checks import FIELDS, INVALID, SOURCE_FIELDS, check_case, kind
+from pilot.goldensets.limits import too_dense
+
 FORMATS = ("jsonl", "csv", "parquet")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_ENCODING_PROBLEMS = 20
-_INVALID = object()  # a cell already reported as unreadable; the case checks skip it
+_NON_SPACE = re.compile(rb"\S")
 
 
 @dataclass(frozen=True)
@@ -128,7 +121,7 @@ def validate_goldenset(
     any_record = False
     for line, record in reader(data, report):
         any_record = True
-        case = _check_case(record, line, report, seen, unknown)
+        case = _check(record, line, report, seen, unknown)
         if case is not None:
             report.positions[case.id] = len(report.cases)
             report.cases.append(case)
@@ -180,29 +173,80 @@ def _decode(data: bytes, report: ValidationReport) -> tuple[str, set[int]]:
     return data.decode("utf-8", errors="replace"), bad
 
 
-def _read_jsonl(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
-    text, bad = _decode(data, report)
-    if text.lstrip().startswith("["):
+def _read_jsonl(data: bytes, report: ValidationReport) -> Iterator[tuple[int, bytes]]:
+    """Each non-blank line's bytes, one at a time (the file is never decoded or split whole, so
+    a large file costs little more than its own size); lines that are not UTF-8 are reported
+    with their byte offset and skipped."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        report.error(1, None, "file is UTF-16: save it as UTF-8")
+        return
+    start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+    first = _NON_SPACE.search(data, start)
+    if first and data[first.start() : first.start() + 1] == b"[":
         report.error(1, None, "a JSON array is not JSONL: write one case object per line")
         return
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.strip()
-        if not line or number in bad:
-            continue
+    offset, number, bad = start, 0, 0
+    while offset <= len(data):
+        end = data.find(b"\n", offset)
+        end = len(data) if end == -1 else end
+        number += 1
+        raw = data[offset:end]
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            report.error(number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
-            continue
-        if not isinstance(value, dict):
-            report.error(number, None, f"expected a JSON object, got {_kind(value)}")
-            continue
-        yield number, value
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad += 1
+            if bad <= MAX_ENCODING_PROBLEMS:
+                report.error(
+                    number,
+                    None,
+                    f"not UTF-8: byte 0x{raw[exc.start]:02x} at byte offset "
+                    f"{offset - start + exc.start}; save the file as UTF-8",
+                )
+        else:
+            problem = too_dense(raw) if raw.strip() else None
+            if problem:
+                report.error(number, None, problem)
+            elif raw.strip():
+                yield number, raw
+        offset = end + 1
+    if bad > MAX_ENCODING_PROBLEMS:
+        report.error(None, None, f"{bad - MAX_ENCODING_PROBLEMS} more lines are not UTF-8")
+
+
+def _check(
+    record: bytes | dict[str, Any],
+    line: int,
+    report: ValidationReport,
+    seen: dict[str, int],
+    unknown: dict[str, list[int]],
+) -> GoldenCase | None:
+    """Check one record; a JSON line goes to pydantic as text, and only a line with a problem
+    is parsed here (to name a syntax error, or a value that is not an object)."""
+    if isinstance(record, bytes):
+        try:
+            case, found = check_case(record, line, seen, unknown)
+        except ValidationError:
+            try:
+                value = json.loads(record)
+            except json.JSONDecodeError as exc:
+                report.error(line, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
+                return None
+            if not isinstance(value, dict):
+                report.error(line, None, f"expected a JSON object, got {kind(value)}")
+                return None
+            case, found = check_case(value, line, seen, unknown)
+    else:
+        case, found = check_case(record, line, seen, unknown)
+    for name, message in found:
+        report.error(line, name, message)
+    return case
 
 
 def _read_csv(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
     text, bad = _decode(data, report)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # csv reads any iterable of lines; io.StringIO would hold a second copy of the text at four
+    # bytes a character.
+    reader = csv.reader(line + "\n" for line in _lines(text))
     header: list[str] | None = None
     while True:
         start = reader.line_num + 1
@@ -238,6 +282,16 @@ def _read_csv(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict
         yield start, record
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines one at a time (no list of every line beside the text)."""
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
+
+
 def _check_header(header: list[str], line: int, report: ValidationReport) -> bool:
     ok = True
     for name in {h for h in header if header.count(h) > 1}:
@@ -252,22 +306,58 @@ def _check_header(header: list[str], line: int, report: ValidationReport) -> boo
     return ok
 
 
+PARQUET_BATCH_ROWS = 128
+# Real golden sets hold text: columns compress a few times at most. A file that claims to
+# expand far more would take memory out of proportion to its size.
+PARQUET_MAX_EXPANSION = 20
+PARQUET_EXPANSION_FLOOR = 1024 * 1024
+
+
 def _read_parquet(data: bytes, report: ValidationReport) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows batch by batch from an Arrow buffer.
+
+    Never hand pyarrow a Python file object (`io.BytesIO`): its reader keeps closing the file
+    on a background thread after `read_table` returns, and when the interpreter is already
+    shutting down that thread aborts the whole process ("terminate called without an active
+    exception", exit 134: apache/arrow#33975). `pa.BufferReader` involves no Python object.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        rows = pq.read_table(io.BytesIO(data)).to_pylist()
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        report.error(None, None, f"not a readable Parquet file: {exc}")
+        parquet = pq.ParquetFile(pa.BufferReader(data))
+        expanded = sum(
+            parquet.metadata.row_group(i).total_byte_size
+            for i in range(parquet.metadata.num_row_groups)
+        )
+    except (pa.ArrowException, OSError, ValueError, TypeError, IndexError) as exc:
+        report.error(None, None, f"not a readable Parquet file: {_one_line(exc)}")
         return
-    for number, row in enumerate(rows, start=1):
-        record = {}
-        for name, cell in row.items():
-            value = _from_cell(name, cell, number, report)
-            if value is not None:
-                record[name] = value
-        yield number, record
+    if expanded > PARQUET_MAX_EXPANSION * len(data) + PARQUET_EXPANSION_FLOOR:
+        report.error(
+            None,
+            None,
+            f"Parquet file expands to {_size(expanded)} from {_size(len(data))}: over "
+            f"{PARQUET_MAX_EXPANSION}x; write it without such compression or as JSONL",
+        )
+        return
+    number = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, use_threads=False):
+            for row in batch.to_pylist():
+                number += 1
+                record = {}
+                for name, cell in row.items():
+                    value = _from_cell(name, cell, number, report)
+                    if value is not None:
+                        record[name] = value
+                yield number, record
+    except (pa.ArrowException, OSError, ValueError, TypeError, OverflowError) as exc:
+        report.error(number + 1, None, f"unreadable Parquet row: {_one_line(exc)}")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 def _from_cell(name: str, cell: Any, line: int, report: ValidationReport) -> Any:
@@ -285,7 +375,7 @@ def _from_cell(name: str, cell: Any, line: int, report: ValidationReport) -> Any
         if flag in ("true", "false"):
             return flag == "true"
         report.error(line, name, f"expected true or false, got {cell!r}")
-        return _INVALID
+        return INVALID
     if name == "tags":
         return [tag.strip() for tag in cell.split(";") if tag.strip()]
     if name in ("sources", "evidence"):
@@ -296,201 +386,5 @@ def _from_cell(name: str, cell: Any, line: int, report: ValidationReport) -> Any
         except json.JSONDecodeError as exc:
             shape = "objects {id, title, text}" if name == "sources" else "strings"
             report.error(line, name, f"not valid JSON ({exc.msg}); write a JSON array of {shape}")
-            return _INVALID
+            return INVALID
     return cell
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text {json.dumps(value[:40], ensure_ascii=False)}"
-    return "a list" if isinstance(value, list | tuple) else f"a {type(value).__name__}"
-
-
-def _text(record: dict[str, Any], name: str, line: int, report: ValidationReport) -> str | None:
-    value = record.get(name)
-    if value is None or value is _INVALID:
-        return None
-    if not isinstance(value, str):
-        report.error(line, name, f"must be text, got {_kind(value)}")
-        return None
-    return value
-
-
-def _flag(
-    record: dict[str, Any], name: str, default: bool, line: int, report: ValidationReport
-) -> bool:
-    value = record.get(name)
-    if value is None or value is _INVALID:
-        return default
-    if not isinstance(value, bool):
-        report.error(line, name, f"expected true or false, got {_kind(value)}")
-        return default
-    return value
-
-
-def _strings(
-    record: dict[str, Any], name: str, line: int, report: ValidationReport
-) -> list[str] | None:
-    value = record.get(name)
-    if value is None:
-        return []
-    if value is _INVALID:
-        return None
-    if not isinstance(value, list | tuple):
-        report.error(line, name, f"expected a list of text, got {_kind(value)}")
-        return None
-    ok = True
-    for index, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            report.error(line, f"{name}[{index}]", f"expected non-empty text, got {_kind(item)}")
-            ok = False
-    return list(value) if ok else None
-
-
-def _check_case(
-    record: dict[str, Any],
-    line: int,
-    report: ValidationReport,
-    seen: dict[str, int],
-    unknown: dict[str, list[int]],
-) -> GoldenCase | None:
-    before = len(report.errors)
-    for name in record:
-        if name not in FIELDS:
-            unknown.setdefault(name, []).append(line)
-
-    raw_id, raw_question = record.get("id"), record.get("question")
-    case_id = _text(record, "id", line, report)
-    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
-        report.error(line, "id", "missing id: every case needs a unique id")
-        case_id = None
-    elif case_id is not None and case_id in seen:
-        report.error(line, "id", f"duplicate id {case_id} (first on line {seen[case_id]})")
-    elif case_id is not None:
-        seen[case_id] = line
-    label = case_id or f"on line {line}"
-
-    question = _text(record, "question", line, report)
-    if raw_question is None or (isinstance(raw_question, str) and not raw_question.strip()):
-        report.error(line, "question", "empty question")
-
-    sources = _check_sources(record.get("sources"), label, line, report, unknown)
-    expected = record.get("expected_answer")
-    if expected is not None and not isinstance(expected, str):
-        report.error(line, "expected_answer", f"must be text or null, got {_kind(expected)}")
-        expected = _INVALID
-    answerable = _flag(record, "answerable", True, line, report)
-    if expected is not _INVALID:
-        if not answerable and expected is not None:
-            report.error(
-                line,
-                "expected_answer",
-                "answerable is false, so expected_answer must be null (the right behaviour is "
-                f"to abstain); got {_kind(expected)}",
-            )
-        elif answerable and (expected is None or not expected.strip()):
-            default = "" if "answerable" in record else " (the default)"
-            report.error(
-                line,
-                "expected_answer",
-                f"answerable is true{default} but expected_answer is empty: give the agreed "
-                "answer, or set answerable to false",
-            )
-
-    evidence = _strings(record, "evidence", line, report)
-    if evidence and sources is not None:
-        texts = [s.text for s in sources]
-        for index, passage in enumerate(evidence):
-            if not any(passage in text for text in texts):
-                report.error(line, f"evidence[{index}]", _not_found(passage, label, texts))
-
-    tags = _strings(record, "tags", line, report)
-    clean_tags: list[str] = []
-    for index, tag in enumerate(tags or []):
-        if ";" in tag:
-            report.error(line, f"tags[{index}]", f"a tag cannot contain ';' (got {tag!r})")
-        elif tag.strip() not in clean_tags:
-            clean_tags.append(tag.strip())
-    consequential = _flag(record, "consequential", False, line, report)
-
-    if len(report.errors) > before or case_id is None or question is None:
-        return None
-    return GoldenCase(
-        id=case_id,
-        question=question,
-        sources=tuple(sources or ()),
-        expected_answer=expected,
-        answerable=answerable,
-        evidence=tuple(evidence or ()),
-        tags=tuple(clean_tags),
-        consequential=consequential,
-    )
-
-
-def _not_found(passage: str, label: str, texts: list[str]) -> str:
-    where = "any source of" if texts else "any source of (it has none)"
-    message = f"not found verbatim in {where} case {label} (first 60 chars: "
-    message += json.dumps(passage[:60], ensure_ascii=False) + ")"
-    squashed = " ".join(passage.split()).lower()
-    if any(squashed in " ".join(text.split()).lower() for text in texts):
-        message += "; it matches if case and spacing are ignored: copy the passage exactly"
-    return message
-
-
-def _check_sources(
-    value: Any,
-    label: str,
-    line: int,
-    report: ValidationReport,
-    unknown: dict[str, list[int]],
-) -> list[Source] | None:
-    """The case's sources, or None when they are unusable (already reported)."""
-    if value is None:
-        return []
-    if value is _INVALID:
-        return None
-    if not isinstance(value, list | tuple):
-        report.error(line, "sources", f"expected a list of sources, got {_kind(value)}")
-        return None
-    sources: list[Source] = []
-    first: dict[str, int] = {}
-    for index, item in enumerate(value):
-        where = f"sources[{index}]"
-        if not isinstance(item, dict):
-            report.error(line, where, f"expected an object {{id, title, text}}, got {_kind(item)}")
-            continue
-        for name in item:
-            if name not in SOURCE_FIELDS:
-                unknown.setdefault(f"sources[].{name}", []).append(line)
-        source_id, text, title = item.get("id"), item.get("text"), item.get("title")
-        ok = True
-        if not isinstance(source_id, str) or not source_id.strip():
-            problem = "missing source id" if source_id in (None, "") else "must be text"
-            report.error(line, f"{where}.id", f"{problem} (got {_kind(source_id)})")
-            ok = False
-        elif source_id in first:
-            report.error(
-                line,
-                f"{where}.id",
-                f"duplicate source id {source_id} in case {label} (first at "
-                f"sources[{first[source_id]}])",
-            )
-            ok = False
-        else:
-            first[source_id] = index
-        if not isinstance(text, str) or not text.strip():
-            problem = "missing text" if text in (None, "") else "must be text"
-            report.error(line, f"{where}.text", f"{problem} (got {_kind(text)})")
-            ok = False
-        if title is not None and not isinstance(title, str):
-            report.error(line, f"{where}.title", f"must be text, got {_kind(title)}")
-            ok = False
-        if ok:
-            sources.append(Source(id=source_id, title=title or "", text=text))
-    return sources

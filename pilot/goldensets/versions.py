@@ -5,14 +5,13 @@ the same cases give the same version whether they came as JSONL, CSV or Parquet,
 them is a no-op, and a changed file is a new version. Versions are never edited; the one thing
 added later is who agreed the outcomes, written once.
 
-Parsing and validation live in `pilot.goldensets.io`.
+Parsing and validation live in `pilot.goldensets.io`; reading stored versions in
+`pilot.goldensets.stored`; a version's cases as people read them in `pilot.goldensets.cases`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,32 +22,62 @@ import pilot
 from pilot.core import audit
 from pilot.core.access import Actor, Who, find_actor, write_as
 from pilot.core.errors import InputError
-from pilot.core.inert import highlight_html
-from pilot.core.models import GoldenCase, Source, canonical_json, content_hash
+from pilot.core.models import GoldenCase, canonical_json
 from pilot.core.store import Store, get_setting
+from pilot.goldensets.cases import (
+    CaseChange,
+    VersionDiff,
+    case_rows,
+    diff_versions,
+    evidence_spans,
+    filter_by_tags,
+    highlighted_sources,
+    summarize,
+)
 from pilot.goldensets.io import (
     DEFAULT_MAX_BYTES,
-    FIELDS,
     GoldenSetInvalid,
     Problem,
     ValidationReport,
     validate_goldenset,
 )
+from pilot.goldensets.stored import (
+    VersionInfo,
+    content_intact,
+    latest_version,
+    list_goldensets,
+    load_cases,
+    resolve_version,
+    version_info,
+    version_of,
+    versions,
+)
 
 __all__ = [
+    "CaseChange",
     "GoldenSetInvalid",
     "ImportResult",
     "Problem",
     "ValidationReport",
+    "VersionDiff",
     "VersionInfo",
+    "case_rows",
+    "content_intact",
     "diff_versions",
     "evidence_spans",
+    "filter_by_tags",
+    "highlighted_sources",
     "import_goldenset",
     "latest_version",
     "list_goldensets",
     "load_cases",
     "record_agreement",
+    "resolve_version",
+    "summarize",
     "validate_goldenset",
+    "version_info",
+    "version_of",
+    "versions",
 ]
 
 MAX_BYTES_SETTING = "goldenset_max_bytes"
@@ -68,69 +97,6 @@ class ImportResult:
     @property
     def short(self) -> str:
         return self.version[:16]
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    version: str
-    name: str
-    content_hash: str
-    n_cases: int
-    n_unanswerable: int
-    created_at: str
-    created_by: str
-    source_file: str
-    format: str
-    agreed_by: str | None
-    agreed_at: str | None
-    agreement_recorded_by: str | None
-    note: str | None
-
-    @property
-    def short(self) -> str:
-        return self.version[:16]
-
-
-@dataclass(frozen=True)
-class CaseChange:
-    case_id: str
-    fields: list[str]
-
-
-@dataclass(frozen=True)
-class VersionDiff:
-    a: str
-    b: str
-    added: list[str]
-    removed: list[str]
-    changed: list[CaseChange]
-    unchanged: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "a": self.a,
-            "b": self.b,
-            "added": self.added,
-            "removed": self.removed,
-            "changed": [{"case_id": c.case_id, "fields": c.fields} for c in self.changed],
-            "unchanged": self.unchanged,
-        }
-
-    def rows(self) -> list[dict[str, str]]:
-        """One row per case that differs, for a table."""
-        return (
-            [{"case": c, "change": "added", "fields": ""} for c in self.added]
-            + [{"case": c, "change": "removed", "fields": ""} for c in self.removed]
-            + [
-                {"case": c.case_id, "change": "changed", "fields": ", ".join(c.fields)}
-                for c in self.changed
-            ]
-        )
-
-
-def version_of(cases: list[GoldenCase]) -> str:
-    """The content hash that is the version id; independent of file format and case order."""
-    return content_hash([c.model_dump(mode="json") for c in sorted(cases, key=lambda c: c.id)])
 
 
 def check_name(name: str) -> str:
@@ -249,15 +215,26 @@ def import_goldenset(
     return write_as(store, user, "edit_pilot", "goldenset.import", obj, body)
 
 
+INSERT_CHUNK = 10_000
+
+
 def _insert_cases(con: duckdb.DuckDBPyConnection, version: str, cases: list[GoldenCase]) -> None:
-    """One columnar insert rather than a statement per case: large sets stay fast."""
+    """Columnar inserts rather than a statement per case, a chunk at a time so a large set
+    never has a second full copy (as Arrow columns) beside its cases."""
+    for first in range(0, len(cases), INSERT_CHUNK):
+        _insert_chunk(con, version, cases[first : first + INSERT_CHUNK], first)
+
+
+def _insert_chunk(
+    con: duckdb.DuckDBPyConnection, version: str, cases: list[GoldenCase], first: int
+) -> None:
     import pyarrow as pa
 
     table = pa.table(
         {
             "version": [version] * len(cases),
             "case_id": [c.id for c in cases],
-            "position": list(range(len(cases))),
+            "position": list(range(first, first + len(cases))),
             "question": [c.question for c in cases],
             "expected_answer": pa.array([c.expected_answer for c in cases], pa.string()),
             "answerable": [c.answerable for c in cases],
@@ -278,164 +255,6 @@ def _insert_cases(con: duckdb.DuckDBPyConnection, version: str, cases: list[Gold
         )
     finally:
         con.unregister("gs_incoming")
-
-
-_VERSION_COLUMNS = (
-    "version, name, content_hash, n_cases, n_unanswerable, created_at, created_by, "
-    "source_file, format, agreed_by, agreed_at, agreement_recorded_by, note"
-)
-
-
-def versions(con: duckdb.DuckDBPyConnection, name: str) -> list[VersionInfo]:
-    """Every version of `name`, newest first."""
-    rows = con.execute(
-        f"SELECT {_VERSION_COLUMNS} FROM goldenset_versions WHERE name = ? "
-        "ORDER BY created_at DESC, version",
-        [name],
-    ).fetchall()
-    return [VersionInfo(*row) for row in rows]
-
-
-def version_info(con: duckdb.DuckDBPyConnection, version: str) -> VersionInfo | None:
-    row = con.execute(
-        f"SELECT {_VERSION_COLUMNS} FROM goldenset_versions WHERE version = ?", [version]
-    ).fetchone()
-    return VersionInfo(*row) if row else None
-
-
-def latest_version(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    found = versions(con, name)
-    return found[0].version if found else None
-
-
-def list_goldensets(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """One row per golden set with its latest version."""
-    sets = con.execute(
-        "SELECT name, created_at, created_by FROM goldensets ORDER BY name"
-    ).fetchall()
-    listed = []
-    for name, created_at, created_by in sets:
-        history = versions(con, name)
-        latest = history[0] if history else None
-        listed.append(
-            {
-                "name": name,
-                "created_at": created_at,
-                "created_by": created_by,
-                "versions": len(history),
-                "latest_version": latest.version if latest else None,
-                "n_cases": latest.n_cases if latest else 0,
-                "n_unanswerable": latest.n_unanswerable if latest else 0,
-                "imported_at": latest.created_at if latest else None,
-                "agreed_by": latest.agreed_by if latest else None,
-            }
-        )
-    return listed
-
-
-def resolve_version(con: duckdb.DuckDBPyConnection, ref: str) -> str:
-    """A full version id from a version id, a unique prefix of one, or a set name (latest)."""
-    ref = (ref or "").strip()
-    latest = latest_version(con, ref) if ref else None
-    if latest:
-        return latest
-    if len(ref) >= 6:
-        found = [
-            row[0]
-            for row in con.execute(
-                "SELECT version FROM goldenset_versions WHERE starts_with(version, ?)",
-                [ref.lower()],
-            ).fetchall()
-        ]
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise InputError(f"{ref!r} matches {len(found)} versions: give more characters")
-    raise InputError(f"no golden set or version {ref!r}; `pilot goldenset list` shows them")
-
-
-def load_cases(con: duckdb.DuckDBPyConnection, version: str) -> list[GoldenCase]:
-    """The version's cases in the order of the file they were imported from."""
-    rows = con.execute(
-        "SELECT case_id, question, expected_answer, answerable, tags, consequential, evidence, "
-        "sources FROM golden_cases WHERE version = ? ORDER BY position",
-        [version],
-    ).fetchall()
-    return [
-        GoldenCase(
-            id=r[0],
-            question=r[1],
-            expected_answer=r[2],
-            answerable=r[3],
-            tags=tuple(r[4]),
-            consequential=r[5],
-            evidence=tuple(r[6]),
-            sources=tuple(Source(**s) for s in json.loads(r[7])),
-        )
-        for r in rows
-    ]
-
-
-def content_intact(con: duckdb.DuckDBPyConnection, version: str) -> bool:
-    """Whether the stored cases still hash to their version id."""
-    return version_of(load_cases(con, version)) == version
-
-
-def summarize(cases: list[GoldenCase]) -> dict[str, Any]:
-    """Counts the page, the CLI and the report show for a version (or a filtered slice)."""
-    n = len(cases)
-    unanswerable = sum(not c.answerable for c in cases)
-    tags = Counter(tag for c in cases for tag in c.tags)
-    return {
-        "n_cases": n,
-        "n_unanswerable": unanswerable,
-        "unanswerable_share": unanswerable / n if n else 0.0,
-        "n_consequential": sum(c.consequential for c in cases),
-        "n_with_evidence": sum(bool(c.evidence) for c in cases),
-        "tags": dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))),
-    }
-
-
-def filter_by_tags(cases: list[GoldenCase], tags: list[str]) -> list[GoldenCase]:
-    """Cases carrying every one of `tags` (all cases when none is given)."""
-    wanted = set(tags)
-    return [c for c in cases if wanted <= set(c.tags)]
-
-
-def case_rows(cases: list[GoldenCase]) -> list[dict[str, Any]]:
-    """One flat row per case, for tables."""
-    return [
-        {
-            "id": c.id,
-            "question": c.question,
-            "answerable": c.answerable,
-            "expected_answer": c.expected_answer,
-            "tags": ", ".join(c.tags),
-            "consequential": c.consequential,
-            "evidence": len(c.evidence),
-            "sources": len(c.sources),
-        }
-        for c in cases
-    ]
-
-
-def diff_versions(con: duckdb.DuckDBPyConnection, a: str, b: str) -> VersionDiff:
-    """What changed from version `a` to version `b`, case by case and field by field."""
-    old = {c.id: c.model_dump(mode="json") for c in load_cases(con, a)}
-    new = {c.id: c.model_dump(mode="json") for c in load_cases(con, b)}
-    changed = []
-    for case_id in sorted(old.keys() & new.keys()):
-        fields = [f for f in FIELDS if f != "id" and old[case_id][f] != new[case_id][f]]
-        if fields:
-            changed.append(CaseChange(case_id, fields))
-    return VersionDiff(
-        a,
-        b,
-        added=sorted(new.keys() - old.keys()),
-        removed=sorted(old.keys() - new.keys()),
-        changed=changed,
-        unchanged=len(old.keys() & new.keys()) - len(changed),
-    )
 
 
 def record_agreement(
@@ -473,30 +292,6 @@ def record_agreement(
         return version_info(con, full)  # type: ignore[return-value]
 
     return write_as(store, user, "sign", "goldenset.agree", f"goldenset_version:{version}", body)
-
-
-def evidence_spans(case: GoldenCase) -> list[tuple[str, int, int]]:
-    """Every occurrence of every evidence passage: (source_id, start, end) into source.text."""
-    spans = []
-    for source in case.sources:
-        for passage in case.evidence:
-            start = source.text.find(passage)
-            while start != -1:
-                spans.append((source.id, start, start + len(passage)))
-                start = source.text.find(passage, start + 1)
-    return sorted(set(spans), key=lambda s: (s[0], s[1], s[2]))
-
-
-def highlighted_sources(
-    case: GoldenCase, *, context: int | None = None
-) -> list[tuple[Source, str, int]]:
-    """Each source of the case as inert HTML with its evidence marked, and the mark count."""
-    spans = evidence_spans(case)
-    shown = []
-    for source in case.sources:
-        mine = [(start, end) for sid, start, end in spans if sid == source.id]
-        shown.append((source, highlight_html(source.text, mine, context=context), len(mine)))
-    return shown
 
 
 def seed_demo_goldenset(store: Store, path: Path = DEMO_FILE) -> dict[str, Any]:

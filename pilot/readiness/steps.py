@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pilot.core.store import table_exists
+
 
 @dataclass(frozen=True)
 class Step:
@@ -17,13 +19,6 @@ class Step:
     name: str
     status: str  # done | next | blocked | todo
     detail: str
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE") -> int:
@@ -54,8 +49,22 @@ def _golden(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
 
 
 def _runs(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+    """Done only when the run of record passes the signed bar, not when any run finished."""
+    from pilot.readiness.record import run_of_record
+
     n = _count(con, "runs", "status = 'finished'")
-    return n > 0, f"{n} finished run(s)" if n else "no finished run"
+    if not n:
+        return False, "no finished run"
+    record = run_of_record(con)
+    if record is None:
+        return False, f"{n} finished run(s), none on the current golden set and signed bar"
+    if record.passed:
+        return True, f"run of record {record.run_id} passes the bar"
+    criteria = [f for f in record.failing if " on " in f]
+    other = [f for f in record.failing if " on " not in f]
+    parts = [f"{len(criteria)} of {record.n_criteria} criteria fail ({', '.join(criteria)})"]
+    parts += [f"{o} not met" for o in other]
+    return False, f"needs work: {'; '.join(parts)} in run of record {record.run_id}"
 
 
 def _review(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
@@ -64,8 +73,18 @@ def _review(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
 
 
 def _readiness(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
-    n = _count(con, "stage_changes")
-    return n > 0, f"{n} stage decision(s)" if n else "no autonomy stage approved yet"
+    """Done while the pilot holds a stage above 0 that is not at risk."""
+    from pilot.readiness.decisions import monitoring
+
+    if not table_exists(con, "stage_changes"):
+        return False, "no autonomy stage approved yet"
+    watch = monitoring(con)
+    if watch["stage"] == 0:
+        return False, "at stage 0 (evaluation): no autonomy stage approved yet"
+    name = f"stage {watch['stage']} ({watch['stage_name']})"
+    if watch["at_risk"]:
+        return False, f"{name} AT RISK: " + "; ".join(watch["reasons"])
+    return True, name
 
 
 def _evidence(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:

@@ -6,15 +6,11 @@ import duckdb
 
 from metrics.regression import RunComparison, compare_runs
 from pilot.core.errors import InputError
-from pilot.runs.record import run_frames
+from pilot.runs.record import goldenset_versions_of, run_frames
 
 
 def compare(con: duckdb.DuckDBPyConnection, base_run: str, new_run: str) -> RunComparison:
-    versions = dict(
-        con.execute(
-            "SELECT run_id, goldenset_version FROM runs WHERE run_id IN (?, ?)", [base_run, new_run]
-        ).fetchall()
-    )
+    versions = goldenset_versions_of(con, [base_run, new_run])
     for run in (base_run, new_run):
         if run not in versions:
             raise InputError(f"--baseline: no run {run!r}")

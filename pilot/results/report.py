@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pilot.core.errors import InputError
 from pilot.core.store import Store
 from pilot.results.comparison import compare
+from pilot.runs.run import EMPTY_SUMMARY, load_run
 
 
 def run_report(store: Store, run_id: str, *, baseline: str | None = None) -> dict[str, Any]:
     """What `pilot run --json` prints: run id, manifest, metrics, verdict, regression, exit."""
     with store.read() as con:
-        row = con.execute(
-            "SELECT status, manifest, summary FROM runs WHERE run_id = ?", [run_id]
-        ).fetchone()
-        if not row:
+        run = load_run(con, run_id)
+        if run is None:
             raise InputError(f"no run {run_id!r}")
-        status, manifest, summary = row
-        summary = json.loads(summary) if summary else {"metrics": {}, "verdict": {}}
+        summary = run.summary or EMPTY_SUMMARY
         regression = None
         if baseline:
             comparison = compare(con, baseline, run_id)
@@ -28,17 +25,14 @@ def run_report(store: Store, run_id: str, *, baseline: str | None = None) -> dic
                 **comparison.to_dict(),
                 "significantly_worse": comparison.significantly_worse(),
             }
-    verdict = summary["verdict"]
-    ok = bool(verdict.get("passed")) and not verdict.get("exploratory", True)
-    if regression and regression["significantly_worse"]:
-        ok = False
+    ok = summary.bar_met and not (regression and regression["significantly_worse"])
     return {
         "run_id": run_id,
-        "status": status,
-        "manifest": json.loads(manifest),
-        "metrics": summary["metrics"],
-        "verdict": verdict,
-        "models_returned": summary.get("models_returned", []),
+        "status": run.status.value,
+        "manifest": run.manifest.model_dump(mode="json"),
+        "metrics": summary.metrics,
+        "verdict": summary.verdict,
+        "models_returned": summary.models_returned,
         "regression": regression,
-        "exit_code": 0 if ok else 1,
+        "exit_code": 5 if summary.verdict.get("inconclusive") else 0 if ok else 1,
     }

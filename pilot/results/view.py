@@ -21,6 +21,7 @@ from pilot.define.verdicts import Verdict, frames_metrics, judge
 from pilot.results.chart_style import Threshold, label, pct
 from pilot.results.comparison import compare
 from pilot.runs.record import RunFrames, case_sources, result_rows, run_frames
+from pilot.runs.run import RunStatus
 from pilot.runs.scoring import bar_for_run, explain
 from pilot.runs.start import list_runs
 
@@ -28,8 +29,10 @@ CASE_COLUMNS = ("case_id", "question", "answer", "expected_answer", "correct", "
 
 
 def finished_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Finished runs, newest first, each with a `label` for pickers."""
-    runs = [r for r in list_runs(con, limit=1000) if r["status"] == "finished"]
+    """Scored runs (finished, or inconclusive: too many infrastructure errors to judge), newest
+    first, each with a `label` for pickers."""
+    scored = (RunStatus.FINISHED, RunStatus.INCONCLUSIVE)
+    runs = [r for r in list_runs(con, limit=1000) if r["status"] in scored]
     runs.sort(key=lambda r: (r["started_at"], r["run_id"]), reverse=True)
     for r in runs:
         r["label"] = (

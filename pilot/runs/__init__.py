@@ -1,10 +1,15 @@
 """Step 4: running a golden set against a system and scoring it against the bar.
 
-Tables owned: `system_configs`, `runs`, `results`, `response_cache`, `run_batches`, `judgements`.
+Tables owned: `system_configs`, `runs`, `results`, `response_cache`, `run_batches`, `judgements`,
+`registered_systems`, `run_leases`.
 
-Public: `start` (prepare, start or resume a run; list runs), `execute` (the asyncio runner and its
-writer), `batch` (Message Batches), `edge` (the boundary applied to each outbound request),
-`configs` (content-hashed system configs), `systems` (offline, anthropic, callable), `judging`
+Public: `start` (prepare, start or resume a run; list runs), `register` (a run on record: create,
+status changes), `context` (RunOptions, Progress, RunOutcome, RunContext), `execute` (the asyncio
+loop), `writer` (the one writer), `rows` (the typed result row and its Arrow schema), `cache` (the
+response cache), `batch` (Message Batches), `edge` (the boundary applied to each outbound request),
+`run` (typed records: RunStatus, RunManifest, RunSummary, RunRecord), `configs`
+(content-hashed system configs), `systems` (registry, connection settings; offline, anthropic,
+callable), `judging`
 (the LLM judge), `scoring` (correctness and verdict at the end of a run), `record` (a run's rows
 as the frames `metrics` reads), `export`, `manifest`, `jobs` (runs in the app's background).
 Imports `pilot.core`, `pilot.define`, `pilot.goldensets` and `metrics`; never `pilot.results`.

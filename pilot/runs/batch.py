@@ -19,10 +19,14 @@ import duckdb
 from pilot.core import audit, killswitch
 from pilot.core.errors import InputError
 from pilot.core.models import GoldenCase, SystemOutput
+from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
 from pilot.core.store import Store
+from pilot.runs.context import RunContext, RunOptions
 from pilot.runs.edge import payload_for
-from pilot.runs.execute import RunContext, RunOptions, _row, _Writer, record
+from pilot.runs.rows import ResultRow
 from pilot.runs.systems.base import PermanentError
+from pilot.runs.systems.registry import supports_batch
+from pilot.runs.writer import Writer, record
 
 
 def custom_id(case_id: str) -> str:
@@ -66,24 +70,27 @@ async def _wait(store: Store, client: Any, batch_id: str, options: RunOptions) -
     import anthropic
 
     sentinel = killswitch.sentinel(store)
-    failures = 0
+    policy = RetryPolicy(
+        attempts=options.max_attempts + 1,
+        base=options.backoff_base * 2,
+        cap=options.backoff_cap,
+        jitter=False,
+    )
+    transient = (
+        anthropic.APIConnectionError,
+        anthropic.RateLimitError,
+        anthropic.InternalServerError,
+    )
     while True:
         if sentinel.exists():
             await client.messages.batches.cancel(batch_id)
             return False
         try:
-            batch = await client.messages.batches.retrieve(batch_id)
-            failures = 0
-        except (
-            anthropic.APIConnectionError,
-            anthropic.RateLimitError,
-            anthropic.InternalServerError,
-        ):
-            failures += 1
-            if failures > options.max_attempts:
-                raise
-            await asyncio.sleep(min(options.backoff_cap, options.backoff_base * 2**failures))
-            continue
+            async for attempt in async_retrying(policy, transient):
+                with attempt:
+                    batch = await client.messages.batches.retrieve(batch_id)
+        except GaveUp as exc:
+            raise exc.last from None
         if batch.processing_status == "ended":
             return True
         await asyncio.sleep(options.poll_interval)
@@ -94,7 +101,7 @@ MAX_ROUNDS = 3
 
 async def _ingest(
     ctx: RunContext,
-    writer: _Writer,
+    writer: Writer,
     client: Any,
     batch_id: str,
     todo: list[GoldenCase],
@@ -127,29 +134,29 @@ async def _ingest(
         else:
             detail = getattr(getattr(result.error, "error", None), "message", "") or ""
             error = f"batch request errored: {detail}".strip()
-        row = _row(ctx.run_id, case.id, output, error, False, latency, 1, key)
+        row = ResultRow.of(ctx.run_id, case.id, output, error, False, latency, 1, key)
         record(writer, ctx.progress, ctx.on_progress, row, cache_entry)
         answered.add(case.id)
     return [c for c in todo if c.id not in answered]
 
 
 async def execute_batch(ctx: RunContext) -> bool:
-    if ctx.config.kind != "anthropic":
+    if not supports_batch(ctx.config):
         raise InputError("--batch needs --system anthropic (the Message Batches API)")
-    writer = _Writer(ctx.store, ctx.run_id)
+    writer = Writer(ctx.store, ctx.run_id)
     writer_task = asyncio.create_task(writer.loop())
     try:
         todo = []
         for case in ctx.cases:
             _, key, remap = ctx.prepared[case.id]
-            hit = ctx.cache.get(key) if ctx.options.use_cache or ctx.options.cache_only else None
+            hit = ctx.cached_output(key)
             if hit is not None:
                 output = remap(SystemOutput.model_validate_json(hit))
                 record(
                     writer,
                     ctx.progress,
                     ctx.on_progress,
-                    _row(ctx.run_id, case.id, output, None, True, 0.0, 0, key),
+                    ResultRow.of(ctx.run_id, case.id, output, None, True, 0.0, 0, key),
                     None,
                 )
             elif ctx.options.cache_only:
@@ -157,7 +164,7 @@ async def execute_batch(ctx: RunContext) -> bool:
                     writer,
                     ctx.progress,
                     ctx.on_progress,
-                    _row(
+                    ResultRow.of(
                         ctx.run_id,
                         case.id,
                         None,
@@ -200,7 +207,7 @@ async def execute_batch(ctx: RunContext) -> bool:
             batch_id = None  # cancelled or expired requests go into a new batch
         for case in remaining:
             _, key, _ = ctx.prepared[case.id]
-            row = _row(
+            row = ResultRow.of(
                 ctx.run_id,
                 case.id,
                 None,

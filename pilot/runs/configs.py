@@ -9,6 +9,7 @@ import duckdb
 from pilot.core import audit
 from pilot.core.access import Actor
 from pilot.core.models import SystemConfig
+from pilot.goldensets.stored import newest_per_set
 
 OFFLINE_DEFAULT = SystemConfig()
 
@@ -73,20 +74,14 @@ def newest_config(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def stale_goldensets(con: duckdb.DuckDBPyConnection, config_version: str) -> list[str]:
     """Golden set versions (latest of each name) not run, nor running, on `config_version`."""
-    rows = con.execute(
-        """
-        WITH latest AS (
-            SELECT name, arg_max(version, created_at) AS version
-            FROM goldenset_versions GROUP BY name
-        )
-        SELECT l.name || ' ' || substr(l.version, 1, 12)
-        FROM latest l
-        WHERE NOT EXISTS (
-            SELECT 1 FROM runs r WHERE r.goldenset_version = l.version
-              AND r.config_version = ? AND r.status IN ('finished', 'running')
-        )
-        ORDER BY 1
-        """,
-        [config_version],
-    ).fetchall()
-    return [r[0] for r in rows]
+    covered = {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT goldenset_version FROM runs WHERE config_version = ? "
+            "AND status IN ('finished', 'running')",
+            [config_version],
+        ).fetchall()
+    }
+    return sorted(
+        f"{name} {version[:12]}" for name, version in newest_per_set(con) if version not in covered
+    )

@@ -18,6 +18,7 @@ import duckdb
 from pilot.core.models import Citation, GoldenCase, SystemConfig, SystemOutput, SystemRequest
 from pilot.define.redaction import BoundedCase, bound_case
 from pilot.define.workflow import DataBoundary, current_workflow
+from pilot.runs.systems import registry
 
 Remap = Callable[[SystemOutput], SystemOutput]
 
@@ -46,17 +47,14 @@ def _back(citation: Citation, bounded: BoundedCase, case: GoldenCase) -> Citatio
         return citation
     if sent.text[citation.start : citation.end] != citation.cited_text:
         start, end = sent.span_to_original(citation.start, citation.end)
-        return citation.model_copy(update={"start": start, "end": end})
+        original_id = bounded.original_id(citation.source_id)
+        return citation.model_copy(update={"source_id": original_id, "start": start, "end": end})
     return bounded.citation_to_original(citation, case)
 
 
 def payload_for(config: SystemConfig, request: SystemRequest) -> dict[str, Any]:
     """The exact content sent: the Messages API body for Claude, the request otherwise."""
-    if config.kind == "anthropic":
-        from pilot.runs.systems.anthropic import request_payload
-
-        return request_payload(config, request)
-    return request.model_dump(mode="json")
+    return registry.payload_for(config, request)
 
 
 def load_edge(con: duckdb.DuckDBPyConnection) -> Edge:

@@ -58,19 +58,39 @@ def result_records(store: Store, user: Who, run_id: str) -> pl.DataFrame:
     ).select(FIELDS)
 
 
+FORMULA_START = r"^[=+\-@\t\r]"
+"""A cell a spreadsheet would read as a formula (OWASP CSV injection): =, +, -, @, tab, CR."""
+
+
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell that a spreadsheet would run as a formula, prefixed with a single quote
+    (OWASP's advice), so `=HYPERLINK(...)` in a model's answer is shown, not followed. Only for
+    CSV: JSONL and Parquet are read by programs and keep every value exactly."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text
+    )
+
+
 def export_results(store: Store, user: Who, run_id: str, out: Path) -> int:
     frame = result_records(store, user, run_id)
     suffix = out.suffix.lower()
     if suffix == ".jsonl":
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in frame.to_dicts()))
     elif suffix == ".csv":
-        frame.with_columns(
+        flat = frame.with_columns(
             pl.Series(
                 "citations",
                 [json.dumps(c, ensure_ascii=False) for c in frame["citations"].to_list()],
+                dtype=pl.String,
             ),
             pl.col("tags").list.join(";"),
-        ).write_csv(out)
+        )
+        neutralise_formulas(flat).write_csv(out)
     elif suffix == ".parquet":
         frame.write_parquet(out)
     else:

@@ -18,8 +18,10 @@ import duckdb
 
 from pilot.core import audit, keys
 from pilot.core.errors import InputError
+from pilot.core.events import events_on, newest_events
 from pilot.core.models import content_hash
 from pilot.define.bar_versions import bar_history, bar_version
+from pilot.goldensets.stored import version_rows
 from pilot.goldensets.versions import content_intact, version_info
 
 
@@ -84,13 +86,7 @@ def summary_digest(summary_json: str | None) -> str:
 
 def _events(con: duckdb.DuckDBPyConnection, actions: tuple[str, ...]) -> dict[tuple[str, str], Any]:
     """The newest event per (action, object) for these actions, payload parsed."""
-    marks = ", ".join("?" for _ in actions)
-    rows = con.execute(
-        f"SELECT action, object, actor, ts, payload FROM audit_events WHERE action IN ({marks}) "
-        "ORDER BY seq",
-        list(actions),
-    ).fetchall()
-    return {(r[0], r[1]): (r[2], r[3], json.loads(r[4])) for r in rows}
+    return newest_events(con, actions)
 
 
 def bar_problem(
@@ -132,16 +128,12 @@ def goldenset_problem(
     label = f"golden set {info.name} version {info.short}"
     if not content_intact(con, version):
         return f"{label}: cases changed after it was imported by {info.created_by} on {info.created_at}"
-    rows = con.execute(
-        "SELECT action, payload, actor, ts FROM audit_events WHERE object = ? "
-        "AND action IN ('goldenset.import', 'goldenset.agree') ORDER BY seq",
-        [f"goldenset:{info.name}"],
-    ).fetchall()
-    imports = [json.loads(r[1]) for r in rows if r[0] == "goldenset.import"]
+    rows = events_on(con, f"goldenset:{info.name}", ("goldenset.import", "goldenset.agree"))
+    imports = [r[1] for r in rows if r[0] == "goldenset.import"]
     if not any(p.get("version") == version and p.get("n_cases") == info.n_cases for p in imports):
         return f"{label}: no import event records this version with {info.n_cases} cases"
     if info.agreed_by:
-        agreed = [json.loads(r[1]) for r in rows if r[0] == "goldenset.agree"]
+        agreed = [r[1] for r in rows if r[0] == "goldenset.agree"]
         if not any(
             p.get("version") == version and p.get("agreed_by") == info.agreed_by for p in agreed
         ):
@@ -176,12 +168,7 @@ def verify_all(
     report = IntegrityReport(audit.verify(con, anchor, key))
     events = _events(con, ("bar.draft", "bar.sign", "run.finish"))
     bars = [b.version for b in bar_history(con)]
-    sets = [
-        r[0]
-        for r in con.execute(
-            "SELECT version FROM goldenset_versions ORDER BY created_at"
-        ).fetchall()
-    ]
+    sets = [version for version, _, _, _ in reversed(version_rows(con))]
     runs = [
         r[0]
         for r in con.execute(

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import threading
 import traceback
-from typing import Any
 
 from pilot.core.store import Store
-from pilot.runs.execute import RunOptions, execute_run
+from pilot.runs.context import RunOptions
+from pilot.runs.execute import execute_run
+from pilot.runs.systems.connection import Connection
 
 _threads: dict[str, threading.Thread] = {}
 _failures: dict[str, str] = {}
@@ -20,11 +21,11 @@ def run_in_background(
     user: str,
     run_id: str,
     options: RunOptions | None,
-    system_kwargs: dict[str, Any] | None = None,
+    connection: Connection | None = None,
 ) -> None:
     def work() -> None:
         try:
-            execute_run(store, user, run_id, options=options, system_kwargs=system_kwargs)
+            execute_run(store, user, run_id, options=options, connection=connection)
         except Exception as exc:  # shown on the Runs page; the run stays resumable
             _failures[run_id] = f"{type(exc).__name__}: {exc}"
             traceback.print_exc()

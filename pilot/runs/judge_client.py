@@ -19,7 +19,8 @@ from typing import Any
 
 from metrics.judge import parse_verdict
 from pilot.core.models import content_hash
-from pilot.runs.systems.base import TransientError
+from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
+from pilot.runs.systems.base import PermanentError, TransientError
 
 JUDGE_TEMPLATE_VERSION = "judge-v1"
 JUDGE_SYSTEM_TEMPLATE = """You grade answers to questions against a reference answer.
@@ -133,18 +134,22 @@ async def _judge_one(
     from pilot.runs.systems.anthropic import translate_error
 
     payload = judge_payload(item, rubric, model)
-    failure: Exception | None = None
-    for attempt in range(retries + 1):
+    policy = RetryPolicy(attempts=retries + 1, base=1.0, cap=MAX_RETRY_WAIT, jitter=False)
+
+    async def call() -> Any:
         try:
-            message = await client.messages.create(**payload)
+            return await client.messages.create(**payload)
         except anthropic.AnthropicError as error:
-            failure = translate_error(error, getattr(client, "api_key", None))
-        else:
-            break
-        if not isinstance(failure, TransientError) or attempt == retries:
-            return _failed(item, prompt_hash, failure)
-        wait = failure.retry_after if failure.retry_after is not None else 2.0**attempt
-        await asyncio.sleep(min(wait, MAX_RETRY_WAIT))
+            raise translate_error(error, getattr(client, "api_key", None)) from None
+
+    try:
+        async for attempt in async_retrying(policy, (TransientError,)):
+            with attempt:
+                message = await call()
+    except GaveUp as exc:
+        return _failed(item, prompt_hash, exc.last)  # type: ignore[arg-type]
+    except PermanentError as exc:
+        return _failed(item, prompt_hash, exc)
     text = "".join(block.text for block in message.content if block.type == "text")
     usage = {
         "input_tokens": message.usage.input_tokens,

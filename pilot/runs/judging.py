@@ -11,33 +11,55 @@ import asyncio
 from typing import Any
 
 import duckdb
+import polars as pl
 
 from pilot.core import audit, killswitch
 from pilot.core.errors import Halted, InputError
-from pilot.core.store import Store
+from pilot.core.store import Store, frame
 from pilot.define.bars import DEFAULT_JUDGE_MODEL, DEFAULT_RUBRIC, MatchRule
+from pilot.goldensets import stored
 from pilot.runs.judge_client import JudgeItem, judge_answers
+from pilot.runs.record import goldenset_version
+from pilot.runs.systems.connection import Connection
 
 
 def pending_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[JudgeItem]:
-    rows = con.execute(
+    """Answered, answerable results not judged yet, in file order, as they may leave for the
+    judge: the question, expected answer and answer all cross the data boundary, so all are
+    redacted by the current boundary's redactor, as a run's requests are."""
+    from pilot.define.redaction import redact, redactor_for
+    from pilot.runs.edge import load_edge
+
+    redactor = redactor_for(load_edge(con).boundary)
+    answered = frame(
+        con,
         """
-        SELECT r.case_id, g.question, g.expected_answer, r.answer
-        FROM results r
-        JOIN runs u ON u.run_id = r.run_id
-        JOIN golden_cases g ON g.version = u.goldenset_version AND g.case_id = r.case_id
-        WHERE r.run_id = ? AND g.answerable AND NOT r.abstained AND r.error IS NULL
+        SELECT r.case_id, r.answer FROM results r
+        WHERE r.run_id = ? AND NOT r.abstained AND r.error IS NULL
           AND NOT EXISTS (SELECT 1 FROM judgements j
                           WHERE j.run_id = r.run_id AND j.case_id = r.case_id)
-        ORDER BY g.position
         """,
         [run_id],
-    ).fetchall()
-    return [JudgeItem(r[0], r[1], r[2] or "", r[3] or "") for r in rows]
+    )
+    cases = stored.case_frame(con, goldenset_version(con, run_id) or "").filter(
+        pl.col("answerable")
+    )
+    rows = answered.join(cases, on="case_id", how="inner").sort("position")
+    return [
+        JudgeItem(
+            case_id,
+            redact(question, redactor).text,
+            redact(expected or "", redactor).text,
+            redact(answer or "", redactor).text,
+        )
+        for case_id, question, expected, answer in rows.select(
+            "case_id", "question", "expected_answer", "answer"
+        ).iter_rows()
+    ]
 
 
 def judge_run(
-    store: Store, run_id: str, rule: MatchRule, client_kwargs: dict[str, Any] | None = None
+    store: Store, run_id: str, rule: MatchRule, connection: Connection | None = None
 ) -> int:
     """Judge every result still without a verdict; returns how many were judged."""
     import anthropic
@@ -47,9 +69,11 @@ def judge_run(
         items = pending_items(con, run_id)
     if not items:
         return 0
-    kwargs = {k: v for k, v in (client_kwargs or {}).items() if k in {"api_key", "base_url"}}
+    connection = connection or Connection()
     try:
-        client = anthropic.AsyncAnthropic(max_retries=0, **kwargs)
+        client = anthropic.AsyncAnthropic(
+            api_key=connection.key(), base_url=connection.base_url, max_retries=0
+        )
     except anthropic.AnthropicError:
         raise InputError(
             "the bar's match rule is an LLM judge, which needs ANTHROPIC_API_KEY"

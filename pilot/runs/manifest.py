@@ -11,6 +11,9 @@ from typing import Any
 import duckdb
 
 from pilot.core.models import SystemConfig
+from pilot.define.bar_versions import bar_version as bar_version_of
+from pilot.goldensets.stored import version_hash
+from pilot.runs.run import BarRef, GitState, GoldensetRef, RunManifest, SystemRef
 
 PACKAGES = ("pilot-kit", "anthropic", "duckdb", "polars", "pydantic", "streamlit")
 REPO = Path(__file__).resolve().parents[2]
@@ -23,7 +26,7 @@ def _version(name: str) -> str | None:
         return None
 
 
-def git_state() -> dict[str, Any]:
+def git_state() -> GitState:
     """Commit and dirty flag of the checkout the package runs from (None outside git)."""
     try:
         commit = subprocess.run(
@@ -40,18 +43,16 @@ def git_state() -> dict[str, Any]:
             timeout=5,
             check=True,
         ).stdout.strip()
-        return {"commit": commit, "dirty": bool(dirty)}
+        return GitState(commit=commit, dirty=bool(dirty))
     except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
+        return GitState(commit=None, dirty=None)
 
 
 def _bar_hash(con: duckdb.DuckDBPyConnection, bar_version: int | None) -> str | None:
     if bar_version is None:
         return None
-    row = con.execute(
-        "SELECT content_hash FROM bar_versions WHERE version = ?", [bar_version]
-    ).fetchone()
-    return row[0] if row else None
+    found = bar_version_of(con, bar_version)
+    return found.content_hash if found else None
 
 
 def build_manifest(
@@ -61,29 +62,26 @@ def build_manifest(
     bar_version: int | None,
     options: Any,
     case_ids: list[str],
-) -> dict[str, Any]:
-    row = con.execute(
-        "SELECT content_hash FROM goldenset_versions WHERE version = ?", [goldenset_version]
-    ).fetchone()
-    return {
-        "goldenset": {
-            "version": goldenset_version,
-            "content_hash": row[0] if row else None,
-            "case_ids": case_ids,
-        },
-        "bar": {
-            "version": bar_version,
-            "content_hash": _bar_hash(con, bar_version),
-            "exploratory": bar_version is None,
-        },
-        "system": {
-            "version": config.version,
-            "config": config.model_dump(mode="json"),
-            "model_requested": config.model,
-        },
-        "settings": options.resolved(),
-        "seed": options.seed,
-        "git": git_state(),
-        "packages": {name: _version(name) for name in PACKAGES},
-        "python": platform.python_version(),
-    }
+) -> RunManifest:
+    return RunManifest(
+        goldenset=GoldensetRef(
+            version=goldenset_version,
+            content_hash=version_hash(con, goldenset_version),
+            case_ids=case_ids,
+        ),
+        bar=BarRef(
+            version=bar_version,
+            content_hash=_bar_hash(con, bar_version),
+            exploratory=bar_version is None,
+        ),
+        system=SystemRef(
+            version=config.version,
+            config=config.model_dump(mode="json"),
+            model_requested=config.model,
+        ),
+        settings=options.resolved(),
+        seed=options.seed,
+        git=git_state(),
+        packages={name: _version(name) for name in PACKAGES},
+        python=platform.python_version(),
+    )

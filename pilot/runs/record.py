@@ -10,34 +10,61 @@ import polars as pl
 from metrics import frames as contracts
 from metrics.frames import RunFrames
 from pilot.core.store import frame
+from pilot.goldensets import stored
 from pilot.runs.prices import usage_cost
 
 RESULT_SQL = """
-SELECT r.case_id, r.answer, r.abstained, r.correct, r.error, g.answerable, g.expected_answer,
-       g.tags, g.consequential, r.claims, r.citations, r.match_rule, r.cached, r.latency_ms,
-       r.input_tokens, r.output_tokens, r.cost_usd, r.model, r.stop_reason, r.attempts,
-       g.question, g.position
-FROM results r
-JOIN runs u ON u.run_id = r.run_id
-JOIN golden_cases g ON g.version = u.goldenset_version AND g.case_id = r.case_id
-WHERE r.run_id = ?
-ORDER BY g.position
+SELECT case_id, answer, abstained, correct, error, claims, citations, match_rule, cached,
+       latency_ms, input_tokens, output_tokens, cost_usd, model, stop_reason, attempts
+FROM results WHERE run_id = ?
 """
+ROW_COLUMNS = (
+    "case_id",
+    "answer",
+    "abstained",
+    "correct",
+    "error",
+    "answerable",
+    "expected_answer",
+    "tags",
+    "consequential",
+    "claims",
+    "citations",
+    "match_rule",
+    "cached",
+    "latency_ms",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "model",
+    "stop_reason",
+    "attempts",
+    "question",
+    "position",
+)
+
+
+def goldenset_version(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    row = con.execute("SELECT goldenset_version FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    return str(row[0]) if row else None
+
+
+def _joined(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The run's results joined with their golden cases, in file order, and the cases."""
+    results = frame(con, RESULT_SQL, [run_id])
+    golden = stored.case_frame(con, goldenset_version(con, run_id) or "")
+    rows = results.join(golden.drop("sources", "evidence"), on="case_id", how="inner")
+    return rows.sort("position").select(ROW_COLUMNS), golden
 
 
 def result_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
     """One row per stored result joined with its golden case (answerable, tags, ...)."""
-    return frame(con, RESULT_SQL, [run_id])
+    return _joined(con, run_id)[0]
 
 
 def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
-    rows = result_rows(con, run_id)
-    version = con.execute(
-        "SELECT goldenset_version FROM runs WHERE run_id = ?", [run_id]
-    ).fetchone()[0]
-    golden = con.execute(
-        "SELECT case_id, sources, evidence FROM golden_cases WHERE version = ?", [version]
-    ).fetchall()
+    rows, cases = _joined(con, run_id)
+    golden = cases.select("case_id", "sources", "evidence").rows()
     return RunFrames(
         results=rows.select(list(contracts.RESULTS)),
         citations=_explode_json(rows, "citations", contracts.CITATIONS),
@@ -124,9 +151,13 @@ def filter_results(
 
 
 def case_sources(con: duckdb.DuckDBPyConnection, run_id: str, case_id: str) -> list[dict]:
-    row = con.execute(
-        "SELECT g.sources FROM golden_cases g JOIN runs r ON r.goldenset_version = g.version "
-        "WHERE r.run_id = ? AND g.case_id = ?",
-        [run_id, case_id],
-    ).fetchone()
-    return _json(row[0]) if row else []
+    version = goldenset_version(con, run_id)
+    return _json(stored.case_sources_json(con, version, case_id)) if version else []
+
+
+def goldenset_versions_of(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> dict[str, str]:
+    """run id -> the golden set version it ran, for the runs that exist."""
+    rows = con.execute(
+        "SELECT run_id, goldenset_version FROM runs WHERE list_contains(?, run_id)", [run_ids]
+    ).fetchall()
+    return {str(r): str(v) for r, v in rows}

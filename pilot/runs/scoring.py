@@ -89,9 +89,12 @@ def finish_run(store: Store, actor: Actor, run_id: str) -> dict[str, Any]:
         summary = summarise(con, run_id)
         digest = results_digest(con, run_id)
         stored = json.dumps(summary)
+        # Too many infrastructure errors to judge: kept open for `pilot run --resume`, which
+        # calls the errored cases again.
+        status = "inconclusive" if summary["verdict"].get("inconclusive") else "finished"
         con.execute(
-            "UPDATE runs SET status = 'finished', finished_at = ?, summary = ? WHERE run_id = ?",
-            [audit.utc_now(), stored, run_id],
+            "UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?",
+            [status, audit.utc_now(), stored, run_id],
         )
         audit.record_as(
             con,
@@ -101,6 +104,8 @@ def finish_run(store: Store, actor: Actor, run_id: str) -> dict[str, Any]:
             {
                 "results_digest": digest,
                 "summary_digest": summary_digest(stored),
+                "status": status,
+                "errors": summary["verdict"].get("errors", 0),
                 "passed": summary["verdict"]["passed"],
                 "exploratory": summary["verdict"]["exploratory"],
                 "accuracy": summary["metrics"]["accuracy"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,44 +10,41 @@ import duckdb
 from pilot.core.access import Who, require
 from pilot.core.errors import InputError
 from pilot.core.models import RetrievalSettings, SystemConfig
-from pilot.core.store import Store
-from pilot.runs.execute import ProgressFn, RunOptions, RunOutcome, create_run, execute_run
+from pilot.core.store import Store, table_exists
+from pilot.define import bar_versions as bars
+from pilot.goldensets import stored
+from pilot.runs.context import ProgressFn, RunOptions, RunOutcome
+from pilot.runs.execute import execute_run
+from pilot.runs.register import create_run
+from pilot.runs.run import RunStatus, parse_summary
+from pilot.runs.systems.base import PermanentError, System
+from pilot.runs.systems.connection import Connection
+from pilot.runs.systems.registry import make_system
 
 
 def latest_bar(con: duckdb.DuckDBPyConnection) -> int | None:
     """The newest signed bar version, else the newest draft (runs against it are exploratory)."""
-    try:
-        row = con.execute(
-            "SELECT version FROM bar_versions ORDER BY (signed_by IS NOT NULL) DESC, version DESC "
-            "LIMIT 1"
-        ).fetchone()
-    except duckdb.CatalogException:
+    if not table_exists(con, "bar_versions"):
         return None
-    return row[0] if row else None
+    found = bars.latest_signed_bar(con) or bars.latest_bar(con)
+    return found.version if found else None
 
 
 def resolve_goldenset(con: duckdb.DuckDBPyConnection, name: str | None, version: str | None) -> str:
     if version:
-        row = con.execute(
-            "SELECT version FROM goldenset_versions WHERE version = ? OR version LIKE ? "
-            "ORDER BY version LIMIT 2",
-            [version, version + "%"],
-        ).fetchall()
-        if len(row) != 1:
+        found = stored.versions_matching(con, version)
+        if len(found) != 1:
             raise InputError(f"--version {version!r}: no single golden set version matches")
-        return row[0][0]
+        return found[0]
     if not name:
         raise InputError("--goldenset NAME (or --version ID) is required")
-    row = con.execute(
-        "SELECT version FROM goldenset_versions WHERE name = ? ORDER BY created_at DESC LIMIT 1",
-        [name],
-    ).fetchone()
-    if not row:
+    newest = stored.newest_version_of(con, name)
+    if newest is None:
         raise InputError(
             f"--goldenset {name!r}: no golden set of that name; "
             "import one with `pilot goldenset import FILE --name NAME`"
         )
-    return row[0]
+    return newest
 
 
 def prepare_run(
@@ -107,15 +103,14 @@ def start_or_resume(
     resume_id: str | None = None,
     replay_id: str | None = None,
     on_progress: ProgressFn | None = None,
-    system_kwargs: dict[str, Any] | None = None,
+    connection: Connection | None = None,
     label: str = "",
 ) -> RunOutcome:
     if resume_id:
-        return execute_run(
-            store, user, resume_id, on_progress=on_progress, system_kwargs=system_kwargs
-        )
+        return execute_run(store, user, resume_id, on_progress=on_progress, connection=connection)
+    system = None
     if config is not None and not options.cache_only:
-        _check_system(config, system_kwargs)
+        system = _make_system(config, connection)
     run_id = prepare_run(
         store,
         user,
@@ -127,23 +122,27 @@ def start_or_resume(
         label=label,
     )
     return execute_run(
-        store, user, run_id, options=options, on_progress=on_progress, system_kwargs=system_kwargs
+        store,
+        user,
+        run_id,
+        options=options,
+        system=system,
+        on_progress=on_progress,
+        connection=connection,
     )
 
 
-def _check_system(config: SystemConfig, system_kwargs: dict[str, Any] | None) -> None:
-    """Fail before any record is written when the system cannot be made (no API key, a bad
-    callable target)."""
-    from pilot.runs.systems.base import PermanentError
-    from pilot.runs.systems.registry import make_system
-
+def _make_system(config: SystemConfig, connection: Connection | None) -> System:
+    """The system, built once and before any record is written, so one that cannot be made
+    (no API key, a bad callable target) fails the command with nothing on record."""
     try:
-        make_system(config, **(system_kwargs or {}))
+        return make_system(config, connection)
     except PermanentError as exc:
         raise InputError(str(exc)) from None
 
 
 def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict[str, Any]]:
+    """Newest first; `status` is a `RunStatus`, `summary` a `RunSummary` (None until finished)."""
     rows = con.execute(
         """
         SELECT r.run_id, r.status, r.goldenset_version, r.config_version,
@@ -178,8 +177,11 @@ def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict[str
     now = datetime.now(UTC)
     for r in rows:
         item = dict(zip(keys, r, strict=True))
-        item["summary"] = json.loads(item["summary"]) if item["summary"] else None
-        item["stalled"] = item["status"] == "running" and _idle_seconds(item, now) > STALL_SECONDS
+        item["status"] = RunStatus(item["status"])
+        item["summary"] = parse_summary(item["summary"])
+        item["stalled"] = (
+            item["status"] is RunStatus.RUNNING and _idle_seconds(item, now) > STALL_SECONDS
+        )
         runs.append(item)
     return runs
 
@@ -195,9 +197,10 @@ def _idle_seconds(run: dict[str, Any], now: datetime) -> float:
 
 
 def resumable(run: dict[str, Any]) -> bool:
-    """Halted, failed, or running with no result for two minutes (its process has likely
-    stopped; a resume calls only the cases without a result, so resuming is always safe)."""
-    return run["status"] in ("halted", "failed") or bool(run.get("stalled"))
+    """Halted, failed, inconclusive (its errored cases are called again), or running with no
+    result for two minutes (its process has likely stopped; a resume calls only the cases
+    without a result, and a live owner's lease refuses a second execution)."""
+    return RunStatus(run["status"]).resumable or bool(run.get("stalled"))
 
 
 DEMO_CONFIGS = (

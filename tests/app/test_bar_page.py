@@ -34,7 +34,17 @@ def page(user: str) -> AppTest:
 
 def shown(at: AppTest) -> str:
     kinds = ("markdown", "caption", "success", "info", "warning", "error")
-    return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+    text = "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+    return text.replace("\\", "")  # the inert renderer's Markdown escapes ($ would be maths)
+
+
+def charts(at: AppTest) -> list[dict]:
+    """The Plotly figures on the page, as the browser receives them."""
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def traces(spec: dict) -> dict[str, dict]:
+    return {t.get("name", ""): t for t in spec["data"]}
 
 
 def test_lead_builds_saves_and_signs(db: Store) -> None:
@@ -47,9 +57,18 @@ def test_lead_builds_saves_and_signs(db: Store) -> None:
     at.run()
     preview = "Accuracy on all cases must be at least 90%, judged on the 95% lower bound"
     assert preview in shown(at)
-    # the planner beside the criterion: 140 cases at an expected 95%
-    assert "**140 cases needed.**" in shown(at)
+    # the planner beside the criterion: 217 cases give a system truly at 95% an 80% chance
+    # (tests/metrics/test_planner.py checks the figure against a brute-force binomial sum)
+    assert "**217 cases needed**" in shown(at)
+    assert "217 needed to pass 80% of the time; no golden set yet." in [i.value for i in at.info]
     assert "No golden set to compare yet" in shown(at)
+    by_rate, by_size = charts(at)
+    assert list(traces(by_rate)) == ["recommended: 217 cases"]
+    assert [a["text"] for a in by_rate["layout"]["annotations"]] == [
+        "threshold 90%",
+        "expected 95%",
+    ]
+    assert 218 in traces(by_size)["dips below 80% after the recommendation"]["x"]
 
     at.button(key="bar_add").click().run()
     at.selectbox(key="bar_c_metric_1").select("false_abstain_rate")
@@ -104,8 +123,11 @@ def test_readers_see_the_bar_and_planner_but_no_controls(db: Store, user: str) -
     assert any(s.value.startswith("SIGNED by priya") for s in at.success)
     text = shown(at)
     assert "Accuracy on all cases must be at least 90%, judged on the 95% lower bound" in text
-    assert "**140 cases needed.**" in text
-    assert not at.button and not at.number_input and not at.checkbox and not at.text_area
+    assert "**217 cases needed**" in text
+    assert len(charts(at)) == 2 * len(bars.DEMO_BAR.criteria)  # two charts per criterion
+    # the only input is the planner's what-if: nothing a reader can change is stored
+    assert [n.key for n in at.number_input] == ["bar_power"]
+    assert not at.button and not at.checkbox and not at.text_area
 
 
 def test_planner_says_priyas_60_cases_are_too_few(db: Store, tmp_path: Path) -> None:
@@ -129,12 +151,31 @@ def test_planner_says_priyas_60_cases_are_too_few(db: Store, tmp_path: Path) -> 
     bar_versions.seed_demo_bar(db)
     at = page("priya")
     assert at.selectbox(key="bar_c_scope_0").options == ["all", "tag:numeric"]
-    too_few = [e.value for e in at.error if "**140 cases needed.**" in e.value]
-    assert too_few and "The golden set has 60: too few" in too_few[0]
-    assert "add 80 more" in too_few[0]
+    # 60 cases: a system truly at 95% passes only 19.2% of the time; 217 − 60 = 157 more
+    assert "Too few: with 60 it passes only 19.2% of the time; add about 157." in [
+        e.value for e in at.error
+    ]
+    assert "The golden set has 60 cases: a system whose true rate is 95% passes 19.2%" in shown(at)
+    by_rate = charts(at)[0]
+    assert list(traces(by_rate)) == ["golden set: 60 cases", "recommended: 217 cases"]
     at.number_input(key="bar_c_expected_0").set_value(0.99).run()
-    enough = [i.value for i in at.info if "**53 cases needed.**" in i.value]
-    assert enough and "The golden set has 60: enough" in enough[0]
+    assert "**53 cases needed**" in shown(at)
+    assert "Enough: with 60 it passes 87.9% of the time." in [s.value for s in at.success]
+    # planning for a 90% chance instead: 291 cases at an expected 95%
+    at.number_input(key="bar_c_expected_0").set_value(0.95).run()
+    at.number_input(key="bar_power").set_value(0.9).run()
+    assert "**291 cases needed**" in shown(at)
+    assert "add about 231." in "\n".join(e.value for e in at.error)
+
+
+def test_changing_the_metric_resets_the_expected_rate(db: Store) -> None:
+    at = page("priya")
+    at.button(key="bar_add").click().run()
+    assert at.number_input(key="bar_c_expected_0").value == 0.95
+    at.selectbox(key="bar_c_metric_0").select("false_abstain_rate").run()
+    at.number_input(key="bar_c_threshold_0").set_value(0.1).run()
+    assert at.number_input(key="bar_c_expected_0").value == 0.05
+    assert "**217 answerable cases needed**" in shown(at)
 
 
 def test_lead_chooses_the_llm_judge_with_a_rubric(db: Store) -> None:
@@ -167,6 +208,9 @@ def test_service_level_criteria_take_thresholds_in_their_own_unit(db: Store) -> 
     at.number_input(key="bar_c_threshold_0").set_value(2500.0).run()
     assert not at.exception, at.exception
     assert not at.error  # 2,500 ms is a legal latency threshold
+    # the planner sizes rates only: a percentile gets a note, no expected rate and no charts
+    assert "The planner sizes rates only; see below." in [i.value for i in at.info]
+    assert not charts(at) and "bar_c_expected_0" not in [n.key for n in at.number_input]
     assert (
         "Latency p95 on all cases must be at most 2,500 ms, judged on the 95% upper bound"
         in shown(at)

@@ -182,11 +182,28 @@ def test_planner_says_whether_the_golden_set_is_big_enough(db: Store) -> None:
     )
     save_draft(db, "priya", bar)
     at = page_as("dana", "viewer")
-    (table,) = [d.value for d in at.dataframe if "cases needed" in d.value.columns]
-    # hand-worked (metrics/planner): at an expected 95%, the Wilson lower bound first clears
-    # 90% at 140 cases; the small test set has far fewer.
-    assert table["cases needed"].tolist() == [140]
+    assert not at.exception, at.exception
+    (table,) = [d.value for d in at.dataframe if "needed (80% chance)" in d.value.columns]
+    # 217 cases give a system truly at 95% an 80% chance of clearing 90% on the lower bound
+    # (checked against a brute-force binomial sum in tests/metrics/test_planner.py); the small
+    # test set has 3 cases, on which no result can clear the bound.
+    assert table["needed (80% chance)"].tolist() == [217]
     assert table["enough"].tolist() == ["NO"]
+    assert table["chance with it"].tolist() == ["0%"]
     with db.read() as con:
         n = con.execute("SELECT n_cases FROM goldenset_versions").fetchone()[0]
-    assert table["cases it has"].tolist() == [n]
+    assert table["it has"].tolist() == [n] and table["add about"].tolist() == [217 - n]
+    text = "\n".join(str(m.value) for m in at.markdown)
+    assert "**217 cases needed**" in text
+    assert f"The golden set has {n} cases: too few to pass at all" in text
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert [s["layout"]["title"]["text"] for s in specs] == [
+        "Chance of passing, by the system's true rate",
+        "Chance of passing, by the number of cases",
+    ]
+    by_rate = {t["name"]: t for t in specs[0]["data"]}
+    assert set(by_rate) == {f"golden set: {n} cases", "recommended: 217 cases"}
+    assert max(by_rate[f"golden set: {n} cases"]["y"]) == 0.0
+    # a better expected rate shrinks the plan: at 99%, 53 cases
+    at.number_input(key="gs_plan_expected_benefits_0").set_value(0.99).run()
+    assert "**53 cases needed**" in "\n".join(str(m.value) for m in at.markdown)

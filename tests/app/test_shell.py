@@ -41,6 +41,7 @@ def page_paths(at: AppTest) -> set[str]:
         "runs",
         "results",
         "review",
+        "review_dashboard",
         "readiness",
         "evidence",
         "audit",
@@ -78,20 +79,20 @@ STEP_PAGES = {
     "goldenset",
     "runs",
     "results",
-    "review",
     "readiness",
     "evidence",
 }
+GRADES = {"review_dashboard"}  # other people's grades: every role but evaluators
 
 
 @pytest.mark.parametrize(
     ("user", "extra"),
     [
-        ("ada", {"audit", "admin"}),
-        ("priya", {"audit"}),
-        ("marco", set()),
-        ("sam", {"audit"}),
-        ("dana", set()),
+        ("ada", {"audit", "admin"} | GRADES),
+        ("priya", {"audit", "review"} | GRADES),  # leads grade too
+        ("marco", {"review"}),  # evaluators grade blind: no dashboard
+        ("sam", {"audit"} | GRADES),
+        ("dana", set() | GRADES),
     ],
 )
 def test_pages_by_role(db: Store, user: str, extra: set[str]) -> None:
@@ -122,7 +123,7 @@ def test_audit_page_verifies_and_filters(db: Store) -> None:
     assert at.success[0].value.startswith("intact since event 1")
     at.selectbox(key="audit_actor").select("sam").run()
     frame = at.dataframe[0].value
-    assert set(frame["actor"]) == {"sam"}
+    assert set(frame["Who"]) == {"sam"}
     with db.transaction() as con:
         con.execute("DELETE FROM audit_events WHERE seq = 2")
     at.button(key="audit_verify").click().run()

@@ -37,6 +37,8 @@ def test_start_offline_run_and_see_results(browser: Any, server: Server, tmp_pat
     page.get_by_text(re.compile(r"Started run-[0-9a-f]{12}")).wait_for(timeout=30_000)
     page.get_by_text("16/16").first.wait_for(state="attached", timeout=60_000)
     page.get_by_text(re.compile(r"^(Correct|Incorrect): ")).first.wait_for(timeout=60_000)
-    assert page.locator("mark").count() >= 1  # the cited sentence, highlighted in its source
+    # the cited sentence, highlighted in its source (drawn just after the verdict: wait for it)
+    page.locator("mark").first.wait_for(timeout=30_000)
+    assert page.locator("mark").count() >= 1
     page.screenshot(path=str(tmp_path / "runs.png"), full_page=True)
     page.close()

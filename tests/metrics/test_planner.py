@@ -1,203 +1,207 @@
+"""The planner against an independent computation: brute-force binomial sums written here,
+with exact rational arithmetic, scipy's binomial distribution and statsmodels' intervals."""
+
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
+import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from planner_rules import rule
+from scipy.stats import binom
+from statsmodels.stats.proportion import proportion_confint
 
-from metrics.intervals import wilson
-from metrics.planner import lower_bound_with, plan, required_cases
+from metrics.planner import (
+    MAX_CASES,
+    Rule,
+    cases_needed,
+    chance_by_rate,
+    chance_by_size,
+    chance_of_passing,
+    more_needed,
+    passing_counts,
+    size_plan,
+)
 
-
-def test_required_cases_hand_worked() -> None:
-    # threshold 0.90, expected 0.95, z = 1.96:
-    # n = 140: k = ⌊133.0⌋ = 133, p = 0.95, z²/n = 0.027440, denominator 1.027440
-    #   centre numerator 0.95 + 0.013720 = 0.963720
-    #   √(0.95·0.05/140 + 3.8416/(4·140²)) = √(0.00033929 + 0.00004900) = 0.019705
-    #   lower = (0.963720 − 1.96·0.019705) / 1.027440 = 0.925098 / 1.027440 = 0.90039 ≥ 0.90
-    # n = 139: k = ⌊132.05⌋ = 132, lower = 0.89970 < 0.90; every n below 139 is lower still.
-    assert required_cases(0.90, 0.95) == 140
-    assert lower_bound_with(140, 0.95) == pytest.approx(0.90039, abs=1e-5)
-    assert lower_bound_with(139, 0.95) == pytest.approx(0.89970, abs=1e-5)
-    # Rounding down bites: at n = 141, k = ⌊133.95⌋ = 133 and the bound drops to 0.892.
-    assert lower_bound_with(141, 0.95) < 0.90
-
-
-def test_never_clearable_bar() -> None:
-    assert required_cases(0.95, 0.95) is None
-    assert required_cases(0.95, 0.90) is None
-    result = plan(0.95, 0.90, 500)
-    assert result["required"] is None and not result["enough"]
-    assert "never" in result["sentence"]
+BAR = rule(0.90)  # accuracy at least 90%, judged on the 95% lower bound
 
 
-def test_plan_reports_what_is_missing() -> None:
-    short = plan(0.90, 0.95, 100)
-    assert (short["required"], short["have"], short["enough"]) == (140, 100, False)
-    assert "Add 40 more" in short["sentence"]
-    assert short["lower_bound"] == pytest.approx(lower_bound_with(100, 0.95))
-    ok = plan(0.90, 0.95, 200)
-    assert ok["enough"] and "enough" in ok["sentence"]
-    assert plan(0.90, 0.95, 0)["lower_bound"] is None
+def brute_pass_set(
+    n: int, threshold: float, at_most: bool = False, point: bool = False, method: str = "wilson"
+) -> list[int]:
+    """Every k in 0..n that passes, each judged with statsmodels' interval (not the planner's)."""
+    ks = np.arange(n + 1)
+    low, high = proportion_confint(ks, n, alpha=0.05, method=method)
+    judged = ks / n if point else (high if at_most else low)
+    ok = (judged <= threshold) if at_most else (judged >= threshold)
+    return ks[ok].tolist()
 
 
-def test_planner_rejects_non_proportions() -> None:
-    with pytest.raises(ValueError):
-        required_cases(1.2, 0.5)
+def brute_chance(n: int, rate: Fraction, passing: list[int]) -> Fraction:
+    """Σ C(n, k) p^k (1 − p)^(n − k) over the passing k, exactly."""
+    return sum((math.comb(n, k) * rate**k * (1 - rate) ** (n - k) for k in passing), Fraction(0))
 
 
-@given(st.floats(0.5, 0.97), st.floats(0.005, 0.03))
-def test_required_is_the_smallest_passing_n(threshold: float, margin: float) -> None:
-    expected = min(threshold + margin, 0.999)
-    n = required_cases(threshold, expected)
-    assert n is not None
-    k = math.floor(expected * n + 1e-9)
-    assert wilson(k, n, 1.96)[0] >= threshold
-    for smaller in range(max(1, n - 200), n):
-        assert lower_bound_with(smaller, expected) < threshold
-
-
-def smallest_n_by_counting(threshold: float, rate: float, z: float) -> int:
-    """The definition, by walking n up from 1."""
-    n = 1
-    while lower_bound_with(n, rate, z) < threshold:
-        n += 1
-    return n
+# --- the issue's figures ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("threshold", "rate", "z"),
-    [
-        (0.0, 0.5, 1.96),  # any bound clears 0: one case
-        (0.2, 1.0, 1.96),  # one right answer: lower bound 0.2066
-        (0.1, 0.9, 1.96),
-        (0.5, 0.7, 1.96),
-        (0.8, 0.9, 1.96),
-        (0.8, 0.9, 2.576),  # a 99% bound needs more cases
-        (0.9, 0.97, 1.96),
-        (0.95, 0.99, 1.96),
-        (lower_bound_with(50, 0.9), 0.9, 1.96),  # a threshold exactly on a reachable bound
-    ],
+    ("n", "expected"), [(140, 0.60), (200, 0.70), (250, 0.81), (300, 0.88), (400, 0.97)]
 )
-def test_required_cases_is_the_smallest_n_that_clears_the_bar(
-    threshold: float, rate: float, z: float
-) -> None:
-    assert required_cases(threshold, rate, z) == smallest_n_by_counting(threshold, rate, z)
+def test_chance_of_passing_matches_the_issues_independent_figures(n: int, expected: float) -> None:
+    passing = brute_pass_set(n, 0.90)
+    exact = float(brute_chance(n, Fraction(19, 20), passing))
+    by_scipy = float(binom.pmf(passing, n, 0.95).sum())
+    got = chance_of_passing(BAR, n, 0.95)
+    assert got == pytest.approx(exact, abs=1e-12)
+    assert got == pytest.approx(by_scipy, abs=1e-10)
+    assert round(got, 2) == expected
 
 
-def test_the_99_percent_plan_uses_its_own_z() -> None:
-    result = plan(0.8, 0.9, 60, z=2.576)
-    assert result["required"] == 109 == smallest_n_by_counting(0.8, 0.9, 2.576)
-    assert result["lower_bound"] == lower_bound_with(60, 0.9, 2.576) < lower_bound_with(60, 0.9)
+def test_140_cases_is_a_coin_flip_and_217_is_the_smallest_80_percent_size() -> None:
+    # The old planner's 140 passes a truly-95% system only 59.9% of the time.
+    assert chance_of_passing(BAR, 140, 0.95) == pytest.approx(0.5987, abs=1e-4)
+    chances = {
+        n: float(brute_chance(n, Fraction(19, 20), brute_pass_set(n, 0.90)))
+        for n in range(150, 260)
+    }
+    first = min(n for n, c in chances.items() if c >= 0.8)
+    assert first == 217 == cases_needed(BAR, 0.95)
+    # Not monotone: 218 (79.5%) dips below 80% again, and so do these runs, by brute force.
+    dips = [n for n, c in chances.items() if n > first and c < 0.8]
+    assert chances[218] < 0.8 < chances[217]
+    plan = size_plan(BAR, 0.95)
+    assert [n for a, b in plan.dips for n in range(a, b + 1)] == dips
+    assert plan.dips == ((218, 228), (235, 241), (253, 253))
+    assert plan.stable_from == 254
+    assert plan.chance_required == pytest.approx(chances[217], abs=1e-12)
+    # A system exactly at the threshold passes with 217 cases about 2.5% of the time.
+    at_threshold = float(brute_chance(217, Fraction(9, 10), brute_pass_set(217, 0.90)))
+    assert plan.false_pass_required == pytest.approx(at_threshold, abs=1e-12)
+    assert 0.02 < at_threshold < 0.03
 
 
+# --- the pass rule, for every criterion kind ---------------------------------------------------
+
+RULES = [
+    (rule(0.90), {}),
+    (rule(0.10, at_most=True), {"at_most": True}),
+    (rule(0.80, judged_on="point"), {"point": True}),
+    (rule(0.05, at_most=True, judged_on="point"), {"at_most": True, "point": True}),
+    (rule(0.75, interval="clopper_pearson"), {"method": "beta"}),
+    (rule(0.20, at_most=True, interval="clopper_pearson"), {"at_most": True, "method": "beta"}),
+]
+
+
+@pytest.mark.parametrize(("rule", "kind"), RULES)
+def test_passing_counts_are_exactly_the_brute_force_pass_set(rule: Rule, kind: dict) -> None:
+    """The bisection assumes the rule is monotone in k; check the whole pass set by brute force,
+    so a gap (a k that passes while a larger one fails) would show."""
+    ns = np.arange(1, 301)
+    bounds = passing_counts(rule, ns)
+    for n, bound in zip(ns.tolist(), bounds.tolist(), strict=True):
+        passing = brute_pass_set(n, rule.threshold, **kind)
+        expected = list(range(0, bound + 1)) if rule.at_most else list(range(bound, n + 1))
+        assert passing == expected, n
+
+
+@pytest.mark.parametrize(("rule", "kind"), RULES)
+@pytest.mark.parametrize("n", [1, 7, 60, 217])
 @pytest.mark.parametrize(
-    ("threshold", "rate", "expected"),
-    [(0.0, 0.0, None), (1.0, 1.0, None), (0.0, 1.0, 1), (1.0, 0.5, None)],
+    "rate", [Fraction(1, 20), Fraction(1, 2), Fraction(9, 10), Fraction(19, 20)]
 )
-def test_the_ends_of_the_unit_interval_are_proportions(
-    threshold: float, rate: float, expected: int | None
+def test_chance_equals_the_exact_binomial_sum(
+    rule: Rule, kind: dict, n: int, rate: Fraction
 ) -> None:
-    assert required_cases(threshold, rate) == expected
+    exact = float(brute_chance(n, rate, brute_pass_set(n, rule.threshold, **kind)))
+    assert chance_of_passing(rule, n, float(rate)) == pytest.approx(exact, abs=1e-12)
 
 
-@pytest.mark.parametrize(("threshold", "rate"), [(1.2, 0.5), (-0.1, 0.5), (0.5, 1.5), (0.5, -1)])
-def test_non_proportions_are_refused_saying_so(threshold: float, rate: float) -> None:
-    with pytest.raises(ValueError) as refused:
-        required_cases(threshold, rate)
-    assert str(refused.value) == "threshold and expected_rate must be proportions between 0 and 1"
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 3000),
+    st.floats(0.01, 0.99),
+    st.one_of(st.sampled_from([0.0, 1.0]), st.floats(1e-9, 1 - 1e-9)),
+    st.booleans(),
+    st.sampled_from(["point", "lower_bound"]),
+)
+def test_chance_matches_scipy_binomial_tail(
+    n: int, threshold: float, rate: float, at_most: bool, judged_on: str
+) -> None:
+    planned = rule(threshold, at_most=at_most, judged_on=judged_on)  # type: ignore[arg-type]
+    passing = brute_pass_set(n, threshold, at_most=at_most, point=judged_on == "point")
+    reference = float(binom.pmf(passing, n, rate).sum()) if passing else 0.0
+    assert chance_of_passing(planned, n, rate) == pytest.approx(reference, abs=1e-9)
 
 
-def test_a_rate_too_close_to_the_bar_is_refused() -> None:
-    with pytest.raises(ValueError) as refused:
-        required_cases(0.9, 0.9000001)
-    assert str(refused.value) == (
-        "expected rate 0.9000001 is too close to the threshold 0.9: "
-        "more than 1,000,000,000 cases would be needed"
+def test_at_most_is_the_mirror_of_at_least_for_wilson() -> None:
+    ns = np.arange(1, 600)
+    assert np.allclose(
+        chance_of_passing(rule(0.10, at_most=True), ns, 0.05),
+        chance_of_passing(rule(0.90), ns, 0.95),
+        atol=1e-12,
     )
 
 
-def test_a_bound_needs_at_least_one_case() -> None:
-    assert lower_bound_with(1, 0.9) == 0.0  # floor(0.9) = 0 right of 1
-    for n in (0, -3):
-        with pytest.raises(ValueError) as refused:
-            lower_bound_with(n, 0.9)
-        assert str(refused.value) == f"n must be a positive number of cases, got {n}"
+def test_edges() -> None:
+    assert chance_of_passing(BAR, 0, 0.99) == 0.0  # no evidence is not a pass
+    assert chance_of_passing(BAR, 100, 1.0) == 1.0  # 100/100: Wilson low 0.963
+    assert chance_of_passing(BAR, 10, 1.0) == 0.0  # 10/10: Wilson low 0.722 < 0.90
+    assert chance_of_passing(BAR, 100, 0.0) == 0.0
+    assert chance_of_passing(rule(0.0), 5, 0.0) == 1.0  # every count clears 0%
+    assert chance_of_passing(rule(0.1, at_most=True), 100, 0.0) == 1.0
+    assert chance_of_passing(rule(0.1, at_most=True), 100, 1.0) == 0.0
+    with pytest.raises(ValueError, match="threshold"):
+        rule(1.5)
+    with pytest.raises(ValueError, match="power"):
+        size_plan(BAR, 0.95, 1.0)
+    with pytest.raises(ValueError, match="expected_rate"):
+        size_plan(BAR, 95.0)
 
 
-@pytest.mark.parametrize(
-    ("args", "required", "bound", "enough", "sentence"),
-    [
-        (
-            (0.8, 0.9, 60),
-            68,
-            lower_bound_with(60, 0.9),
-            False,
-            "60 cases are not enough: at an expected 90.0% the lower bound would be 79.9%, "
-            "below the 80.0% bar. Add 8 more for at least 68 cases.",
-        ),
-        (
-            (0.8, 0.9, 200),
-            68,
-            lower_bound_with(200, 0.9),
-            True,
-            "200 cases are enough: at an expected 90.0% the lower bound would be 85.1%, above "
-            "the 80.0% bar (at least 68 cases are needed).",
-        ),
-        (
-            (0.9, 0.9, 60),
-            None,
-            lower_bound_with(60, 0.9),
-            False,
-            "At an expected 90.0% the lower bound can never reach 90.0%: no number of cases "
-            "clears this bar; the system must do better than the bar, not just match it.",
-        ),
-        (
-            (0.8, 0.9, 0),
-            68,
-            None,
-            False,
-            "0 cases are not enough: at an expected 90.0% the lower bound cannot be computed, "
-            "below the 80.0% bar. Add 68 more for at least 68 cases.",
-        ),
-        (
-            (0.8, 0.9, 1),
-            68,
-            0.0,
-            False,
-            "1 cases are not enough: at an expected 90.0% the lower bound would be 0.0%, below "
-            "the 80.0% bar. Add 67 more for at least 68 cases.",
-        ),
-        (
-            (0.90, 0.95, 141),  # past the required 140, rounding down drops the bound again
-            140,
-            lower_bound_with(141, 0.95),
-            False,
-            "141 cases: at an expected 95.0% the lower bound would be 89.2%, just below the "
-            "90.0% bar; 140 cases would clear it.",
-        ),
-    ],
-)
-def test_each_plan_says_what_it_found(
-    args: tuple[float, float, int],
-    required: int | None,
-    bound: float | None,
-    enough: bool,
-    sentence: str,
-) -> None:
-    threshold, rate, have = args
-    assert plan(*args) == {
-        "threshold": threshold,
-        "expected_rate": rate,
-        "required": required,
-        "have": have,
-        "enough": enough,
-        "lower_bound": bound,
-        "sentence": sentence,
-    }
+# --- plans, "about N more", and what the planner says past its bound ---------------------------
 
 
-def test_a_bound_exactly_on_the_bar_is_enough() -> None:
-    threshold = lower_bound_with(200, 0.9)
-    assert plan(threshold, 0.9, 200)["enough"]
+def test_more_needed_is_the_smallest_addition_that_reaches_the_target() -> None:
+    assert more_needed(60, BAR, 0.95) == 157  # 60 + 157 = 217
+    assert more_needed(0, BAR, 0.95) == 217
+    assert more_needed(220, BAR, 0.95) == 9  # 220 is in a dip; 229 is the next size ≥ 80%
+    assert more_needed(229, BAR, 0.95) == 0
+    assert more_needed(300, BAR, 0.95) == 0
+    plan = size_plan(BAR, 0.95, have=60)
+    assert plan.enough is False
+    assert plan.chance_have == pytest.approx(
+        float(brute_chance(60, Fraction(19, 20), brute_pass_set(60, 0.90))), abs=1e-12
+    )
+
+
+def test_never_and_beyond_the_search_bound() -> None:
+    never = size_plan(BAR, 0.90)  # expected = threshold: never more than ~2.5%
+    assert never.reach == "never" and never.required is None and never.best_chance < 0.05
+    assert size_plan(rule(0.9, judged_on="point"), 0.85).reach == "never"
+    beyond = size_plan(BAR, 0.905)  # would need tens of thousands of cases
+    assert beyond.reach == "beyond" and beyond.required is None
+    assert 0.5 < beyond.best_chance < 0.8
+    assert more_needed(60, BAR, 0.905) is None
+    assert cases_needed(BAR, 0.91) is not None  # 0.91 fits inside the bound
+
+
+def test_power_is_a_parameter() -> None:
+    n90 = cases_needed(BAR, 0.95, power=0.9)
+    assert n90 is not None and n90 > 217
+    assert chance_of_passing(BAR, n90, 0.95) >= 0.9 > chance_of_passing(BAR, n90 - 1, 0.95)
+
+
+def test_curves_are_the_same_figures() -> None:
+    sizes, chances = chance_by_size(BAR, 0.95, 400)
+    assert sizes[0] == 1 and sizes[-1] == 400
+    assert chances[216] == pytest.approx(chance_of_passing(BAR, 217, 0.95))
+    rates = np.linspace(0.8, 1.0, 21)
+    curve = chance_by_rate(BAR, 217, rates)
+    assert curve == pytest.approx([binom.sf(203, 217, r) for r in rates], abs=1e-10)
+    assert np.all(np.diff(curve) >= 0)  # a better system never passes less often
+    with pytest.raises(ValueError):
+        chance_by_size(BAR, 0.95, MAX_CASES + 1)

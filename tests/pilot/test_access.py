@@ -11,12 +11,16 @@ from pilot.core.store import Store
 # DESIGN.md's table, written out independently of PERMISSIONS.
 EXPECTED = {
     "manage_users": {"admin"},
+    "register_systems": {"admin"},
     "edit_pilot": {"lead"},
     "run": {"lead", "runner"},  # runner: a token-only role for CI (issue 9)
     "sign": {"lead"},
     "kill": {"admin", "lead"},
+    "resume": {"lead"},  # issue 12: releasing the kill switch is a lead's decision
     "grade": {"lead", "evaluator"},
     "read": {"admin", "lead", "evaluator", "auditor", "viewer", "runner"},
+    # not in DESIGN.md's table: evaluators grade blind, so they do not read others' grades
+    "read_grades": {"admin", "lead", "auditor", "viewer"},
     "audit": {"admin", "lead", "auditor"},
 }
 
@@ -57,7 +61,11 @@ def test_kill_switch_roles(users_store: Store) -> None:
     assert state.engaged and state.last_tested
     with users_store.read() as con, pytest.raises(Halted, match="bad answers"):
         killswitch.check(con)
-    killswitch.release(users_store, "ada")
+    with pytest.raises(PermissionDenied):  # only a lead resumes
+        killswitch.release(users_store, "ada")
+    with users_store.read() as con, pytest.raises(Halted):
+        killswitch.check(con)
+    killswitch.release(users_store, "priya")
     with users_store.read() as con:
         killswitch.check(con)
         assert killswitch.state(con).last_tested == state.last_tested

@@ -1,4 +1,5 @@
-"""The acceptance bar: drafts, signatures, immutability, diffs, plain language, planner, CLI."""
+"""The acceptance bar: drafts, signatures, immutability, diffs, plain language, CLI (the planner
+is tested in test_bar_planner.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from pilot.core import audit
 from pilot.core.errors import InputError, PermissionDenied
 from pilot.core.store import Store
 from pilot.define import bar_versions, bars, criteria
-from pilot.define import planner as bar_planner
 from pilot.define.bars import AcceptanceBar, MatchRule
 from pilot.define.criteria import Criterion
 
@@ -257,77 +257,6 @@ def test_seed_demo_twice_adds_nothing(store: Store) -> None:
     seed_demo(store)
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM audit_events").fetchone()[0] == before
-
-
-# --- planner -------------------------------------------------------------------------------
-
-
-def _golden_file(path: Path, n: int, unanswerable: int, numeric: int) -> Path:
-    lines = []
-    for i in range(n):
-        answerable = i >= unanswerable
-        lines.append(
-            json.dumps(
-                {
-                    "id": f"c-{i:03d}",
-                    "question": f"Question {i}?",
-                    "sources": [
-                        {"id": "policy", "title": "Policy", "text": "The answer is 30 days."}
-                    ],
-                    "expected_answer": "30 days" if answerable else None,
-                    "answerable": answerable,
-                    "evidence": ["The answer is 30 days."] if answerable else [],
-                    "tags": ["numeric"] if i < numeric else [],
-                }
-            )
-        )
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def test_planner_without_a_golden_set(store: Store) -> None:
-    with store.read() as con:
-        rows = bar_planner.planner_rows(con, BAR)
-    assert rows[0].required == 140 and rows[0].have is None and rows[0].enough is None
-    assert rows[0].sentence.startswith("Needs at least 140 cases: at an expected 95%")
-    assert rows[1].required == 60 and "point estimate" in rows[1].sentence
-
-
-def test_planner_with_priyas_60_case_golden_set(users_store: Store, tmp_path: Path) -> None:
-    from pilot.goldensets import versions as goldensets
-
-    path = _golden_file(tmp_path / "g.jsonl", 60, unanswerable=10, numeric=20)
-    goldensets.import_goldenset(users_store, "priya", path, name="benefits")
-    bar = BAR.model_copy(
-        update={
-            "criteria": (
-                *BAR.criteria,
-                Criterion(metric="abstain_rate_unanswerable", threshold=0.8),
-                Criterion(metric="false_abstain_rate", threshold=0.1),
-                Criterion(metric="accuracy", threshold=0.5, scope="tag:numeric"),
-            )
-        }
-    )
-    with users_store.read() as con:
-        rows = bar_planner.planner_rows(con, bar, {0: 0.95})
-        assert bar_planner.known_tags(con) == ["numeric"]
-        ctx = bar_planner.planner_context(con)
-    accuracy, coverage, abstain, false_abstain, numeric = rows
-    assert (accuracy.required, accuracy.have, accuracy.enough) == (140, 60, False)
-    assert "The golden set has 60: too few" in accuracy.sentence
-    assert "add 80 more" in accuracy.sentence
-    assert (coverage.have, coverage.enough) == (60, True)  # point: only min_cases
-    assert (abstain.population, abstain.have) == ("unanswerable", 10)
-    assert (false_abstain.population, false_abstain.have) == ("answerable", 50)
-    assert "upper bound" in false_abstain.sentence and "at most 10%" in false_abstain.sentence
-    assert (numeric.have, numeric.enough) == (20, True)
-    assert "meets the bar's minimum of 60" in bar_planner.min_cases_note(ctx, bar)
-
-
-def test_planner_when_the_expected_rate_cannot_clear_the_threshold() -> None:
-    c = Criterion(metric="accuracy", threshold=0.9)
-    required, enough, sentence = bar_planner.plan_criterion(c, 0.9, 100, 60)
-    assert required is None and enough is False and "can never be at least 90%" in sentence
 
 
 # --- CLI -----------------------------------------------------------------------------------

@@ -72,7 +72,8 @@ def test_kill_and_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     seeded_store(db)
     assert run(capsys, "--db", str(db), "--user", "priya", "kill", "--reason", "drill")[0] == 0
     assert run(capsys, "--db", str(db), "--user", "dana", "resume")[0] == 4
-    assert run(capsys, "--db", str(db), "--user", "ada", "resume")[0] == 0
+    assert run(capsys, "--db", str(db), "--user", "ada", "resume")[0] == 4  # a lead's decision
+    assert run(capsys, "--db", str(db), "--user", "priya", "resume")[0] == 0
 
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -337,8 +337,12 @@ def test_the_edge_applies_the_current_recorded_boundary(users_store: Store) -> N
 def test_default_rules_are_named() -> None:
     assert [r.name for r in DEFAULT_RULES] == [
         "email",
+        "IBAN",
         "payment card",
-        "UK National Insurance number",
         "US social security number",
+        "UK National Insurance number",
+        "UK NHS number",
+        "Spanish DNI or NIE",
+        "French NIR",
         "phone number",
     ]

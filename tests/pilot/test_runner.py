@@ -21,8 +21,10 @@ from pilot.core.models import SystemConfig, SystemOutput, SystemRequest
 from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset
 from pilot.results.report import run_report
-from pilot.runs.execute import RunOptions, execute_run
+from pilot.runs.context import RunOptions
+from pilot.runs.execute import execute_run
 from pilot.runs.start import prepare_run, start_or_resume
+from pilot.runs.systems.connection import Connection
 
 KEY = "sk-ant-test-SECRET-KEY-0123456789"
 CLAUDE = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
@@ -99,7 +101,7 @@ def test_claude_citations_retries_and_errors(pilot_db: Store) -> None:
             goldenset="leave",
             config=CLAUDE,
             options=options,
-            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+            connection=Connection(api_key=KEY, base_url=stub.base_url),
         )
         assert outcome.status == "finished"
         rows = results(pilot_db, outcome.run_id)
@@ -136,7 +138,9 @@ def test_a_call_that_hangs_is_timed_out_and_retried(
     run_id = prepare_run(pilot_db, "priya", goldenset="leave", config=SystemConfig())
     options = RunOptions(concurrency=4, backoff_base=0.01, call_timeout=1, max_attempts=2)
     outcome = execute_run(pilot_db, "priya", run_id, options=options, system=system)
-    assert outcome.status == "finished" and outcome.done == 20
+    # Two cases given up on are 10% infrastructure errors, over the default 2%: inconclusive.
+    assert outcome.status == ("finished" if error is None else "inconclusive")
+    assert outcome.done == 20
     rows = {r[0]: r for r in results(pilot_db, run_id)}
     assert {c: r[6] for c, r in rows.items() if r[6] != 1} == {"c-003": 2, "c-011": 2}
     assert system.attempts == {c: r[6] for c, r in rows.items()}
@@ -158,7 +162,7 @@ def test_permanent_failures_are_recorded_not_dropped(pilot_db: Store) -> None:
             goldenset="leave",
             config=CLAUDE,
             options=options,
-            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+            connection=Connection(api_key=KEY, base_url=stub.base_url),
         )
     rows = results(pilot_db, outcome.run_id)
     assert len(rows) == 20 and all(r[4] and "gave up after 3" in r[4] for r in rows)
@@ -167,13 +171,13 @@ def test_permanent_failures_are_recorded_not_dropped(pilot_db: Store) -> None:
 
 def test_cache_replay_and_no_cache(pilot_db: Store) -> None:
     with MessagesStub() as stub:
-        kw = {"api_key": KEY, "base_url": stub.base_url}
+        kw = Connection(api_key=KEY, base_url=stub.base_url)
         first = start_or_resume(
-            pilot_db, "priya", goldenset="leave", config=CLAUDE, options=FAST, system_kwargs=kw
+            pilot_db, "priya", goldenset="leave", config=CLAUDE, options=FAST, connection=kw
         )
         assert len(stub.message_bodies()) == 20
         again = start_or_resume(
-            pilot_db, "priya", goldenset="leave", config=CLAUDE, options=FAST, system_kwargs=kw
+            pilot_db, "priya", goldenset="leave", config=CLAUDE, options=FAST, connection=kw
         )
         assert len(stub.message_bodies()) == 20 and again.cached == 20
         replay = start_or_resume(
@@ -185,7 +189,7 @@ def test_cache_replay_and_no_cache(pilot_db: Store) -> None:
             goldenset="leave",
             config=CLAUDE,
             options=RunOptions(concurrency=8, use_cache=False),
-            system_kwargs=kw,
+            connection=kw,
         )
         assert len(stub.message_bodies()) == 40 and fresh.cached == 0
     strip = lambda rows: [(r[0], r[1], r[2], r[3], r[4], r[7]) for r in rows]  # noqa: E731
@@ -210,7 +214,7 @@ def test_kill_switch_stops_a_running_run(pilot_db: Store) -> None:
             goldenset="leave",
             config=CLAUDE,
             options=RunOptions(concurrency=1),
-            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+            connection=Connection(api_key=KEY, base_url=stub.base_url),
         )
         assert len(stub.message_bodies()) == 4
     assert o.status == "halted" and o.done == 4
@@ -224,7 +228,7 @@ def test_kill_switch_stops_a_running_run(pilot_db: Store) -> None:
             pilot_db,
             "priya",
             resume_id=o.run_id,
-            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+            connection=Connection(api_key=KEY, base_url=stub.base_url),
         )
         assert resumed.status == "finished"
         assert len(stub.message_bodies()) == 20 - stored
@@ -329,7 +333,7 @@ def test_only_allowlisted_redacted_content_leaves(pilot_db: Store) -> None:
             goldenset="leave",
             config=CLAUDE,
             options=FAST,
-            system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+            connection=Connection(api_key=KEY, base_url=stub.base_url),
         )
         bodies = [r.raw_body for r in stub.requests if r.path == "/v1/messages"]
     assert len(bodies) == 20
@@ -386,7 +390,7 @@ def test_a_busy_file_mid_run_loses_no_result(pilot_db: Store) -> None:
                     goldenset="leave",
                     config=CLAUDE,
                     options=RunOptions(concurrency=2),
-                    system_kwargs={"api_key": KEY, "base_url": stub.base_url},
+                    connection=Connection(api_key=KEY, base_url=stub.base_url),
                 ),
             )
         )

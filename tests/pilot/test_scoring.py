@@ -21,6 +21,7 @@ from pilot.goldensets.versions import import_goldenset
 from pilot.results.report import run_report
 from pilot.runs.scoring import explain
 from pilot.runs.start import start_or_resume
+from pilot.runs.systems.connection import Connection
 
 
 def grading(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -48,7 +49,7 @@ def test_judge_rule_grades_with_the_llm_and_records_it(tmp_path: Path) -> None:
             "priya",
             goldenset="leave",
             config=SystemConfig(),
-            system_kwargs={"api_key": "k", "base_url": stub.base_url},
+            connection=Connection(api_key="k", base_url=stub.base_url),
         )
         judged_calls = len(stub.message_bodies())
     with store.read() as con:
@@ -89,16 +90,16 @@ def test_kill_switch_stops_the_judge_and_resume_judges_only_the_rest(tmp_path: P
         return grading(body)
 
     with MessagesStub(responder=grade_then_pull_the_plug) as stub:
-        kw = {"api_key": "k", "base_url": stub.base_url}
+        kw = Connection(api_key="k", base_url=stub.base_url)
         halted = start_or_resume(
-            store, "priya", goldenset="leave", config=SystemConfig(), system_kwargs=kw
+            store, "priya", goldenset="leave", config=SystemConfig(), connection=kw
         )
         assert halted.status == "halted" and len(calls) == 4  # one wave, then stopped
         with store.read() as con:
             assert con.execute("SELECT count(*) FROM judgements").fetchone()[0] == 4
         killswitch.release(store, "priya")
         stub.responder = grading
-        done = start_or_resume(store, "priya", resume_id=halted.run_id, system_kwargs=kw)
+        done = start_or_resume(store, "priya", resume_id=halted.run_id, connection=kw)
     assert done.status == "finished" and len(stub.message_bodies()) == 9
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM judgements").fetchone()[0] == 9

@@ -24,6 +24,7 @@ from pilot.runs.systems.anthropic import (
     system_prompt,
 )
 from pilot.runs.systems.base import PermanentError, TransientError
+from pilot.runs.systems.connection import Connection
 
 API_KEY = "sk-ant-test-4f1d0c9e-do-not-leak"
 CONFIG = SystemConfig(kind="anthropic", model="claude-sonnet-4-6", max_tokens=400)
@@ -40,7 +41,7 @@ REQUEST = SystemRequest(
 
 def make(stub: MessagesStub, config: SystemConfig = CONFIG, **kw: Any) -> AnthropicSystem:
     kw.setdefault("api_key", API_KEY)
-    return AnthropicSystem(config, base_url=stub.base_url, **kw)
+    return AnthropicSystem(config, Connection(base_url=stub.base_url, **kw))
 
 
 def answer(system: AnthropicSystem, request: SystemRequest = REQUEST) -> SystemOutput:
@@ -97,7 +98,7 @@ def test_body_sent_is_exactly_request_payload(messages_stub: MessagesStub) -> No
         "title": "Leave policy",
         "citations": {"enabled": True},
     }
-    assert content[1]["title"] == "handbook"  # an empty title falls back to the source id
+    assert content[1]["title"] == "Source 2"  # an empty title: its position, never the id
     assert content[2]["text"] == f"{REQUEST.question}\n\ngrade: B\nteam: Ops"
     assert ABSTAIN_TOKEN in body["system"]
     assert "temperature" not in body
@@ -256,7 +257,7 @@ def test_x_should_retry_header_wins(messages_stub: MessagesStub) -> None:
 def test_connection_refused_is_transient() -> None:
     with MessagesStub() as stub:
         base_url = stub.base_url
-    system = AnthropicSystem(CONFIG, api_key=API_KEY, base_url=base_url, timeout=2)
+    system = AnthropicSystem(CONFIG, Connection(api_key=API_KEY, base_url=base_url, timeout=2))
     assert isinstance(failure(system), TransientError)
 
 
@@ -286,7 +287,7 @@ def test_key_comes_from_the_environment(
     messages_stub: MessagesStub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env")
-    answer(AnthropicSystem(CONFIG, base_url=messages_stub.base_url))
+    answer(AnthropicSystem(CONFIG, Connection(base_url=messages_stub.base_url)))
     assert messages_stub.requests[0].credential_sha256 == sha256("sk-ant-from-env")
 
 

@@ -12,6 +12,7 @@ from pilot.core.models import Citation, Source, SystemConfig, SystemOutput, Syst
 from pilot.runs.systems.anthropic import AnthropicSystem
 from pilot.runs.systems.base import PermanentError, TransientError
 from pilot.runs.systems.callable import CallableSystem
+from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.offline import OfflineSystem
 from pilot.runs.systems.registry import make_system
 
@@ -140,10 +141,13 @@ def test_bad_outputs_and_failures(
 def test_make_system_by_kind(targets: str) -> None:
     assert isinstance(make_system(SystemConfig()), OfflineSystem)
     assert isinstance(
-        make_system(SystemConfig(kind="anthropic"), api_key="k", base_url="http://127.0.0.1:9"),
+        make_system(
+            SystemConfig(kind="anthropic"),
+            Connection(api_key="k", base_url="http://127.0.0.1:9"),
+        ),
         AnthropicSystem,
     )
     callable_config = SystemConfig(kind="callable", target=f"{targets}:as_dict")
-    assert isinstance(make_system(callable_config, api_key="ignored"), CallableSystem)
+    assert isinstance(make_system(callable_config, Connection(api_key="ignored")), CallableSystem)
     with pytest.raises(PermanentError, match="'nope'"):
         make_system(SystemConfig(kind="callable", target="nope"))

@@ -238,6 +238,9 @@ def test_a_whole_verdict_reads_every_figure_from_the_runs_frames() -> None:
         max_critical_errors=0,
         critical_errors=[],
         passed=False,
+        errors=1,  # c5 timed out: 1 of 5 cases is over the default 2%
+        max_error_rate=0.02,
+        inconclusive=True,
     )
     assert judge(RunFrames(**shared_run()), version(bar, 7, signed=True)) == expected
 
@@ -255,6 +258,9 @@ def test_without_a_bar_a_run_is_exploratory_and_never_passes() -> None:
         max_critical_errors=None,
         critical_errors=["c0"],
         passed=False,
+        errors=0,
+        max_error_rate=0.02,
+        inconclusive=False,
     )
     assert verdict.to_dict() == {
         "exploratory": True,
@@ -266,6 +272,9 @@ def test_without_a_bar_a_run_is_exploratory_and_never_passes() -> None:
         "max_critical_errors": None,
         "critical_errors": ["c0"],
         "passed": False,
+        "errors": 0,
+        "max_error_rate": 0.02,
+        "inconclusive": False,
     }
 
 
@@ -274,3 +283,22 @@ def test_a_bar_with_no_criteria_is_judged_on_its_counts() -> None:
     v = judge(frames(rows), version({"min_cases": 3}, 4, signed=True))
     assert v.criteria == [] and v.min_cases_met and v.passed
     assert not judge(frames(rows), version({"min_cases": 4}, 4, signed=True)).passed
+
+
+@pytest.mark.parametrize(("failed", "inconclusive"), [(1, False), (2, True)])
+def test_errors_exactly_at_the_limit_still_leave_a_verdict(failed: int, inconclusive: bool) -> None:
+    """1 infrastructure error in 20 cases is 5%, exactly the bar's limit: the run is judged.
+    2 in 20 is over it: the run is inconclusive and cannot pass, whatever its figures."""
+    rows = [row(i, True) for i in range(20)]
+    for i in range(failed):
+        rows[i] = {**rows[i], "correct": False, "error": "529 overloaded"}
+    bar = {"criteria": [], "min_cases": 20, "max_error_rate": 0.05}
+    v = judge(frames(rows), version(bar, 1, signed=True))
+    assert (v.errors, v.max_error_rate, v.inconclusive) == (failed, 0.05, inconclusive)
+    assert v.passed is not inconclusive
+    none = judge(frames(rows), None)
+    assert (none.max_error_rate, none.inconclusive) == (0.02, True)  # the default limit
+
+
+def test_no_cases_are_not_inconclusive() -> None:
+    assert judge(frames([]), None).inconclusive is False

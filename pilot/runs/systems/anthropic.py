@@ -27,12 +27,19 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from pilot.core.models import Citation, Source, SystemConfig, SystemOutput, SystemRequest
+from pilot.core.models import (
+    Citation,
+    RetrievalSettings,
+    Source,
+    SystemConfig,
+    SystemOutput,
+    SystemRequest,
+)
 from pilot.runs.systems.base import PermanentError, TransientError
+from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.offline import OFFLINE_MODEL, split_sentences
 
 if TYPE_CHECKING:  # the SDK is imported only when a call is made: it costs ~0.9 s
@@ -92,10 +99,10 @@ def request_payload(config: SystemConfig, request: SystemRequest) -> dict[str, A
         {
             "type": "document",
             "source": {"type": "text", "media_type": "text/plain", "data": source.text},
-            "title": source.title or source.id,
+            "title": source.title or f"Source {number}",
             "citations": {"enabled": True},
         }
-        for source in sent_sources(request)
+        for number, source in enumerate(sent_sources(request), start=1)
     ]
     question = request.question
     if request.fields:
@@ -174,29 +181,49 @@ class AnthropicSystem:
     so the SDK client has `max_retries=0`. The SDK client is created per event loop, on first
     use. The API key comes from `api_key` or `ANTHROPIC_API_KEY` and is never logged or shown."""
 
-    def __init__(
-        self,
-        config: SystemConfig,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float = 60,
-    ) -> None:
-        key = api_key or os.environ.get("ANTHROPIC_API_KEY")
+    KIND = "anthropic"
+    LABEL = "anthropic: Claude through the Messages API (needs ANTHROPIC_API_KEY)"
+    DEFAULT_MODEL = DEFAULT_MODEL
+    NEEDS_KEY = True
+    SUPPORTS_BATCH = True
+    FIELDS = ("model", "prompt")
+
+    def __init__(self, config: SystemConfig, connection: Connection | None = None) -> None:
+        connection = connection or Connection()
+        key = connection.key()
         if not key:
             raise PermanentError(
-                "No Anthropic API key: set ANTHROPIC_API_KEY or pass api_key to AnthropicSystem."
+                "No Anthropic API key: set ANTHROPIC_API_KEY or pass a Connection with api_key."
             )
         self.config = config
         self.model = resolve_model(config)
-        self.base_url = base_url
-        self.timeout = timeout
+        self.base_url = connection.base_url
+        self.timeout = connection.timeout
         self._key = key
         self._client: anthropic.AsyncAnthropic | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"AnthropicSystem(model={self.model!r}, base_url={self.base_url!r})"
+
+    @classmethod
+    def build_config(
+        cls, *, model: str | None, target: str | None, prompt: str, retrieval: RetrievalSettings
+    ) -> SystemConfig:
+        return SystemConfig(
+            kind="anthropic",
+            model=model or DEFAULT_MODEL,
+            prompt_template=prompt,
+            retrieval=retrieval,
+        )
+
+    @staticmethod
+    def payload(config: SystemConfig, request: SystemRequest) -> dict[str, Any]:
+        return request_payload(config, request)
+
+    @classmethod
+    def create(cls, config: SystemConfig, connection: Connection) -> AnthropicSystem:
+        return cls(config, connection)
 
     def request_payload(self, request: SystemRequest) -> dict[str, Any]:
         return request_payload(self.config, request)

@@ -21,8 +21,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pilot.core.models import SystemConfig, SystemOutput, SystemRequest
+from pilot.core.models import RetrievalSettings, SystemConfig, SystemOutput, SystemRequest
 from pilot.runs.systems.base import PermanentError, TransientError
+from pilot.runs.systems.connection import Connection
 
 
 def load_target(target: str | None) -> Callable[..., Any]:
@@ -80,10 +81,38 @@ class CallableSystem:
     """A `System` that calls `config.target`; the target is imported when the system is made,
     so a typo fails before a run starts."""
 
+    KIND = "callable"
+    LABEL = "callable: your own async or sync function, module:function"
+    DEFAULT_MODEL = "callable"
+    NEEDS_KEY = False
+    SUPPORTS_BATCH = False
+    FIELDS = ("target",)
+
     def __init__(self, config: SystemConfig) -> None:
         self.config = config
         self.target = config.target or ""
         self.function = load_target(config.target)
+
+    @classmethod
+    def build_config(
+        cls, *, model: str | None, target: str | None, prompt: str, retrieval: RetrievalSettings
+    ) -> SystemConfig:
+        """The model label defaults to the target, so runs of two targets read apart."""
+        return SystemConfig(
+            kind="callable",
+            model=model or target or cls.DEFAULT_MODEL,
+            target=target,
+            prompt_template=prompt,
+            retrieval=retrieval,
+        )
+
+    @staticmethod
+    def payload(config: SystemConfig, request: SystemRequest) -> dict[str, Any]:
+        return request.model_dump(mode="json")
+
+    @classmethod
+    def create(cls, config: SystemConfig, connection: Connection) -> CallableSystem:
+        return cls(config)
 
     async def answer(self, request: SystemRequest) -> SystemOutput:
         try:

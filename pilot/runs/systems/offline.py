@@ -25,8 +25,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from pilot.core.models import Citation, SystemConfig, SystemOutput, SystemRequest
+from pilot.core.models import (
+    Citation,
+    RetrievalSettings,
+    SystemConfig,
+    SystemOutput,
+    SystemRequest,
+)
+from pilot.runs.systems.connection import Connection
 
 OFFLINE_MODEL = "offline-bm25-v1"
 ABSTAIN_ANSWER = "I can't find this in the provided documents."
@@ -252,8 +260,30 @@ def bm25_rank(question: str, texts: list[str]) -> list[tuple[float, int, _Unit]]
 class OfflineSystem:
     """Deterministic extractive answerer; see the module docstring for the rules."""
 
+    KIND = "offline"
+    LABEL = "offline: the built-in extractive baseline (no key needed)"
+    DEFAULT_MODEL = OFFLINE_MODEL
+    NEEDS_KEY = False
+    SUPPORTS_BATCH = False
+    FIELDS: tuple[str, ...] = ()
+
     def __init__(self, config: SystemConfig) -> None:
         self.config = config
+
+    @classmethod
+    def build_config(
+        cls, *, model: str | None, target: str | None, prompt: str, retrieval: RetrievalSettings
+    ) -> SystemConfig:
+        """Only retrieval varies: the offline system has no model, prompt or target."""
+        return SystemConfig(retrieval=retrieval)
+
+    @staticmethod
+    def payload(config: SystemConfig, request: SystemRequest) -> dict[str, Any]:
+        return request.model_dump(mode="json")
+
+    @classmethod
+    def create(cls, config: SystemConfig, connection: Connection) -> OfflineSystem:
+        return cls(config)
 
     async def answer(self, request: SystemRequest) -> SystemOutput:
         return self.answer_sync(request)

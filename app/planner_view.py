@@ -1,0 +1,33 @@
+"""The sample-size planner as the Acceptance bar and Golden set pages draw it (layout only)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import ui
+from pilot.core.inert import inert
+from pilot.define import planner, planner_charts
+from pilot.define.planner_curves import planner_curves
+
+TONES = {"ok": st.success, "short": st.error, "none": st.info, "warn": st.warning}
+
+
+def planner_box(row: planner.PlannerRow) -> None:
+    """A coloured verdict in fixed words, then the plan in words (inert: a tag is text)."""
+    tone, text = row.status
+    TONES[tone](inert(text))
+    st.markdown(f"**{inert(row.headline)}**")
+    for sentence in row.sentences:
+        st.markdown(f"- {inert(sentence)}")
+
+
+def planner_charts_row(row: planner.PlannerRow, key: str) -> None:
+    """The chance of passing by true rate and by size, side by side (rates only)."""
+    if row.plan is None:
+        return
+    curves = planner_curves(row)
+    left, right = st.columns(2)
+    by_rate = planner_charts.chance_by_rate_figure(row, curves)
+    by_size = planner_charts.chance_by_size_figure(row, curves)
+    ui.chart(by_rate, where=left, key=f"{key}_rate", width="stretch")
+    ui.chart(by_size, where=right, key=f"{key}_size", width="stretch")

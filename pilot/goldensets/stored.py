@@ -1,0 +1,230 @@
+"""Stored golden set versions as the other steps read them: which versions exist, a version's
+cases, resolving a name or an id prefix. Only this package queries the golden set tables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from pilot.core.errors import InputError
+from pilot.core.models import GoldenCase, Source, canonical_json
+from pilot.core.store import frame
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: str
+    name: str
+    content_hash: str
+    n_cases: int
+    n_unanswerable: int
+    created_at: str
+    created_by: str
+    source_file: str
+    format: str
+    agreed_by: str | None
+    agreed_at: str | None
+    agreement_recorded_by: str | None
+    note: str | None
+
+    @property
+    def short(self) -> str:
+        return self.version[:16]
+
+
+def version_of(cases: list[GoldenCase]) -> str:
+    """The content hash that is the version id; independent of file format and case order.
+
+    `content_hash` of the list of case dumps sorted by id, computed a case at a time: the
+    canonical JSON of a list is `[` + its items' canonical JSON joined by `,` + `]`, so the
+    digest is the same without holding every dump (or the whole text) at once."""
+    digest = hashlib.sha256(b"[")
+    for index, case in enumerate(sorted(cases, key=lambda c: c.id)):
+        if index:
+            digest.update(b",")
+        digest.update(canonical_json(case.model_dump(mode="json")).encode("utf-8"))
+    digest.update(b"]")
+    return digest.hexdigest()
+
+
+_VERSION_COLUMNS = (
+    "version, name, content_hash, n_cases, n_unanswerable, created_at, created_by, "
+    "source_file, format, agreed_by, agreed_at, agreement_recorded_by, note"
+)
+
+
+def versions(con: duckdb.DuckDBPyConnection, name: str) -> list[VersionInfo]:
+    """Every version of `name`, newest first."""
+    rows = con.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM goldenset_versions WHERE name = ? "
+        "ORDER BY created_at DESC, version",
+        [name],
+    ).fetchall()
+    return [VersionInfo(*row) for row in rows]
+
+
+def version_info(con: duckdb.DuckDBPyConnection, version: str) -> VersionInfo | None:
+    row = con.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM goldenset_versions WHERE version = ?", [version]
+    ).fetchone()
+    return VersionInfo(*row) if row else None
+
+
+def latest_version(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    found = versions(con, name)
+    return found[0].version if found else None
+
+
+def list_goldensets(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """One row per golden set with its latest version."""
+    sets = con.execute(
+        "SELECT name, created_at, created_by FROM goldensets ORDER BY name"
+    ).fetchall()
+    listed = []
+    for name, created_at, created_by in sets:
+        history = versions(con, name)
+        latest = history[0] if history else None
+        listed.append(
+            {
+                "name": name,
+                "created_at": created_at,
+                "created_by": created_by,
+                "versions": len(history),
+                "latest_version": latest.version if latest else None,
+                "n_cases": latest.n_cases if latest else 0,
+                "n_unanswerable": latest.n_unanswerable if latest else 0,
+                "imported_at": latest.created_at if latest else None,
+                "agreed_by": latest.agreed_by if latest else None,
+            }
+        )
+    return listed
+
+
+def resolve_version(con: duckdb.DuckDBPyConnection, ref: str) -> str:
+    """A full version id from a version id, a unique prefix of one, or a set name (latest)."""
+    ref = (ref or "").strip()
+    latest = latest_version(con, ref) if ref else None
+    if latest:
+        return latest
+    if len(ref) >= 6:
+        found = [
+            row[0]
+            for row in con.execute(
+                "SELECT version FROM goldenset_versions WHERE starts_with(version, ?)",
+                [ref.lower()],
+            ).fetchall()
+        ]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise InputError(f"{ref!r} matches {len(found)} versions: give more characters")
+    raise InputError(f"no golden set or version {ref!r}; `pilot goldenset list` shows them")
+
+
+def load_cases(con: duckdb.DuckDBPyConnection, version: str) -> list[GoldenCase]:
+    """The version's cases in the order of the file they were imported from."""
+    rows = con.execute(
+        "SELECT case_id, question, expected_answer, answerable, tags, consequential, evidence, "
+        "sources FROM golden_cases WHERE version = ? ORDER BY position",
+        [version],
+    ).fetchall()
+    return [
+        GoldenCase(
+            id=r[0],
+            question=r[1],
+            expected_answer=r[2],
+            answerable=r[3],
+            tags=tuple(r[4]),
+            consequential=r[5],
+            evidence=tuple(r[6]),
+            sources=tuple(Source(**s) for s in json.loads(r[7])),
+        )
+        for r in rows
+    ]
+
+
+def content_intact(con: duckdb.DuckDBPyConnection, version: str) -> bool:
+    """Whether the stored cases still hash to their version id."""
+    return version_of(load_cases(con, version)) == version
+
+
+def version_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str]]:
+    """Every version of every set, newest first: (version, name, n_cases, created_at)."""
+    return [
+        (str(v), str(n), int(k), str(t))
+        for v, n, k, t in con.execute(
+            "SELECT version, name, n_cases, created_at FROM goldenset_versions "
+            "ORDER BY created_at DESC"
+        ).fetchall()
+    ]
+
+
+def case_ids(con: duckdb.DuckDBPyConnection, version: str) -> list[str]:
+    """The version's case ids in file order."""
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT case_id FROM golden_cases WHERE version = ? ORDER BY position", [version]
+        ).fetchall()
+    ]
+
+
+def version_hash(con: duckdb.DuckDBPyConnection, version: str) -> str | None:
+    row = con.execute(
+        "SELECT content_hash FROM goldenset_versions WHERE version = ?", [version]
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def newest_version_of(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The most recently imported version of set `name`."""
+    row = con.execute(
+        "SELECT version FROM goldenset_versions WHERE name = ? ORDER BY created_at DESC LIMIT 1",
+        [name],
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def versions_matching(con: duckdb.DuckDBPyConnection, ref: str, limit: int = 2) -> list[str]:
+    """Versions whose id is `ref` or starts with it."""
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT version FROM goldenset_versions WHERE version = ? OR version LIKE ? "
+            "ORDER BY version LIMIT ?",
+            [ref, ref + "%", limit],
+        ).fetchall()
+    ]
+
+
+def newest_per_set(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(name, newest version) of each set."""
+    return [
+        (str(name), str(version))
+        for name, version in con.execute(
+            "SELECT name, arg_max(version, created_at) FROM goldenset_versions GROUP BY name"
+        ).fetchall()
+    ]
+
+
+def case_frame(con: duckdb.DuckDBPyConnection, version: str) -> pl.DataFrame:
+    """The version's cases as one frame (sources as JSON text), for joining with results."""
+    return frame(
+        con,
+        "SELECT case_id, question, expected_answer, answerable, tags, consequential, position, "
+        "sources::VARCHAR AS sources, evidence FROM golden_cases WHERE version = ?",
+        [version],
+    )
+
+
+def case_sources_json(con: duckdb.DuckDBPyConnection, version: str, case_id: str) -> str | None:
+    """One case's sources as stored (JSON text)."""
+    row = con.execute(
+        "SELECT sources FROM golden_cases WHERE version = ? AND case_id = ?", [version, case_id]
+    ).fetchone()
+    return row[0] if row else None

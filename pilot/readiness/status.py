@@ -1,0 +1,82 @@
+"""Everything `pilot readiness --json`, the Readiness page and Home show, computed once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from pilot.core import keys
+from pilot.core.access import Who, require
+from pilot.readiness.decisions import monitoring, rollback_target
+from pilot.readiness.ladder import all_gates
+from pilot.readiness.record import run_of_record
+from pilot.readiness.scorecard import scorecard
+from pilot.readiness.settings import gate_settings
+from pilot.readiness.stages import MEANING, STAGES, active_config, history
+
+
+def readiness(
+    con: duckdb.DuckDBPyConnection, user: Who, key: keys.PilotKey | None = None
+) -> dict[str, Any]:
+    """The stage, whether it is at risk, the run of record, every gate with its figures, the
+    scorecard, the history of stage changes; `user` must be allowed to read."""
+    require(con, user, "read")
+    watch = monitoring(con)
+    stage = watch["stage"]
+    gates = [g.as_dict() for g in all_gates(con)]
+    config = active_config(con)
+    record = run_of_record(con, config)
+    data: dict[str, Any] = {
+        "stage": stage,
+        "stage_name": STAGES[stage],
+        "stage_meaning": MEANING[stage],
+        "at_risk": watch["at_risk"],
+        "risk_reasons": watch["reasons"],
+        "latest_window": watch["latest_window"],
+        "active_config": config,
+        "run_of_record": record.as_dict() if record else None,
+        "gates": gates,
+        "next_gate": gates[stage] if stage < 3 else None,
+        "rollback_target": rollback_target(con),
+        "settings": gate_settings(con).as_dict(),
+        "history": [c.as_dict() for c in history(con)],
+    }
+    data["scorecard"] = scorecard(con, data, key)
+    return data
+
+
+def home_truth(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What Home says in a few lines: the run of record's verdict, which criteria fail, the
+    stage (at risk or not) and what the next gate still needs."""
+    watch = monitoring(con)
+    stage = watch["stage"]
+    record = run_of_record(con, active_config(con)) or run_of_record(con)
+    if record is None:
+        verdict = "No run of record yet: run the golden set against the signed bar."
+    elif record.passed:
+        verdict = f"Run of record {record.run_id} passes the signed bar v{record.bar_version}."
+    else:
+        verdict = (
+            f"Run of record {record.run_id} does NOT pass bar v{record.bar_version}: "
+            + ", ".join(record.failing)
+            + " fail."
+        )
+    gate = all_gates(con)[stage] if stage < 3 else None
+    if gate is None:
+        next_gate = "At the top of the ladder."
+    elif gate.met:
+        next_gate = f"Gate {gate.name} is met: a lead may promote."
+    else:
+        needs = [f"{r.name} ({r.missing})" if r.missing else r.name
+                 for r in gate.requirements if not r.met]  # fmt: skip
+        next_gate = f"Gate {gate.name} needs: " + "; ".join(needs)
+    return {
+        "stage": stage,
+        "stage_line": f"Stage {stage} · {STAGES[stage]}: {MEANING[stage]}",
+        "at_risk": watch["at_risk"],
+        "risk_reasons": watch["reasons"],
+        "verdict": verdict,
+        "passed": bool(record and record.passed),
+        "next_gate": next_gate,
+    }

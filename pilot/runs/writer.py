@@ -1,0 +1,199 @@
+"""The one writer: finished results go to a single task that opens the file (in a worker thread)
+only while it has something to commit, gathering a wave of concurrent results into one commit.
+
+A failed commit keeps its rows and is retried under the one retry policy (`pilot.core.retry`),
+so a busy file loses no finished result; after `attempts` failures the writer gives up and no
+further call is made. The writer does not stop for the kill switch: what finished is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from pilot.core import audit, killswitch
+from pilot.core.errors import StoreBusy
+from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
+from pilot.core.store import Store
+from pilot.runs.context import Progress, ProgressFn
+from pilot.runs.rows import CACHE_SCHEMA, RESULT_COLUMNS, ResultRow, rows_table
+
+COALESCE_SECONDS = 0.03
+MAX_COMMITS = 3
+CacheEntry = tuple[str, str]  # request hash, output JSON
+
+
+class Writer:
+    """Commits results (and their cache entries) of one run."""
+
+    def __init__(self, store: Store, run_id: str):
+        self.store, self.run_id = store, run_id
+        self.pending: list[tuple[ResultRow, CacheEntry | None]] = []
+        self.first_pending_at = 0.0  # monotonic time the oldest uncommitted result arrived
+        self.in_flight = 0  # cases being answered whose result has not reached the writer
+        self.wake = asyncio.Event()
+        self.closed = False
+        self.halted_in_db = False
+        self.failing = False  # the last commit failed: callers wait before the next call
+        self.error: Exception | None = None  # gave up: no further call may be made
+
+    def add(self, row: ResultRow, cache_entry: CacheEntry | None) -> None:
+        if not self.pending:
+            self.first_pending_at = time.monotonic()
+        self.pending.append((row, cache_entry))
+        self.wake.set()
+
+    def begin(self) -> None:
+        """A case is being answered: its result may join the wave being gathered."""
+        self.in_flight += 1
+
+    def end(self) -> None:
+        """That case's result was handed over with `add`, or it ended without one."""
+        self.in_flight -= 1
+        self.wake.set()
+
+    def _wave_open(self) -> float:
+        """Seconds still worth waiting for more of the wave: 0 when nothing is in flight, the
+        writer is closing, or the oldest pending result has waited `COALESCE_SECONDS`."""
+        if self.closed or self.in_flight <= 0:
+            return 0.0
+        return max(0.0, self.first_pending_at + COALESCE_SECONDS - time.monotonic())
+
+    async def ready(self) -> bool:
+        """Wait while commits are failing; False once the writer has given up."""
+        while self.failing and self.error is None:
+            await asyncio.sleep(0.05)
+        return self.error is None
+
+    async def loop(self, attempts: int = 8) -> None:
+        """Commit what is pending; a failed commit keeps its rows and is retried under the
+        retry policy, so a busy file (or any other failure) loses no finished result.
+
+        A wave ready to commit does not wait for the commit in progress: up to `MAX_COMMITS`
+        run at once (connections of one process share the open database, and their
+        transactions insert different rows), so an answer waits for one commit, not two.
+        While a commit is failing, no other starts.
+        """
+        policy = RetryPolicy(attempts=attempts, base=0.2, cap=5.0, jitter=False)
+        commits: set[asyncio.Task[None]] = set()
+
+        def failed(_attempt: int, _error: BaseException) -> None:
+            self.failing = True  # callers wait before their next call
+
+        async def commit(batch: list[tuple[ResultRow, CacheEntry | None]]) -> None:
+            try:
+                async for attempt in async_retrying(policy, (Exception,), on_retry=failed):
+                    with attempt:
+                        await asyncio.to_thread(self._flush, batch)
+                self.failing = False
+            except GaveUp as exc:
+                self.pending = batch + self.pending
+                self.error = exc.last  # type: ignore[assignment]
+
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            if self.error is not None:
+                break
+            wait = self._wave_open() if self.pending else 0.0
+            if wait > 0:
+                # Results of concurrent calls finish together: gather the rest of the wave so
+                # one open-commit-close of the file stores it (each costs 20-30 ms of CPU),
+                # but only while more can come and never past the deadline.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), wait)
+                self.wake.set()  # re-evaluate: the wave may be complete now
+                continue
+            busy = len(commits) >= (1 if self.failing else MAX_COMMITS)
+            if self.pending and not busy:
+                batch, self.pending = self.pending, []
+                task = asyncio.create_task(commit(batch))
+                commits.add(task)
+                task.add_done_callback(self._commit_done(commits))
+                continue
+            if self.closed and not self.pending and not commits:
+                return
+        if commits:
+            await asyncio.gather(*commits)
+
+    def _commit_done(
+        self, commits: set[asyncio.Task[None]]
+    ) -> Callable[[asyncio.Task[None]], None]:
+        """Forget a finished commit, then wake the loop (it may be waiting only for this)."""
+
+        def done(task: asyncio.Task[None]) -> None:
+            commits.discard(task)
+            self.wake.set()
+
+        return done
+
+    def _flush(self, batch: Sequence[tuple[ResultRow, CacheEntry | None]]) -> None:
+        """Commit a batch as Arrow tables: one statement per table, not one per row."""
+        rows = rows_table([row for row, _ in batch])
+        now = audit.utc_now()
+        cache = pa.Table.from_pylist(
+            [{"key": k, "output": v, "created_at": now} for _, e in batch if e for k, v in [e]],
+            schema=CACHE_SCHEMA,
+        )
+
+        def body(con: duckdb.DuckDBPyConnection) -> None:
+            con.register("batch_rows", rows)
+            con.register("batch_cache", cache)
+            columns = ", ".join(RESULT_COLUMNS)
+            con.execute(
+                f"INSERT INTO results ({columns}) SELECT {columns} FROM batch_rows "
+                "ON CONFLICT DO NOTHING"
+            )
+            con.execute(
+                "INSERT INTO response_cache SELECT key, output, created_at FROM batch_cache "
+                "ON CONFLICT DO NOTHING"
+            )
+            con.unregister("batch_rows")
+            con.unregister("batch_cache")
+            self.halted_in_db = killswitch.state(con).engaged
+
+        self.store.write(body)
+
+    async def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+    def raise_if_failed(self) -> None:
+        if self.error is not None:
+            raise StoreBusy(
+                f"could not store results of {self.run_id} ({self.error}); every result stored "
+                f"so far is kept: `pilot run --resume {self.run_id}` continues the run"
+            )
+
+
+def warm_up() -> None:
+    """Pay the one-time cost of the commit path before the first call: DuckDB's first scan of
+    an Arrow table imports pandas and more (1-2 s on a loaded machine), which would otherwise
+    hold the first wave's answers uncommitted that long."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("warm_rows", rows_table([]))
+        con.execute("SELECT count(*) FROM warm_rows").fetchall()
+    finally:
+        con.close()
+
+
+def record(
+    writer: Writer,
+    progress: Progress,
+    on_progress: ProgressFn | None,
+    row: ResultRow,
+    entry: CacheEntry | None,
+) -> None:
+    """Hand a finished case to the writer and count it."""
+    writer.add(row, entry)
+    progress.done += 1
+    progress.errors += row.error is not None
+    progress.cached += row.cached
+    if on_progress:
+        on_progress(progress)

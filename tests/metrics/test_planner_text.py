@@ -1,0 +1,77 @@
+"""The plan in words: every figure in a sentence is the plan's own, worked out by hand here."""
+
+from __future__ import annotations
+
+from planner_rules import rule
+
+from metrics.planner import size_plan
+from metrics.planner_text import (
+    chance_text,
+    more_sentence,
+    plan_sentences,
+    rate_text,
+    size_list,
+)
+
+BAR = rule(0.90)
+
+
+def test_the_lead_reads_217_not_140_and_the_dips() -> None:
+    need, steps, have = plan_sentences(size_plan(BAR, 0.95, have=60))
+    assert need.startswith("Needs 217 cases for the chance of passing to reach 80%")
+    assert "true rate is 95% then passes 80.0% of the time" in need
+    assert "exactly at the 90% threshold passes 2.6%" in need
+    assert "at 218–228, 235–241 and 253 cases the chance dips below 80% again" in steps
+    assert "from 254 on" in steps
+    # 60 cases: a 95% system passes 19.2% of the time; 217 − 60 = 157 more.
+    assert have == (
+        "The golden set has 60 cases: a system whose true rate is 95% passes 19.2% of the time; "
+        "add about 157 more."
+    )
+
+
+def test_a_size_in_a_dip_is_called_one() -> None:
+    have = plan_sentences(size_plan(BAR, 0.95, have=220))[2]
+    assert "78.6% of the time, just under 80% (a dip); add 9 more." in have
+
+
+def test_no_size_and_beyond_the_bound() -> None:
+    never = plan_sentences(size_plan(BAR, 0.90))[0]
+    assert never.startswith("No number of cases will do")
+    beyond = plan_sentences(size_plan(BAR, 0.905))[0]
+    assert beyond.startswith("More than 20,000 cases")
+
+
+def test_point_judgement_carries_a_warning() -> None:
+    lines = plan_sentences(size_plan(rule(0.9, judged_on="point"), 0.95, have=60))
+    assert lines[-1].startswith(
+        "Judged on the point estimate, a system exactly at 90% passes 60.6%"
+    )
+
+
+def test_at_most_rates_read_as_rates() -> None:
+    need = plan_sentences(size_plan(rule(0.10, at_most=True), 0.05), unit="answerable cases")[0]
+    assert need.startswith("Needs 217 answerable cases")
+    assert "true rate is 5%" in need and "exactly at the 10% threshold" in need
+
+
+def test_gate_sentence_for_graded_outputs() -> None:
+    assert more_sentence(60, BAR, 0.95) == (
+        "About 157 more graded outputs: with 60, a system whose true rate is 95% would pass "
+        "19.2% of the time; with 217 it passes 80.0%."
+    )
+    assert more_sentence(300, BAR, 0.95).startswith("Enough graded outputs: with 300")
+    assert more_sentence(10, BAR, 0.90, unit="live outputs").startswith(
+        "No number of live outputs will do"
+    )
+
+
+def test_formatting() -> None:
+    assert (rate_text(0.905), rate_text(0.9)) == ("90.5%", "90%")
+    assert (chance_text(0.00001), chance_text(0.99999), chance_text(0.5)) == (
+        "under 0.1%",
+        "over 99.9%",
+        "50.0%",
+    )
+    runs = ((1, 2), (4, 4), (6, 7), (9, 9), (11, 12), (14, 14))
+    assert size_list(runs) == "1–2, 4, 6–7, 9 and 2 more stretches up to 14"

@@ -1,0 +1,84 @@
+"""Custom patterns on RE2, refused when pathological; restricted categories enforced (finding 5, 6)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from pilot.core.errors import InputError
+from pilot.define.redaction import RedactionRule, redact, redactor_for
+from pilot.define.workflow import DataBoundary, parse_workflow_document
+
+WORKFLOW = {"name": "w", "process_owner": "o", "accountable_lead": "l"}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "says"),
+    [
+        (r"(a+)+$", "nests one unbounded repetition inside another"),
+        (r"(a*)*b", "nests one unbounded repetition"),
+        (r"(?:x|(ab)+)*", "nests one unbounded repetition"),
+        (r"(a)\1", "Backreferences"),
+        (r"(?<=x)a", "lookaround"),
+        (r"(unclosed", "not a valid regular expression"),
+    ],
+)
+def test_pathological_patterns_are_refused_when_saved(pattern: str, says: str) -> None:
+    document = {
+        "workflow": WORKFLOW,
+        "boundary": {"redaction_rules": [{"name": "bad", "pattern": pattern}]},
+    }
+    with pytest.raises(InputError) as caught:
+        parse_workflow_document(document, "boundary.json")
+    message = str(caught.value)
+    assert "boundary.json: boundary: field redaction_rules.0.pattern" in message
+    assert says in message
+
+
+def test_custom_patterns_run_in_linear_time() -> None:
+    """A pattern RE2 accepts runs over a long adversarial text at once (Python's re would take
+    minutes on `(x+x+)+y` over 30 x's)."""
+    rule = RedactionRule(name="staff id", pattern=r"x+x+y")
+    started = time.perf_counter()
+    assert redact("x" * 100_000, [rule]).text == "x" * 100_000
+    assert time.perf_counter() - started < 5  # generous: RE2 takes milliseconds
+
+
+def test_restricted_categories_are_redacted_not_only_displayed() -> None:
+    boundary = DataBoundary(
+        restricted_fields=("salary", "health", "names"),
+        restricted_terms={"names": ("Sam Patel",)},
+    )
+    result = redact("I'm sam patel: salary £42,000, I have diabetes.", redactor_for(boundary))
+    assert result.text == "I'm [NAMES]: [SALARY], I have [HEALTH]."
+    assert {s.rule for s in result.spans} == {
+        "restricted: names",
+        "restricted: salary",
+        "restricted: health",
+    }
+    # policy words that every benefits text has are not health data
+    plain = "Health cover and sick pay start after 3 months; maternity pay is 39 weeks."
+    assert redact(plain, redactor_for(boundary)).text == plain
+
+
+def test_a_restricted_category_the_edge_cannot_find_is_refused() -> None:
+    with pytest.raises(ValueError, match="'names' cannot be enforced"):
+        DataBoundary(restricted_fields=("names",))
+    assert DataBoundary(restricted_fields=("tags",)).restricted_fields == ("tags",)
+
+
+def test_phone_regions_are_checked() -> None:
+    with pytest.raises(ValueError, match="XX: not a region"):
+        DataBoundary(phone_regions=("GB", "XX"))
+    boundary = DataBoundary(phone_regions=("fr",))
+    assert boundary.phone_regions == ("FR",)
+    assert redact("appelez le 01 23 45 67 89", redactor_for(boundary)).spans
+
+
+def test_legacy_default_rules_read_as_detectors() -> None:
+    from pilot.define.legacy_rules import LEGACY_PATTERNS
+
+    for pattern, detector in LEGACY_PATTERNS.items():
+        rule = RedactionRule.model_validate({"name": "old", "pattern": pattern, "check": None})
+        assert rule.detector == detector and rule.pattern is None

@@ -1,0 +1,93 @@
+"""The writer commits a wave when it is complete or its deadline passes, and never waits when
+nothing is in flight (issue 9, item 11; issue 14: no fixed waits on the run path). The old
+writer slept a fixed 50 ms after every result; with the gathering window set to a minute here,
+any such fixed wait would hold these commits for that minute."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from pilot.core.store import Store
+from pilot.runs import writer as writer_module
+from pilot.runs.rows import ResultRow
+from pilot.runs.writer import Writer
+
+GENEROUS = 30.0  # seconds; far below the minute-long window, far above a loaded commit
+
+
+def row(case_id: str) -> ResultRow:
+    return ResultRow.of("run-w", case_id, None, "boom", False, 1.0, 1, f"k-{case_id}")
+
+
+def stored(store: Store) -> int:
+    with store.read() as con:
+        return con.execute("SELECT count(*) FROM results").fetchone()[0]
+
+
+async def wait_for_rows(store: Store, n: int) -> float:
+    started = time.monotonic()
+    while await asyncio.to_thread(stored, store) < n:
+        assert time.monotonic() - started < GENEROUS, "the commit is being held back"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+def test_a_complete_wave_is_committed_at_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer_module, "COALESCE_SECONDS", 60.0)
+
+    async def scenario() -> None:
+        writer = Writer(store, "run-w")
+        task = asyncio.create_task(writer.loop())
+        for _ in range(3):
+            writer.begin()
+        for case in ("a", "b", "c"):
+            writer.add(row(case), None)
+            writer.end()  # the last end completes the wave: nothing more can come
+        await wait_for_rows(store, 3)
+        assert writer.in_flight == 0
+        await writer.close()
+        await task
+
+    asyncio.run(scenario())
+
+
+def test_a_result_with_nothing_in_flight_is_committed_at_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch run hands results over with no call in flight (no begin/end)."""
+    monkeypatch.setattr(writer_module, "COALESCE_SECONDS", 60.0)
+
+    async def scenario() -> None:
+        writer = Writer(store, "run-w")
+        task = asyncio.create_task(writer.loop())
+        writer.add(row("a"), None)
+        await wait_for_rows(store, 1)
+        await writer.close()
+        await task
+
+    asyncio.run(scenario())
+
+
+def test_an_open_wave_is_committed_by_its_deadline(store: Store) -> None:
+    """One call still in flight: the finished one is committed once the window passes, without
+    waiting for the slow call."""
+
+    async def scenario() -> None:
+        writer = Writer(store, "run-w")
+        task = asyncio.create_task(writer.loop())
+        writer.begin()
+        writer.begin()
+        writer.add(row("fast"), None)
+        writer.end()
+        await wait_for_rows(store, 1)
+        assert writer.in_flight == 1  # the slow call never finished, yet "fast" is stored
+        writer.end()
+        await writer.close()
+        await task
+
+    asyncio.run(scenario())
