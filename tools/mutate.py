@@ -45,7 +45,8 @@ def mutmut_settings(targets: list[Target]) -> dict[str, object]:
         "pytest_add_cli_args_test_selection": [
             e for t in targets for e in t.tests if not e.startswith("!")
         ],
-        "pytest_add_cli_args": ["-p", "no:cacheprovider"],
+        # in the order written: the fastest tests first (tests/conftest.py), the same every run
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly"],
         # polars' thread pool does not survive fork(): workers fork from a server that has
         # imported the tests but never run one
         "process_isolation": "forkserver",

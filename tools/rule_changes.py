@@ -65,9 +65,9 @@ CHANGES = [
     ),
     (
         "the response cache is never read",
-        "pilot/runs/execute.py",
-        "ctx.cache.get(key) if ctx.options.use_cache or ctx.options.cache_only else None",
-        "None",
+        "pilot/runs/context.py",
+        "            return self.cache.get(key)\n",
+        "            return None\n",
         "tests/pilot/test_safeguards.py::test_cache_alone_answers_finished_cases_in_a_new_run",
     ),
     (
@@ -79,7 +79,7 @@ CHANGES = [
     ),
     (
         "the commit does not read the kill switch",
-        "pilot/runs/execute.py",
+        "pilot/runs/writer.py",
         "self.halted_in_db = killswitch.state(con).engaged",
         "self.halted_in_db = False",
         "tests/pilot/test_safeguards.py::test_the_commit_check_alone_stops_calls_once_the_setting_is_committed",
@@ -87,8 +87,8 @@ CHANGES = [
     (
         "a source title leaves unredacted",
         "pilot/define/redaction.py",
-        "title=redact(source.title, rules).text",
-        "title=source.title",
+        "title = redact(source.title, redactor).text.strip()",
+        "title = source.title.strip()",
         "tests/pilot/test_redaction.py::test_personal_data_in_a_source_title_is_redacted_before_it_leaves",
     ),
     (

@@ -18,6 +18,7 @@ from metric_frames import (
 )
 
 from metrics import wilson
+from metrics.estimate import Estimate
 from metrics.frames import RunFrames
 from pilot.define.bar_versions import BarVersion
 from pilot.define.bars import AcceptanceBar
@@ -302,3 +303,33 @@ def test_errors_exactly_at_the_limit_still_leave_a_verdict(failed: int, inconclu
 
 def test_no_cases_are_not_inconclusive() -> None:
     assert judge(frames([]), None).inconclusive is False
+
+
+def test_one_case_that_errored_is_inconclusive_and_no_cases_count_no_errors() -> None:
+    """1 error in 1 case is 100%, over any limit; an empty run has no errors at all."""
+    only = judge(frames([{**row(0, False), "error": "timed out"}]), None)
+    assert (only.n_cases, only.errors, only.inconclusive) == (1, 1, True)
+    empty = judge(frames([]), version({"min_cases": 1}, 1, signed=True))
+    assert (empty.n_cases, empty.errors, empty.inconclusive) == (0, 0, False)
+
+
+def test_an_exploratory_verdict_counts_its_errors() -> None:
+    rows = [row(i, True) for i in range(10)]
+    rows[3] = {**rows[3], "error": "529 overloaded"}
+    v = judge(frames(rows), None)
+    assert (v.exploratory, v.errors, v.inconclusive) == (True, 1, True)  # 10% > 2%
+
+
+def test_estimates_given_are_judged_not_computed_again() -> None:
+    """`overall` is the run's estimates already computed (by the report): the verdict judges
+    those, so a figure given is the figure judged."""
+    rows = [row(i, True) for i in range(20)]
+    bar = {
+        "criteria": [{"metric": "accuracy", "threshold": 0.9, "judged_on": "point"}],
+        "min_cases": 20,
+    }
+    low, high = wilson(10, 20)
+    given = {"accuracy": Estimate("accuracy", 0.5, low, high, 20)}  # under the threshold
+    assert judge(frames(rows), version(bar, 1, signed=True)).passed
+    judged = judge(frames(rows), version(bar, 1, signed=True), given)
+    assert judged.criteria[0].value == 0.5 and not judged.passed
