@@ -34,7 +34,8 @@ test: install-test chromium
 	$(PY) -m pytest -q
 
 ## Mutation testing of the rule modules (not part of `make test`): `make mutate MODULE=verdicts`
-## for one target; the targets are in tests/mutation_targets.py, the figures in docs/testing.md.
+## for one target, `make mutate MODULE=pilot/define/criteria.py` for one file of a target (several:
+## commas); the targets are in tests/mutation_targets.py, the figures in docs/testing.md.
 MODULE ?=
 mutate: install-test
 	$(PY) tools/mutate.py $(MODULE)

@@ -183,12 +183,29 @@ TARGETS: tuple[Target, ...] = (
 BY_NAME = {t.name: t for t in TARGETS}
 
 
+def one_file(path: str) -> Target | None:
+    """The part of a target that is one of its files (`metrics/citations.py`): that file's
+    rule functions, against the same tests. None when no target mutates the file."""
+    owner = next((t for t in TARGETS if path in t.files), None)
+    if owner is None:
+        return None
+    module = path.removesuffix(".py").replace("/", ".")
+    globs = tuple(g for g in owner.mutants if g.startswith(module + ".")) or (module + ".*",)
+    return Target(path, (path,), globs, owner.tests)
+
+
 def chosen(names: Iterable[str]) -> list[Target]:
+    """Targets by name (`verdicts`) or by file (`pilot/define/criteria.py`); all when none."""
     names = [n for n in names if n]
-    unknown = [n for n in names if n not in BY_NAME]
+    found = {n: BY_NAME.get(n) or one_file(n) for n in names}
+    unknown = [n for n, t in found.items() if t is None]
     if unknown:
-        raise SystemExit(f"unknown target {', '.join(unknown)}: use one of {', '.join(BY_NAME)}")
-    return [BY_NAME[n] for n in names] or list(TARGETS)
+        files = sorted({f for t in TARGETS for f in t.files})
+        raise SystemExit(
+            f"unknown target {', '.join(unknown)}: use one of {', '.join(BY_NAME)}, "
+            f"or one of their files: {', '.join(files)}"
+        )
+    return [t for t in found.values() if t is not None] or list(TARGETS)
 
 
 def target_of(mutant: str) -> Target | None:

@@ -8,7 +8,15 @@ import ast
 from fnmatch import fnmatch
 from pathlib import Path
 
-from mutation_targets import TARGETS, allowed_tests, fastest_first, selected, target_of
+import pytest
+from mutation_targets import (
+    TARGETS,
+    allowed_tests,
+    chosen,
+    fastest_first,
+    selected,
+    target_of,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,3 +111,17 @@ def test_only_a_case_change_of_sql_outside_quotes_is_called_equivalent() -> None
     assert not same(diff('{"case_id": c}', '{"CASE_ID": c}'))  # not SQL: judged by a person
     assert not same(diff('x("SELECT a FROM t")', 'x("XXSELECT a FROM tXX")'))
     assert not same(diff('x("SELECT a FROM t", k)', 'x("select a from t", None)'))
+
+
+def test_a_file_of_a_target_is_a_target_of_its_own() -> None:
+    """`make mutate MODULE=metrics/citations.py`: that file's rule functions, the same tests."""
+    (citations,) = chosen(["metrics/citations.py"])
+    assert citations.files == ("metrics/citations.py",) and citations.tests == ("tests/metrics",)
+    assert citations.owns("metrics.citations.x_citation_frames__mutmut_3")
+    assert not citations.owns("metrics.accuracy.x_accuracy__mutmut_3")
+    (chart,) = chosen(["pilot/results/chart_style.py"])  # only the criterion's function in it
+    assert chart.mutants == ("pilot.results.chart_style.xǁThresholdǁmet*",)
+    both = chosen(["verdicts", "pilot/core/audit.py"])
+    assert [t.name for t in both] == ["verdicts", "pilot/core/audit.py"]
+    with pytest.raises(SystemExit, match="unknown target pilot/cli/base.py"):
+        chosen(["pilot/cli/base.py"])

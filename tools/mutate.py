@@ -138,7 +138,7 @@ def report(targets: list[Target], found: dict[str, str], minutes: float) -> floa
     cpu = (used.ru_utime + used.ru_stime) / 60
     print(f"\nMutation score by target ({minutes:.1f} min, {cpu:.1f} CPU-min over all cores)")
     header = ("target", "mutants", "killed", "survived", "no tests", "SQL case", "score", "w/o SQL")
-    print("{:<22}{:>8}{:>8}{:>9}{:>9}{:>9}{:>8}{:>9}".format(*header))
+    print("{:<28}{:>8}{:>8}{:>9}{:>9}{:>9}{:>8}{:>9}".format(*header))
     total = killed = equivalent = 0
     missed: list[tuple[str, list[str], bool]] = []
     for target in targets:
@@ -149,14 +149,14 @@ def report(targets: list[Target], found: dict[str, str], minutes: float) -> floa
         n = len(mine)
         total, killed, equivalent = total + n, killed + counts["killed"], equivalent + same
         print(
-            f"{target.name:<22}{n:>8}{counts['killed']:>8}{counts['survived']:>9}"
+            f"{target.name:<28}{n:>8}{counts['killed']:>8}{counts['survived']:>9}"
             f"{counts['no tests']:>9}{same:>9}{_ratio(counts['killed'], n):>8.1%}"
             f"{_ratio(counts['killed'], n - same):>9.1%}"
         )
         missed += [(name, lines, sql_case_only(lines)) for name, lines in survivors]
     overall = _ratio(killed, total)
     print(
-        f"{'all chosen':<22}{total:>8}{killed:>8}{'':>9}{'':>9}{equivalent:>9}{overall:>8.1%}"
+        f"{'all chosen':<28}{total:>8}{killed:>8}{'':>9}{'':>9}{equivalent:>9}{overall:>8.1%}"
         f"{_ratio(killed, total - equivalent):>9.1%}"
     )
     for name, lines, sql in missed:
