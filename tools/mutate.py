@@ -35,6 +35,7 @@ from mutation_targets import TARGETS, Target, chosen  # noqa: E402
 
 COPIED = ("pilot", "metrics", "app", "tests", "goldensets")
 KILLED = {"killed", "timeout", "caught by type check"}
+UNCHECKED = "not checked"
 
 
 def mutmut_settings(targets: list[Target]) -> dict[str, object]:
@@ -130,33 +131,39 @@ def statuses() -> dict[str, str]:
 def report(targets: list[Target], found: dict[str, str], minutes: float) -> float:
     """Print the score per target and every mutant not killed; return the overall score.
 
-    The score is killed / all mutants. A survivor whose only change is the letter case of SQL
+    The score is killed / mutants checked (all of them once a run is complete; `--report` on
+    an interrupted run leaves the unchecked ones out and counts them). A survivor whose only change is the letter case of SQL
     outside quoted literals cannot be told from the original (DuckDB reads keywords and
     unquoted names in any case): it is marked equivalent, and the second score leaves such
     mutants out of the count."""
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (used.ru_utime + used.ru_stime) / 60
     print(f"\nMutation score by target ({minutes:.1f} min, {cpu:.1f} CPU-min over all cores)")
-    header = ("target", "mutants", "killed", "survived", "no tests", "SQL case", "score", "w/o SQL")
-    print("{:<28}{:>8}{:>8}{:>9}{:>9}{:>9}{:>8}{:>9}".format(*header))
+    header = ("target", "mutants", "unchecked", "killed", "survived", "no tests", "SQL case")
+    print("{:<28}{:>8}{:>10}{:>8}{:>9}{:>9}{:>9}{:>8}{:>9}".format(*header, "score", "w/o SQL"))
     total = killed = equivalent = 0
     missed: list[tuple[str, list[str], bool]] = []
     for target in targets:
         mine = {n: s for n, s in found.items() if target.owns(n)}
         counts = Counter("killed" if s in KILLED else s for s in mine.values())
-        survivors = [(n, change(n)) for n in sorted(mine, key=_order) if mine[n] not in KILLED]
+        survivors = [
+            (n, change(n))
+            for n in sorted(mine, key=_order)
+            if mine[n] not in KILLED and mine[n] != UNCHECKED
+        ]
         same = sum(sql_case_only(lines) for _, lines in survivors)
-        n = len(mine)
+        n = len(mine) - counts[UNCHECKED]
         total, killed, equivalent = total + n, killed + counts["killed"], equivalent + same
         print(
-            f"{target.name:<28}{n:>8}{counts['killed']:>8}{counts['survived']:>9}"
+            f"{target.name:<28}{len(mine):>8}{counts[UNCHECKED]:>10}"
+            f"{counts['killed']:>8}{counts['survived']:>9}"
             f"{counts['no tests']:>9}{same:>9}{_ratio(counts['killed'], n):>8.1%}"
             f"{_ratio(counts['killed'], n - same):>9.1%}"
         )
         missed += [(name, lines, sql_case_only(lines)) for name, lines in survivors]
     overall = _ratio(killed, total)
     print(
-        f"{'all chosen':<28}{total:>8}{killed:>8}{'':>9}{'':>9}{equivalent:>9}{overall:>8.1%}"
+        f"{'all chosen':<28}{'':>8}{'':>10}{killed:>8}{'':>9}{'':>9}{equivalent:>9}{overall:>8.1%}"
         f"{_ratio(killed, total - equivalent):>9.1%}"
     )
     for name, lines, sql in missed:
@@ -166,7 +173,7 @@ def report(targets: list[Target], found: dict[str, str], minutes: float) -> floa
 
 
 def _ratio(part: int, whole: int) -> float:
-    return part / whole if whole else 1.0
+    return part / whole if whole else 0.0  # nothing checked is no evidence
 
 
 def _order(name: str) -> tuple[str, int]:
@@ -230,12 +237,16 @@ def main() -> None:
         "targets", nargs="?", default="", help=", ".join(t.name for t in TARGETS) + " (all)"
     )
     parser.add_argument("--fail-under", type=float, default=90.0, metavar="PERCENT")
+    parser.add_argument(
+        "--report", action="store_true", help="report on the staged run as it stands, run nothing"
+    )
     args = parser.parse_args()
     targets = chosen(args.targets.split(","))
     os.environ["PILOT_MUTATE"] = ",".join(t.name for t in targets)
     started = time.monotonic()
-    stage(targets)
-    mutmut("run", *(g for t in targets for g in t.mutants))
+    if not args.report:
+        stage(targets)
+        mutmut("run", *(g for t in targets for g in t.mutants))
     overall = report(targets, statuses(), (time.monotonic() - started) / 60)
     if overall * 100 < args.fail_under:
         print(f"\nThe score, {overall:.1%}, is below {args.fail_under:.0f}%.")
