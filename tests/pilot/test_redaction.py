@@ -346,3 +346,18 @@ def test_default_rules_are_named() -> None:
         "French NIR",
         "phone number",
     ]
+
+
+def test_every_string_inside_a_nested_value_is_redacted() -> None:
+    """No golden-case field holds a mapping today; a field that did would still leave with every
+    string in it redacted, at any depth, keys and other values untouched."""
+    from pilot.define.redaction import _redact_value
+
+    value = {"owner": "priya.shah@northwind.example", "calls": ("ring 07700 900456", 3, None)}
+    assert _redact_value(value, DEFAULT_RULES) == {
+        "owner": "[EMAIL]",
+        "calls": ("ring [PHONE]", 3, None),
+    }
+    assert _redact_value([{"n": "card 4111 1111 1111 1111"}], DEFAULT_RULES) == [
+        {"n": "card [CARD]"}
+    ]
