@@ -82,3 +82,22 @@ def test_legacy_default_rules_read_as_detectors() -> None:
     for pattern, detector in LEGACY_PATTERNS.items():
         rule = RedactionRule.model_validate({"name": "old", "pattern": pattern, "check": None})
         assert rule.detector == detector and rule.pattern is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        ("(a{1,100})+", False),  # a repeat of at most 100 counts as bounded
+        ("(a{1,101})+", True),  # over 100 counts as unbounded: nested, refused
+        ("(a{101})+", True),
+        ("a{1,101}", False),  # unbounded, but not nested
+    ],
+)
+def test_a_repeat_over_100_counts_as_unbounded(pattern: str, refused: bool) -> None:
+    from pilot.define.patterns import check_pattern
+
+    if refused:
+        with pytest.raises(ValueError, match="nests one unbounded repetition"):
+            check_pattern(pattern)
+    else:
+        assert check_pattern(pattern) == pattern
