@@ -201,6 +201,9 @@ def test_a_frame_of_the_wrong_kind_or_shape_is_named(citations: Builder, sources
         citation_precision(citations(("c", 0, "s", "fee", 0, 3)), pl.DataFrame())
     assert str(empty.value).startswith("sources frame is missing column(s) case_id, source_id")
     assert str(empty.value).endswith("(has no columns)")
+    with pytest.raises(ValueError) as no_text:
+        evidence_spans(pl.DataFrame({"case_id": ["c"]}), srcs)
+    assert str(no_text.value).startswith("evidence frame is missing column(s) text;")
 
 
 def test_evidence_is_found_as_written_not_as_a_pattern(
