@@ -190,3 +190,16 @@ def test_an_unrecorded_abstention_means_the_system_answered(results: Builder) ->
 def test_a_results_frame_without_the_columns_is_named(results: Builder) -> None:
     with pytest.raises(ValueError, match="^results frame is missing column"):
         apply_match(pl.DataFrame({"case_id": ["a"]}), "exact")
+
+
+def test_a_token_f1_exactly_on_the_threshold_matches() -> None:
+    # "red blue" vs "red green": 1 token in common, P = R = 1/2, F1 = 0.5 exactly
+    assert one(token_f1("a", "e"), a=["red blue"], e=["red green"]) == [0.5]
+    assert one(f1("a", "e", threshold=0.5), a=["red blue"], e=["red green"]) == [True]
+    assert one(f1("a", "e", threshold=0.51), a=["red blue"], e=["red green"]) == [False]
+
+
+def test_digits_a_float_cannot_read_are_no_number_not_an_error() -> None:
+    """Arabic-Indic digits are digits to the pattern but not to a float: no number (null),
+    so the case is judged unmatched rather than the whole run failing."""
+    assert one(first_number("t"), t=["٣ days", "3 days"]) == [None, 3.0]
