@@ -101,3 +101,28 @@ def test_a_repeat_over_100_counts_as_unbounded(pattern: str, refused: bool) -> N
             check_pattern(pattern)
     else:
         assert check_pattern(pattern) == pattern
+
+
+def test_a_refused_pattern_says_re2s_reason_and_logs_nothing(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The reason goes to the person who typed the pattern, decoded, and nowhere else: RE2's
+    own error log (stderr, on by default) stays off."""
+    from pilot.define.patterns import check_pattern
+
+    with pytest.raises(ValueError) as refused:
+        check_pattern("a(b")
+    assert str(refused.value).startswith(
+        "not a valid regular expression for the linear-time engine (RE2): missing ): a(b. "
+    )
+    assert capfd.readouterr().err == ""
+
+
+def test_a_pattern_of_exactly_the_longest_length_is_accepted() -> None:
+    from pilot.define.patterns import MAX_PATTERN_LENGTH, check_pattern
+
+    longest = "a" * MAX_PATTERN_LENGTH
+    assert check_pattern(longest) == longest
+    with pytest.raises(ValueError) as long:
+        check_pattern(longest + "a")
+    assert str(long.value) == f"is {MAX_PATTERN_LENGTH + 1} characters long; keep it under 1000"
