@@ -13,8 +13,10 @@ from app.signin import oidc_actor
 from pilot.core import killswitch
 from pilot.core.access import can
 from pilot.core.inert import inert
+from pilot.readiness.status import risk_banner
 
 HERE = Path(__file__).parent
+SAYS_RISK = ("Home", "6 · Readiness")  # these pages say "at risk" in full themselves
 os.umask(0o077)  # a database, WAL or key this server creates is owner-only
 
 
@@ -54,6 +56,7 @@ ui.keep_browser_session()
 
 with ui.store().read() as con:
     kill_state = killswitch.state(con)
+    at_risk = risk_banner(con, actor.role)
 
 with st.sidebar:
     st.markdown(f"**{inert(actor.name)}** · {inert(actor.role)}")
@@ -66,5 +69,8 @@ with st.sidebar:
         st.rerun()
 
 st.session_state.pop(ui.LINKS, None)
-st.navigation(visible_pages(actor.role)).run()
+page = st.navigation(visible_pages(actor.role))
+if at_risk and page.title not in SAYS_RISK:
+    st.error(inert(at_risk))
+page.run()
 ui.write_links()  # the page's run, case and filters, so its URL opens exactly this view

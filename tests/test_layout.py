@@ -262,25 +262,12 @@ def test_every_table_has_one_owner() -> None:
     assert created_tables() <= set(owners()), created_tables() - set(owners())
 
 
-READS_ACROSS_STEPS = {
-    "pilot/readiness/ladder.py": {"approvals", "live_outputs"},
-    "pilot/readiness/record.py": {"bar_versions", "goldenset_versions", "runs"},
-    "pilot/readiness/scorecard.py": {"access_tokens", "approvals", "live_outputs", "runs", "users"},
-    "pilot/readiness/stages.py": {"system_configs"},
-}
-"""Debt, named so it cannot grow unseen: readiness (issue 12, landed last) still reads these
-earlier steps' tables itself instead of through their owners' read functions. Each entry is to
-be removed as its query moves to the owning package; no new entry may be added."""
-
-
 @pytest.mark.parametrize("table", sorted(created_tables()))
 def test_table_is_queried_only_by_its_owner(table: str) -> None:
     owner = owners()[table]
     offenders = []
     for name, path in MODULES.items():
         if name.startswith(("pilot.core.migrations", owner + ".")) or name == owner:
-            continue
-        if table in READS_ACROSS_STEPS.get(rel(path), set()):
             continue
         if any(table in TABLE_REF.findall(sql) for sql in sql_in(path)):
             offenders.append(rel(path))

@@ -30,7 +30,9 @@ ICONS = {
 st.subheader("Is it ready?")
 (st.success if truth["passed"] else st.warning)(inert(truth["verdict"]))
 if truth["at_risk"]:
-    st.error(f"{inert(truth['stage_line'])}. AT RISK: {inert('; '.join(truth['risk_reasons']))}")
+    # evaluators grade blind: they learn the stage is at risk, not the graded figures behind it
+    reasons = "; ".join(truth["risk_reasons"]) if actor.can("read_grades") else "see Readiness"
+    st.error(f"{inert(truth['stage_line'])}. AT RISK: {inert(reasons)}")
 else:
     st.info(inert(truth["stage_line"]))
 st.caption(inert(truth["next_gate"]))

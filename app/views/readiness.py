@@ -9,7 +9,7 @@ from pilot.core import killswitch
 from pilot.core.errors import PilotError
 from pilot.core.inert import inert
 from pilot.readiness import decisions
-from pilot.readiness.charts import approval_figure, ladder_figure
+from pilot.readiness.charts import approval_figure, critical_figure, ladder_figure
 from pilot.readiness.status import readiness
 from pilot.review import dashboard
 
@@ -23,7 +23,9 @@ with store.read() as con:
 
 headline = f"Stage {data['stage']} · {data['stage_name']}: {data['stage_meaning']}"
 if data["at_risk"]:
-    st.error(inert(f"{headline}. AT RISK: {'; '.join(data['risk_reasons'])}"))
+    blind = not actor.can("read_grades")  # evaluators grade blind: no graded figures
+    reasons = "the live evidence below" if blind else "; ".join(data["risk_reasons"])
+    st.error(inert(f"{headline}. AT RISK: {reasons}"))
 else:
     st.success(inert(headline))
 if kill_state.engaged:
@@ -51,7 +53,7 @@ if review is None:
     st.info("Live figures show other people's grades: evaluators grade blind and do not see them.")
 else:
     ui.chart(dashboard.accuracy_figure(review), key="ready_accuracy")
-    st.text(f"Critical errors graded: {len(review['critical_errors'])}")
+    ui.chart(critical_figure(review["windows"], review["critical_errors"]), key="ready_critical")
     if review["approvals"]:
         threshold = data["settings"]["approval_threshold"]
         ui.chart(approval_figure(review["approvals"], threshold), key="ready_approvals")

@@ -9,6 +9,7 @@ from app import ui
 from metrics import metric_names
 from pilot.core.inert import highlight_html, inert
 from pilot.core.store import Store
+from pilot.readiness.record import record_to_show
 from pilot.results import charts
 from pilot.results.chart_style import is_percent, label
 from pilot.results.inert_chart import original_label
@@ -46,9 +47,18 @@ if not runs:
     st.stop()
 
 labels = {r["run_id"]: r["label"] for r in runs}
+with store.read() as con:
+    record = record_to_show(con)
 ui.linked("run", "res_run", list(labels))
+if record and record.run_id in labels:
+    labels[record.run_id] += " · run of record"
+    st.session_state.setdefault("res_run", record.run_id)  # open on it, unless a link says
 run_id = st.selectbox(
-    "Run", list(labels), format_func=labels.get, key="res_run", help="Newest finished run first"
+    "Run",
+    list(labels),
+    format_func=labels.get,
+    key="res_run",
+    help="Opens on the run of record; newest finished run first",
 )
 run = next(r for r in runs if r["run_id"] == run_id)
 with store.read() as con:

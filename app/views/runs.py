@@ -12,6 +12,7 @@ from pilot.core.errors import PilotError
 from pilot.core.inert import highlight_html, inert
 from pilot.core.models import RetrievalSettings
 from pilot.goldensets.stored import version_rows
+from pilot.readiness.marks import run_marks
 from pilot.results import humane
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
@@ -161,6 +162,7 @@ active = any(r["status"] is RunStatus.RUNNING for r in runs)
 def run_table() -> None:
     with store.read() as con:
         current = list_runs(con)
+        marks = run_marks(con)  # run of record, configs rolled back or in production
     if not current:
         st.info("No runs yet.")
         return
@@ -181,6 +183,7 @@ def run_table() -> None:
                 else "",
                 "started by": r["started_by"],
                 "started": humane.local_time(r["started_at"], st.context.timezone),
+                "marks": marks.get(r["run_id"], ""),
             }
         )
         failure = jobs.failure(r["run_id"])

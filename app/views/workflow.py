@@ -7,10 +7,12 @@ from typing import Any
 import streamlit as st
 
 from app import ui
-from pilot.core.errors import PilotError
+from pilot.core.errors import InputError, PilotError
 from pilot.core.inert import inert
 from pilot.define import workflow as wf
+from pilot.define.leak_check import leak_check_status, parse_probes, record_leak_check
 from pilot.define.redaction import RedactionRule, redact, redactor_for
+from pilot.goldensets.stored import list_goldensets, load_cases, resolve_version
 from pilot.results import humane
 
 actor = ui.guard("read")
@@ -266,6 +268,48 @@ if sample:
         if result.spans
         else "Nothing matched: this text would leave unchanged."
     )
+
+# --- the recorded leak check -------------------------------------------------------------------
+st.subheader("Leak check")
+with store.read() as con:
+    check, check_current = leak_check_status(con)
+    set_names = [g["name"] for g in list_goldensets(con)]
+if check is None:
+    st.warning("No leak check recorded: readiness counts the data boundary as not met.")
+else:
+    line = (
+        f"Last check {humane.local_time(check.checked_at, st.context.timezone)} by "
+        f"{check.checked_by}: {check.items_tested} item(s) tested, {check.leaks_found} leak(s), "
+        f"on workflow version {check.workflow_version}"
+        + ("." if check_current else "; the boundary has changed since: check it again.")
+    )
+    (st.success if check.clean and check_current else st.error)(inert(line))
+    if check.leaks:
+        st.dataframe(check.leaks, hide_index=True, key="wf_leaks")
+if actor.can("check_boundary"):
+    with st.form("wf_leak_check"):
+        probes_file = st.file_uploader(
+            "Probe file: values that must never leave (one per line, or JSON lines)",
+            type=["txt", "jsonl"],
+            key="wf_probes",
+        )
+        scan = st.selectbox("Also scan golden set", ["(none)", *set_names], key="wf_scan")
+        if st.form_submit_button("Run and record the leak check"):
+            try:
+                if probes_file is None:
+                    raise InputError("choose a probe file first")
+                probes, digest = parse_probes(probes_file.getvalue(), probes_file.name)
+                with store.read() as con:
+                    cases = [] if scan == "(none)" else load_cases(con, resolve_version(con, scan))
+                done = record_leak_check(
+                    store, actor.name, probes, digest, source=probes_file.name, cases=cases
+                )
+                st.session_state["wf_flash"] = (
+                    f"Leak check recorded: {done.items_tested} item(s), {done.leaks_found} leak(s)."
+                )
+                st.rerun()
+            except PilotError as exc:
+                st.error(inert(str(exc)))
 
 # --- history -----------------------------------------------------------------------------------
 if history:

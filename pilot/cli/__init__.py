@@ -18,6 +18,7 @@ from pilot.cli import (  # noqa: E402, F401
     app_cmds,
     audit_cmds,
     bar_cmds,
+    boundary_cmds,
     goldenset_cmds,
     readiness_cmds,
     review_cmds,

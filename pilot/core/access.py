@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read": frozenset(TOKEN_ROLES),
     "read_grades": frozenset(ROLES) - {"evaluator"},  # evaluators grade blind
     "audit": frozenset({"admin", "lead", "auditor"}),
+    # a lead or the security owner (an auditor) records the data boundary's leak check
+    "check_boundary": frozenset({"lead", "auditor"}),
 }
 
 DESCRIPTIONS = {
@@ -56,6 +58,7 @@ DESCRIPTIONS = {
     "read": "read results, charts and the report",
     "read_grades": "read other people's grades and the review dashboard",
     "audit": "read and verify the audit log",
+    "check_boundary": "record a leak check of the data boundary",
 }
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1

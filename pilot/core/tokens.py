@@ -173,6 +173,16 @@ def list_tokens(con: duckdb.DuckDBPyConnection, actor: Actor) -> list[dict[str, 
     return found
 
 
+def unrevoked_expiry(con: duckdb.DuckDBPyConnection, now: str) -> tuple[int, int]:
+    """(unrevoked tokens already expired, unrevoked tokens that never expire) at `now`."""
+    expired, never = con.execute(
+        "SELECT count(*) FILTER (WHERE expires_at IS NOT NULL AND expires_at < ?), "
+        "count(*) FILTER (WHERE expires_at IS NULL) FROM access_tokens WHERE revoked_at IS NULL",
+        [now],
+    ).fetchone()
+    return int(expired), int(never)
+
+
 def revoke_token(store: Store, acting: Who, token_id: str) -> None:
     """Revoke a token: its own user or an admin may."""
 

@@ -212,3 +212,18 @@ def ticket_script(ticket: str) -> str:
         f"headers:{{'Content-Type':'application/json'}},body:JSON.stringify({{ticket:'{safe}'}})}});"
         "</script>"
     )
+
+
+def concurrent_use(con: duckdb.DuckDBPyConnection, since: datetime) -> dict[str, int]:
+    """Per account, how many pairs of its browser sessions were in use at the same time
+    (one's sign-in before the other's last use, both ways round) among sessions used since
+    `since`. One person normally works in one browser at a time; an account open in two at once
+    is evidence that it may be shared (or that one person uses two devices)."""
+    rows = con.execute(
+        "SELECT a.user_name, count(*) FROM web_sessions a JOIN web_sessions b "
+        "ON a.user_name = b.user_name AND a.id < b.id "
+        "AND a.created_at < b.last_seen AND b.created_at < a.last_seen "
+        "WHERE a.last_seen >= ? AND b.last_seen >= ? GROUP BY 1 ORDER BY 1",
+        [_ts(since), _ts(since)],
+    ).fetchall()
+    return {str(name): int(n) for name, n in rows}

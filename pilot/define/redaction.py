@@ -13,6 +13,7 @@ replacement might create or break another rule's match.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -260,6 +261,23 @@ def _redact_value(value: Any, redactor: Redactor) -> Any:
     return value
 
 
+_ID_SEPARATORS = re.compile(r"[-_/.:]")
+ID_MAX_DIGITS = 6
+
+
+def id_hides_data(source_id: str, redactor: Redactor) -> bool:
+    """Whether an id built from parts may carry personal data ("hr-case-AB123456C",
+    "case-123-45-6789"): a part that is personal data on its own, or 7 or more digits in all
+    (room for a phone, card, account or national number). In free text a number glued to other
+    characters is left alone (a policy number is not a phone), but an id is short and sending
+    "source-N" instead costs nothing. Found by the recorded leak check."""
+    if not (redactor.rules or redactor.restricted):
+        return False  # a boundary that redacts nothing
+    if sum(ch.isdigit() for ch in source_id) > ID_MAX_DIGITS:
+        return True
+    return bool(redact(_ID_SEPARATORS.sub(" ", source_id), redactor).spans)
+
+
 def bound_case(case: GoldenCase, boundary: DataBoundary) -> BoundedCase:
     """Apply the boundary to one case: only allowlisted fields, only readable sources, and every
     outbound string redacted: the question, each field's strings (tags), each source's id,
@@ -278,7 +296,7 @@ def bound_case(case: GoldenCase, boundary: DataBoundary) -> BoundedCase:
                 continue
             number = len(kept) + 1
             sent_id = redact(source.id, redactor).text
-            if sent_id != source.id or sent_id in sources:
+            if sent_id != source.id or id_hides_data(source.id, redactor) or sent_id in sources:
                 sent_id = f"source-{number}"
             title = redact(source.title, redactor).text.strip() or f"Source {number}"
             body = redact(source.text, redactor)

@@ -84,3 +84,41 @@ def approval_figure(rows: list[dict[str, Any]], threshold: float) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
     )
     return fig
+
+
+def critical_counts(
+    windows: list[dict[str, Any]], critical: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Outputs graded critical per week (an output two graders called critical counts once),
+    every graded week listed, weeks with none at 0."""
+    counts = {w["window"]: 0 for w in windows}
+    seen: set[tuple[str, str]] = set()
+    for c in critical:
+        if (c["window"], c["output_id"]) not in seen:
+            seen.add((c["window"], c["output_id"]))
+            counts[c["window"]] = counts.get(c["window"], 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def critical_figure(windows: list[dict[str, Any]], critical: list[dict[str, Any]]) -> go.Figure:
+    """Critical errors graded per week: any bar above zero blocks a gate and puts a stage at risk."""
+    import plotly.graph_objects as go
+
+    counts = critical_counts(windows, critical)
+    fig = go.Figure(
+        go.Bar(
+            x=list(counts),
+            y=list(counts.values()),
+            marker={"color": [RISK if n else MET for n in counts.values()]},
+            hovertemplate="%{x}: %{y} output(s) graded critical<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": "Critical errors graded per week (the gates allow none)", "x": 0},
+        yaxis={"rangemode": "tozero", "dtick": 1, "title": {"text": "outputs"}},
+        xaxis={"type": "category", "title": {"text": "ISO week"}},
+        height=300,
+        plot_bgcolor="white",
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    )
+    return fig

@@ -32,6 +32,7 @@ from pilot.define.criteria import Criterion, judge_criterion
 from pilot.readiness.record import run_of_record
 from pilot.readiness.settings import GateSettings, gate_settings
 from pilot.readiness.stages import STAGES, active_config, current_stage
+from pilot.review.stage_evidence import approvals_at_stage, graded_at_stage
 
 
 @dataclass(frozen=True)
@@ -132,25 +133,6 @@ def gate_0_1(con: duckdb.DuckDBPyConnection) -> Gate:
     return Gate(0, 1, [req])
 
 
-_GRADED = """
-SELECT o.week, cg.output_id, bool_and(cg.verdict = 'correct') AS correct,
-       bool_or(cg.severity = 'critical') AS critical
-FROM current_grades cg JOIN live_outputs o ON o.id = cg.output_id
-WHERE o.stage = ? GROUP BY ALL
-"""
-
-
-def graded_at_stage(con: duckdb.DuckDBPyConnection, stage: int) -> list[tuple[str, int, int, int]]:
-    """(week, graded, correct, critical) per ISO week for outputs recorded at `stage`."""
-    if not table_exists(con, "grades"):
-        return []
-    return con.execute(
-        f"SELECT week, count(*), count(*) FILTER (WHERE correct), "
-        f"count(*) FILTER (WHERE critical) FROM ({_GRADED}) GROUP BY 1 ORDER BY 1",
-        [stage],
-    ).fetchall()
-
-
 def gate_1_2(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:
     weeks = graded_at_stage(con, 1)
     n, k = sum(w[1] for w in weeks), sum(w[2] for w in weeks)
@@ -200,18 +182,6 @@ def agreement_requirement(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Re
 
 def _week_start(week: str) -> date:
     return date.fromisocalendar(int(week[:4]), int(week[6:8]), 1)
-
-
-def approvals_at_stage(con: duckdb.DuckDBPyConnection, stage: int) -> list[tuple[str, int, int]]:
-    """(week, decisions, approved without edit) per ISO week for outputs recorded at `stage`."""
-    if not table_exists(con, "approvals"):
-        return []
-    return con.execute(
-        "SELECT a.week, count(*), count(*) FILTER (WHERE a.decision = 'approved') "
-        "FROM approvals a WHERE a.output_id IN (SELECT id FROM live_outputs WHERE stage = ?) "
-        "GROUP BY 1 ORDER BY 1",
-        [stage],
-    ).fetchall()
 
 
 def gate_2_3(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:

@@ -7,7 +7,6 @@ versions are the newest signed bar and the newest version of the golden set last
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -17,7 +16,9 @@ from pilot.core import audit
 from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.store import Store, table_exists
-from pilot.define.bar_versions import latest_signed_bar
+from pilot.define.bar_versions import bar_version, latest_signed_bar
+from pilot.goldensets.stored import newest_version_of, version_info
+from pilot.runs.lookup import newest_finished, run_brief
 
 
 @dataclass(frozen=True)
@@ -40,19 +41,13 @@ class RunOfRecord:
 def current_versions(con: duckdb.DuckDBPyConnection) -> tuple[str | None, int | None]:
     """(golden-set version, signed bar version) runs of record are chosen on."""
     bar = latest_signed_bar(con) if table_exists(con, "bar_versions") else None
-    if not table_exists(con, "runs"):
-        return None, bar.version if bar else None
-    row = con.execute(
-        "SELECT g.name FROM runs r JOIN goldenset_versions g ON g.version = r.goldenset_version "
-        "WHERE r.status = 'finished' ORDER BY r.finished_at DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return None, bar.version if bar else None
-    latest = con.execute(
-        "SELECT version FROM goldenset_versions WHERE name = ? ORDER BY created_at DESC LIMIT 1",
-        [row[0]],
-    ).fetchone()
-    return latest[0], bar.version if bar else None
+    bar_v = bar.version if bar else None
+    newest = newest_finished(con) if table_exists(con, "runs") else None
+    brief = run_brief(con, newest) if newest else None
+    info = version_info(con, brief.goldenset_version) if brief else None
+    if info is None:
+        return None, bar_v
+    return newest_version_of(con, info.name), bar_v
 
 
 def failing_criteria(summary: dict[str, Any]) -> list[str]:
@@ -69,23 +64,20 @@ def failing_criteria(summary: dict[str, Any]) -> list[str]:
 
 
 def _describe(con: duckdb.DuckDBPyConnection, run_id: str, pinned_by: str | None) -> RunOfRecord:
-    gs, cfg, bar, finished, summary = con.execute(
-        "SELECT goldenset_version, config_version, bar_version, finished_at, summary "
-        "FROM runs WHERE run_id = ?",
-        [run_id],
-    ).fetchone()
-    data = json.loads(summary) if summary else {}
-    verdict = data.get("verdict", {})
+    brief = run_brief(con, run_id)
+    if brief is None:
+        raise InputError(f"RUN_ID {run_id!r}: no such run")
+    verdict = brief.summary.get("verdict", {})
     return RunOfRecord(
         run_id=run_id,
-        goldenset_version=gs,
-        bar_version=bar,
-        config_version=cfg,
+        goldenset_version=brief.goldenset_version,
+        bar_version=brief.bar_version or 0,
+        config_version=brief.config_version,
         pinned=pinned_by is not None,
         pinned_by=pinned_by,
-        finished_at=finished,
+        finished_at=brief.finished_at,
         passed=bool(verdict.get("passed")) and not verdict.get("exploratory", True),
-        failing=failing_criteria(data),
+        failing=failing_criteria(brief.summary),
         n_criteria=len(verdict.get("criteria", [])),
     )
 
@@ -100,35 +92,40 @@ def run_of_record(
         return None
     if table_exists(con, "run_of_record"):
         pinned = con.execute(
-            "SELECT p.run_id, p.pinned_by FROM run_of_record p JOIN runs r USING (run_id) "
-            "WHERE p.goldenset_version = ? AND p.bar_version = ? "
-            "AND (? IS NULL OR r.config_version = ?)",
-            [gs, bar, config_version, config_version],
+            "SELECT run_id, pinned_by FROM run_of_record "
+            "WHERE goldenset_version = ? AND bar_version = ?",
+            [gs, bar],
         ).fetchone()
-        if pinned:
+        brief = run_brief(con, pinned[0]) if pinned else None
+        if brief and (config_version is None or brief.config_version == config_version):
             return _describe(con, pinned[0], pinned[1])
-    row = con.execute(
-        "SELECT run_id FROM runs WHERE status = 'finished' AND goldenset_version = ? "
-        "AND bar_version = ? AND (? IS NULL OR config_version = ?) "
-        "ORDER BY finished_at DESC, run_id LIMIT 1",
-        [gs, bar, config_version, config_version],
-    ).fetchone()
-    return _describe(con, row[0], None) if row else None
+    newest = newest_finished(
+        con, goldenset_version=gs, bar_version=bar, config_version=config_version
+    )
+    return _describe(con, newest, None) if newest else None
+
+
+def record_to_show(con: duckdb.DuckDBPyConnection) -> RunOfRecord | None:
+    """The run Home and Results open on: a lead's pin for the current versions whatever its
+    config, else the active config's newest finished run on them, else any config's."""
+    from pilot.readiness.stages import active_config
+
+    any_config = run_of_record(con)
+    if any_config is not None and any_config.pinned:
+        return any_config
+    return run_of_record(con, active_config(con)) or any_config
 
 
 def pin_run(store: Store, user: Who, run_id: str) -> RunOfRecord:
     """A lead pins `run_id` as the run of record for its golden-set and bar versions."""
 
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> RunOfRecord:
-        row = con.execute(
-            "SELECT r.status, r.goldenset_version, r.bar_version, b.signed_by "
-            "FROM runs r LEFT JOIN bar_versions b ON b.version = r.bar_version "
-            "WHERE r.run_id = ?",
-            [run_id],
-        ).fetchone()
-        if row is None:
+        brief = run_brief(con, run_id)
+        if brief is None:
             raise InputError(f"RUN_ID {run_id!r}: no such run")
-        status, gs, bar, signed_by = row
+        status, gs, bar = brief.status, brief.goldenset_version, brief.bar_version
+        judged = bar_version(con, bar) if bar is not None else None
+        signed_by = judged.signed_by if judged else None
         if status != "finished":
             raise InputError(f"run {run_id} is {status}: only a finished run can be of record")
         if bar is None or signed_by is None:

@@ -3,19 +3,26 @@ evidence only, with the evidence it rests on and what is missing, in plain words
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
 
 from pilot.core import audit, keys
+from pilot.core.access import list_users
 from pilot.core.killswitch import holders, state
 from pilot.core.store import table_exists
+from pilot.core.tokens import unrevoked_expiry
+from pilot.core.web_sessions import concurrent_use
+from pilot.define.leak_check import leak_check_status
+from pilot.define.workflow import current_workflow
+from pilot.review.stage_evidence import citation_support, consequential_decided
+from pilot.runs.lookup import run_brief
 
 DRILL_DAYS = 90
 ANCHOR_DAYS = 7
+SHARED_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -45,8 +52,6 @@ def _days_since(stamp: str | None) -> float | None:
 
 
 def data_boundary(con: duckdb.DuckDBPyConnection) -> Item:
-    from pilot.define.workflow import current_workflow
-
     wf = current_workflow(con) if table_exists(con, "workflow_versions") else None
     if wf is None:
         return _item("Data boundary", ["no workflow or data boundary recorded"], [])
@@ -57,23 +62,25 @@ def data_boundary(con: duckdb.DuckDBPyConnection) -> Item:
         problems.append("the provider's data-use statement is not recorded")
     else:
         ev.append(f"provider statement confirmed by {statement.confirmed_by}")
-    checks = audit.events(con, action="boundary.leak_check", limit=1)
-    if not checks:
-        problems.append("no leak check recorded (no step records one yet)")
-    elif not checks[0].payload.get("clean"):
-        problems.append(f"the last leak check ({checks[0].ts}) found leaks")
+    check, current = leak_check_status(con)
+    if check is None:
+        problems.append("no leak check recorded (`pilot boundary check --probes FILE`)")
     else:
-        ev.append(f"last leak check clean ({checks[0].ts})")
+        ev.append(f"last leak check {check.checked_at} by {check.checked_by}: "
+                  f"{check.items_tested} item(s) tested, {check.leaks_found} leak(s), "
+                  f"on workflow v{check.workflow_version}")  # fmt: skip
+        if not check.clean:
+            problems.append(f"the last leak check found {check.leaks_found} leak(s)")
+        if not current:
+            problems.append("the boundary changed after the last leak check: check it again")
     return _item("Data boundary", problems, ev)
 
 
 def human_oversight(con: duckdb.DuckDBPyConnection, stage: int) -> Item:
-    if not table_exists(con, "live_outputs"):
+    counts = consequential_decided(con)
+    if counts is None:
         return _item("Human oversight", [], ["no live outputs yet"])
-    total, decided = con.execute(
-        "SELECT count(*), count(a.output_id) FROM live_outputs o "
-        "LEFT JOIN approvals a ON a.output_id = o.id WHERE o.consequential AND o.stage IN (2, 3)"
-    ).fetchone()
+    total, decided = counts
     ev = [f"{decided} of {total} consequential outputs at stages 2 and 3 have a recorded approval"]
     missing = [f"{total - decided} consequential output(s) without a recorded decision"]
     if total == decided:
@@ -89,32 +96,23 @@ def grounding(con: duckdb.DuckDBPyConnection, data: dict[str, Any]) -> Item:
     if record is None:
         problems.append("no run of record")
     else:
-        summary = con.execute(
-            "SELECT summary FROM runs WHERE run_id = ?", [record["run_id"]]
-        ).fetchone()
-        cov = (
-            json.loads(summary[0])["metrics"].get("citation_coverage", {})
-            if summary and summary[0]
-            else {}
-        )
+        brief = run_brief(con, record["run_id"])
+        metrics = brief.summary.get("metrics", {}) if brief else {}
+        cov = metrics.get("citation_coverage", {})
         value = cov.get("value")
         ev.append(f"citation coverage of run {record['run_id']}: "
                   + ("n/a" if value is None else f"{value:.1%} (n = {cov.get('n')})"))  # fmt: skip
         failing = [f for f in record["failing"] if f.startswith("citation")]
         if failing:
             problems.append("the run of record fails " + ", ".join(failing))
-    if table_exists(con, "grades"):
-        n, supported = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE citations_support) FROM current_grades "
-            "WHERE citations_support IS NOT NULL"
-        ).fetchone()
-        if n:
-            ev.append(f"graders found citations supporting {supported} of {n} live outputs")
-            if supported < n:
-                return _item("Grounding and citations", problems, ev,
-                             [f"{n - supported} graded live output(s) with unsupported citations"])  # fmt: skip
-        else:
-            ev.append("no graded live output judged on its citations")
+    n, supported = citation_support(con)
+    if n:
+        ev.append(f"graders found citations supporting {supported} of {n} live outputs")
+        if supported < n:
+            return _item("Grounding and citations", problems, ev,
+                         [f"{n - supported} graded live output(s) with unsupported citations"])  # fmt: skip
+    else:
+        ev.append("no graded live output judged on its citations")
     return _item("Grounding and citations", problems, ev)
 
 
@@ -136,24 +134,35 @@ def audit_trail(con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None) -> It
 
 
 def access(con: duckdb.DuckDBPyConnection) -> Item:
-    users = con.execute("SELECT name, role FROM users WHERE active").fetchall()
-    roles = {r for _, r in users}
+    """Every role held by a named person; one person to an account, as far as the records show;
+    no token expired or never expiring. What is checked, exactly:
+    no two active accounts share an e-mail (one person with two accounts, or a group mailbox),
+    and no account was open in two browser sessions at the same time in the last
+    `SHARED_DAYS` days (web sessions). A password passed to a colleague and used one at a time
+    leaves no such trace; the evidence says so."""
+    users = [u for u in list_users(con) if u["active"]]
+    roles = {str(u["role"]) for u in users}
     problems = [f"no named {r}" for r in ("admin", "lead", "evaluator") if r not in roles]
-    shared = [
-        n for n, _ in users if n.lower() in {"shared", "team", "admin", "root", "test", "demo"}
-    ]
-    if shared:
-        problems.append("shared-looking account(s): " + ", ".join(shared))
-    now = audit.utc_now()
-    expired = con.execute(
-        "SELECT count(*) FROM access_tokens WHERE revoked_at IS NULL AND expires_at IS NOT NULL "
-        "AND expires_at < ?", [now],
-    ).fetchone()[0]  # fmt: skip
-    no_expiry = con.execute(
-        "SELECT count(*) FROM access_tokens WHERE revoked_at IS NULL AND expires_at IS NULL"
-    ).fetchone()[0]
-    ev = [f"{len(users)} active named user(s) across roles: {', '.join(sorted(roles)) or 'none'}"]
-    risk = []
+    emails: dict[str, list[str]] = {}
+    for u in users:
+        if u["email"]:
+            emails.setdefault(str(u["email"]).strip().lower(), []).append(str(u["name"]))
+    for accounts in emails.values():
+        if len(accounts) > 1:
+            problems.append("accounts sharing one e-mail: " + ", ".join(sorted(accounts)))
+    since = datetime.now(UTC) - timedelta(days=SHARED_DAYS)
+    overlapping = concurrent_use(con, since)
+    no_email = sum(1 for u in users if not u["email"])
+    ev = [f"{len(users)} active named user(s) across roles: {', '.join(sorted(roles)) or 'none'}",
+          f"e-mails distinct across the {len(users) - no_email} account(s) that have one"
+          + (f" ({no_email} without an e-mail)" if no_email else ""),
+          f"browser sessions in the last {SHARED_DAYS} days: "
+          + ("no account open in two at once" if not overlapping else
+             "; ".join(f"{n} open in two at once {k} time(s)" for n, k in overlapping.items())),
+          "not visible in the records: a password shared and used one person at a time"]  # fmt: skip
+    expired, no_expiry = unrevoked_expiry(con, audit.utc_now())
+    risk = [f"account {n} was open in two browser sessions at the same time (shared, or one "
+            "person on two devices?)" for n in overlapping]  # fmt: skip
     if expired:
         risk.append(f"{expired} expired token(s) not revoked")
     if no_expiry:

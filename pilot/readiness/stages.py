@@ -19,6 +19,7 @@ import duckdb
 from pilot.core import audit, keys
 from pilot.core.access import Actor
 from pilot.core.store import Store, table_exists
+from pilot.runs.configs import newest_config
 
 STAGES = {
     0: "Evaluation",
@@ -80,12 +81,7 @@ def active_config(con: duckdb.DuckDBPyConnection) -> str | None:
         ).fetchone()
         if row and row[0]:
             return row[0]
-    if not table_exists(con, "system_configs"):
-        return None
-    row = con.execute(
-        "SELECT version FROM system_configs ORDER BY created_at DESC LIMIT 1"
-    ).fetchone()
-    return row[0] if row else None
+    return newest_config(con) if table_exists(con, "system_configs") else None
 
 
 def append_change(

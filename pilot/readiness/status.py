@@ -7,13 +7,13 @@ from typing import Any
 import duckdb
 
 from pilot.core import keys
-from pilot.core.access import Who, require
+from pilot.core.access import Who, can, require
 from pilot.readiness.decisions import monitoring, rollback_target
 from pilot.readiness.ladder import all_gates
-from pilot.readiness.record import run_of_record
+from pilot.readiness.record import record_to_show
 from pilot.readiness.scorecard import scorecard
 from pilot.readiness.settings import gate_settings
-from pilot.readiness.stages import MEANING, STAGES, active_config, history
+from pilot.readiness.stages import MEANING, STAGES, active_config, current_stage, history
 
 
 def readiness(
@@ -26,7 +26,7 @@ def readiness(
     stage = watch["stage"]
     gates = [g.as_dict() for g in all_gates(con)]
     config = active_config(con)
-    record = run_of_record(con, config)
+    record = record_to_show(con)  # the same run Home's verdict and Results speak for
     data: dict[str, Any] = {
         "stage": stage,
         "stage_name": STAGES[stage],
@@ -51,7 +51,7 @@ def home_truth(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     stage (at risk or not) and what the next gate still needs."""
     watch = monitoring(con)
     stage = watch["stage"]
-    record = run_of_record(con, active_config(con)) or run_of_record(con)
+    record = record_to_show(con)
     if record is None:
         verdict = "No run of record yet: run the golden set against the signed bar."
     elif record.passed:
@@ -80,3 +80,17 @@ def home_truth(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "passed": bool(record and record.passed),
         "next_gate": next_gate,
     }
+
+
+def risk_banner(con: duckdb.DuckDBPyConnection, role: str) -> str | None:
+    """The line every page shows while the stage is at risk, None otherwise. Roles that grade
+    blind (no `read_grades`) get the fact without the graded figures behind it."""
+    if current_stage(con) == 0:
+        return None  # nothing in production: monitoring never puts stage 0 at risk
+    watch = monitoring(con)
+    if not watch["at_risk"]:
+        return None
+    head = f"Stage {watch['stage']} · {watch['stage_name']} is AT RISK"
+    if not can(role, "read_grades"):
+        return f"{head}: see 6 · Readiness."
+    return f"{head}: {'; '.join(watch['reasons'])}. See 6 · Readiness."

@@ -50,12 +50,12 @@ def _golden(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
 
 def _runs(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
     """Done only when the run of record passes the signed bar, not when any run finished."""
-    from pilot.readiness.record import run_of_record
+    from pilot.readiness.record import record_to_show
 
     n = _count(con, "runs", "status = 'finished'")
     if not n:
         return False, "no finished run"
-    record = run_of_record(con)
+    record = record_to_show(con)
     if record is None:
         return False, f"{n} finished run(s), none on the current golden set and signed bar"
     if record.passed:

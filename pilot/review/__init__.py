@@ -12,6 +12,8 @@ readers; idempotent by id, atomic per file), `sampling.draw` (seeded, stratified
 `dashboard.status` (progress, live accuracy, critical errors, agreement, approvals),
 `promote.add_to_goldenset` (a graded live output into a new golden-set version),
 `simulate.seed_demo_review` (the demo's simulated outputs, grades and approvals),
-`api.post_outputs` (`POST /api/v1/outputs`, served by app/server.py).
+`api.post_outputs` (`POST /api/v1/outputs`, served by app/server.py), `stage_evidence`
+(graded outputs and approvals per stage and week, consequential outputs decided, citation
+verdicts: what readiness reads).
 Imports `pilot.core`, `pilot.define`, `pilot.goldensets` and `metrics`.
 """

@@ -87,7 +87,10 @@ def test_readers_see_the_boundary_but_no_edit_controls(db: Store, user: str) -> 
     at = page(user)
     assert at.subheader[0].value == "Answer employees' benefits questions"  # inert, unchanged
     assert "Omar Haddad" in text_of(at) and "Sam Okafor (security)" in text_of(at)
-    assert not at.button and not at.text_input and not at.multiselect
+    # the security owner (an auditor) edits nothing but may record a leak check (issue 12)
+    leak_check = [] if user == "dana" else ["Run and record the leak check"]
+    assert [b.label for b in at.button] == leak_check
+    assert not at.text_input and not at.multiselect
     assert (
         "wf_name" not in at.session_state and len(at.dataframe) == 3
     )  # rules, never-leaves, versions

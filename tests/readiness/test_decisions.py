@@ -166,10 +166,10 @@ def test_rollback_restores_previous_config_and_its_stage(
 ) -> None:
     with pytest.raises(InputError, match="no previous system config"):
         rollback(pilot_store, "priya", "nothing to go back to")
-    run(capsys, pilot_store, "fake_systems:good", "--model", "model-a")
+    run_a = run(capsys, pilot_store, "fake_systems:good", "--model", "model-a")
     first = promote(pilot_store, "priya")
     demote(pilot_store, "priya", "switching to model b")
-    run(capsys, pilot_store, "fake_systems:good", "--model", "model-b")
+    run_b = run(capsys, pilot_store, "fake_systems:good", "--model", "model-b")
     second = promote(pilot_store, "priya")
     assert first.config_version and second.config_version != first.config_version
     with pytest.raises(PermissionDenied):
@@ -186,6 +186,17 @@ def test_rollback_restores_previous_config_and_its_stage(
         assert active_config(con) == first.config_version
         assert audit.events(con, limit=1)[0].action == "stage.rollback"
     assert json.loads(stage_file(pilot_store).read_text())["config_version"] == first.config_version
+    # the Runs page's marks: model b's run is on a config rolled back; model a's is of record
+    from pilot.readiness.marks import run_marks
+
+    day = change["at"][:10]
+    with pilot_store.read() as con:
+        marks = run_marks(con)
+    assert marks == {
+        run_b: f"config rolled back on {day} by ada",
+        run_a: f"run of record; config restored by rollback on {day}; "
+        "config in production at stage 1 (Draft)",
+    }
 
 
 def test_guard_missing_or_corrupt_stage_file_is_stage_0(tmp_path: os.PathLike[str]) -> None:

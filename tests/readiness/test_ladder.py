@@ -212,3 +212,18 @@ def test_settings_refuse_bad_values(pilot_store: Store) -> None:
         save_settings(pilot_store, "marco", {"min_live_graded": 10})
     with pilot_store.read() as con:
         assert gate_settings(con).version == 0
+
+
+def test_critical_errors_per_week_count_outputs_once() -> None:
+    from pilot.readiness.charts import critical_counts, critical_figure
+
+    windows = [{"window": w} for w in ("2026-W40", "2026-W41", "2026-W42")]
+    critical = [
+        {"window": "2026-W41", "output_id": "a"},
+        {"window": "2026-W41", "output_id": "a"},  # a second grader on the same output
+        {"window": "2026-W41", "output_id": "b"},
+        {"window": "2026-W42", "output_id": "c"},
+    ]
+    assert critical_counts(windows, critical) == {"2026-W40": 0, "2026-W41": 2, "2026-W42": 1}
+    bars = critical_figure(windows, critical).data[0]
+    assert list(bars.y) == [0, 2, 1]

@@ -66,3 +66,89 @@ def test_readiness_and_home_tell_the_same_truth(
         at = page_as(page, "priya", "lead")
         assert not at.exception
         assert "AT RISK: live accuracy in 2026-W41 is below the bar (5 of 10 correct)" in text(at)
+
+
+MAIN = str(APP / "main.py")
+EVERY_PAGE = ("workflow", "bar", "goldenset", "runs", "results", "review", "review_dashboard",
+              "evidence", "audit", "admin")  # fmt: skip
+
+
+def shell_as(name: str) -> AppTest:
+    from helpers import PASSWORD
+
+    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    return at
+
+
+def errors(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.error]
+
+
+def test_every_page_shows_at_risk_from_the_shell(
+    pilot_store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pilot.readiness.decisions import promote
+
+    monkeypatch.setenv("PILOT_DB", str(pilot_store.path))
+    run(capsys, pilot_store, "fake_systems:good")
+    promote(pilot_store, "priya", "golden set passes")
+    lead = shell_as("priya")
+    assert not [e for e in errors(lead) if "AT RISK" in e]  # stage 1, nothing graded: not at risk
+
+    add_graded(pilot_store, stage=1, n=10, correct=5, week="2026-W41")  # 50% < 80%: at risk
+    banner = ("Stage 1 · Draft is AT RISK: live accuracy in 2026-W41 is below the bar "
+              "(5 of 10 correct). See 6 · Readiness.")  # fmt: skip
+    seen = []
+    for page in EVERY_PAGE:
+        try:
+            lead.switch_page(f"views/{page}.py")
+        except ValueError:
+            continue
+        lead.run()
+        assert not lead.exception, page
+        assert banner in errors(lead), page
+        seen.append(page)
+    assert len(seen) >= 8
+    lead.switch_page("views/home.py").run()  # Home says it in full itself, once
+    assert banner not in errors(lead)
+    assert [e for e in errors(lead) if "AT RISK" in e]
+
+    # an evaluator grades blind: the fact, without the graded figures
+    grader = shell_as("marco")
+    grader.switch_page("views/review.py").run()
+    assert "Stage 1 · Draft is AT RISK: see 6 · Readiness." in errors(grader)
+    assert not [e for e in errors(grader) if "5 of 10" in e]
+
+
+def test_results_and_runs_open_on_and_mark_the_run_of_record(
+    pilot_store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pilot.readiness.record import pin_run
+
+    monkeypatch.setenv("PILOT_DB", str(pilot_store.path))
+    good = run(capsys, pilot_store, "fake_systems:good")
+    newer = run(capsys, pilot_store, "fake_systems:eighth_right")
+    at = shell_as("dana")
+    at.switch_page("views/results.py").run()
+    assert at.selectbox(key="res_run").value == newer  # unpinned: the newest is of record
+    pin_run(pilot_store, "priya", good)  # a lead pins the older run (another config)
+    from pilot.readiness.status import home_truth, readiness
+
+    with pilot_store.read() as con:  # Home, Readiness and Results speak for the same run
+        assert readiness(con, "dana")["run_of_record"]["run_id"] == good
+        assert home_truth(con)["verdict"].startswith(f"Run of record {good} passes")
+    at = shell_as("dana")
+    at.switch_page("views/results.py").run()
+    assert not at.exception
+    box = at.selectbox(key="res_run")
+    assert box.value == good and "run of record" in box.format_func(good)
+    assert "run of record" not in box.format_func(newer)
+    at.switch_page("views/runs.py").run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "marks" in d.value.columns)
+    marks = dict(zip(table["run"], table["marks"], strict=True))
+    assert marks == {good: "run of record", newer: ""}

@@ -71,3 +71,93 @@ def test_access_not_met_without_a_lead(tmp_path) -> None:  # type: ignore[no-unt
 
         item = access_item(con)
     assert item.status == "not met" and "no named lead" in item.missing
+
+
+def _access(store: Store):  # type: ignore[no-untyped-def]
+    from pilot.readiness.scorecard import access as access_item
+
+    with store.read() as con:
+        return access_item(con)
+
+
+def test_shared_accounts_from_evidence_not_names(pilot_store: Store) -> None:
+    """One person, one account: two accounts with one e-mail is not met; one account open in
+    two browser sessions at the same time is at risk; sessions one after another are fine."""
+    from datetime import UTC, datetime, timedelta
+
+    from pilot.core import access, web_sessions
+
+    clean = _access(pilot_store)
+    assert clean.status == "met", clean
+    assert "no account open in two at once" in clean.evidence
+    assert "a password shared and used one person at a time" in clean.evidence
+
+    # priya signs in, works 20 minutes, signs out; then signs in again: no overlap
+    t0 = datetime.now(UTC) - timedelta(hours=3)
+    priya = access.Actor("priya", "lead")
+    first, _ = web_sessions.open_session(pilot_store, priya, t0)
+    web_sessions.touch(pilot_store, first, t0 + timedelta(minutes=20))
+    second, _ = web_sessions.open_session(pilot_store, priya, t0 + timedelta(minutes=30))
+    web_sessions.touch(pilot_store, second, t0 + timedelta(minutes=50))
+    assert _access(pilot_store).status == "met"
+
+    # a third browser signs in as priya while the second is still in use: at risk
+    third, _ = web_sessions.open_session(pilot_store, priya, t0 + timedelta(minutes=40))
+    web_sessions.touch(pilot_store, third, t0 + timedelta(minutes=45))
+    shared = _access(pilot_store)
+    assert shared.status == "at risk", shared
+    assert "account priya was open in two browser sessions at the same time" in shared.missing
+    assert "priya open in two at once 1 time(s)" in shared.evidence
+
+    # one person holding two accounts (the same e-mail): not met
+    access.add_user(pilot_store, "ada", "priya2", "viewer", email="Priya@Example.com")
+    access.add_user(pilot_store, "ada", "priya3", "viewer", email="priya@example.com ")
+    two = _access(pilot_store)
+    assert two.status == "not met" and "accounts sharing one e-mail: priya2, priya3" in two.missing
+
+
+def test_stale_drill_old_anchor_and_undecided_outputs_at_stage_2(
+    pilot_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The other sides of three items: a drill over 90 days old (not met), an anchor outside
+    the database over 7 days old (at risk), a consequential output at stage 2 with no recorded
+    decision (not met once people must approve every output)."""
+    import json
+    import os
+    import time
+    from dataclasses import asdict
+
+    from pilot.core import keys
+    from pilot.core.store import put_setting
+
+    killswitch.engage(pilot_store, "priya", "drill", test=True)
+    killswitch.release(pilot_store, "priya")
+    with pilot_store.read() as con:
+        drilled = asdict(killswitch.state(con))
+    old = json.dumps(drilled | {"last_tested": "2026-01-01T00:00:00.000000Z"})
+    pilot_store.write(lambda con: put_setting(con, "kill_switch", old))
+    stop = card(pilot_store)["A way to stop it"]
+    assert stop["status"] == "not met" and "last drill more than 90 days ago" in stop["missing"]
+
+    witness = keys.witness_path(pilot_store.key())  # type: ignore[arg-type]
+    eight_days_ago = time.time() - 8 * 86400
+    os.utime(witness, (eight_days_ago, eight_days_ago))
+    trail = card(pilot_store)["Audit trail"]
+    assert trail["status"] == "at risk" and "anchor older than 7 days" in trail["missing"]
+    assert "8.0 day(s) old" in trail["evidence"]
+
+    def at_stage_2_with_an_undecided_output(con) -> None:  # type: ignore[no-untyped-def]
+        con.execute(
+            "INSERT INTO stage_changes VALUES (1, '2026-10-01', 'priya', 'promote', 1, 2, "
+            "NULL, NULL, NULL, 'test')"
+        )
+        con.execute(
+            "INSERT INTO live_outputs VALUES ('u2', TIMESTAMP '2026-10-05 10:00', '2026-W41', "
+            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now())"
+        )
+
+    add_approvals(pilot_store, week="2026-W41", n=2, approved=2)
+    pilot_store.write(at_stage_2_with_an_undecided_output)
+    oversight = card(pilot_store)["Human oversight"]
+    assert oversight["status"] == "not met", oversight
+    assert "2 of 3 consequential outputs" in oversight["evidence"]

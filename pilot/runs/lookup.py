@@ -1,0 +1,62 @@
+"""Small reads of the `runs` table for later steps (readiness, results): one run's facts, the
+newest finished run on given versions. Later steps call these instead of querying `runs`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class RunBrief:
+    """What a later step needs to know about one run; `summary` is the stored JSON, parsed."""
+
+    run_id: str
+    status: str
+    goldenset_version: str
+    config_version: str
+    bar_version: int | None
+    finished_at: str | None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def run_brief(con: duckdb.DuckDBPyConnection, run_id: str) -> RunBrief | None:
+    row = con.execute(
+        "SELECT run_id, status, goldenset_version, config_version, bar_version, finished_at, "
+        "summary FROM runs WHERE run_id = ?",
+        [run_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return RunBrief(*row[:6], summary=json.loads(row[6]) if row[6] else {})
+
+
+def newest_finished(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    goldenset_version: str | None = None,
+    bar_version: int | None = None,
+    config_version: str | None = None,
+) -> str | None:
+    """The newest finished run, on the versions given (None: any); None when there is none."""
+    row = con.execute(
+        "SELECT run_id FROM runs WHERE status = 'finished' "
+        "AND (CAST(? AS VARCHAR) IS NULL OR goldenset_version = ?) "
+        "AND (CAST(? AS INTEGER) IS NULL OR bar_version = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR config_version = ?) "
+        "ORDER BY finished_at DESC, run_id LIMIT 1",
+        [goldenset_version, goldenset_version, bar_version, bar_version,
+         config_version, config_version],
+    ).fetchone()  # fmt: skip
+    return str(row[0]) if row else None
+
+
+def runs_by_config(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Run ids per system config version."""
+    found: dict[str, list[str]] = {}
+    for run_id, config in con.execute("SELECT run_id, config_version FROM runs").fetchall():
+        found.setdefault(str(config), []).append(str(run_id))
+    return found
