@@ -45,7 +45,7 @@ def test_validate_citations_hand_worked(run: Frames) -> None:
 def test_citation_precision_hand_worked(run: Frames) -> None:
     # 4 of 8 citations are valid → 0.5
     est = citation_precision(run["citations"], run["sources"])
-    assert (est.value, est.n) == (0.5, 8)
+    assert (est.name, est.value, est.n) == ("citation_precision", 0.5, 8)
     # restricted to a run's cases: only c2's single (valid) citation belongs to c2
     only_c2 = run["results"].filter(pl.col("case_id") == "c2")
     assert citation_precision(run["citations"], run["sources"], only_c2).to_dict()["n"] == 1
