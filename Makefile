@@ -42,6 +42,7 @@ mutate: install-test
 
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v pdftoppm >/dev/null || { apt-get update -qq && apt-get install -y -qq poppler-utils; }
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

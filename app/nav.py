@@ -19,7 +19,7 @@ PAGES: tuple[tuple[str, str, str, str, str], ...] = (
         "Pilot",
     ),
     ("views/readiness.py", "6 · Readiness", ":material/stairs:", "read", "Pilot"),
-    ("views/evidence.py", "7 · Evidence", ":material/description:", "read", "Pilot"),
+    ("views/evidence.py", "7 · Evidence", ":material/description:", "read_report", "Pilot"),
     ("views/audit.py", "Audit", ":material/verified_user:", "audit", "Oversight"),
     ("views/admin.py", "Admin", ":material/manage_accounts:", "manage_users", "Oversight"),
 )

@@ -1,19 +1,25 @@
 """Agreement between graders: Cohen's kappa for two, Krippendorff's alpha for any number.
 
 Both correct raw agreement for the agreement expected by chance, so a grader pair that always
-says "pass" on a mostly-passing sample does not look reliable. Both return None when the
-statistic is undefined (no pairable ratings, or no variation at all to agree about), because
-0 would read as "no better than chance" and 1 as "perfect", and neither has been shown.
+says "pass" on a mostly-passing sample does not look reliable. The statistics come from the
+field's standard implementations (scikit-learn's `cohen_kappa_score`, the `krippendorff`
+package); this module only shapes the graders' labels for them and says when a statistic is
+undefined. Both return None then (no pairable ratings, or no variation at all to agree about),
+because 0 would read as "no better than chance" and 1 as "perfect", and neither has been shown.
+The libraries are imported on first use: they cost about a second to import.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import polars as pl
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
+LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
 
 
 def cohen_kappa(a: Sequence[Any] | pl.Series, b: Sequence[Any] | pl.Series) -> float | None:
@@ -26,37 +32,17 @@ def cohen_kappa(a: Sequence[Any] | pl.Series, b: Sequence[Any] | pl.Series) -> f
             f"two graders must label the same items: got {left.len()} and {right.len()}"
         )
     pairs = pl.DataFrame([left.cast(pl.String), right.cast(pl.String)]).drop_nulls()
-    n = pairs.height
-    if n == 0:
+    if pairs.height == 0:
         return None
-    observed = pairs.select((pl.col("a") == pl.col("b")).mean()).item()
-    margins = (
-        pairs.group_by("a")
-        .len("na")
-        .join(pairs.group_by("b").len("nb"), left_on="a", right_on="b", how="inner")
-        .select(((pl.col("na") * pl.col("nb")).sum() / (n * n)).alias("pe"))
-    )
-    expected = float(margins.item() or 0.0)
-    if expected >= 1.0:
-        return None
-    return (observed - expected) / (1.0 - expected)
+    first, second = pairs.get_column("a").to_list(), pairs.get_column("b").to_list()
+    if len(set(first) | set(second)) < 2:
+        return None  # one label only: chance explains all the agreement there is
+    from sklearn.metrics import cohen_kappa_score
 
-
-def _distance(level: Level) -> pl.Expr:
-    """Squared distance δ² between value `c` and value `k` for the coincidence matrix."""
-    c, k = pl.col("c"), pl.col("k")
-    if level == "nominal":
-        return (c != k).cast(pl.Float64)
-    if level == "interval":
-        return (c - k) ** 2
-    if level == "ratio":
-        return pl.when((c + k) == 0).then(0.0).otherwise(((c - k) / (c + k)) ** 2)
-    # ordinal: (sum of n_g for g from c to k) - (n_c + n_k)/2, via cumulative marginal sums
-    lo_cum = pl.min_horizontal(pl.col("cum_c"), pl.col("cum_k"))
-    hi_cum = pl.max_horizontal(pl.col("cum_c"), pl.col("cum_k"))
-    lo_n = pl.when(c <= k).then(pl.col("n_c")).otherwise(pl.col("n_k"))
-    hi_n = pl.when(c <= k).then(pl.col("n_k")).otherwise(pl.col("n_c"))
-    return (hi_cum - lo_cum + (lo_n - hi_n) / 2) ** 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kappa = float(cohen_kappa_score(first, second))
+    return None if math.isnan(kappa) else kappa
 
 
 def krippendorff_alpha(units: pl.DataFrame, level: Level = "nominal") -> float | None:
@@ -65,40 +51,34 @@ def krippendorff_alpha(units: pl.DataFrame, level: Level = "nominal") -> float |
     Units with fewer than two ratings carry no information about agreement and are dropped.
     A rater may rate a unit once: pass the current grade per rater, not its history.
     """
-    if level not in ("nominal", "ordinal", "interval", "ratio"):
+    if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; use nominal, ordinal, interval or ratio")
     missing = [c for c in ("unit", "rater", "value") if c not in units.columns]
     if missing:
         raise ValueError(f"units frame is missing column(s) {', '.join(missing)}")
     rated = units.select("unit", "rater", "value").drop_nulls("value")
-    if level != "nominal":
-        rated = rated.with_columns(pl.col("value").cast(pl.Float64))
     repeats = rated.group_by("unit", "rater").len().filter(pl.col("len") > 1)
     if not repeats.is_empty():
         unit, rater = repeats.row(0)[:2]
         raise ValueError(f"rater {rater!r} rated unit {unit!r} more than once; keep one rating")
-    counts = (
-        rated.group_by("unit", "value").len("cnt").with_columns(m=pl.col("cnt").sum().over("unit"))
+    rated = rated.filter(pl.len().over("unit") >= 2)
+    if rated.is_empty() or rated.get_column("value").n_unique() < 2:
+        return None
+    if level == "nominal":  # labels of any type become codes; the order of codes is immaterial
+        codes = rated.get_column("value").cast(pl.String).rank("dense").cast(pl.Float64)
+    else:
+        codes = rated.get_column("value").cast(pl.Float64)
+    matrix = (
+        rated.with_columns(code=codes)
+        .with_columns(pl.col("rater").cast(pl.String), pl.col("unit").cast(pl.String))
+        .pivot(on="unit", index="rater", values="code")
+        .drop("rater")
+        .to_numpy()
+        .astype(float)
     )
-    counts = counts.filter(pl.col("m") >= 2)
-    if counts.is_empty():
-        return None
-    pairs = counts.join(counts.select("unit", "value", "cnt"), on="unit", suffix="_k")
-    weight = (
-        pl.col("cnt") * (pl.col("cnt_k") - (pl.col("value") == pl.col("value_k")).cast(pl.Int64))
-    ) / (pl.col("m") - 1)
-    coincidence = pairs.group_by(c="value", k="value_k").agg(o=weight.sum()).filter(pl.col("o") > 0)
-    marginal = coincidence.group_by("c").agg(n_c=pl.col("o").sum()).sort("c")
-    marginal = marginal.with_columns(cum_c=pl.col("n_c").cum_sum())
-    total = float(marginal.get_column("n_c").sum())
-    if total <= 1:
-        return None
-    right = marginal.rename({"c": "k", "n_c": "n_k", "cum_c": "cum_k"})
-    expected_pairs = marginal.join(right, how="cross")
-    delta = _distance(level)
-    observed_pairs = coincidence.join(marginal, on="c").join(right, on="k")
-    disagreement = observed_pairs.select((pl.col("o") * delta).sum()).item()
-    by_chance = expected_pairs.select((pl.col("n_c") * pl.col("n_k") * delta).sum()).item()
-    if not by_chance:
-        return None
-    return 1.0 - (total - 1.0) * float(disagreement) / float(by_chance)
+    import krippendorff
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alpha = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=level))
+    return None if math.isnan(alpha) else alpha

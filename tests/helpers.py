@@ -48,6 +48,18 @@ def token_for(db: str | os.PathLike[str], name: str) -> str | None:
     return _TOKENS[cache]
 
 
+def register_target(db: str | os.PathLike[str], target: str) -> None:
+    """Register a test system (`fake_systems:good`) as the admin ada, once per database: the
+    CLI runs only systems an admin registered (issue 9, item 5)."""
+    from pilot.runs.systems.registered import list_systems, register_system
+
+    store = Store(db)
+    with store.read() as con:
+        if target in {s.target for s in list_systems(con)}:
+            return
+    register_system(store, "ada", target, target.replace(":", "."))
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """`pilot ARGS` in-process; `--user NAME` in ARGS gets NAME's token in PILOT_TOKEN (the
     CLI's `--user` alone grants nothing), so tests read as the commands a person types."""
@@ -55,6 +67,9 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 
     argv = list(args)
     token = None
+    if "--system" in argv and ":" in argv[argv.index("--system") + 1]:
+        db = argv[argv.index("--db") + 1] if "--db" in argv else os.environ.get("PILOT_DB")
+        register_target(db or "pilot.duckdb", argv[argv.index("--system") + 1])
     if "--user" in argv:
         name = argv[argv.index("--user") + 1]
         db = argv[argv.index("--db") + 1] if "--db" in argv else os.environ.get("PILOT_DB")

@@ -60,8 +60,9 @@ def add_graded(
             oid = f"{prefix}-{week}-{i}"
             con.execute(
                 "INSERT INTO live_outputs VALUES (?, TIMESTAMP '2026-09-28 10:00', ?, 'q', 'a', "
-                "NULL, NULL, false, ?, ['t'], 't', NULL, NULL, false, 'test', now())",
-                [oid, week, stage],
+                "NULL, NULL, false, ?, ['t'], 't', NULL, NULL, false, 'test', now(), "
+                "xor(hash(?, 0::BIGINT), hash(0::BIGINT)))",
+                [oid, week, stage, oid],
             )
             ok = i < correct
             severity = "critical" if not ok and i - correct < critical else "minor"
@@ -80,8 +81,9 @@ def add_approvals(store: Store, *, week: str, n: int, approved: int, stage: int 
             oid = f"ap-{week}-{i}"
             con.execute(
                 "INSERT INTO live_outputs VALUES (?, TIMESTAMP '2026-09-28 10:00', ?, 'q', 'a', "
-                "NULL, NULL, true, ?, ['t'], 't', NULL, NULL, false, 'test', now())",
-                [oid, week, stage],
+                "NULL, NULL, true, ?, ['t'], 't', NULL, NULL, false, 'test', now(), "
+                "xor(hash(?, 0::BIGINT), hash(0::BIGINT)))",
+                [oid, week, stage, oid],
             )
             con.execute(
                 "INSERT INTO approvals VALUES (?, ?, false, ?, 'priya', now(), NULL, 'priya', 'app')",

@@ -9,6 +9,7 @@ from pilot.core.errors import PilotError
 from pilot.core.inert import highlight_html, inert
 from pilot.review import grades, queue
 
+SUPPORT = {"yes": "Yes, they support it", "no": "No", "none": "No citations"}
 actor = ui.guard("grade")
 store = ui.store()
 
@@ -22,6 +23,63 @@ st.caption(
 
 if "rv_flash" in st.session_state:
     st.success(inert(st.session_state.pop("rv_flash")))
+
+
+def _change_earlier() -> None:
+    """Change one of your own earlier grades: a new revision with its reason (grades only
+    append, and the change is audited). Only your own grades are listed."""
+    with store.read() as con:
+        mine = grades.mine(con, actor.name)
+    # A toggle, not an expander: it stays open across the reruns each choice below causes.
+    if not st.toggle(inert(f"Change one of your earlier grades ({len(mine)})"), key="rv_ch_open"):
+        return
+    with st.container(border=True):
+        if not mine:
+            st.caption("You have not graded anything yet.")
+            return
+        by_id = {g.output_id: g for g in mine}
+        pick = st.selectbox(
+            "Graded item (newest first)", list(by_id), key="rv_ch_pick",
+            format_func=lambda oid: f"{oid} · {grades.VERDICT_LABELS[by_id[oid].verdict]}",
+        )  # fmt: skip
+        current = by_id[pick]
+        with store.read() as con:
+            earlier = queue.blind_item(con, actor.name, pick)
+        st.text(f"Question: {earlier.input}")
+        st.text(f"Answer: {earlier.output}")
+        st.text(f"Your grade now: {grades.describe(current)}")
+        k = f"rv_ch_{pick}"
+        verdict = st.radio(
+            "New verdict", grades.VERDICTS, index=grades.VERDICTS.index(current.verdict),
+            format_func=grades.VERDICT_LABELS.get, key=f"{k}_verdict", horizontal=True,
+        )  # fmt: skip
+        support = st.radio(
+            "New answer to: do the citations support it?", list(SUPPORT), format_func=SUPPORT.get,
+            index=list(SUPPORT).index({True: "yes", False: "no", None: "none"}
+                                      [current.citations_support]),
+            key=f"{k}_support", horizontal=True,
+        )  # fmt: skip
+        severity = st.radio(
+            "New severity", grades.SEVERITIES, key=f"{k}_severity", horizontal=True,
+            index=grades.SEVERITIES.index(current.severity),
+        )  # fmt: skip
+        note = st.text_area("Note", value=current.note, key=f"{k}_note", max_chars=grades.MAX_NOTE)
+        reason = st.text_input("Reason for the change (required)", key=f"{k}_reason")
+        if st.button("Save the change", key="rv_ch_save"):
+            try:
+                new = grades.grade(
+                    store, actor.name, pick, verdict, "none" if verdict == "correct" else severity,
+                    citations_support=None if support == "none" else support == "yes",
+                    note=note, reason=reason.strip() or None,
+                )  # fmt: skip
+            except PilotError as exc:
+                st.error(inert(exc))
+            else:
+                if new is None:
+                    st.info("Nothing changed: the grade is the same as before.")
+                else:
+                    st.success(inert(f"Changed {pick}: {grades.describe(new)}."))
+
 
 try:
     item_id = queue.next_item(store, actor.name)
@@ -39,10 +97,10 @@ st.progress(
 )
 if item is None:
     st.info("Nothing left to grade. New items arrive when a lead draws the next sample.")
+    _change_earlier()
     ui.provenance({"queue": actor.name})
     st.stop()
 
-SUPPORT = {"yes": "Yes, they support it", "no": "No", "none": "No citations"}
 SEVERITY_KEYS = {"none": "N", "minor": "M", "major": "J", "critical": "K"}
 support_key, severity_key, note_key = (f"rv_{k}_{item.output_id}" for k in ("sup", "sev", "note"))
 st.session_state.setdefault(support_key, "yes" if item.cited else "none")
@@ -115,5 +173,6 @@ with st.container(border=True):
         )  # fmt: skip
 if "rv_error" in st.session_state:
     st.error(inert(st.session_state.pop("rv_error")))
+_change_earlier()
 
 ui.provenance({"live output": item.output_id, "queue": actor.name})

@@ -3,6 +3,8 @@ agreement and approvals. Leads also draw samples, record approvals and grow the 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from app import ui
@@ -10,7 +12,7 @@ from pilot.core.errors import PilotError
 from pilot.core.inert import inert
 from pilot.goldensets import versions as gs
 from pilot.results.charts import pct
-from pilot.review import approvals, dashboard, promote, sampling
+from pilot.review import approvals, dashboard, promote, queue, sampling
 
 actor = ui.guard("read_grades")
 store = ui.store()
@@ -125,6 +127,38 @@ if actor.can("edit_pilot"):
                 st.success(inert(f"Sample {drawn['sample_id']}: {drawn['n_items']} items, "
                                  f"{drawn['n_double']} graded twice."))  # fmt: skip
                 produced.append(f"sample {drawn['sample_id']}")
+    with st.container(border=True):
+        st.markdown("**Claims held too long**")
+        st.caption(
+            "An item an evaluator opened and left without a grade stays theirs until released. "
+            "Releasing hands it to the next evaluator who asks for work; it is audited."
+        )
+        hours = st.number_input(
+            "Held longer than (hours)", min_value=0.0, step=0.5, key="rv_stale_hours",
+            value=queue.CLAIM_TIMEOUT.total_seconds() / 3600,
+        )  # fmt: skip
+        with store.read() as con:
+            stale = queue.stale_claims(con, timedelta(hours=hours))
+        if stale:
+            st.dataframe(
+                [{"live output": c.output_id, "evaluator": c.evaluator,
+                  "claimed at": c.claimed_at, "held for": c.held_for()} for c in stale],
+                hide_index=True, key="rv_stale",
+            )  # fmt: skip
+        else:
+            st.caption(inert(f"No claim has been held longer than {hours:g} hour(s)."))
+        if st.button(
+            inert(f"Release {len(stale)} claim(s)"), key="rv_stale_release", disabled=not stale
+        ):
+            try:
+                released = queue.release_stale(store, actor.name, timedelta(hours=hours))
+            except PilotError as exc:
+                st.error(inert(exc))
+            else:
+                st.session_state["rv_stale_flash"] = f"Released {len(released)} claim(s)."
+                st.rerun()
+        if "rv_stale_flash" in st.session_state:
+            st.success(inert(st.session_state.pop("rv_stale_flash")))
     with store.read() as con:
         waiting = approvals.pending(con, limit=20)
     with st.container(border=True):

@@ -19,6 +19,7 @@ from pilot.cli import (  # noqa: E402, F401
     audit_cmds,
     bar_cmds,
     boundary_cmds,
+    evidence_cmds,
     goldenset_cmds,
     readiness_cmds,
     review_cmds,

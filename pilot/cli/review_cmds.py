@@ -160,6 +160,7 @@ def review_status(ctx: Context, as_json: bool) -> None:
                 f"  {row['evaluator']} {row['window']}: {row['graded']} of {row['assigned']}"
             )
         click.echo(f"critical errors: {len(data['critical_errors'])}")
+        click.echo(f"claims held over 4 hours without a grade: {len(data['stale_claims'])}")
         alpha = data["agreement"]["alpha"]
         click.echo(f"agreement (alpha): {'—' if alpha is None else f'{alpha:.2f}'}")
 
@@ -167,3 +168,62 @@ def review_status(ctx: Context, as_json: bool) -> None:
     graded = [w for w in data["windows"] if w["graded"]]
     if graded and graded[-1].get("meets_bar") is False:
         raise BarNotMet(f"{graded[-1]['window']}: live accuracy is below the bar")
+
+
+@live.command(
+    "promote",
+    help="Add a graded live output OUTPUT_ID to a new version of golden set NAME (its latest "
+    "cases plus this one), so the golden set grows from what production sees. The expected "
+    "answer is the one its grades agree on (the output when every grade says correct, the "
+    "approver's edit when it was edited); otherwise give it with --answer. Leads only; one "
+    "transaction, audited.\n\n"
+    "Example: pilot --user priya live promote out-0042 --goldenset benefits --json",
+)
+@click.argument("output_id")
+@click.option("--goldenset", "name", required=True, help="The golden set to add it to.")
+@click.option("--answer", default=None, help="The correct answer, when it was not graded correct.")
+@json_option
+@pass_ctx
+def live_promote(
+    ctx: Context, output_id: str, name: str, answer: str | None, as_json: bool
+) -> None:
+    from pilot.goldensets import versions as gs
+    from pilot.review import promote
+
+    try:
+        result = promote.add_to_goldenset(ctx.store, ctx.user, output_id, name, answer)
+    except gs.GoldenSetInvalid as exc:
+        if as_json:
+            emit({"ok": False, "errors": [p.as_dict() for p in exc.report.errors]}, True)
+        raise
+    note(f"golden set {result.name}: new version {result.short} with {result.n_cases} cases, "
+         f"including live-{output_id}")  # fmt: skip
+    data = {"ok": True, "output_id": output_id, "case_id": f"live-{output_id}",
+            "name": result.name, "version": result.version, "n_cases": result.n_cases,
+            "created": result.created}  # fmt: skip
+    emit(data, as_json, lambda: click.echo(result.version))
+
+
+@review.command(
+    "release",
+    help="Release claims held without a grade for longer than --older-than hours (default "
+    "4): each item goes to the next evaluator who asks for work. Leads only; audited.\n\n"
+    "Example: pilot --user priya review release --older-than 8 --json",
+)
+@click.option(
+    "--older-than", "hours", type=click.FloatRange(min=0), default=4.0, show_default=True,
+    help="Release claims held longer than this many hours.",
+)  # fmt: skip
+@json_option
+@pass_ctx
+def review_release(ctx: Context, hours: float, as_json: bool) -> None:
+    from datetime import timedelta
+
+    from pilot.review import queue
+
+    released = queue.release_stale(ctx.store, ctx.user, timedelta(hours=hours))
+    note(f"released {len(released)} claim(s) held longer than {hours:g} hour(s)")
+    data = {"ok": True, "older_than_hours": hours,
+            "released": [{"output_id": c.output_id, "evaluator": c.evaluator,
+                          "claimed_at": c.claimed_at} for c in released]}  # fmt: skip
+    emit(data, as_json, lambda: click.echo(f"{len(released)} claims released"))

@@ -13,11 +13,16 @@ from pilot.core.errors import Halted, InputError
 from pilot.core.models import RetrievalSettings, SystemConfig
 from pilot.runs.context import Progress, RunOptions
 from pilot.runs.run import RunStatus
-from pilot.runs.systems.base import PermanentError
-from pilot.runs.systems.registry import build_config, parse_system_option, supports_batch
+from pilot.runs.systems.registry import (
+    build_config,
+    is_builtin,
+    parse_system_option,
+    supports_batch,
+)
 
 
 def resolve_config(
+    ctx: Context,
     system: str,
     model: str | None,
     prompt_file: str | None,
@@ -25,19 +30,26 @@ def resolve_config(
     top_k: int | None,
     min_score: float | None,
 ) -> SystemConfig:
+    from pilot.runs.systems.registered import registered_target
+
     if config_file:
         try:
-            return SystemConfig.model_validate_json(Path(config_file).read_text())
+            config = SystemConfig.model_validate_json(Path(config_file).read_text())
         except (OSError, ValueError) as exc:
             raise InputError(f"{config_file}: {exc}") from None
+        if config.target is not None:  # code to import: only what an admin registered
+            with ctx.store.read() as con:
+                registered_target(con, "--config", config.target)
+        return config
     prompt = Path(prompt_file).read_text() if prompt_file else ""
     retrieval = RetrievalSettings(
         **{k: v for k, v in {"top_k": top_k, "min_score": min_score}.items() if v is not None}
     )
-    try:
+    if is_builtin(system):
         kind, target = parse_system_option(system)
-    except PermanentError as exc:
-        raise InputError(str(exc)) from None
+    else:  # a callable: only one an admin registered, by its name or its target
+        with ctx.store.read() as con:
+            kind, target = parse_system_option(registered_target(con, "--system", system))
     return build_config(kind, model=model, target=target, prompt=prompt, retrieval=retrieval)
 
 
@@ -83,7 +95,11 @@ class ProgressBar:
 @click.option("--goldenset", "goldenset", help="Golden set name (its latest version).")
 @click.option("--version", "version", help="A golden set version id instead of the latest.")
 @click.option(
-    "--system", default="offline", show_default=True, help="offline, anthropic, or module:function."
+    "--system",
+    default="offline",
+    show_default=True,
+    help="offline, anthropic, or a system an admin registered (`pilot system list`), by its "
+    "name or its module:function.",
 )
 @click.option("--model", default=None, help="Model id (anthropic) or label.")
 @click.option("--prompt-file", type=click.Path(exists=True, dir_okay=False), default=None)
@@ -141,7 +157,7 @@ def run(
         raise InputError("--concurrency must be at least 1")
     config = None
     if not (resume_id or replay_id):
-        config = resolve_config(system, model, prompt_file, config_file, top_k, min_score)
+        config = resolve_config(ctx, system, model, prompt_file, config_file, top_k, min_score)
     if batch and config is not None and not supports_batch(config):
         raise InputError("--batch needs --system anthropic (the Message Batches API)")
     options = RunOptions(

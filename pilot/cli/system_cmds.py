@@ -1,4 +1,4 @@
-"""`pilot system register|list`: the callables the app may offer (admin registers)."""
+"""`pilot system register|list`: the callables the app and `pilot run` may run (admin registers)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
 
 
 @cli.group(
-    help="Register the Python systems the app may run (admin only).\n\n"
+    help="Register the Python systems the app and `pilot run --system` may run (admin only; "
+    "nothing else is imported).\n\n"
     "Example: pilot --user ada system register my_team.qa:answer --name team-qa"
 )
 def system() -> None:
@@ -17,7 +18,8 @@ def system() -> None:
 
 @system.command(
     "register",
-    help="Register MODULE:FUNCTION under a name the Runs page offers.\n\n"
+    help="Register MODULE:FUNCTION under a name the Runs page offers and `pilot run --system "
+    "NAME` accepts.\n\n"
     "Example: pilot --user ada system register my_team.qa:answer --name team-qa",
 )
 @click.argument("target")

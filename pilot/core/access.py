@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read": frozenset(TOKEN_ROLES),
     "read_grades": frozenset(ROLES) - {"evaluator"},  # evaluators grade blind
     "audit": frozenset({"admin", "lead", "auditor"}),
+    "report": frozenset({"lead"}),  # generate the evidence report
+    "read_report": frozenset(ROLES) - {"evaluator"},  # it shows grades: evaluators grade blind
     # a lead or the security owner (an auditor) records the data boundary's leak check
     "check_boundary": frozenset({"lead", "auditor"}),
 }
@@ -58,6 +60,8 @@ DESCRIPTIONS = {
     "read": "read results, charts and the report",
     "read_grades": "read other people's grades and the review dashboard",
     "audit": "read and verify the audit log",
+    "report": "generate the evidence report",
+    "read_report": "download and replay the evidence report",
     "check_boundary": "record a leak check of the data boundary",
 }
 

@@ -350,9 +350,13 @@ def events(
     actor: str | None = None,
     action: str | None = None,
     limit: int = 500,
+    before: int | None = None,
 ) -> list[Event]:
-    """Newest first, optionally filtered by actor and action prefix."""
+    """Newest first, optionally filtered by actor, action prefix and `seq < before`."""
     where, params = [], []
+    if before is not None:
+        where.append("seq < ?")
+        params.append(before)
     if actor:
         where.append("actor = ?")
         params.append(actor)
@@ -379,3 +383,19 @@ def distinct_values(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
         r[0]
         for r in con.execute(f"SELECT DISTINCT {column} FROM audit_events ORDER BY 1").fetchall()
     ]
+
+
+def event_at(con: duckdb.DuckDBPyConnection, seq: int) -> Event | None:
+    found = events(con, limit=1, before=seq + 1)  # the event numbered `seq`, or None
+    return found[0] if found and found[0].seq == seq else None
+
+
+def newest_seq(con: duckdb.DuckDBPyConnection, excluding: tuple[str, ...] = ()) -> int:
+    """The newest event's number, passing over events whose action is in `excluding` (a report
+    covers the chain up to the newest event that is not a report's own); 0 for none."""
+    marks = ", ".join("?" for _ in excluding) or "NULL"
+    row = con.execute(
+        f"SELECT coalesce(max(seq), 0) FROM audit_events WHERE action NOT IN ({marks})",
+        list(excluding),
+    ).fetchone()
+    return int(row[0]) if row else 0

@@ -3,7 +3,6 @@ cases, resolving a name or an id prefix. Only this package queries the golden se
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -12,8 +11,9 @@ import duckdb
 import polars as pl
 
 from pilot.core.errors import InputError
-from pilot.core.models import GoldenCase, Source, canonical_json
+from pilot.core.models import GoldenCase, Source
 from pilot.core.store import frame
+from pilot.goldensets.staging import case_json, digest_sorted
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,7 @@ def version_of(cases: list[GoldenCase]) -> str:
     `content_hash` of the list of case dumps sorted by id, computed a case at a time: the
     canonical JSON of a list is `[` + its items' canonical JSON joined by `,` + `]`, so the
     digest is the same without holding every dump (or the whole text) at once."""
-    digest = hashlib.sha256(b"[")
-    for index, case in enumerate(sorted(cases, key=lambda c: c.id)):
-        if index:
-            digest.update(b",")
-        digest.update(canonical_json(case.model_dump(mode="json")).encode("utf-8"))
-    digest.update(b"]")
-    return digest.hexdigest()
+    return digest_sorted((case.id, case_json(case)) for case in cases)
 
 
 _VERSION_COLUMNS = (

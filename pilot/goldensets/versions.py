@@ -11,6 +11,7 @@ Parsing and validation live in `pilot.goldensets.io`; reading stored versions in
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,8 +22,7 @@ import duckdb
 import pilot
 from pilot.core import audit
 from pilot.core.access import Actor, Who, find_actor, write_as
-from pilot.core.errors import InputError
-from pilot.core.models import GoldenCase, canonical_json
+from pilot.core.errors import InputError, PilotError
 from pilot.core.store import Store, get_setting
 from pilot.goldensets.cases import (
     CaseChange,
@@ -39,8 +39,11 @@ from pilot.goldensets.io import (
     GoldenSetInvalid,
     Problem,
     ValidationReport,
+    new_report,
+    scan_goldenset,
     validate_goldenset,
 )
+from pilot.goldensets.staging import StagedCases, release_budget
 from pilot.goldensets.stored import (
     VersionInfo,
     content_intact,
@@ -115,6 +118,13 @@ def default_name(filename: str) -> str:
     return cleaned[:64] or "goldenset"
 
 
+class Unchecked:
+    """The default of `import_goldenset(based_on=...)`: any latest version will do."""
+
+
+UNCHECKED = Unchecked()
+
+
 def max_bytes(con: duckdb.DuckDBPyConnection) -> int:
     raw = get_setting(con, MAX_BYTES_SETTING)
     return int(raw) if raw and raw.isdigit() else DEFAULT_MAX_BYTES
@@ -127,8 +137,14 @@ def import_goldenset(
     *,
     name: str,
     filename: str | None = None,
+    based_on: str | None | Unchecked = UNCHECKED,
 ) -> ImportResult:
     """Validate a whole file and store it as a version of `name`, in one transaction.
+
+    `based_on` is for content built from a stored version (an edited case, a promoted live
+    output): the version `name` had when the content was read, or None for a new set. When the
+    latest version is no longer that one, someone else changed the set meanwhile, and nothing is
+    stored (an `InputError` says so), so two edits at once never lose one of them.
 
     Raises `GoldenSetInvalid` (an `InputError`, carrying every problem and the report) and
     imports nothing when the file has any error. Importing content that is already a version
@@ -142,31 +158,50 @@ def import_goldenset(
     if actor is None or not actor.can("edit_pilot"):
         # Refuse before reading the file; write_as raises PermissionDenied and audits it.
         write_as(store, user, "edit_pilot", "goldenset.import", obj, lambda con, a: None)
+    data: bytes | Path
     if isinstance(path_or_bytes, bytes | bytearray | memoryview):
         data, filename = bytes(path_or_bytes), filename or f"{name}.jsonl"
     else:
-        path = Path(path_or_bytes)
-        filename = filename or path.name
-        if not path.is_file():
-            raise InputError(f"{path}: no such file")
-        if path.stat().st_size > limit:
-            report = ValidationReport(filename, "")
-            report.error(None, None, f"file is over the {limit} byte limit ({MAX_BYTES_SETTING})")
+        data = Path(path_or_bytes)
+        filename = filename or data.name
+        if not data.is_file():
+            raise InputError(f"{data}: no such file")
+    # Read and check the whole file before the database is opened; good cases are staged in a
+    # private file beside the database (never all in memory as objects), deleted at the end.
+    report = new_report(data, filename)
+    with StagedCases(store.path.parent) as staged:
+        staged.add_all(scan_goldenset(data, report, max_bytes=limit))
+        if report.errors:
             raise GoldenSetInvalid(report)
-        data = path.read_bytes()
-    report = validate_goldenset(data, filename, max_bytes=limit)
-    if report.errors:
-        raise GoldenSetInvalid(report)
-    version = version_of(report.cases)
-    n_unanswerable = sum(not c.answerable for c in report.cases)
+        return _store_version(store, user, staged, name, filename, report, based_on)
+
+
+def _store_version(
+    store: Store,
+    user: Who,
+    staged: StagedCases,
+    name: str,
+    filename: str,
+    report: ValidationReport,
+    based_on: str | None | Unchecked = UNCHECKED,
+) -> ImportResult:
+    """The staged cases as a new version of `name`, in one transaction (or nothing when this
+    content is already that version)."""
+    obj = f"goldenset:{name}"
+    version = staged.version()
+    n_unanswerable = staged.n_unanswerable
+    n_cases = len(staged)
 
     def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> ImportResult:
+        if not isinstance(based_on, Unchecked) and latest_version(con, name) != based_on:
+            raise InputError(
+                f"golden set {name!r} changed while this version was being made (someone "
+                "else saved a version); nothing saved. Open the latest version and try again."
+            )
         existing = con.execute(
             "SELECT name FROM goldenset_versions WHERE version = ?", [version]
         ).fetchone()
-        result = ImportResult(
-            version, name, len(report.cases), True, report.warnings, n_unanswerable
-        )
+        result = ImportResult(version, name, n_cases, True, report.warnings, n_unanswerable)
         if existing and existing[0] == name:
             return replace(result, created=False)
         if existing:
@@ -186,7 +221,7 @@ def import_goldenset(
                 version,
                 name,
                 version,
-                len(report.cases),
+                n_cases,
                 n_unanswerable,
                 now,
                 actor.name,
@@ -194,7 +229,7 @@ def import_goldenset(
                 report.format,
             ],
         )
-        _insert_cases(con, version, report.cases)
+        staged.insert(con, version, bounded=bounded)
         audit.record(
             con,
             actor.name,
@@ -203,7 +238,7 @@ def import_goldenset(
             obj,
             {
                 "version": version,
-                "n_cases": len(report.cases),
+                "n_cases": n_cases,
                 "n_unanswerable": n_unanswerable,
                 "source_file": filename,
                 "format": report.format,
@@ -212,49 +247,16 @@ def import_goldenset(
         )
         return result
 
-    return write_as(store, user, "edit_pilot", "goldenset.import", obj, body)
-
-
-INSERT_CHUNK = 10_000
-
-
-def _insert_cases(con: duckdb.DuckDBPyConnection, version: str, cases: list[GoldenCase]) -> None:
-    """Columnar inserts rather than a statement per case, a chunk at a time so a large set
-    never has a second full copy (as Arrow columns) beside its cases."""
-    for first in range(0, len(cases), INSERT_CHUNK):
-        _insert_chunk(con, version, cases[first : first + INSERT_CHUNK], first)
-
-
-def _insert_chunk(
-    con: duckdb.DuckDBPyConnection, version: str, cases: list[GoldenCase], first: int
-) -> None:
-    import pyarrow as pa
-
-    table = pa.table(
-        {
-            "version": [version] * len(cases),
-            "case_id": [c.id for c in cases],
-            "position": list(range(first, first + len(cases))),
-            "question": [c.question for c in cases],
-            "expected_answer": pa.array([c.expected_answer for c in cases], pa.string()),
-            "answerable": [c.answerable for c in cases],
-            "tags": pa.array([list(c.tags) for c in cases], pa.list_(pa.string())),
-            "consequential": [c.consequential for c in cases],
-            "evidence": pa.array([list(c.evidence) for c in cases], pa.list_(pa.string())),
-            "sources": [
-                canonical_json([s.model_dump(mode="json") for s in c.sources]) for c in cases
-            ],
-        }
-    )
-    con.register("gs_incoming", table)
+    bounded = True
     try:
-        con.execute(
-            "INSERT INTO golden_cases SELECT version, case_id, position, question, "
-            "expected_answer, answerable, tags, consequential, evidence, sources::JSON "
-            "FROM gs_incoming"
-        )
+        return write_as(store, user, "edit_pilot", "goldenset.import", obj, body)
+    except duckdb.OutOfMemoryException:
+        bounded = False  # the budget was too tight for this content: once more, unbounded
+        return write_as(store, user, "edit_pilot", "goldenset.import", obj, body)
     finally:
-        con.unregister("gs_incoming")
+        # A no-op unless the instance outlived the import; never hides the import's own error.
+        with contextlib.suppress(PilotError, duckdb.Error), store.read() as con:
+            release_budget(con)
 
 
 def record_agreement(

@@ -43,12 +43,15 @@ def _item(name: str, problems: list[str], evidence: list[str], risk: list[str] =
     )
 
 
-def _days_since(stamp: str | None) -> float | None:
+def _when(stamp: str) -> datetime:
+    when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _days_since(stamp: str | None, now: datetime | None = None) -> float | None:
     if not stamp:
         return None
-    when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return (datetime.now(UTC) - when).total_seconds() / 86400
+    return ((now or datetime.now(UTC)) - _when(stamp)).total_seconds() / 86400
 
 
 def data_boundary(con: duckdb.DuckDBPyConnection) -> Item:
@@ -116,9 +119,18 @@ def grounding(con: duckdb.DuckDBPyConnection, data: dict[str, Any]) -> Item:
     return _item("Grounding and citations", problems, ev)
 
 
-def audit_trail(con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None) -> Item:
+def audit_trail(
+    con: duckdb.DuckDBPyConnection,
+    key: keys.PilotKey | None,
+    now: datetime | None = None,
+    through: int | None = None,
+) -> Item:
+    """With `through` (the evidence report's as-of point), the events up to that one and the
+    anchor as it stood then: the witness beside the key named event `through`, written when it
+    was committed."""
     result = audit.verify(con, key=key)
-    ev = [f"{result.events} events, " + ("keyed chain verifies" if result.intact and key
+    shown = result.events if through is None else min(through, result.events)
+    ev = [f"{shown} events, " + ("keyed chain verifies" if result.intact and key
                                           else "chain verifies" if result.intact else "BROKEN")]  # fmt: skip
     problems = [] if result.intact else [f"the chain does not verify: {result.reason}"]
     if key is None:
@@ -127,13 +139,15 @@ def audit_trail(con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None) -> It
     path = keys.witness_path(key)
     if not path.exists():
         return _item("Audit trail", [*problems, "no anchor kept outside the database"], ev)
-    age = (datetime.now(UTC).timestamp() - path.stat().st_mtime) / 86400
+    head = audit.event_at(con, through) if through else None
+    written = _when(head.ts).timestamp() if head else path.stat().st_mtime
+    age = max(0.0, ((now or datetime.now(UTC)).timestamp() - written) / 86400)
     ev.append(f"newest anchor outside the database is {age:.1f} day(s) old")
     risk = [f"anchor older than {ANCHOR_DAYS} days"] if age > ANCHOR_DAYS else []
     return _item("Audit trail", problems, ev, risk)
 
 
-def access(con: duckdb.DuckDBPyConnection) -> Item:
+def access(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> Item:
     """Every role held by a named person; one person to an account, as far as the records show;
     no token expired or never expiring. What is checked, exactly:
     no two active accounts share an e-mail (one person with two accounts, or a group mailbox),
@@ -150,7 +164,7 @@ def access(con: duckdb.DuckDBPyConnection) -> Item:
     for accounts in emails.values():
         if len(accounts) > 1:
             problems.append("accounts sharing one e-mail: " + ", ".join(sorted(accounts)))
-    since = datetime.now(UTC) - timedelta(days=SHARED_DAYS)
+    since = (now or datetime.now(UTC)) - timedelta(days=SHARED_DAYS)
     overlapping = concurrent_use(con, since)
     no_email = sum(1 for u in users if not u["email"])
     ev = [f"{len(users)} active named user(s) across roles: {', '.join(sorted(roles)) or 'none'}",
@@ -160,7 +174,8 @@ def access(con: duckdb.DuckDBPyConnection) -> Item:
           + ("no account open in two at once" if not overlapping else
              "; ".join(f"{n} open in two at once {k} time(s)" for n, k in overlapping.items())),
           "not visible in the records: a password shared and used one person at a time"]  # fmt: skip
-    expired, no_expiry = unrevoked_expiry(con, audit.utc_now())
+    stamp = audit.utc_now() if now is None else now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    expired, no_expiry = unrevoked_expiry(con, stamp)
     risk = [f"account {n} was open in two browser sessions at the same time (shared, or one "
             "person on two devices?)" for n in overlapping]  # fmt: skip
     if expired:
@@ -179,12 +194,14 @@ def success_criterion(data: dict[str, Any]) -> Item:
     return _item("Written success criterion", [], ev)
 
 
-def way_to_stop(con: duckdb.DuckDBPyConnection, data: dict[str, Any]) -> Item:
+def way_to_stop(
+    con: duckdb.DuckDBPyConnection, data: dict[str, Any], now: datetime | None = None
+) -> Item:
     who = holders(con)
     kill = state(con)
     ev = [f"kill switch held by {', '.join(n for n, _ in who) or 'nobody'}"]
     problems = [] if who else ["nobody can engage the kill switch"]
-    days = _days_since(kill.last_tested)
+    days = _days_since(kill.last_tested, now)
     if days is None:
         problems.append("the kill switch has never been drilled (`pilot kill --test`)")
     else:
@@ -204,15 +221,21 @@ def way_to_stop(con: duckdb.DuckDBPyConnection, data: dict[str, Any]) -> Item:
 
 
 def scorecard(
-    con: duckdb.DuckDBPyConnection, data: dict[str, Any], key: keys.PilotKey | None = None
+    con: duckdb.DuckDBPyConnection,
+    data: dict[str, Any],
+    key: keys.PilotKey | None = None,
+    now: datetime | None = None,
+    through: int | None = None,
 ) -> list[dict[str, str]]:
+    """`now` and `through` (an audit event number) fix the moment it is judged at, so an
+    evidence report's scorecard can be recomputed later; by default, now and the whole chain."""
     items = [
         data_boundary(con),
         human_oversight(con, data["stage"]),
         grounding(con, data),
-        audit_trail(con, key),
-        access(con),
+        audit_trail(con, key, now, through),
+        access(con, now),
         success_criterion(data),
-        way_to_stop(con, data),
+        way_to_stop(con, data, now),
     ]
     return [i.as_dict() for i in items]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -17,10 +18,15 @@ from pilot.readiness.stages import MEANING, STAGES, active_config, current_stage
 
 
 def readiness(
-    con: duckdb.DuckDBPyConnection, user: Who, key: keys.PilotKey | None = None
+    con: duckdb.DuckDBPyConnection,
+    user: Who,
+    key: keys.PilotKey | None = None,
+    now: datetime | None = None,
+    through: int | None = None,
 ) -> dict[str, Any]:
     """The stage, whether it is at risk, the run of record, every gate with its figures, the
-    scorecard, the history of stage changes; `user` must be allowed to read."""
+    scorecard, the history of stage changes; `user` must be allowed to read. `now` and
+    `through` fix the scorecard's moment (see `scorecard.scorecard`)."""
     require(con, user, "read")
     watch = monitoring(con)
     stage = watch["stage"]
@@ -42,7 +48,7 @@ def readiness(
         "settings": gate_settings(con).as_dict(),
         "history": [c.as_dict() for c in history(con)],
     }
-    data["scorecard"] = scorecard(con, data, key)
+    data["scorecard"] = scorecard(con, data, key, now, through)
     return data
 
 

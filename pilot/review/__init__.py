@@ -1,7 +1,8 @@
 """Step 5: live outputs recorded from production, sampled, graded blind, approved, agreed on.
 
 Tables owned (migration m009): `live_outputs` (no index on id: ingest keeps ids unique),
-`live_weeks` (outputs per ISO week, kept at ingest), `approvals`, `samples`, `sample_items`,
+`live_weeks` (outputs per ISO week, kept at ingest), `live_strata` (per week and stratum,
+migration m016), `approvals`, `samples`, `sample_items`,
 `assignments`, `grades` (append-only) and the view `current_grades`.
 
 Public: `spool.record_output` (stdlib only: production never waits on the database; exported

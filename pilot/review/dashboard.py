@@ -24,6 +24,7 @@ from pilot.core.store import frame
 from pilot.define.bar_versions import latest_signed_bar
 from pilot.define.criteria import Criterion
 from pilot.define.planner import criterion_rule
+from pilot.review import queue
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -106,6 +107,19 @@ def _critical(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+def critical_outputs(con: duckdb.DuckDBPyConnection, user: str | None) -> list[dict[str, Any]]:
+    """Each output graded critical with what was asked and answered (for the evidence report;
+    model output is untrusted text: render it inert)."""
+    require(con, user, "read_grades")
+    rows = con.execute(
+        "SELECT si.week, o.id, o.input, o.output, cg.evaluator, cg.note FROM current_grades cg "
+        f"JOIN {_SAMPLED} si USING (output_id) JOIN live_outputs o ON o.id = cg.output_id "
+        "WHERE cg.severity = 'critical' ORDER BY si.week, o.id, cg.evaluator"
+    ).fetchall()
+    keys = ("window", "output_id", "question", "answer", "evaluator", "note")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
 def agreement(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     grades = frame(
         con,
@@ -156,6 +170,10 @@ def status(con: duckdb.DuckDBPyConnection, user: str | None) -> dict[str, Any]:
         "critical_errors": _critical(con),
         "agreement": agreement(con),
         "approvals": _approvals(con),
+        "stale_claims": [
+            {"output_id": c.output_id, "evaluator": c.evaluator, "claimed_at": c.claimed_at}
+            for c in queue.stale_claims(con)
+        ],
         "simulated": bool(
             con.execute("SELECT coalesce(sum(simulated), 0) FROM live_weeks").fetchone()[0]
         ),

@@ -120,6 +120,26 @@ def history(con: duckdb.DuckDBPyConnection, output_id: str, evaluator: str) -> l
     return [Grade(*r) for r in rows]
 
 
+def mine(con: duckdb.DuckDBPyConnection, evaluator: str, limit: int = 200) -> list[Grade]:
+    """The evaluator's own current grades (latest revision per item), the newest first: what
+    they may change. Nobody else's grade is in it."""
+    rows = con.execute(
+        "SELECT * FROM current_grades WHERE evaluator = ? "
+        "ORDER BY graded_at DESC, output_id LIMIT ?",
+        [evaluator, limit],
+    ).fetchall()
+    return [Grade(*r) for r in rows]
+
+
+def describe(grade: Grade) -> str:
+    """One line: the verdict, whether citations support it, severity and revision."""
+    support = {True: "citations support it", False: "citations do not support it"}
+    parts = [VERDICT_LABELS[grade.verdict], f"severity {grade.severity}"]
+    if grade.citations_support is not None:
+        parts.insert(1, support[grade.citations_support])
+    return " · ".join(parts) + f" (revision {grade.revision})"
+
+
 IMPORT_FIELDS = ("output_id", "evaluator", "verdict", "severity", "citations_support", "note",
                  "reason", "graded_at")  # fmt: skip
 

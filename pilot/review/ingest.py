@@ -40,7 +40,9 @@ COLUMNS = (
     "'tags': 'VARCHAR[]', 'system_config': 'JSON', 'approval': 'JSON', 'simulated': 'BOOLEAN'}"
 )
 
-_TS = "timezone('UTC', TRY_CAST(r.timestamp AS TIMESTAMPTZ))"
+# The instant in UTC without a time-zone lookup per row (the same value as
+# `timezone('UTC', ...)`, at a third of the cost).
+_TS = "make_timestamp(epoch_us(TRY_CAST(r.timestamp AS TIMESTAMPTZ)))"
 _INSERT = f"""
 INSERT INTO live_outputs
 SELECT r.id,
@@ -53,12 +55,13 @@ SELECT r.id,
        CASE WHEN coalesce(r.stage, 0) BETWEEN 0 AND 3 THEN coalesce(r.stage, 0)
             ELSE error('stage: not 0-3') END,
        coalesce(r.tags, []),
-       coalesce(list_sort(r.tags)[1], '(untagged)'),
+       coalesce(list_min(r.tags), '(untagged)'),  -- the first tag in sorted order
        r.system_config,
        r.approval,
        coalesce(r.simulated, false),
        $label,
-       now()::TIMESTAMP
+       now()::TIMESTAMP,
+       xor(hash(r.id, 0::BIGINT), hash(0::BIGINT))
 FROM read_json($path, format = 'newline_delimited', columns = {COLUMNS}) r
 WHERE CASE WHEN r.id IS NULL OR r.id = '' THEN error('id: missing') ELSE true END
   AND CASE WHEN r.approval IS NULL OR (
@@ -85,6 +88,14 @@ SELECT week, count(*), count(*) FILTER (WHERE simulated) FROM live_outputs
 WHERE source_file = $label AND ingested_at = now()::TIMESTAMP GROUP BY week
 ON CONFLICT (week) DO UPDATE SET outputs = outputs + excluded.outputs,
     simulated = simulated + excluded.simulated
+"""
+
+_STRATA = """
+INSERT INTO live_strata
+SELECT week, stratum_tag, stage, consequential, count(*), count(*) FILTER (WHERE simulated)
+FROM live_outputs WHERE source_file = $label AND ingested_at = now()::TIMESTAMP GROUP BY ALL
+ON CONFLICT (week, stratum_tag, stage, consequential) DO UPDATE
+SET outputs = outputs + excluded.outputs, simulated = simulated + excluded.simulated
 """
 
 
@@ -254,23 +265,22 @@ def _load(
 ) -> None:
     con.execute("SET TimeZone = 'UTC'")
     params = {"path": str(jsonl), "label": label}
+    first = not con.execute("SELECT count(*) FROM live_outputs").fetchone()[0]
     result.inserted = con.execute(_INSERT, params).fetchone()[0]
-    if result.inserted:
-        dupes = con.execute(
-            "SELECT count(*) - count(DISTINCT id) FROM live_outputs "
-            "WHERE source_file = $label AND ingested_at = now()::TIMESTAMP",
-            {"label": label},
-        ).fetchone()[0]
-        if dupes:
-            raise _Invalid(f"{dupes} duplicate id(s) in the file")
-    total = _records(jsonl, exact=False)
-    if total != result.inserted:
-        total = _records(jsonl, exact=True)
-    result.already = total - result.inserted
+    if result.inserted and _duplicates(con, label):
+        raise _Invalid(f"{_duplicates(con, label, exact=True)} duplicate id(s) in the file")
+    if first:  # nothing was stored, so nothing was skipped: no need to count the file's records
+        result.already = 0
+    else:
+        total = _records(jsonl, exact=False)
+        if total != result.inserted:
+            total = _records(jsonl, exact=True)
+        result.already = total - result.inserted
     if result.inserted:
         approved = con.execute(_APPROVALS, {"label": label, "user": actor.name}).fetchone()
         result.approvals = approved[0]
         con.execute(_WEEKS, {"label": label})
+        con.execute(_STRATA, {"label": label})
     audit.record(
         con,
         actor.name,
@@ -284,6 +294,18 @@ def _load(
             "approvals": result.approvals,
         },
     )
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection, label: str, *, exact: bool = False) -> int:
+    """Ids the file's new rows repeat. Counted on `id_key` (a number, much cheaper to count
+    than text): equal ids have equal keys, so no repeated key means no repeated id; a repeated
+    key (a duplicate, or a hash collision) is then counted exactly on the ids."""
+    column = "id" if exact else "id_key"
+    return con.execute(
+        f"SELECT count(*) - count(DISTINCT {column}) FROM live_outputs "
+        "WHERE source_file = $label AND ingested_at = now()::TIMESTAMP",
+        {"label": label},
+    ).fetchone()[0]
 
 
 def _records(path: Path, *, exact: bool) -> int:

@@ -9,10 +9,11 @@ from typing import Any
 
 import duckdb
 
-from pilot.core.access import find_actor
+from pilot.core.access import Who, find_actor, name_of, write_as
 from pilot.core.errors import InputError, PermissionDenied
 from pilot.core.store import Store
 from pilot.goldensets import versions as gs
+from pilot.review.queue import WRITES
 
 
 def agreed_answer(con: duckdb.DuckDBPyConnection, output_id: str) -> str | None:
@@ -33,13 +34,30 @@ def agreed_answer(con: duckdb.DuckDBPyConnection, output_id: str) -> str | None:
 
 
 def add_to_goldenset(
-    store: Store, lead: str | None, output_id: str, name: str, expected_answer: str | None = None
+    store: Store, lead: Who, output_id: str, name: str, expected_answer: str | None = None
 ) -> gs.ImportResult:
-    """A new version of golden set `name`: its latest cases plus this live output."""
+    """A new version of golden set `name`: its latest cases plus this live output.
+
+    All or nothing: the version is stored by the golden sets' own import in one transaction
+    (validated, content-hashed, audited as `goldenset.import` with source file
+    `NAME+live-ID.jsonl`). Promotions in this process take turns, and the import refuses a
+    version built on one that is no longer the latest (another process saved meanwhile), so
+    two at once never lose a case."""
+    with WRITES:
+        return _add(store, lead, output_id, name, expected_answer)
+
+
+def _add(
+    store: Store, lead: Who, output_id: str, name: str, expected_answer: str | None
+) -> gs.ImportResult:
     with store.read() as con:
         actor = find_actor(con, lead)
-        if actor is None or not actor.can("edit_pilot"):
-            raise PermissionDenied(f"{lead} may not add cases to a golden set (leads only)")
+    if actor is None or not actor.can("edit_pilot"):
+        # write_as refuses, audits the attempt (access.denied) and raises PermissionDenied
+        write_as(store, lead, "edit_pilot", "live.promote", f"live_output:{output_id}",
+                 lambda con, a: None)  # fmt: skip
+        raise PermissionDenied(f"{name_of(lead)} may not add cases to a golden set (leads only)")
+    with store.read() as con:
         row = con.execute(
             "SELECT input, citations, sources, tags, consequential FROM live_outputs WHERE id = ?",
             [output_id],
@@ -81,4 +99,5 @@ def add_to_goldenset(
     lines = [json.dumps(c.model_dump(mode="json"), ensure_ascii=False) for c in cases]
     lines.append(json.dumps(case, ensure_ascii=False))
     data = ("\n".join(lines) + "\n").encode("utf-8")
-    return gs.import_goldenset(store, lead, data, name=name, filename=f"{name}+{case['id']}.jsonl")
+    source = f"{name}+{case['id']}.jsonl"
+    return gs.import_goldenset(store, lead, data, name=name, filename=source, based_on=latest)

@@ -18,16 +18,22 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
 from pilot.core import audit
 from pilot.core.access import Actor, require, write_as
-from pilot.core.errors import PermissionDenied
+from pilot.core.errors import InputError, PermissionDenied
 from pilot.core.inert import highlight_html
 from pilot.core.store import Store
 
 SPREAD = 8
+CLAIM_TIMEOUT = timedelta(hours=4)
+"""An item held this long without a grade is a stale claim: its evaluator left it. A lead
+releases stale claims (`release_stale`, the dashboard, `pilot review release`) so the item goes
+to the next evaluator; nothing releases them behind a lead's back, so an evaluator back from a
+long break still finds their item unless a lead chose to hand it on."""
 WRITES = threading.Lock()
 """Review writes from one process take turns: twenty graders in the app process would otherwise
 collide on every audit event and exhaust the store's retries. Processes take turns anyway (DuckDB
@@ -190,6 +196,70 @@ def _spans(text: str, source_id: str, citations: list) -> list[tuple[int, int]]:
         elif cited and (found := text.find(cited)) >= 0:
             spans.append((found, found + len(cited)))
     return spans
+
+
+@dataclass(frozen=True)
+class Claim:
+    output_id: str
+    evaluator: str
+    claimed_at: str
+
+    def age(self, now: datetime | None = None) -> timedelta:
+        claimed = datetime.strptime(self.claimed_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        return (now or datetime.now(UTC)) - claimed
+
+    def held_for(self, now: datetime | None = None) -> str:
+        minutes = int(self.age(now).total_seconds() // 60)
+        if minutes >= 48 * 60:
+            return f"{minutes // (24 * 60)} days"
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _cutoff(older_than: timedelta) -> str:
+    if older_than < timedelta(0):
+        raise InputError("a claim's age cannot be negative")
+    return (datetime.now(UTC) - older_than).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_STALE = """
+SELECT a.output_id, a.evaluator, a.assigned_at FROM assignments a
+WHERE a.assigned_at < ? AND a.assigned_at LIKE '____-__-__T__:__:__.______Z'
+  AND NOT EXISTS (SELECT 1 FROM grades g WHERE g.output_id = a.output_id
+                  AND g.evaluator = a.evaluator)
+ORDER BY a.assigned_at, a.output_id
+"""
+
+
+def stale_claims(
+    con: duckdb.DuckDBPyConnection, older_than: timedelta = CLAIM_TIMEOUT
+) -> list[Claim]:
+    """Items held without a grade for longer than `older_than`, oldest first."""
+    rows = con.execute(_STALE, [_cutoff(older_than)]).fetchall()
+    return [Claim(*row) for row in rows]
+
+
+def release_stale(
+    store: Store, lead: str | None, older_than: timedelta = CLAIM_TIMEOUT
+) -> list[Claim]:
+    """Release every claim held without a grade for longer than `older_than`, in one
+    transaction, each audited; the items go to the next evaluators who ask for work."""
+    cutoff = _cutoff(older_than)
+
+    def body(con: duckdb.DuckDBPyConnection, actor: Actor) -> list[Claim]:
+        claims = [Claim(*row) for row in con.execute(_STALE, [cutoff]).fetchall()]
+        for claim in claims:
+            con.execute(
+                "DELETE FROM assignments WHERE output_id = ? AND evaluator = ?",
+                [claim.output_id, claim.evaluator],
+            )
+            audit.record(con, actor.name, actor.role, "queue.release",
+                         f"live_output:{claim.output_id}",
+                         {"evaluator": claim.evaluator, "claimed_at": claim.claimed_at,
+                          "stale_after_hours": older_than.total_seconds() / 3600})  # fmt: skip
+        return claims
+
+    with WRITES:
+        return write_as(store, lead, "edit_pilot", "queue.release", "queue", body)
 
 
 def release(store: Store, lead: str | None, output_id: str, evaluator: str) -> None:

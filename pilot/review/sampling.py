@@ -3,8 +3,9 @@
 Strata are (tag, stage, consequential), the tag being an output's first tag in sorted order.
 The sample size is split across strata in proportion to their size, consequential strata
 weighted up (`consequential_weight`, default 3×), by largest remainder, capped at each stratum's
-size. Within a stratum the items are the ones with the smallest `hash(id, seed)`: a top-k
-aggregate, so the draw is one pass, needs no sort of the week, and does not depend on thread
+size. Within a stratum the items are the ones with the smallest `hash(id, seed)` (DuckDB's
+hash, from a key kept at ingest): a top-k over the few rows whose key is under a threshold
+(`smallest_keys`), so the draw needs no sort of the week and does not depend on thread
 scheduling the way `USING SAMPLE REPEATABLE` does. The sample is stored with its seed, window
 and strata; the same call returns the stored sample. A share of the items (default 10%) is
 marked for two graders, to measure agreement.
@@ -124,37 +125,33 @@ def _draw(
     share: float,
     weight: float,
 ) -> dict[str, Any]:
-    # One pass: each stratum's size and its `size` smallest hash(id, seed) ids (no stratum can
-    # be given more than `size`), then the allocation trims each list.
     rows = con.execute(
-        "SELECT stratum_tag, stage, consequential, count(*), "
-        "min_by(id, hash(id, ?::BIGINT), ?), bool_or(simulated) FROM live_outputs "
-        "WHERE week = ? GROUP BY ALL ORDER BY 1, 2, 3",
-        [seed, size, window],
+        "SELECT stratum_tag, stage, consequential, outputs, simulated > 0 FROM live_strata "
+        "WHERE week = ? AND outputs > 0 ORDER BY 1, 2, 3",
+        [window],
     ).fetchall()
     if not rows:
         raise InputError(f"no live outputs in {window}: ingest them first (pilot live ingest)")
     pops = [r[3] for r in rows]
     alloc = allocate(pops, [weight if r[2] else 1.0 for r in rows], size)
-    ids = {(r[0], r[1], r[2]): r[4] for r in rows}
-    simulated = any(r[5] for r in rows)
+    simulated = any(r[4] for r in rows)
     strata = [Stratum(r[0], r[1], r[2], r[3], n) for r, n in zip(rows, alloc, strict=True)]
+    ids = smallest_keys(con, window, seed, strata)
     items: list[tuple[str, str]] = []
     for stratum in strata:
-        chosen = ids[(stratum.tag, stratum.stage, stratum.consequential)][: stratum.drawn]
+        chosen = ids.get((stratum.tag, stratum.stage, stratum.consequential), [])
         items += [(output_id, stratum.key) for output_id in chosen]
     items.sort(key=lambda item: _order_key(seed, item[0], "position"))
     n_double = round(share * len(items))
     doubled = {
         i for i, _ in sorted(items, key=lambda it: _order_key(seed, it[0], "double"))[:n_double]
     }
-    con.executemany(
-        "INSERT INTO sample_items VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            [sid, oid, pos, stratum, 2 if oid in doubled else 1, window, simulated]
-            for pos, (oid, stratum) in enumerate(items)
-        ],
-    )
+    con.execute(  # one statement, not a round trip per item
+        "INSERT INTO sample_items SELECT ?, unnest(?::VARCHAR[]), unnest(?::INTEGER[]), "
+        "unnest(?::VARCHAR[]), unnest(?::INTEGER[]), ?, ?",
+        [sid, [oid for oid, _ in items], list(range(len(items))), [s for _, s in items],
+         [2 if oid in doubled else 1 for oid, _ in items], window, simulated],
+    )  # fmt: skip
     strata_json = json.dumps([asdict(s) | {"key": s.key} for s in strata])
     con.execute(
         "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -171,6 +168,66 @@ def _draw(
          "n_double": n_double, "double_share": share, "consequential_weight": weight},
     )  # fmt: skip
     return load(con, sid) | {"created": True}
+
+
+KEY = "xor(id_key, hash(?::BIGINT))"
+"""`hash(id, seed)` from the key kept at ingest (migration m016): the same value, one XOR."""
+OVERSHOOT, SLACK = 2.0, 64
+"""The threshold keeps about OVERSHOOT × a stratum's allocation + SLACK of its smallest keys."""
+WIDE = 0.01
+"""Strata needing more than this share of their rows under the threshold are drawn exactly."""
+_TOP = 2**64 - 1
+Strata = dict[tuple[str, int, bool], list[str]]
+
+
+def smallest_keys(
+    con: duckdb.DuckDBPyConnection,
+    window: str,
+    seed: int,
+    strata: list[Stratum],
+) -> Strata:
+    """Each stratum's `drawn` ids with the smallest `hash(id, seed)`, in that order.
+
+    Keys are uniform, so a stratum's smallest ones lie under a threshold near
+    `2^64 × drawn / population`. One threshold, the widest any large stratum needs, is compared
+    with each row's key (a constant compare, no per-row stratum lookup) and only the rows under
+    it are grouped: the draw is one filtered scan, not a top-k over the whole week. Every row
+    over the threshold has a larger key than every row under it, so a stratum that keeps at
+    least `drawn` rows has its exact answer. Small strata, and a large one that kept too few
+    (vanishingly rare), are drawn again without a threshold."""
+    wanted = {(s.tag, s.stage, s.consequential): s for s in strata if s.drawn}
+    if not wanted:
+        return {}
+    key = KEY
+    n = max(s.drawn for s in wanted.values())
+    share = {k: (OVERSHOOT * s.drawn + SLACK) / s.population for k, s in wanted.items()}
+    large = [f for f in share.values() if f <= WIDE]
+    found: Strata = {}
+    if large:
+        found = _grouped(
+            con,
+            f"SELECT stratum_tag, stage, consequential, min_by(id, k, ?) FROM ("
+            f"SELECT stratum_tag, stage, consequential, id, {key} AS k FROM live_outputs "
+            "WHERE week = ?) WHERE k <= ?::UBIGINT GROUP BY ALL",
+            [n, seed, window, min(_TOP, int(_TOP * max(large)))],
+        )
+    short = [k for k, s in wanted.items() if len(found.get(k, [])) < s.drawn]
+    if short:
+        tags, stages, kinds = ({k[i] for k in short} for i in range(3))
+        marks = ", ".join("?" * len(tags))
+        exact = _grouped(
+            con,
+            f"SELECT stratum_tag, stage, consequential, min_by(id, {key}, ?) FROM live_outputs "
+            f"WHERE week = ? AND stratum_tag IN ({marks}) AND list_contains(?, stage) "
+            "AND list_contains(?, consequential) GROUP BY ALL",
+            [seed, n, window, *sorted(tags), sorted(stages), sorted(kinds)],
+        )
+        found |= {k: exact.get(k, []) for k in short}
+    return {k: found.get(k, [])[: s.drawn] for k, s in wanted.items()}
+
+
+def _grouped(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> Strata:
+    return {(r[0], r[1], r[2]): list(r[3]) for r in con.execute(sql, params).fetchall()}
 
 
 def load(con: duckdb.DuckDBPyConnection, sid: str) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -62,14 +66,48 @@ def result_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
     return _joined(con, run_id)[0]
 
 
+_MEMO: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar("run_frames_memo", default=None)
+
+
+@contextmanager
+def remembered_frames() -> Iterator[None]:
+    """Within the block, each run's frames (and each golden set's sources) are built once: a
+    report reads the same finished runs several times (verdict, each regression pair)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
 def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
+    memo = _MEMO.get()
+    if memo is not None and ("run", run_id) in memo:
+        return memo[("run", run_id)]
     rows, cases = _joined(con, run_id)
-    golden = cases.select("case_id", "sources", "evidence").rows()
-    return RunFrames(
+    version = goldenset_version(con, run_id) or ""
+    if memo is not None and ("golden", version) in memo:
+        sources, evidence = memo[("golden", version)]
+    else:
+        sources, evidence = _golden_frames(cases)
+    frames = RunFrames(
         results=rows.select(list(contracts.RESULTS)),
         citations=_explode_json(rows, "citations", contracts.CITATIONS),
         claims=_claims(rows),
-        sources=pl.DataFrame(
+        sources=sources,
+        evidence=evidence,
+        calls=calls_frame(rows),
+    )
+    if memo is not None:
+        memo[("run", run_id)] = frames
+        memo[("golden", version)] = (sources, evidence)
+    return frames
+
+
+def _golden_frames(cases: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    golden = cases.select("case_id", "sources", "evidence").rows()
+    return (
+        pl.DataFrame(
             [
                 {"case_id": cid, "source_id": s["id"], "text": s["text"]}
                 for cid, sources, _ in golden
@@ -77,7 +115,7 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
             ],
             schema=dict(contracts.SOURCES),
         ),
-        evidence=pl.DataFrame(
+        pl.DataFrame(
             [
                 {"case_id": cid, "text": text}
                 for cid, _, evidence in golden
@@ -85,7 +123,6 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
             ],
             schema=dict(contracts.EVIDENCE),
         ),
-        calls=calls_frame(rows),
     )
 
 

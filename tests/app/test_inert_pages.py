@@ -25,6 +25,20 @@ LABELLED = {
 """Widgets whose label (first argument) Streamlit renders as Markdown, links and images too."""
 INERT = {"inert", "inert_md", "highlight_html", "escape_inert", "md"}
 """Functions of pilot.core.inert (and app.ui's alias) whose output is inert."""
+HTML_SOURCES = {"evidence_html", "ticket_script"}
+"""The only HTML a page may hand to `st.html` or `components.html`, both made by the library:
+the evidence report (`pilot.evidence.report.evidence_html`: every text escaped, scripts limited
+by its own Content-Security-Policy; tests/pilot/test_evidence_html.py checks both) and the
+sign-in ticket exchange (`pilot.core.web_sessions.ticket_script`: no text from data)."""
+
+
+def _is_report_html(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)) in (
+        HTML_SOURCES
+    )
 
 
 def _is_inert_call(node: ast.AST) -> bool:
@@ -65,6 +79,10 @@ def violations(source: str, filename: str) -> list[str]:
             continue
         if not isinstance(node.func, ast.Attribute):
             continue
+        if node.func.attr == "html":  # st.html / components.html render raw HTML
+            if not node.args or not _is_report_html(node.args[0]):
+                found.append(f"{filename}:{node.lineno}: {ast.unparse(node)[:100]}")
+            continue
         if node.func.attr in LABELLED and node.args and not safe(node.args[0]):
             found.append(f"{filename}:{node.lineno}: {ast.unparse(node)[:100]}")
             continue
@@ -92,6 +110,9 @@ def test_the_check_catches_what_it_should() -> None:
         "st.toast(message)",
         "with st.expander(f'{title} · 2 citations'): pass",
         "(st.success if ok else st.error)(explain(row))",
+        "st.html(page)",
+        "components.html(f'<p>{name}</p>', height=300)",
+        "st.html(inert(text))",
     ]
     good = [
         "st.markdown('**Workflow**')",
@@ -99,6 +120,7 @@ def test_the_check_catches_what_it_should() -> None:
         "left.caption(f'saved by {inert(who)}')",
         "st.markdown(highlight_html(text, []), unsafe_allow_html=True)",
         "logger.info(message)",
+        "components.html(report.evidence_html(built), height=900)",
     ]
     assert all(violations(code, "x.py") for code in bad)
     assert not any(violations(code, "x.py") for code in good)

@@ -149,3 +149,71 @@ def test_lead_records_an_approval_and_grows_the_goldenset(db: Store, tmp_path: P
         ]
         latest = gs.latest_version(con, "benefits")
         assert [c.id for c in gs.load_cases(con, latest)] == ["c-1", f"live-{item}"]
+
+
+def test_evaluator_changes_an_earlier_grade_of_their_own(db: Store) -> None:
+    theirs = queue.next_item(db, "erin")
+    grades.grade(db, "erin", theirs, "incorrect", "critical", note="ERIN-SECRET-NOTE")
+    at = page_as(GRADE, "marco", "evaluator")
+    first = queue.next_item(db, "marco")
+    at.button(key="rv_verdict_correct").click().run()
+    assert not at.exception, at.exception
+    queue_line = at.subheader[0].value
+    assert queue_line.endswith(", 1 done")
+    assert at.toggle(key="rv_ch_open").label == "Change one of your earlier grades (1)"
+    at.toggle(key="rv_ch_open").set_value(True).run()
+    pick = at.selectbox(key="rv_ch_pick")
+    assert pick.options == [f"{first} · Correct"]  # only marco's own grades
+    assert any(t.value == "Your grade now: Correct · citations support it · severity none "
+               "(revision 1)" for t in at.text)  # fmt: skip
+    for hidden in HIDDEN:
+        assert hidden not in rendered(at), hidden
+    k = f"rv_ch_{first}"
+    at.radio(key=f"{k}_verdict").set_value("partly")
+    at.radio(key=f"{k}_severity").set_value("major")
+    at.button(key="rv_ch_save").click().run()
+    assert [e.value for e in at.error] == [
+        f"{first} is already graded by marco: a change needs its reason"
+    ]
+    with db.read() as con:
+        assert len(grades.history(con, first, "marco")) == 1  # nothing written
+    at.text_input(key=f"{k}_reason").input("the second source contradicts it")
+    at.button(key="rv_ch_save").click().run()
+    assert not at.exception and not at.error, at.error
+    assert any(s.value.startswith(f"Changed {first}: Partly correct") for s in at.success)
+    with db.read() as con:
+        history = grades.history(con, first, "marco")
+        event = con.execute(
+            "SELECT actor, payload FROM audit_events WHERE action = 'grade.change'"
+        ).fetchone()
+    assert [(g.revision, g.verdict, g.severity, g.reason) for g in history] == [
+        (1, "correct", "none", None),
+        (2, "partly", "major", "the second source contradicts it"),
+    ]
+    assert event[0] == "marco" and json.loads(event[1])["reason"] == (
+        "the second source contradicts it"
+    )
+    assert at.subheader[0].value == queue_line  # a change is not a new grade
+
+
+def test_lead_releases_a_stale_claim_from_the_dashboard(db: Store) -> None:
+    left = queue.next_item(db, "marco")
+    db.write(lambda con: con.execute(
+        "UPDATE assignments SET assigned_at = '2026-01-05T08:00:00.000000Z' WHERE output_id = ?",
+        [left]))  # fmt: skip
+    fresh = queue.next_item(db, "erin")
+    at = page_as(DASH, "priya", "lead")
+    assert not at.exception, at.exception
+    stale = next(d.value for d in at.dataframe if "evaluator" in d.value.columns
+                 and "live output" in d.value.columns)  # fmt: skip
+    assert stale["live output"].to_list() == [left] and stale["evaluator"].to_list() == ["marco"]
+    button = at.button(key="rv_stale_release")
+    assert button.label == "Release 1 claim(s)" and not button.disabled
+    button.click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success if "Released" in s.value] == ["Released 1 claim(s)."]
+    assert at.button(key="rv_stale_release").disabled
+    with db.read() as con:
+        assert con.execute("SELECT evaluator, output_id FROM assignments").fetchall() == [
+            ("erin", fresh)
+        ]

@@ -120,6 +120,12 @@ def test_hostile_text_is_inert_and_nothing_leaves_the_origin(
             tick.first.wait_for(state="attached", timeout=30_000)
         assert page.locator("script", has_text="attacker.example").count() == 0, title
         assert page.locator(".katex").count() == 0, title  # no maths drawn from data
+        if title == "7 · Evidence":  # the preview is the report itself, drawn in the app
+            page.get_by_role("button", name="Preview").click()
+            preview = page.frame_locator("iframe").last
+            preview.locator("body[data-charts-ready='1']").wait_for(timeout=120_000)
+            assert "is it ready?" in preview.locator("#summary").inner_text()
+            assert preview.locator("a[href*='attacker'], img[src*='attacker']").count() == 0
         page.screenshot(path=str(tmp_path / f"{len(visited)}.png"), full_page=True)
     # the hostile text is shown, as text
     assert "attacker.example" in page.content()

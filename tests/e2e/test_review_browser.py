@@ -48,6 +48,23 @@ def test_evaluator_grades_with_keys_and_lead_sees_it(
         marco.evaluate("document.activeElement && document.activeElement.blur()")
         marco.keyboard.press(key)
         marco.get_by_text(f"Your queue: 20 items, {done} done").wait_for(timeout=30_000)
+    # marco changes his newest grade (partly correct) to incorrect, minor, with a reason
+    marco.get_by_text("Change one of your earlier grades (3)").click()
+
+    def radio(label: str) -> Any:
+        return marco.locator('[data-testid="stRadio"]').filter(has_text=label)
+
+    radio("New verdict").get_by_text("Incorrect", exact=True).click()
+    marco.wait_for_timeout(800)
+    radio("New severity").get_by_text("minor", exact=True).click()
+    marco.wait_for_timeout(800)
+    reason = marco.get_by_label("Reason for the change (required)")
+    reason.fill("the policy says 23 days")
+    reason.press("Tab")
+    marco.wait_for_timeout(800)
+    marco.get_by_role("button", name="Save the change").click()
+    marco.get_by_text("Changed ").wait_for(timeout=30_000)
+    marco.get_by_text("Your queue: 20 items, 3 done").wait_for(timeout=30_000)
     marco.screenshot(path=str(tmp_path / "grading.png"), full_page=True)
     marco.close()
 
@@ -56,7 +73,11 @@ def test_evaluator_grades_with_keys_and_lead_sees_it(
             "SELECT verdict, severity FROM current_grades WHERE evaluator = 'marco' "
             "ORDER BY graded_at"
         ).fetchall()
-    assert rows == [("correct", "none"), ("incorrect", "critical"), ("partly", "none")]
+        changes = con.execute(
+            "SELECT revision, verdict, reason FROM grades WHERE evaluator = 'marco' AND revision > 1"
+        ).fetchall()
+    assert rows == [("correct", "none"), ("incorrect", "critical"), ("incorrect", "minor")]
+    assert changes == [(2, "incorrect", "the policy says 23 days")]
 
     priya = browser.new_page(viewport={"width": 1400, "height": 1000})
     sign_in(priya, server, "priya")

@@ -22,6 +22,9 @@ EXPECTED = {
     # not in DESIGN.md's table: evaluators grade blind, so they do not read others' grades
     "read_grades": {"admin", "lead", "auditor", "viewer"},
     "audit": {"admin", "lead", "auditor"},
+    # issue 13: a lead generates the evidence report; it shows grades, so not evaluators
+    "report": {"lead"},
+    "read_report": {"admin", "lead", "auditor", "viewer"},
     # issue 12: a lead or the security owner (auditor) records the boundary's leak check
     "check_boundary": {"lead", "auditor"},
 }

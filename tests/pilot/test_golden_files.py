@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from helpers import run_cli, seeded_store, token_for, write_cases
+from helpers import register_target, run_cli, seeded_store, token_for, write_cases
 
 from pilot.cli import main
 from pilot.define.bar_versions import save_draft, sign_bar
@@ -50,6 +50,7 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     save_draft(store, "priya", bar)
     sign_bar(store, "priya")
     db = str(store.path)
+    register_target(db, "fake_systems:good")
     printed = io.StringIO()
     saved = os.environ.get("PILOT_TOKEN")
     os.environ["PILOT_TOKEN"] = token_for(db, "priya") or ""

@@ -521,3 +521,79 @@ def test_cli_bad_file_exits_2_listing_every_problem(
     assert code == 2 and "no golden set or version 'nope'" in err
     with users_store.read() as con:
         assert gs.list_goldensets(con) == []
+
+
+def test_import_streams_through_a_private_staging_file_and_keeps_every_value(
+    users_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import stages good cases on disk (0600, deleted after) and DuckDB loads them; text
+    with quotes, backslashes, NUL, line separators and emoji comes back exactly (the stored
+    cases hash to the version id), a file given by path is read from disk, and when DuckDB's
+    memory budget is too tight the import is retried unbounded rather than failing."""
+    from pilot.goldensets import staging
+
+    tricky = 'q "quoted" \\ back\x00slash\u2028line é😀'
+    records = [
+        case(1, question=tricky),
+        case(2, sources=[{"id": "s\\1", "title": "T\n\t", "text": "25 days."}], evidence=[]),
+        unanswerable(3),
+    ]
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(jsonl(records))
+    seen_modes: list[int] = []
+    real_add = staging.StagedCases.add_all
+
+    def spy(self: staging.StagedCases, cases: Any) -> None:
+        real_add(self, cases)
+        seen_modes.append(self.path.stat().st_mode & 0o777)
+
+    bounds: list[bool] = []
+    real_insert = staging.StagedCases.insert
+
+    def insert(self: staging.StagedCases, con: Any, version: str, *, bounded: bool = True) -> None:
+        bounds.append(bounded)
+        real_insert(self, con, version, bounded=bounded)
+
+    monkeypatch.setattr(staging.StagedCases, "add_all", spy)
+    monkeypatch.setattr(staging.StagedCases, "insert", insert)
+    monkeypatch.setattr(staging.StagedCases, "memory_budget", lambda self: 64 * 1024)
+    result = gs.import_goldenset(users_store, "priya", path, name="tricky")
+    assert seen_modes == [0o600]
+    assert not list(users_store.path.parent.glob(".pilot-import-*"))
+    with users_store.read() as con:
+        stored = gs.load_cases(con, result.version)
+        assert gs.content_intact(con, result.version)
+    assert [c.id for c in stored] == ["c-001", "c-002", "c-003"]
+    assert stored[0].question == tricky
+    assert stored[1].sources[0].id == "s\\1" and stored[1].sources[0].title == "T\n\t"
+    assert result.version == gs.version_of(validate_goldenset(path.read_bytes(), "x.jsonl").cases)
+    assert result.n_cases == 3 and result.n_unanswerable == 1
+    assert bounds == [True, False]  # 64 KB was too tight for DuckDB: retried unbounded
+
+
+@pytest.mark.parametrize(
+    ("filename", "data"),
+    [
+        ("a.jsonl", b"\xef\xbb\xbf" + jsonl([case(1), case(2)])[:-1]),  # BOM, no final newline
+        ("b.jsonl", jsonl([case(1)]) + b'{"id": "c-\xff"}\r\n' + jsonl([case(1)])),
+        (
+            "c.csv",
+            b"\xef\xbb\xbfid,question,expected_answer,tags\r\n"
+            b'c-1,"two\r\nlines",x,a;b\r\nc-2,\xff bad,y,\r\nc-3,q,z,t\r\n',
+        ),
+        ("d.csv", b"id,question,expected_answer\nc-1,q,x\nc-1,q,\n"),
+    ],
+)
+def test_a_file_read_from_disk_reports_exactly_what_its_bytes_do(
+    tmp_path: Path, filename: str, data: bytes
+) -> None:
+    """An import reads a path line by line from disk; the bytes in memory (an upload) go
+    through the same readers: the problems, warnings and cases must be the same."""
+    path = tmp_path / filename
+    path.write_bytes(data)
+    from_bytes = validate_goldenset(data, filename)
+    from_disk = validate_goldenset(path, filename)
+    assert from_disk.errors == from_bytes.errors
+    assert from_disk.warnings == from_bytes.warnings
+    assert from_disk.cases == from_bytes.cases
+    assert from_bytes.errors or from_bytes.cases

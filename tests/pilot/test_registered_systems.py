@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import run_cli, seeded_store, write_cases
+from helpers import run_cli, seeded_store, token_for, write_cases
 from streamlit.testing.v1 import AppTest
 
 from pilot.core import audit
@@ -100,3 +100,48 @@ def test_runs_page_offers_registered_systems_and_no_import_path(
     with store.read() as con:
         (listed,) = [r for r in list_runs(con) if r["run_id"] == run_id]
     assert listed["status"] == "finished"
+
+
+def test_cli_runs_only_registered_systems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pilot run --system module:function` (or a --config naming a target) imports nothing an
+    admin did not register: exit 2 naming the flag; registered, it runs by name. (`main` is
+    called directly: `run_cli` registers test targets on the fly.)"""
+    from pilot.cli import main
+
+    store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 8), name="leave")
+    db = str(store.path)
+    marker = tmp_path / "imported.txt"
+    (tmp_path / "sneaky_module_xyz.py").write_text(
+        f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n"
+        "def s(request):\n    return {'answer': 'x', 'citations': []}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PILOT_TOKEN", token_for(db, "priya") or "")
+    base = ("--db", db, "--user", "priya", "run", "--goldenset", "leave")
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"kind": "callable", "target": "sneaky_module_xyz:s"}))
+    for flag, value in (
+        ("--system", "sneaky_module_xyz:s"),
+        ("--system", "this:s"),
+        ("--system", "callable"),
+        ("--config", str(config)),
+    ):
+        with pytest.raises(SystemExit) as exc:
+            main([*base, flag, value])
+        err = capsys.readouterr().err
+        named = "sneaky_module_xyz:s" if flag == "--config" else value
+        assert exc.value.code == 2, err
+        assert f"{flag} {named!r}: not a system an admin registered" in err
+    assert not marker.exists(), "the unregistered module was imported"
+    with store.read() as con:
+        assert list_runs(con) == []
+
+    register_system(store, "ada", "fake_systems:good", "team-qa")
+    with pytest.raises(SystemExit) as exc:
+        main([*base, "--system", "team-qa", "--json"])
+    out, err = capsys.readouterr()
+    assert exc.value.code in (0, 1), err
+    assert json.loads(out)["manifest"]["system"]["config"]["target"] == "fake_systems:good"

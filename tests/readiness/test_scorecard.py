@@ -45,7 +45,8 @@ def test_oversight_and_audit_trail_not_met(pilot_store: Store) -> None:
     def unapproved(con) -> None:  # type: ignore[no-untyped-def]
         con.execute(
             "INSERT INTO live_outputs VALUES ('u1', TIMESTAMP '2026-09-28 10:00', '2026-W40', "
-            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now())"
+            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now(), "
+            "xor(hash('u1', 0::BIGINT), hash(0::BIGINT)))"
         )
 
     add_approvals(pilot_store, week="2026-W40", n=3, approved=3)
@@ -153,7 +154,8 @@ def test_stale_drill_old_anchor_and_undecided_outputs_at_stage_2(
         )
         con.execute(
             "INSERT INTO live_outputs VALUES ('u2', TIMESTAMP '2026-10-05 10:00', '2026-W41', "
-            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now())"
+            "'q', 'a', NULL, NULL, true, 2, ['t'], 't', NULL, NULL, false, 'test', now(), "
+            "xor(hash('u2', 0::BIGINT), hash(0::BIGINT)))"
         )
 
     add_approvals(pilot_store, week="2026-W41", n=2, approved=2)
@@ -161,3 +163,31 @@ def test_stale_drill_old_anchor_and_undecided_outputs_at_stage_2(
     oversight = card(pilot_store)["Human oversight"]
     assert oversight["status"] == "not met", oversight
     assert "2 of 3 consequential outputs" in oversight["evidence"]
+
+
+def test_the_scorecard_judged_at_a_moment(pilot_store: Store) -> None:
+    """What the evidence report relies on: `now` and `through` fix the drill's age, the
+    anchor's age and the events counted, whatever happens after."""
+    from datetime import UTC, datetime, timedelta
+
+    from pilot.core import audit
+
+    killswitch.engage(pilot_store, "priya", "quarterly drill", test=True)
+    killswitch.release(pilot_store, "priya")
+    with pilot_store.read() as con:
+        through = audit.newest_seq(con)
+        drilled = datetime.fromisoformat(killswitch.state(con).last_tested.replace("Z", "+00:00"))
+    later = drilled.astimezone(UTC) + timedelta(days=100)
+    killswitch.engage(pilot_store, "priya", "another drill", test=True)  # after the moment
+    with pilot_store.read() as con:
+        base = readiness(con, "dana", pilot_store.key())
+        data = readiness(con, "dana", pilot_store.key(), later, through)
+    items = {i["name"]: i for i in data["scorecard"]}
+    assert items["Audit trail"]["evidence"].startswith(f"{through} events")
+    shown_now = {i["name"]: i for i in base["scorecard"]}["Audit trail"]["evidence"]
+    assert int(shown_now.split()[0]) > through  # judged now, the later events count
+    assert "anchor outside the database is 100.0 day(s) old" in items["Audit trail"]["evidence"]
+    assert items["Audit trail"]["status"] == "at risk"  # older than 7 days at that moment
+    stop = items["A way to stop it"]
+    assert stop["status"] == "not met" and "more than 90 days ago" in stop["missing"]
+    assert "last drill 100 day(s) ago" in stop["evidence"]

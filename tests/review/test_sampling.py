@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import pytest
 from review_data import output, write_jsonl
 
@@ -84,3 +85,95 @@ def test_bad_requests(live: Store) -> None:
         sampling.draw(live, "priya", "2026-40", 10, 1)
     with pytest.raises(InputError, match="no live outputs in 2027-W01"):
         sampling.draw(live, "priya", "2027-W01", 10, 1)
+
+
+def _independent(store: Store, drawn: dict, seed: int) -> set[str]:
+    """Each stratum's `drawn` ids with the smallest hash(id, seed), hashed row by row by DuckDB
+    and sorted here: what the draw must return, computed without its key or its threshold."""
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT id, stratum_tag, stage, consequential, hash(id, ?::BIGINT) FROM live_outputs "
+            "WHERE week = ?",
+            [seed, drawn["window"]],
+        ).fetchall()
+    chosen: set[str] = set()
+    for s in drawn["strata"]:
+        mine = sorted(
+            (h, i)
+            for i, t, st, c, h in rows
+            if (t, st, c) == (s["tag"], s["stage"], s["consequential"])
+        )
+        chosen |= {i for _, i in mine[: s["drawn"]]}
+    return chosen
+
+
+def test_draw_is_the_smallest_hash_per_stratum(live: Store) -> None:
+    with live.read() as con:
+        for seed in (0, 1, 7, -3, 2**40):
+            differ = con.execute(
+                "SELECT count(*) FROM live_outputs "
+                "WHERE id_key IS NULL OR xor(id_key, hash(?::BIGINT)) <> hash(id, ?::BIGINT)",
+                [seed, seed],
+            ).fetchone()[0]
+            assert differ == 0, seed  # the key kept at ingest is DuckDB's hash(id, seed)
+    for seed in (7, 11):
+        drawn = sampling.draw(live, "priya", "2026-W40", 40, seed)
+        assert {i["output_id"] for i in drawn["items"]} == _independent(live, drawn, seed)
+
+
+def test_the_threshold_and_its_fallback_give_the_same_sample(
+    live: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def again() -> list[dict]:
+        live.write(lambda con: con.execute("DELETE FROM sample_items; DELETE FROM samples"))
+        return sampling.draw(live, "priya", "2026-W40", 40, 5)["items"]
+
+    first = sampling.draw(live, "priya", "2026-W40", 40, 5)["items"]  # small strata: exact
+    assert {i["output_id"] for i in first} == _independent(live, load(live), 5)
+    calls: list[str] = []
+    real = sampling._grouped
+
+    def spy(con, sql, params):  # type: ignore[no-untyped-def]
+        calls.append("threshold" if "k <= ?" in sql else "exact")
+        return real(con, sql, params)
+
+    monkeypatch.setattr(sampling, "_grouped", spy)
+    monkeypatch.setattr(sampling, "WIDE", 1e9)  # every stratum through the threshold
+    assert again() == first and calls == ["threshold"]
+    # a threshold far too tight: every stratum keeps too few rows and is drawn again exactly
+    monkeypatch.setattr(sampling, "OVERSHOOT", 0.3)
+    monkeypatch.setattr(sampling, "SLACK", 0)
+    calls.clear()
+    assert again() == first and calls == ["threshold", "exact"]
+    with pytest.raises(duckdb.ConstraintException):  # every stored output has its key
+        live.write(lambda con: con.execute("UPDATE live_outputs SET id_key = NULL"))
+
+
+def load(live: Store) -> dict:
+    with live.read() as con:
+        (sid,) = con.execute("SELECT sample_id FROM samples").fetchone()
+        return sampling.load(con, sid)
+
+
+def test_stratum_counts_kept_at_ingest_match_the_outputs(live: Store, tmp_path: Path) -> None:
+    def both() -> tuple[list, list]:
+        with live.read() as con:
+            kept = con.execute(
+                "SELECT week, stratum_tag, stage, consequential, outputs, simulated "
+                "FROM live_strata ORDER BY ALL"
+            ).fetchall()
+            counted = con.execute(
+                "SELECT week, stratum_tag, stage, consequential, count(*), "
+                "count(*) FILTER (WHERE simulated) FROM live_outputs GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+        return kept, counted
+
+    kept, counted = both()
+    assert kept == counted and sum(r[4] for r in kept) == 205
+    more = [output(i, tags=["dates", "zz"], stage=3, simulated=True) for i in range(200, 230)]
+    again = write_jsonl(tmp_path / "more.jsonl", more + [output(0)])  # out-0000 already stored
+    (result,) = ingest.ingest(live, "priya", str(again))
+    assert result.ok and (result.inserted, result.already) == (30, 1)
+    kept, counted = both()
+    assert kept == counted and sum(r[4] for r in kept) == 235
+    assert ("2026-W40", "dates", 3, False, 24, 24) in kept  # i % 5 != 0 of 200..229

@@ -86,3 +86,18 @@ def register_system(store: Store, user: Who, target: str, name: str) -> Register
         return RegisteredSystem(name, target, now, actor.name)
 
     return write_as(store, user, "register_systems", "system.register", f"system:{name}", body)
+
+
+def registered_target(con: duckdb.DuckDBPyConnection, flag: str, value: str) -> str:
+    """The import target for `value`, a registered system's name or a registered target, as
+    the CLI names it; anything else is refused before it is imported (exit 2, naming `flag`)."""
+    systems = list_systems(con)
+    for system in systems:
+        if value.strip() in (system.name, system.target):
+            return system.target
+    known = ", ".join(s.name for s in systems) or "none yet"
+    raise InputError(
+        f"{flag} {value!r}: not a system an admin registered, so it is not imported (registered: "
+        f"{known}). Use offline, anthropic or a registered name; an admin adds one with "
+        "`pilot system register MODULE:FUNCTION --name NAME` (audited)."
+    )

@@ -96,6 +96,11 @@ def supports_batch(config: SystemConfig) -> bool:
     return system_class(config.kind).SUPPORTS_BATCH
 
 
+def is_builtin(system: str) -> bool:
+    """Whether `--system` names a built-in kind (no code of the user's to import)."""
+    return system in _CLASSES and system != "callable"
+
+
 def parse_system_option(system: str) -> tuple[str, str | None]:
     """`--system offline|anthropic|module:function` as (kind, callable target)."""
     if system in _CLASSES:
