@@ -1,22 +1,32 @@
-"""`pilot run` against a bare AsyncAnthropic loop, as whole processes, in the same run.
+"""Fixed cost and CPU per case of `pilot run` against a bare AsyncAnthropic loop (issue #14).
 
-1,000 cases against the local Messages API stub at 200 ms latency, concurrency 32. Prints both
-wall times, the ideal ceil(N/C) x latency, the ratios, and a fully cached re-run. No assertions:
-figures go to docs/benchmarks.md.
+Whole processes against the local Messages API stub, the same requests, in the same run. Rows:
 
-    python benchmarks/bench_run.py [--cases 1000] [--latency 0.2] [--concurrency 32]
+  1. 150 cases, concurrency 32, 200 ms      bare loop vs `pilot run --no-cache` (wall)
+  2. 1,000 cases, concurrency 32, 200 ms    bare loop vs `pilot run --no-cache` (wall)
+  3. 3,000 cases, concurrency 64, 0 ms      bare loop vs `pilot run --no-cache` (wall and CPU)
+  4. fully cached re-run of 1,000 cases     `pilot run` (wall)
+  5. `pilot --help`, `pilot kill --help`    (wall; `python -c pass` for reference)
+  6. 10,000 cases, concurrency 64, 0 ms     peak RSS of `pilot run --no-cache` and the bare loop
+
+Each timed pair runs `--repeats` times, bare loop and pilot alternating, and prints the median
+(and the spread). No assertions: figures go to docs/benchmarks.md, labelled with the load
+average printed here (the machine is shared).
+
+    python benchmarks/bench_run.py [--repeats 3] [--rows 1,2,3,4,5,6]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,67 +83,187 @@ def make_cases(path: Path, n: int) -> None:
             )
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+@dataclass(frozen=True)
+class Usage:
+    wall: float
+    cpu: float  # user + system seconds of the child
+    peak_mb: float  # peak resident set size of the child
+
+
+def measured(cmd: list[str], env: dict[str, str]) -> Usage:
+    """Wall time, CPU time and peak RSS of one child process (os.wait4: that child only)."""
     start = time.perf_counter()
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"{cmd[:3]} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    del out
+    return Usage(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+class Bench:
+    def __init__(self, folder: Path, repeats: int, baseline_tree: str | None = None) -> None:
+        self.folder, self.repeats, self.baseline_tree = folder, repeats, baseline_tree
+        self.pilot = str(Path(sys.executable).parent / "pilot")
+        self.stubs: dict[float, MessagesStub] = {}
+        self.dbs: dict[int, tuple[Path, Path, str]] = {}
+
+    def stub(self, latency: float) -> MessagesStub:
+        if latency not in self.stubs:
+            self.stubs[latency] = MessagesStub(latency=latency).start()
+        return self.stubs[latency]
+
+    def db(self, n: int) -> tuple[Path, Path, str]:
+        """A database with a golden set of n cases, and a lead's token."""
+        if n not in self.dbs:
+            folder = self.folder / f"n{n}"
+            folder.mkdir()
+            cases = folder / "cases.jsonl"
+            make_cases(cases, n)
+            store = Store(folder / "bench.duckdb")
+            access.add_user(store, None, "admin", "admin")
+            access.add_user(store, "admin", "lead", "lead")
+            secret = tokens.create_token(store, "lead", name="bench").secret
+            import_goldenset(store, "lead", cases, name="bench")
+            self.dbs[n] = (cases, store.path, secret)
+        return self.dbs[n]
+
+    def env(self, n: int, latency: float) -> dict[str, str]:
+        _, db, secret = self.db(n)
+        return {
+            **os.environ,
+            "ANTHROPIC_API_KEY": "bench-key",
+            "ANTHROPIC_BASE_URL": self.stub(latency).base_url,
+            "PILOT_DB": str(db),
+            "PILOT_TOKEN": secret,
+        }
+
+    def bare(self, n: int, c: int, latency: float) -> Usage:
+        cases = self.db(n)[0]
+        return measured([sys.executable, "-c", BARE, str(cases), str(c)], self.env(n, latency))
+
+    def run(
+        self, n: int, c: int, latency: float, *, cache: bool = False, tree: str | None = None
+    ) -> Usage:
+        """`pilot run`; with `tree`, the code of that checkout (e.g. main, for an A/B)."""
+        cmd = [self.pilot, "run", "--goldenset", "bench", "--system", "anthropic"]
+        cmd += ["--concurrency", str(c), "--json"] + ([] if cache else ["--no-cache"])
+        env = self.env(n, latency)
+        if tree:
+            env["PYTHONPATH"] = tree
+        return measured(cmd, env)
+
+    def pair(self, n: int, c: int, latency: float) -> tuple[list[Usage], list[Usage], list[Usage]]:
+        bare, pilot, baseline = [], [], []
+        for _ in range(self.repeats):
+            bare.append(self.bare(n, c, latency))
+            pilot.append(self.run(n, c, latency))
+            if self.baseline_tree:
+                baseline.append(self.run(n, c, latency, tree=self.baseline_tree))
+        return bare, pilot, baseline
+
+    def close(self) -> None:
+        for stub in self.stubs.values():
+            stub.stop()
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f}"
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def row_pair(bench: Bench, label: str, n: int, c: int, latency: float, target: float) -> None:
+    bare, pilot, baseline = bench.pair(n, c, latency)
+    b, p = med([u.wall for u in bare]), med([u.wall for u in pilot])
+    print(
+        f"{label}: bare {b:.2f} s ({spread([u.wall for u in bare])}), pilot {p:.2f} s "
+        f"({spread([u.wall for u in pilot])}), ratio {p / b:.2f}x (target <= {target:.2f}x)"
+        f"  [load {load()}]"
+    )
+    bc, pc = med([u.cpu for u in bare]), med([u.cpu for u in pilot])
+    print(
+        f"    CPU: bare {bc:.2f} s, pilot {pc:.2f} s, ratio {pc / bc:.2f}x; per case bare "
+        f"{bc / n * 1000:.2f} ms, pilot {pc / n * 1000:.2f} ms; peak RSS bare "
+        f"{med([u.peak_mb for u in bare]):.0f} MB, pilot {med([u.peak_mb for u in pilot]):.0f} MB"
+    )
+    if baseline:
+        w, cpu = med([u.wall for u in baseline]), med([u.cpu for u in baseline])
+        print(
+            f"    baseline tree {bench.baseline_tree}: wall {w:.2f} s ({w / b:.2f}x bare), "
+            f"CPU {cpu:.2f} s ({cpu / bc:.2f}x bare)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=1000)
-    parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rows", default="1,2,3,4,5,6")
+    parser.add_argument(
+        "--baseline-tree", default=None, help="Also time `pilot run` from this checkout (A/B)."
+    )
     args = parser.parse_args()
-    n, c, latency = args.cases, args.concurrency, args.latency
+    rows = {int(r) for r in args.rows.split(",")}
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {load()}")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        cases = folder / "cases.jsonl"
-        make_cases(cases, n)
-        store = Store(folder / "bench.duckdb")
-        access.add_user(store, None, "admin", "admin")
-        access.add_user(store, "admin", "lead", "lead")
-        lead_token = tokens.create_token(store, "lead", name="bench").secret
-        import_goldenset(store, "lead", cases, name="bench")
-        pilot = str(Path(sys.executable).parent / "pilot")
-        with MessagesStub(latency=latency) as stub:
-            env = {
-                **os.environ,
-                "ANTHROPIC_API_KEY": "bench-key",
-                "ANTHROPIC_BASE_URL": stub.base_url,
-                "PILOT_DB": str(store.path),
-                "PILOT_TOKEN": lead_token,
-            }
-            bare = timed([sys.executable, "-c", BARE, str(cases), str(c)], env)
-            run_cmd = [
-                pilot,
-                "run",
-                "--goldenset",
-                "bench",
-                "--system",
-                "anthropic",
-                "--concurrency",
-                str(c),
-                "--json",
-            ]
-            full = timed([*run_cmd, "--no-cache"], env)
-            cached = timed(run_cmd, env)
-            calls = len(stub.message_bodies())
-    ideal = math.ceil(n / c) * latency
-    print(
-        f"cases {n}, concurrency {c}, stub latency {latency * 1000:.0f} ms, "
-        f"calls received {calls} (expected {2 * n})"
-    )
-    print(f"ideal ceil(N/C) x latency : {ideal:6.2f} s")
-    print(f"bare AsyncAnthropic loop  : {bare:6.2f} s  ({bare / ideal:.2f}x ideal)")
-    print(
-        f"pilot run (no cache)      : {full:6.2f} s  ({full / ideal:.2f}x ideal, "
-        f"{full / bare:.2f}x bare loop; target <= 1.10x)"
-    )
-    print(f"pilot run (fully cached)  : {cached:6.2f} s  (target < 2 s)")
+        bench = Bench(Path(tmp), args.repeats, args.baseline_tree)
+        try:
+            if 1 in rows:
+                row_pair(bench, "1. 150 cases, c32, 200 ms", 150, 32, 0.2, 1.10)
+            if 2 in rows:
+                row_pair(bench, "2. 1,000 cases, c32, 200 ms", 1000, 32, 0.2, 1.05)
+            if 3 in rows:
+                row_pair(bench, "3. 3,000 cases, c64, 0 ms", 3000, 64, 0.0, 1.25)
+            if 4 in rows:
+                bench.run(1000, 32, 0.2, cache=True)  # fills the cache if row 2 did not run
+                cached = [bench.run(1000, 32, 0.2, cache=True) for _ in range(args.repeats)]
+                print(
+                    f"4. cached re-run, 1,000 cases: {med([u.wall for u in cached]):.2f} s "
+                    f"({spread([u.wall for u in cached])}; target < 0.60 s), CPU "
+                    f"{med([u.cpu for u in cached]):.2f} s  [load {load()}]"
+                )
+                if args.baseline_tree:
+                    old = [
+                        bench.run(1000, 32, 0.2, cache=True, tree=args.baseline_tree)
+                        for _ in range(args.repeats)
+                    ]
+                    print(
+                        f"    baseline tree: {med([u.wall for u in old]):.2f} s, CPU "
+                        f"{med([u.cpu for u in old]):.2f} s"
+                    )
+            if 5 in rows:
+                starts = {
+                    "python -c pass": [sys.executable, "-c", "pass"],
+                    "pilot --help": [bench.pilot, "--help"],
+                    "pilot kill --help": [bench.pilot, "kill", "--help"],
+                }
+                for label, cmd in starts.items():
+                    walls = [measured(cmd, dict(os.environ)).wall for _ in range(5)]
+                    print(f"5. {label}: {med(walls):.3f} s (median of 5; target < 0.15 s)")
+            if 6 in rows:
+                bare = bench.bare(10_000, 64, 0.0)
+                pilot = bench.run(10_000, 64, 0.0)
+                print(
+                    f"6. 10,000 cases, c64, 0 ms: peak RSS pilot {pilot.peak_mb:.0f} MB "
+                    f"(target < 500 MB), bare loop {bare.peak_mb:.0f} MB; wall pilot "
+                    f"{pilot.wall:.2f} s, bare {bare.wall:.2f} s  [load {load()}]"
+                )
+                if args.baseline_tree:
+                    old = bench.run(10_000, 64, 0.0, tree=args.baseline_tree)
+                    print(
+                        f"    baseline tree: peak RSS {old.peak_mb:.0f} MB, wall {old.wall:.2f} s"
+                    )
+        finally:
+            bench.close()
 
 
 if __name__ == "__main__":

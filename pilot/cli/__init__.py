@@ -12,22 +12,8 @@ import sys
 
 import click
 
-# Command modules attach themselves to `cli` on import.
-from pilot.cli import (  # noqa: E402, F401
-    admin_cmds,
-    app_cmds,
-    audit_cmds,
-    bar_cmds,
-    boundary_cmds,
-    evidence_cmds,
-    goldenset_cmds,
-    readiness_cmds,
-    review_cmds,
-    run_cmds,
-    system_cmds,
-    token_cmds,
-    workflow_cmds,
-)
+# Commands are loaded lazily: `pilot.cli.base.COMMANDS` names each one's module. Do not import
+# command modules here (see that table's comment to add a command).
 from pilot.cli.base import cli
 from pilot.core.errors import INTERNAL_ERROR_EXIT, PilotError
 

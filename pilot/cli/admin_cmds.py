@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
-from pilot.core import access, sealing, signin, tokens
+from pilot.core.roles import ROLES
 
 
 @cli.command(
@@ -24,6 +24,8 @@ from pilot.core import access, sealing, signin, tokens
 @json_option
 @pass_ctx
 def init(ctx: Context, admin_name: str, as_json: bool) -> None:
+    from pilot.core import access, sealing, tokens
+
     with ctx.store.read() as con:
         empty = not access.list_users(con)
     state = sealing.adopt_key(ctx.store)
@@ -94,11 +96,13 @@ def user() -> None:
     "Example: pilot user add marco --role evaluator --password-stdin",
 )
 @click.argument("name")
-@click.option("--role", type=click.Choice(access.ROLES), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--email", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @pass_ctx
 def user_add(ctx: Context, name: str, role: str, email: str | None, password_stdin: bool) -> None:
+    from pilot.core import access
+
     password = click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
     created = access.add_user(ctx.store, ctx.user, name, role, password=password, email=email)
     note(f"added {created.name} as {created.role}")
@@ -108,6 +112,8 @@ def user_add(ctx: Context, name: str, role: str, email: str | None, password_std
 @json_option
 @pass_ctx
 def user_list(ctx: Context, as_json: bool) -> None:
+    from pilot.core import access
+
     actor = ctx.user
     with ctx.store.read() as con:
         access.require(con, actor, "read")
@@ -129,14 +135,18 @@ def user_list(ctx: Context, as_json: bool) -> None:
 @click.argument("name")
 @pass_ctx
 def user_unlock(ctx: Context, name: str) -> None:
+    from pilot.core import signin
+
     signin.unlock(ctx.store, ctx.user, name)
     note(f"{name} is unlocked")
 
 
 @user.command("role", help="Change a user's role.\n\nExample: pilot user role dana lead")
 @click.argument("name")
-@click.argument("role", type=click.Choice(access.ROLES))
+@click.argument("role", type=click.Choice(ROLES))
 @pass_ctx
 def user_role(ctx: Context, name: str, role: str) -> None:
+    from pilot.core import access
+
     access.set_role(ctx.store, ctx.user, name, role)
     note(f"{name} is now {role}")

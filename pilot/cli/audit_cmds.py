@@ -7,7 +7,6 @@ import sys
 import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
-from pilot.core import access, audit, killswitch
 from pilot.core.errors import InputError
 
 
@@ -32,6 +31,7 @@ audit_group.name = "audit"
 @json_option
 @pass_ctx
 def audit_verify(ctx: Context, anchor: str | None, as_json: bool) -> None:
+    from pilot.core import access, audit
     from pilot.runs.integrity import verify_all
 
     try:
@@ -69,6 +69,8 @@ def audit_verify(ctx: Context, anchor: str | None, as_json: bool) -> None:
 def audit_log(
     ctx: Context, actor: str | None, action: str | None, limit: int, as_json: bool
 ) -> None:
+    from pilot.core import access, audit
+
     with ctx.store.read() as con:
         access.require(con, ctx.user, "audit")
         found = audit.events(con, actor=actor, action=action, limit=limit)
@@ -91,6 +93,8 @@ cli.add_command(audit_group)
 @click.option("--test", is_flag=True, help="Record this as a drill of the kill switch.")
 @pass_ctx
 def kill(ctx: Context, reason: str, test: bool) -> None:
+    from pilot.core import killswitch
+
     state = killswitch.engage(ctx.store, ctx.user, reason, test=test)
     note(f"kill switch engaged by {state.by} at {state.at}")
 
@@ -98,5 +102,7 @@ def kill(ctx: Context, reason: str, test: bool) -> None:
 @cli.command(help="Release the kill switch.\n\nExample: pilot resume")
 @pass_ctx
 def resume(ctx: Context) -> None:
+    from pilot.core import killswitch
+
     state = killswitch.release(ctx.store, ctx.user)
     note(f"kill switch released by {state.by} at {state.at}")

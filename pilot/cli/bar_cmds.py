@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
 from pilot.core.errors import InputError
-from pilot.define import bar_versions, bars
-from pilot.define.workflow import load_json_file, parse_model
+
+if TYPE_CHECKING:
+    from pilot.define import bar_versions
 
 
 @cli.group("bar", help="The acceptance bar.\n\nExample: pilot bar show --json")
@@ -18,6 +20,8 @@ def bar_group() -> None:
 
 
 def _get(ctx: Context, version: int, label: str) -> bar_versions.BarVersion:
+    from pilot.define import bar_versions
+
     with ctx.store.read() as con:
         found = bar_versions.bar_version(con, version)
     if found is None:
@@ -34,6 +38,8 @@ def _get(ctx: Context, version: int, label: str) -> bar_versions.BarVersion:
 @json_option
 @pass_ctx
 def bar_show(ctx: Context, version: int | None, as_json: bool) -> None:
+    from pilot.define import bar_versions, bars
+
     if version is not None:
         found = _get(ctx, version, "--version")
     else:
@@ -68,6 +74,9 @@ def bar_show(ctx: Context, version: int | None, as_json: bool) -> None:
 @json_option
 @pass_ctx
 def bar_draft(ctx: Context, file: str, as_json: bool) -> None:
+    from pilot.define import bar_versions, bars
+    from pilot.define.workflow import load_json_file, parse_model
+
     bar = parse_model(bars.AcceptanceBar, load_json_file(file), file)
     saved = bar_versions.save_draft(ctx.store, ctx.user, bar)
     note(saved.status())
@@ -83,6 +92,8 @@ def bar_draft(ctx: Context, file: str, as_json: bool) -> None:
 @json_option
 @pass_ctx
 def bar_sign(ctx: Context, version: int | None, as_json: bool) -> None:
+    from pilot.define import bar_versions
+
     signed = bar_versions.sign_bar(ctx.store, ctx.user, version)
     note(signed.status())
     emit(signed.as_dict(), as_json, lambda: click.echo(signed.signature_hash))
@@ -97,6 +108,8 @@ def bar_sign(ctx: Context, version: int | None, as_json: bool) -> None:
 @json_option
 @pass_ctx
 def bar_diff(ctx: Context, a: int, b: int, as_json: bool) -> None:
+    from pilot.define import bars
+
     first, second = _get(ctx, a, "A"), _get(ctx, b, "B")
     diff = bars.diff_bars(first.bar, second.bar)
     emit(
@@ -157,7 +170,7 @@ def bar_plan(
     power: float,
     as_json: bool,
 ) -> None:
-    from pilot.define import planner
+    from pilot.define import bar_versions, planner
     from pilot.define.planner_curves import planner_curves
     from pilot.goldensets import sizes
 

@@ -7,8 +7,6 @@ from dataclasses import asdict
 import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
-from pilot.core import access
-from pilot.goldensets import versions as gs
 
 
 @cli.group(
@@ -34,6 +32,8 @@ def goldenset() -> None:
 @json_option
 @pass_ctx
 def goldenset_import(ctx: Context, file: str, name: str, as_json: bool) -> None:
+    from pilot.goldensets import versions as gs
+
     try:
         result = gs.import_goldenset(ctx.store, ctx.user, file, name=name)
     except gs.GoldenSetInvalid as exc:
@@ -74,6 +74,9 @@ def goldenset_import(ctx: Context, file: str, name: str, as_json: bool) -> None:
 @json_option
 @pass_ctx
 def goldenset_list(ctx: Context, as_json: bool) -> None:
+    from pilot.core import access
+    from pilot.goldensets import versions as gs
+
     with ctx.store.read() as con:
         access.require(con, ctx.user, "read")
         sets = gs.list_goldensets(con)
@@ -99,6 +102,9 @@ def goldenset_list(ctx: Context, as_json: bool) -> None:
 @json_option
 @pass_ctx
 def goldenset_show(ctx: Context, version_or_name: str, as_json: bool) -> None:
+    from pilot.core import access
+    from pilot.goldensets import versions as gs
+
     with ctx.store.read() as con:
         access.require(con, ctx.user, "read")
         version = gs.resolve_version(con, version_or_name)
@@ -142,6 +148,9 @@ def goldenset_show(ctx: Context, version_or_name: str, as_json: bool) -> None:
 @json_option
 @pass_ctx
 def goldenset_diff(ctx: Context, a: str, b: str, as_json: bool) -> None:
+    from pilot.core import access
+    from pilot.goldensets import versions as gs
+
     with ctx.store.read() as con:
         access.require(con, ctx.user, "read")
         diff = gs.diff_versions(con, gs.resolve_version(con, a), gs.resolve_version(con, b))
@@ -171,6 +180,8 @@ def goldenset_diff(ctx: Context, a: str, b: str, as_json: bool) -> None:
 def goldenset_agree(
     ctx: Context, version: str, agreed_by: str, note_text: str | None, as_json: bool
 ) -> None:
+    from pilot.goldensets import versions as gs
+
     info = gs.record_agreement(ctx.store, ctx.user, version, agreed_by, note_text)
     note(f"recorded: {info.name} version {info.short} agreed by {info.agreed_by}")
     emit(asdict(info), as_json, lambda: None)

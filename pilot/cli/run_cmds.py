@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
 from pilot.core.errors import Halted, InputError
-from pilot.core.models import RetrievalSettings, SystemConfig
-from pilot.runs.context import Progress, RunOptions
-from pilot.runs.run import RunStatus
-from pilot.runs.systems.registry import (
-    build_config,
-    is_builtin,
-    parse_system_option,
-    supports_batch,
-)
+
+if TYPE_CHECKING:
+    from pilot.core.models import SystemConfig
+    from pilot.runs.context import Progress
 
 
 def resolve_config(
@@ -30,7 +25,9 @@ def resolve_config(
     top_k: int | None,
     min_score: float | None,
 ) -> SystemConfig:
+    from pilot.core.models import RetrievalSettings, SystemConfig
     from pilot.runs.systems.registered import registered_target
+    from pilot.runs.systems.registry import build_config, is_builtin, parse_system_option
 
     if config_file:
         try:
@@ -73,6 +70,8 @@ class ProgressBar:
                 ),
             )
             self.bar.__enter__()
+        if not self.bar._is_atty:
+            return  # not a terminal: click draws nothing after the label, so skip the work
         self.bar.update(p.done - self.shown, p)
         self.shown = p.done
 
@@ -149,7 +148,10 @@ def run(
     as_json: bool,
 ) -> None:
     from pilot.results.report import run_report
+    from pilot.runs.context import RunOptions
+    from pilot.runs.run import RunStatus
     from pilot.runs.start import start_or_resume
+    from pilot.runs.systems.registry import supports_batch
 
     if click.get_current_context().invoked_subcommand:
         return  # `pilot run pin ...`

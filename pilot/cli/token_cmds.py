@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
-from pilot.core import access, sealing, tokens
+from pilot.core.roles import TOKEN_ROLES
 
 
 @cli.group(
@@ -24,7 +24,7 @@ def token() -> None:
     "Example: pilot token create --user priya --role runner --expires 90 --name ci",
 )
 @click.option("--user", "for_user", default=None, help="Whose token (default: yours).")
-@click.option("--role", type=click.Choice(access.TOKEN_ROLES), default=None)
+@click.option("--role", type=click.Choice(TOKEN_ROLES), default=None)
 @click.option("--expires", "days", type=int, default=None, help="Days until it expires.")
 @click.option("--name", default="cli", show_default=True, help="A label, e.g. ci.")
 @json_option
@@ -32,6 +32,8 @@ def token() -> None:
 def token_create(
     ctx: Context, for_user: str | None, role: str | None, days: int | None, name: str, as_json: bool
 ) -> None:
+    from pilot.core import tokens
+
     issued = tokens.create_token(ctx.store, ctx.user, for_user, role, name=name, days=days)
     data = {
         "id": issued.token_id,
@@ -60,6 +62,8 @@ def token_create(
 @json_option
 @pass_ctx
 def token_list(ctx: Context, as_json: bool) -> None:
+    from pilot.core import access, tokens
+
     actor = ctx.user
     with ctx.store.read() as con:
         found = tokens.list_tokens(con, access.require(con, actor, "read"))
@@ -81,6 +85,8 @@ def token_list(ctx: Context, as_json: bool) -> None:
 @click.argument("token_id")
 @pass_ctx
 def token_revoke(ctx: Context, token_id: str) -> None:
+    from pilot.core import tokens
+
     tokens.revoke_token(ctx.store, ctx.user, token_id)
     note(f"token {token_id} revoked")
 
@@ -99,6 +105,8 @@ def key() -> None:
 @json_option
 @pass_ctx
 def key_rotate(ctx: Context, as_json: bool) -> None:
+    from pilot.core import sealing
+
     state = sealing.rotate(ctx.store, ctx.user)
     emit(
         {"key_file": state.path, "key_id": state.key_id},

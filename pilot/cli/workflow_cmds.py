@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
-from pilot.define import workflow as wf
 
 
 @cli.group(
@@ -23,6 +22,8 @@ def workflow_group() -> None:
 @json_option
 @pass_ctx
 def workflow_show(ctx: Context, as_json: bool) -> None:
+    from pilot.define import workflow as wf
+
     with ctx.store.read() as con:
         current = wf.current_workflow(con)
     if current is None:
@@ -66,6 +67,8 @@ def workflow_show(ctx: Context, as_json: bool) -> None:
 @json_option
 @pass_ctx
 def workflow_set(ctx: Context, file: str, as_json: bool) -> None:
+    from pilot.define import workflow as wf
+
     workflow, boundary = wf.parse_workflow_document(wf.load_json_file(file), file)
     saved = wf.save_workflow(ctx.store, ctx.user, workflow, boundary)
     note(f"workflow version {saved.version} ({saved.content_hash[:12]})")

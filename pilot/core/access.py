@@ -22,13 +22,11 @@ import duckdb
 
 from pilot.core import audit, keys
 from pilot.core.errors import InputError, PermissionDenied
+from pilot.core.roles import ROLES, TOKEN_ROLES
 from pilot.core.store import Store
 
 T = TypeVar("T")
 
-ROLES = ("admin", "lead", "evaluator", "auditor", "viewer")
-# A token may also carry `runner`: start and resume runs and read results, nothing else (CI).
-TOKEN_ROLES = (*ROLES, "runner")
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({"admin"}),

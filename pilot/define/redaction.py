@@ -114,6 +114,11 @@ class Redactor:
     rules: tuple[RedactionRule, ...] = DEFAULT_RULES
     regions: tuple[str, ...] = DEFAULT_REGIONS
     restricted: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # text -> its redaction by this redactor: a run sends the same source text with many
+    # questions, and detection is the costly part of preparing a case (issue #14).
+    memo: dict[str, RedactedText] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def matches(self, text: str) -> list[tuple[int, int, str, str]]:
         """Non-overlapping `(start, end, rule name, replacement)` in original offsets; earlier
@@ -203,6 +208,18 @@ class RedactedText:
 def redact(text: str, rules: Redactor | Sequence[RedactionRule] = DEFAULT_REDACTOR) -> RedactedText:
     """Replace everything `rules` finds in `text`; the spans map the result back to `text`."""
     redactor = rules if isinstance(rules, Redactor) else Redactor(rules=tuple(rules))
+    found = redactor.memo.get(text)
+    if found is None:
+        if len(redactor.memo) >= MEMO_SIZE:
+            redactor.memo.clear()
+        found = redactor.memo[text] = _redact(text, redactor)
+    return found
+
+
+MEMO_SIZE = 4096
+
+
+def _redact(text: str, redactor: Redactor) -> RedactedText:
     parts: list[str] = []
     spans: list[Span] = []
     cursor = 0
@@ -278,14 +295,16 @@ def id_hides_data(source_id: str, redactor: Redactor) -> bool:
     return bool(redact(_ID_SEPARATORS.sub(" ", source_id), redactor).spans)
 
 
-def bound_case(case: GoldenCase, boundary: DataBoundary) -> BoundedCase:
+def bound_case(
+    case: GoldenCase, boundary: DataBoundary, redactor: Redactor | None = None
+) -> BoundedCase:
     """Apply the boundary to one case: only allowlisted fields, only readable sources, and every
     outbound string redacted: the question, each field's strings (tags), each source's id,
     title and text. A source id that redaction changes is sent as "source-N" (and mapped back);
     a missing title is sent as "Source N", never as the id. The case id always travels, as the
     request's key: it is the golden set's own label, not free text about a person."""
     allowed = set(boundary.allowed_fields) - set(boundary.restricted_fields) - GRADING_FIELDS
-    redactor = redactor_for(boundary)
+    redactor = redactor or redactor_for(boundary)
     question = redact(case.question, redactor) if "question" in allowed else RedactedText("")
     sources: dict[str, RedactedText] = {}
     source_ids: dict[str, str] = {}

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import duckdb
 
 from pilot.core.models import Citation, GoldenCase, SystemConfig, SystemOutput, SystemRequest
-from pilot.define.redaction import BoundedCase, bound_case
+from pilot.define.redaction import BoundedCase, Redactor, bound_case, redactor_for
 from pilot.define.workflow import DataBoundary, current_workflow
 from pilot.runs.systems import registry
 
@@ -27,10 +28,15 @@ Remap = Callable[[SystemOutput], SystemOutput]
 class Edge:
     boundary: DataBoundary = DataBoundary()
 
+    @cached_property
+    def redactor(self) -> Redactor:
+        """Built once per run, so its memo of redacted texts serves every case."""
+        return redactor_for(self.boundary)
+
     def prepare(
         self, case: GoldenCase, config: SystemConfig
     ) -> tuple[SystemRequest, dict[str, Any], Remap]:
-        bounded = bound_case(case, self.boundary)
+        bounded = bound_case(case, self.boundary, self.redactor)
 
         def remap(output: SystemOutput) -> SystemOutput:
             moved = tuple(_back(c, bounded, case) for c in output.citations)

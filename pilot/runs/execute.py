@@ -11,6 +11,7 @@ never dropped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from typing import Any
@@ -19,11 +20,11 @@ from pilot.core import killswitch
 from pilot.core.access import Who, require
 from pilot.core.errors import Halted, InputError, RunBusy
 from pilot.core.models import GoldenCase, SystemOutput
-from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
+from pilot.core.retry import GaveUp, RetryPolicy, async_retrier
 from pilot.core.store import Store
 from pilot.goldensets.versions import load_cases
 from pilot.runs.batch import execute_batch
-from pilot.runs.cache import cache_key, load_cache
+from pilot.runs.cache import cache_key, cache_keyer, load_cache
 from pilot.runs.configs import load_config
 from pilot.runs.context import Progress, ProgressFn, RunContext, RunOptions, RunOutcome
 from pilot.runs.edge import load_edge
@@ -36,7 +37,7 @@ from pilot.runs.scoring import finish_run, match_rule_for_run
 from pilot.runs.systems.base import PermanentError, System, TransientError
 from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registry import make_system
-from pilot.runs.writer import Writer, record, warm_up
+from pilot.runs.writer import Writer, record
 
 
 class _Halt(Exception):
@@ -65,19 +66,20 @@ async def _execute(ctx: RunContext) -> bool:
         cap=ctx.options.backoff_cap,
         rng=rng,
     )
+    retrier = async_retrier(policy, (TransientError,), halt=halt)
 
     async def call(request: Any) -> tuple[SystemOutput | None, str | None, int]:
         """The system's answer, retried under the policy; a failure is the case's error."""
         assert ctx.system is not None
         attempt_number = 0
         try:
-            async for attempt in async_retrying(policy, (TransientError,), halt=halt):
+            async for attempt in retrier():
                 with attempt:
                     attempt_number = attempt.retry_state.attempt_number
                     try:
-                        output = await asyncio.wait_for(
-                            ctx.system.answer(request), ctx.options.call_timeout
-                        )
+                        # asyncio.timeout, not wait_for: no extra task per call
+                        async with asyncio.timeout(ctx.options.call_timeout):
+                            output = await ctx.system.answer(request)
                     except TimeoutError:
                         raise TransientError("timed out") from None
             return output, None, attempt_number
@@ -155,11 +157,17 @@ def execute_run(
     given, is used as it is (the caller built it); otherwise it is built here, once, and only
     when some case is not in the cache. The run's lease is held throughout: a second execution
     of the same run while this one lives is refused (`RunBusy`, naming this owner)."""
-    lease = acquire(store, user, run_id)
-    try:
-        return _execute_owned(store, user, run_id, lease, options, system, connection, on_progress)
-    finally:
-        lease.release()
+    with contextlib.ExitStack() as hold:
+        # The file is held open across the bookkeeping before and after the calls (they then
+        # share one open database), and released while the cases are answered.
+        hold.enter_context(store.held())
+        lease = acquire(store, user, run_id)
+        try:
+            return _execute_owned(
+                store, user, run_id, lease, options, system, connection, on_progress, hold
+            )
+        finally:
+            lease.release()
 
 
 def _execute_owned(
@@ -171,6 +179,7 @@ def _execute_owned(
     system: System | None,
     connection: Connection | None,
     on_progress: ProgressFn | None,
+    hold: contextlib.ExitStack,
 ) -> RunOutcome:
     with store.read() as con:
         actor = require(con, user, "run")
@@ -194,9 +203,10 @@ def _execute_owned(
         options = options or RunOptions(**run.manifest.settings)
         pending = [c for c in cases if c.id not in finished]
         prepared = {}
+        key_of = cache_keyer(config)
         for case in pending:
             request, payload, remap = edge.prepare(case, config)
-            prepared[case.id] = (request, cache_key(config, payload), remap)
+            prepared[case.id] = (request, key_of(payload), remap)
         keys = [key for _, key, _ in prepared.values()]
         cache = load_cache(con, keys) if (options.use_cache or options.cache_only) else {}
     if system is None and not options.cache_only and len(cache) < len(pending):
@@ -229,7 +239,7 @@ def _execute_owned(
     )
     ctx.lease_lost = lambda: lease.lost
     runner = execute_batch if options.batch else _execute
-    warm_up()
+    hold.close()  # the writer holds the file only while it commits
     completed = asyncio.run(runner(ctx))
     if lease.lost:
         raise RunBusy(
@@ -241,6 +251,7 @@ def _execute_owned(
             _judge_if_needed(store, run_id, connection)
         except Halted:
             completed = False
+    hold.enter_context(store.held())  # after any judge calls: never held across a network wait
     if not completed:
         mark_halted(store, actor, run_id, progress)
         return RunOutcome(

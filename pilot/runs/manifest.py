@@ -27,25 +27,32 @@ def _version(name: str) -> str | None:
 
 
 def git_state() -> GitState:
-    """Commit and dirty flag of the checkout the package runs from (None outside git)."""
+    """Commit and dirty flag of the checkout the package runs from (None outside git). The
+    two git commands run side by side: this is on the path of every run."""
+    commands = (
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"],
+        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+    )
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        return GitState(commit=commit, dirty=bool(dirty))
-    except (OSError, subprocess.SubprocessError):
+        procs = [
+            subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            for c in commands
+        ]
+    except OSError:
         return GitState(commit=None, dirty=None)
+    outputs = []
+    for proc in procs:
+        try:
+            out, _ = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            out = None
+        outputs.append(out.strip() if out is not None and proc.returncode == 0 else None)
+    commit, dirty = outputs
+    if commit is None or dirty is None:
+        return GitState(commit=None, dirty=None)
+    return GitState(commit=commit, dirty=bool(dirty))
 
 
 def _bar_hash(con: duckdb.DuckDBPyConnection, bar_version: int | None) -> str | None:

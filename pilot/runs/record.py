@@ -104,6 +104,25 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
     return frames
 
 
+def joined_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`result_rows` and the golden cases they join, read once (scoring works on both)."""
+    return _joined(con, run_id)
+
+
+def frames_of(rows: pl.DataFrame, cases: pl.DataFrame) -> RunFrames:
+    """The frames `metrics/` reads, from a run's joined rows and its golden cases (finishing a
+    run scores the rows it read and summarises them without reading them again)."""
+    sources, evidence = _golden_frames(cases)
+    return RunFrames(
+        results=rows.select(list(contracts.RESULTS)),
+        citations=_explode_json(rows, "citations", contracts.CITATIONS),
+        claims=_claims(rows),
+        sources=sources,
+        evidence=evidence,
+        calls=calls_frame(rows),
+    )
+
+
 def _golden_frames(cases: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     golden = cases.select("case_id", "sources", "evidence").rows()
     return (

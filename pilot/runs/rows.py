@@ -1,12 +1,10 @@
 """A result row as the writer stores it: one typed record per answered (or failed) case, and the
-Arrow schemas the writer commits rows and cache entries with."""
+column-wise INSERT the writer commits rows and cache entries with."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-
-import pyarrow as pa
 
 from pilot.core import audit
 from pilot.core.models import SystemOutput
@@ -89,36 +87,42 @@ class ResultRow:
 
 
 RESULT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ResultRow))
-RESULT_SCHEMA = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("case_id", pa.string()),
-        ("answer", pa.string()),
-        ("abstained", pa.bool_()),
-        ("claims", pa.string()),
-        ("citations", pa.string()),
-        ("error", pa.string()),
-        ("cached", pa.bool_()),
-        ("latency_ms", pa.float64()),
-        ("input_tokens", pa.int32()),
-        ("output_tokens", pa.int32()),
-        ("cost_usd", pa.float64()),
-        ("model", pa.string()),
-        ("stop_reason", pa.string()),
-        ("attempts", pa.int32()),
-        ("request_hash", pa.string()),
-        ("finished_at", pa.string()),
-    ]
+# DuckDB types of the columns, in order (the `results` table of migration m004).
+RESULT_TYPES: tuple[str, ...] = (
+    "VARCHAR",  # run_id
+    "VARCHAR",  # case_id
+    "VARCHAR",  # answer
+    "BOOLEAN",  # abstained
+    "VARCHAR",  # claims
+    "VARCHAR",  # citations
+    "VARCHAR",  # error
+    "BOOLEAN",  # cached
+    "DOUBLE",  # latency_ms
+    "INTEGER",  # input_tokens
+    "INTEGER",  # output_tokens
+    "DOUBLE",  # cost_usd
+    "VARCHAR",  # model
+    "VARCHAR",  # stop_reason
+    "INTEGER",  # attempts
+    "VARCHAR",  # request_hash
+    "VARCHAR",  # finished_at
 )
-assert tuple(RESULT_SCHEMA.names) == RESULT_COLUMNS, "ResultRow and RESULT_SCHEMA disagree"
-CACHE_SCHEMA = pa.schema(
-    [("key", pa.string()), ("output", pa.string()), ("created_at", pa.string())]
-)
+assert len(RESULT_TYPES) == len(RESULT_COLUMNS), "ResultRow and RESULT_TYPES disagree"
 
 
-def rows_table(rows: list[ResultRow]) -> pa.Table:
-    """Rows as one Arrow table (column by column: no per-row dict)."""
-    return pa.Table.from_pydict(
-        {name: [getattr(r, name) for r in rows] for name in RESULT_COLUMNS},
-        schema=RESULT_SCHEMA,
-    )
+def insert_sql(table: str, columns: tuple[str, ...], types: tuple[str, ...]) -> str:
+    """One INSERT of many rows given column by column, each column one list parameter
+    (`unnest` zips them): no Arrow table (whose first use imports pandas) and half the CPU of
+    a multi-row VALUES list. Rows already stored are skipped."""
+    selected = ", ".join(f"unnest(?::{t}[])" for t in types)
+    return f"INSERT INTO {table} ({', '.join(columns)}) SELECT {selected} ON CONFLICT DO NOTHING"
+
+
+def columns_of(rows: list[tuple[object, ...]], width: int) -> list[list[object]]:
+    """Rows as one list per column."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+
+
+def row_values(row: ResultRow) -> tuple[object, ...]:
+    """The row's values in column order (`dataclasses.astuple` deep-copies; this does not)."""
+    return tuple(getattr(row, name) for name in RESULT_COLUMNS)

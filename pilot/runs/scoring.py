@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from metrics import apply_match
+from metrics.frames import RunFrames
 from pilot.core import audit
 from pilot.core.access import Actor
 from pilot.core.store import Store
@@ -17,7 +18,7 @@ from pilot.define.bar_versions import BarVersion, bar_version
 from pilot.define.bars import MatchRule
 from pilot.define.verdicts import Verdict, frames_metrics, judge
 from pilot.runs.integrity import require_sound, results_digest, summary_digest
-from pilot.runs.record import result_rows, run_frames
+from pilot.runs.record import frames_of, joined_rows, result_rows
 
 DEFAULT_RULE = MatchRule()
 
@@ -38,9 +39,16 @@ def match_rule_for_run(con: duckdb.DuckDBPyConnection, run_id: str) -> MatchRule
 
 def score(con: duckdb.DuckDBPyConnection, run_id: str, rule: MatchRule) -> None:
     """Write `correct` and `match_rule` for every result of the run, vectorised."""
-    rows = result_rows(con, run_id)
+    score_rows(con, run_id, result_rows(con, run_id), rule)
+
+
+def score_rows(
+    con: duckdb.DuckDBPyConnection, run_id: str, rows: pl.DataFrame, rule: MatchRule
+) -> pl.DataFrame:
+    """`score` on the run's rows already read: writes `correct` and `match_rule`, and returns
+    the rows with the same two columns set, so the summary needs no second read."""
     if rows.is_empty():
-        return
+        return rows
     judged = None
     if rule.rule == "judge":
         verdicts = dict(
@@ -51,30 +59,30 @@ def score(con: duckdb.DuckDBPyConnection, run_id: str, rule: MatchRule) -> None:
         judged = pl.Series([verdicts.get(c) for c in rows["case_id"]], dtype=pl.Boolean)
     correct = apply_match(rows, rule.rule, rule.threshold, rule.tolerance, judged)
     scored = pl.DataFrame({"case_id": rows["case_id"], "correct": correct})  # noqa: F841
+    label = rule.label()
     con.execute(
         "UPDATE results SET correct = s.correct, match_rule = ? FROM scored s "
         "WHERE results.run_id = ? AND results.case_id = s.case_id",
-        [rule.label(), run_id],
+        [label, run_id],
+    )
+    return rows.with_columns(
+        correct=pl.Series(correct, dtype=rows.schema["correct"]),
+        match_rule=pl.lit(label, dtype=rows.schema["match_rule"]),
     )
 
 
 def summarise(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
-    frames = run_frames(con, run_id)
+    rows, cases = joined_rows(con, run_id)
+    return summarise_frames(con, run_id, frames_of(rows, cases), rows)
+
+
+def summarise_frames(
+    con: duckdb.DuckDBPyConnection, run_id: str, frames: RunFrames, rows: pl.DataFrame
+) -> dict[str, Any]:
     estimates = frames_metrics(frames)
     metrics = {name: e.to_dict() for name, e in estimates.items()}
     verdict: Verdict = judge(frames, bar_for_run(con, run_id), estimates)
-    models = sorted(
-        {
-            m
-            for m in frames.results.height
-            and con.execute(
-                "SELECT DISTINCT model FROM results WHERE run_id = ? AND model IS NOT NULL",
-                [run_id],
-            ).fetchall()
-            or []
-            for m in m
-        }
-    )
+    models = sorted({m for m in rows["model"].to_list() if m is not None})
     return {"metrics": metrics, "verdict": verdict.to_dict(), "models_returned": models}
 
 
@@ -85,8 +93,10 @@ def finish_run(store: Store, actor: Actor, run_id: str) -> dict[str, Any]:
         require_sound(
             con, bar=None if version is None else version.version, goldenset=gs[0] if gs else None
         )
-        score(con, run_id, DEFAULT_RULE if version is None else version.bar.match_rule)
-        summary = summarise(con, run_id)
+        rows, cases = joined_rows(con, run_id)  # read once: scored, then summarised
+        rule = DEFAULT_RULE if version is None else version.bar.match_rule
+        rows = score_rows(con, run_id, rows, rule)
+        summary = summarise_frames(con, run_id, frames_of(rows, cases), rows)
         digest = results_digest(con, run_id)
         stored = json.dumps(summary)
         # Too many infrastructure errors to judge: kept open for `pilot run --resume`, which

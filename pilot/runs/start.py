@@ -111,16 +111,17 @@ def start_or_resume(
     system = None
     if config is not None and not options.cache_only:
         system = _make_system(config, connection)
-    run_id = prepare_run(
-        store,
-        user,
-        goldenset=goldenset,
-        version=version,
-        config=config,
-        options=options,
-        replay_id=replay_id,
-        label=label,
-    )
+    with store.held():  # the checks and the new run share one open database
+        run_id = prepare_run(
+            store,
+            user,
+            goldenset=goldenset,
+            version=version,
+            config=config,
+            options=options,
+            replay_id=replay_id,
+            label=label,
+        )
     return execute_run(
         store,
         user,

@@ -10,21 +10,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Sequence
 
 import duckdb
-import pyarrow as pa
 
 from pilot.core import audit, killswitch
 from pilot.core.errors import StoreBusy
 from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
 from pilot.core.store import Store
 from pilot.runs.context import Progress, ProgressFn
-from pilot.runs.rows import CACHE_SCHEMA, RESULT_COLUMNS, ResultRow, rows_table
+from pilot.runs.rows import (
+    RESULT_COLUMNS,
+    RESULT_TYPES,
+    ResultRow,
+    columns_of,
+    insert_sql,
+    row_values,
+)
 
 COALESCE_SECONDS = 0.03
 MAX_COMMITS = 3
+CACHE_COLUMNS = ("key", "output", "created_at")
+RESULTS_INSERT = insert_sql("results", RESULT_COLUMNS, RESULT_TYPES)
+CACHE_INSERT = insert_sql("response_cache", CACHE_COLUMNS, ("VARCHAR",) * 3)
+# Back-to-back commits share one open database (a commit then costs ~2 ms of CPU, not the
+# ~20 ms of opening and closing the file); the file is released once the writer has had nothing
+# to commit for IDLE_RELEASE_SECONDS, and after HOLD_SECONDS of holding it, commits open and close it themselves for
+# TURN_SECONDS, so another process (the app, `pilot kill`, a second resume) gets its turn.
+HOLD_SECONDS = 0.5
+TURN_SECONDS = 0.5
+IDLE_RELEASE_SECONDS = 0.05  # idle this long (nothing pending or committing): release the file
 CacheEntry = tuple[str, str]  # request hash, output JSON
 
 
@@ -41,6 +58,10 @@ class Writer:
         self.halted_in_db = False
         self.failing = False  # the last commit failed: callers wait before the next call
         self.error: Exception | None = None  # gave up: no further call may be made
+        self._keeper: duckdb.DuckDBPyConnection | None = None  # holds the file open
+        self._keeper_lock = threading.Lock()
+        self._held_since = 0.0
+        self._hold_again_at = 0.0
 
     def add(self, row: ResultRow, cache_entry: CacheEntry | None) -> None:
         if not self.pending:
@@ -116,10 +137,37 @@ class Writer:
                 commits.add(task)
                 task.add_done_callback(self._commit_done(commits))
                 continue
+            if not self.pending and not commits and self._keeper is not None:
+                if not self.closed:
+                    # Nothing to commit: release the file unless more comes at once (closing
+                    # it costs a checkpoint, and an answer would wait for that close).
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.wake.wait(), IDLE_RELEASE_SECONDS)
+                    if self.wake.is_set():
+                        continue
+                await asyncio.to_thread(self._release, False)  # idle: let others in
             if self.closed and not self.pending and not commits:
                 return
         if commits:
             await asyncio.gather(*commits)
+        await asyncio.to_thread(self._release, False)
+
+    def _hold(self) -> None:
+        """Keep the file open across back-to-back commits, unless it is others' turn."""
+        with self._keeper_lock:
+            now = time.monotonic()
+            if self._keeper is None and now >= self._hold_again_at:
+                self._keeper = self.store.keep_open()
+                self._held_since = now
+
+    def _release(self, turn: bool) -> None:
+        """Close the held file; with `turn`, hold it again only after TURN_SECONDS."""
+        with self._keeper_lock:
+            if self._keeper is not None:
+                self._keeper.close()
+                self._keeper = None
+                if turn:
+                    self._hold_again_at = time.monotonic() + TURN_SECONDS
 
     def _commit_done(
         self, commits: set[asyncio.Task[None]]
@@ -133,31 +181,21 @@ class Writer:
         return done
 
     def _flush(self, batch: Sequence[tuple[ResultRow, CacheEntry | None]]) -> None:
-        """Commit a batch as Arrow tables: one statement per table, not one per row."""
-        rows = rows_table([row for row, _ in batch])
+        """Commit a batch with one INSERT per table, column by column (`rows.insert_sql`)."""
         now = audit.utc_now()
-        cache = pa.Table.from_pylist(
-            [{"key": k, "output": v, "created_at": now} for _, e in batch if e for k, v in [e]],
-            schema=CACHE_SCHEMA,
-        )
+        rows = [row_values(row) for row, _ in batch]
+        cache = [(k, v, now) for _, e in batch if e for k, v in [e]]
 
         def body(con: duckdb.DuckDBPyConnection) -> None:
-            con.register("batch_rows", rows)
-            con.register("batch_cache", cache)
-            columns = ", ".join(RESULT_COLUMNS)
-            con.execute(
-                f"INSERT INTO results ({columns}) SELECT {columns} FROM batch_rows "
-                "ON CONFLICT DO NOTHING"
-            )
-            con.execute(
-                "INSERT INTO response_cache SELECT key, output, created_at FROM batch_cache "
-                "ON CONFLICT DO NOTHING"
-            )
-            con.unregister("batch_rows")
-            con.unregister("batch_cache")
+            con.execute(RESULTS_INSERT, columns_of(rows, len(RESULT_COLUMNS)))
+            if cache:
+                con.execute(CACHE_INSERT, columns_of(cache, len(CACHE_COLUMNS)))
             self.halted_in_db = killswitch.state(con).engaged
 
+        self._hold()
         self.store.write(body)
+        if self._keeper is not None and time.monotonic() - self._held_since > HOLD_SECONDS:
+            self._release(True)
 
     async def close(self) -> None:
         self.closed = True
@@ -169,18 +207,6 @@ class Writer:
                 f"could not store results of {self.run_id} ({self.error}); every result stored "
                 f"so far is kept: `pilot run --resume {self.run_id}` continues the run"
             )
-
-
-def warm_up() -> None:
-    """Pay the one-time cost of the commit path before the first call: DuckDB's first scan of
-    an Arrow table imports pandas and more (1-2 s on a loaded machine), which would otherwise
-    hold the first wave's answers uncommitted that long."""
-    con = duckdb.connect(":memory:")
-    try:
-        con.register("warm_rows", rows_table([]))
-        con.execute("SELECT count(*) FROM warm_rows").fetchall()
-    finally:
-        con.close()
 
 
 def record(

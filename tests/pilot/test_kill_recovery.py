@@ -7,13 +7,14 @@ arrived and when its answer was written. After each kill, every answer written m
 before the kill must be stored; in the end, calls made again are at most the calls in flight at
 each kill plus the answers written in its last WINDOW.
 
-The issue's target is 200 ms. One open-commit-close of the file is 20-30 ms of CPU, but on this
-shared 2-core machine at load 12-16 it takes 120-500 ms of wall time, and the first waves of a
-process compete with the SDK's lazy start-up for the interpreter; WINDOW is therefore a generous
-1.0 s, so this test does not break on a loaded machine. It does NOT demonstrate the 200 ms target:
-the oldest lost answer is printed (pytest -s) and recorded in docs/benchmarks.md (0.37-0.75 s at
-load 12-16 here; the old writer lost answers up to 0.75 s old and took 1.7 s for its first
-commit, so a kill within the first two seconds of a process lost every answer so far).
+The issue's target is 200 ms. The writer commits a wave when it is complete or 30 ms after its
+first answer, and holds the file open across back-to-back commits (a commit is then a few ms of
+CPU, not the 20-30 ms of opening and closing the file). The distribution of the ages of lost
+answers is printed (pytest -s) and recorded in docs/benchmarks.md: the oldest was 0.16-0.22 s at
+load 15-17 on this shared 2-core machine (0.37-0.75 s before issue #14), but 0.73 s at load 19
+with a 10,000-case benchmark running beside it: a process that gets a tenth of a core turns
+30 ms of work into 300 ms. WINDOW, the bound this test asserts, therefore stays a generous 1.0 s
+so that it does not break on a loaded machine; it does not demonstrate the 200 ms target.
 """
 
 from __future__ import annotations
@@ -122,7 +123,13 @@ def test_kill_nine_loses_only_answers_of_the_last_200_ms(tmp_path: Path) -> None
             for r, _, answered in stub.timings()
             if r.path == "/v1/messages" and isinstance(r.body, dict)
         ]
-    print(f"lost answers: {len(ages)}, oldest {max(ages, default=0):.3f}s before its kill")
+    ordered = sorted(ages)
+    quantiles = {q: ordered[int(q * (len(ordered) - 1))] for q in (0.5, 0.9)} if ordered else {}
+    print(
+        f"lost answers: {len(ages)} over {kills} kills; age at the kill: median "
+        f"{quantiles.get(0.5, 0):.3f}s, p90 {quantiles.get(0.9, 0):.3f}s, oldest "
+        f"{max(ages, default=0):.3f}s; load {os.getloadavg()[0]:.1f}"
+    )
     assert late == [], f"answers lost though received over {WINDOW}s before the kill: {late}"
     assert stored(store) == {f"c-{i:03d}" for i in range(N_CASES)}
     repeated = len(calls) - len(set(calls))

@@ -91,3 +91,54 @@ def test_an_open_wave_is_committed_by_its_deadline(store: Store) -> None:
         await task
 
     asyncio.run(scenario())
+
+
+def test_cache_keyer_gives_the_same_key_as_cache_key() -> None:
+    """Keys are stored: the run's fast keyer must equal `cache_key` byte for byte."""
+    from pilot.core.models import SystemConfig
+    from pilot.runs.cache import cache_key, cache_keyer
+
+    config = SystemConfig(kind="anthropic", model="claude-sonnet-4-6", prompt_template="Réponds")
+    payloads = [
+        {"messages": [{"role": "user", "content": "ß € 日本"}], "max_tokens": 5},
+        {"b": [1, 2.5, None, True], "a": {"z": "x", "y": []}},
+        {},
+    ]
+    keyer = cache_keyer(config)
+    for payload in payloads:
+        assert keyer(payload) == cache_key(config, payload)
+    assert keyer(payloads[0]) != keyer(payloads[1])
+
+
+def other_process_can_open(path: str) -> bool:
+    """Whether a second process can open the database right now (DuckDB's file lock)."""
+    import subprocess
+    import sys
+
+    probe = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
+    done = subprocess.run([sys.executable, "-c", probe, path], capture_output=True, timeout=60)
+    return done.returncode == 0
+
+
+def test_the_writer_holds_the_file_only_while_it_commits(store: Store) -> None:
+    """Once idle, the writer lets go of the file, so another process (the app, `pilot kill`)
+    can open it, and it reopens it for the next commit; it never holds it after closing."""
+
+    async def scenario() -> None:
+        writer = Writer(store, "run-w")
+        task = asyncio.create_task(writer.loop())
+        writer.add(row("a"), None)
+        await wait_for_rows(store, 1)
+        started = time.monotonic()
+        while writer._keeper is not None:  # released after IDLE_RELEASE_SECONDS of nothing
+            assert time.monotonic() - started < GENEROUS, "the idle writer keeps the file"
+            await asyncio.sleep(0.01)
+        assert await asyncio.to_thread(other_process_can_open, str(store.path))
+        writer.add(row("b"), None)
+        await wait_for_rows(store, 2)
+        await writer.close()
+        await task
+        assert writer._keeper is None
+        assert await asyncio.to_thread(other_process_can_open, str(store.path))
+
+    asyncio.run(scenario())
