@@ -5,7 +5,7 @@ PILOT   := $(VENV)/bin/pilot
 PILOT_DB ?= pilot.duckdb
 PORT    ?= 8501
 
-.PHONY: app test install install-test chromium lint format demo bench clean
+.PHONY: app test mutate install install-test chromium lint format demo bench clean
 
 $(VENV)/.installed-app: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,6 +33,13 @@ test: install-test chromium
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
 
+## Mutation testing of the rule modules (not part of `make test`): `make mutate MODULE=verdicts`
+## for one target, `make mutate MODULE=pilot/define/criteria.py` for one file of a target (several:
+## commas); the targets are in tests/mutation_targets.py, the figures in docs/testing.md.
+MODULE ?=
+mutate: install-test
+	$(PY) tools/mutate.py $(MODULE)
+
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 	@command -v pdftoppm >/dev/null || { apt-get update -qq && apt-get install -y -qq poppler-utils; }
@@ -52,6 +59,7 @@ bench: install-test
 	$(PY) benchmarks/bench_redaction.py
 	$(PY) benchmarks/bench_review.py
 	$(PY) benchmarks/bench_planner.py
+	$(PY) benchmarks/bench_offline.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# No per-example deadline: a loaded CI machine or a cold import must not fail a property test.
+settings.register_profile("pilot", deadline=None)
+settings.load_profile("pilot")
 
 from helpers import seeded_store  # noqa: E402
 from stub_messages_api import MessagesStub  # noqa: E402
@@ -37,3 +43,35 @@ def messages_stub() -> Iterator[MessagesStub]:
     `base_url=messages_stub.base_url`. Stopped after the test."""
     with MessagesStub() as stub:
         yield stub
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """During `make mutate` only: run a mutant against its target's tests alone (see
+    tests/mutation_targets.py). A no-op otherwise."""
+    from mutation_targets import MUTANT_SEPARATOR, allowed_tests, fastest_first, selected
+
+    entries = allowed_tests(os.environ)
+    if entries is None:
+        return
+    kept = [item for item in items if selected(item.nodeid, entries)]
+    dropped = [item for item in items if not selected(item.nodeid, entries)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    if MUTANT_SEPARATOR in os.environ.get("MUTANT_UNDER_TEST", ""):
+        order = {nodeid: i for i, nodeid in enumerate(fastest_first([i.nodeid for i in kept]))}
+        kept.sort(key=lambda item: order[item.nodeid])
+    items[:] = kept
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Say the test order last, even under -q: a failure seen in one random order can then be
+    repeated with the same seed (pytest-randomly; `-p no:randomly` runs the files as written)."""
+    seed = (
+        config.getoption("randomly_seed", None)
+        if config.pluginmanager.hasplugin("randomly")
+        else None
+    )
+    order = f"random, --randomly-seed={seed}" if isinstance(seed, int) else "as written"
+    terminalreporter.write_line(f"Test order: {order}")

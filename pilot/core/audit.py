@@ -216,7 +216,7 @@ def record_as(
 def parse_anchor(text: str) -> tuple[int, str]:
     """`SEQ:HASH`, as `pilot audit verify --json` prints it under `anchor`."""
     seq, _, digest = text.strip().partition(":")
-    if not seq.isdigit() or len(digest) != 64:
+    if not seq.isdigit() or len(digest) != 64 or not set(digest.lower()) <= set("0123456789abcdef"):
         raise ValueError(f"anchor {text!r}: expected SEQ:HASH, e.g. 412:3fa0… (64 hex digits)")
     return int(seq), digest.lower()
 

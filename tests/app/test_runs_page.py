@@ -67,6 +67,26 @@ def test_viewer_sees_results_but_no_start_button(db: Store) -> None:
     assert highlighted  # the cited sentence is highlighted in its source
 
 
+def test_the_page_alone_keeps_a_demoted_lead_from_starting_a_run(db: Store) -> None:
+    """UI gating on its own: the role is re-read on every rerun, so a lead demoted while the
+    page is open loses the Start button before the click is handled; the library's own check
+    is never reached (no denial is recorded). The library alone: tests/pilot/test_safeguards.py.
+    """
+    from pilot.core import access, audit
+
+    at = open_runs("priya", "lead")
+    assert [b for b in at.button if b.key == "runs_start"]
+    with db.read() as con:
+        runs_before = len(list_runs(con))
+    access.set_role(db, "ada", "priya", "viewer")
+    at.button(key="runs_start").click().run()
+    assert not at.exception
+    assert not [b for b in at.button if b.key == "runs_start"]
+    with db.read() as con:
+        assert len(list_runs(con)) == runs_before
+        assert not audit.events(con, action="access.denied")
+
+
 def test_model_output_is_rendered_inert(db: Store, tmp_path: Path) -> None:
     with db.transaction() as con:
         con.execute("UPDATE results SET answer = '<script>alert(1)</script><b>x</b>'")

@@ -41,3 +41,15 @@ def test_no_unanswerable_cases_is_none_not_zero(results: Builder) -> None:
 def test_empty_results(empty: Frames) -> None:
     assert abstain_rate_unanswerable(empty["results"]).n == 0
     assert false_abstain_rate(empty["results"]).value is None
+
+
+def test_unknown_answerability_or_abstention_counts_as_neither(results: Builder) -> None:
+    """A row whose `answerable` is null belongs to neither population; an `abstained` that is
+    null is not an abstention."""
+    frame = results(
+        {"case_id": "u1", "answerable": False, "abstained": None},
+        {"case_id": "u2", "answerable": False, "abstained": True},
+        {"case_id": "x", "answerable": None, "abstained": True},
+    )
+    assert (abstain_rate_unanswerable(frame).value, abstain_rate_unanswerable(frame).n) == (0.5, 2)
+    assert false_abstain_rate(frame).n == 0

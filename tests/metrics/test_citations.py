@@ -45,7 +45,7 @@ def test_validate_citations_hand_worked(run: Frames) -> None:
 def test_citation_precision_hand_worked(run: Frames) -> None:
     # 4 of 8 citations are valid → 0.5
     est = citation_precision(run["citations"], run["sources"])
-    assert (est.value, est.n) == (0.5, 8)
+    assert (est.name, est.value, est.n) == ("citation_precision", 0.5, 8)
     # restricted to a run's cases: only c2's single (valid) citation belongs to c2
     only_c2 = run["results"].filter(pl.col("case_id") == "c2")
     assert citation_precision(run["citations"], run["sources"], only_c2).to_dict()["n"] == 1
@@ -102,6 +102,21 @@ def test_evidence_overlap_is_half_open_and_counts_every_occurrence(
     assert evidence_recall(frame, second, srcs, gold).value == 1.0
     assert evidence_recall(frame, inside, srcs, gold).value == 1.0
     assert evidence_recall(frame, across, srcs, gold).value == 1.0
+
+
+def test_evidence_is_matched_case_sensitively(
+    results: Builder, citations: Builder, sources: Builder, evidence: Builder
+) -> None:
+    """Gold evidence is a quotation: "Fee" is not "fee". Only [4, 7) of "fee Fee" is evidence,
+    so a citation of [0, 3) misses it and the span found is the second word."""
+    frame = results({"case_id": "c"})
+    srcs = sources(("c", "s", "fee Fee"))
+    gold = evidence(("c", "Fee"))
+    assert evidence_spans(gold, srcs).rows() == [("c", "s", 4, 7)]
+    lower = citations(("c", 0, "s", "fee", 0, 3))
+    upper = citations(("c", 0, "s", "Fee", 4, 7))
+    assert evidence_recall(frame, lower, srcs, gold).value == 0.0
+    assert evidence_recall(frame, upper, srcs, gold).value == 1.0
 
 
 def test_errored_case_never_hits(
@@ -166,3 +181,75 @@ def test_validity_matches_python_slicing(text: str, spans: list[tuple[int, int, 
         for _, _, _, quoted, start, end in rows
     ]
     assert got == expected
+
+
+def test_a_frame_of_the_wrong_kind_or_shape_is_named(citations: Builder, sources: Builder) -> None:
+    srcs = sources(("c", "s", "fee"))
+    with pytest.raises(TypeError) as wrong:
+        validate_citations([("c", 0, "s", "fee", 0, 3)], srcs)
+    assert str(wrong.value) == "citations must be a polars DataFrame, got list"
+    with pytest.raises(TypeError) as wrong:
+        citation_precision(citations(("c", 0, "s", "fee", 0, 3)), [("c", "s", "fee")])
+    assert str(wrong.value) == "sources must be a polars DataFrame, got list"
+    with pytest.raises(ValueError) as short:
+        validate_citations(pl.DataFrame({"case_id": ["c"]}), srcs)
+    assert str(short.value) == (
+        "citations frame is missing column(s) claim, source_id, cited_text, start, end; "
+        "it needs case_id, claim, source_id, cited_text, start, end (has case_id)"
+    )
+    with pytest.raises(ValueError) as empty:
+        citation_precision(citations(("c", 0, "s", "fee", 0, 3)), pl.DataFrame())
+    assert str(empty.value).startswith("sources frame is missing column(s) case_id, source_id")
+    assert str(empty.value).endswith("(has no columns)")
+    with pytest.raises(ValueError) as no_text:
+        evidence_spans(pl.DataFrame({"case_id": ["c"]}), srcs)
+    assert str(no_text.value).startswith("evidence frame is missing column(s) text;")
+
+
+def test_evidence_is_found_as_written_not_as_a_pattern(
+    results: Builder, citations: Builder, sources: Builder, evidence: Builder
+) -> None:
+    """Gold evidence with regular-expression characters is literal text: "(£12)." occurs only
+    at [9, 15); read as a pattern it would match "£12x" at [0, 4)."""
+    srcs = sources(("c", "s", "£12x fee (£12). end"))
+    gold = evidence(("c", "(£12)."))
+    assert evidence_spans(gold, srcs).rows() == [("c", "s", 9, 15)]
+    frame = results({"case_id": "c"})
+    first = citations(("c", 0, "s", "£12x", 0, 4))
+    second = citations(("c", 0, "s", "(£12).", 9, 15))
+    assert evidence_recall(frame, first, srcs, gold).value == 0.0
+    assert evidence_recall(frame, second, srcs, gold).value == 1.0
+
+
+def test_one_character_evidence_counts_and_empty_evidence_does_not(
+    results: Builder, citations: Builder, sources: Builder, evidence: Builder
+) -> None:
+    srcs = sources(("c", "s", "a 5 b"), ("d", "s", "a 5 b"))
+    frame = results({"case_id": "c"}, {"case_id": "d"})
+    gold = evidence(("c", "5"), ("d", ""))
+    assert evidence_spans(gold, srcs).rows() == [("c", "s", 2, 3)]
+    est = evidence_recall(frame, citations(("c", 0, "s", "5", 2, 3)), srcs, gold)
+    assert (est.value, est.n) == (1.0, 1)  # d has no usable evidence: not counted
+
+
+def test_unrecorded_flags_read_as_not_answerable_and_not_abstained(
+    results: Builder, citations: Builder, claims: Builder, sources: Builder, evidence: Builder
+) -> None:
+    srcs = sources(("c", "s", "fee"))
+    cites = citations(("c", 0, "s", "fee", 0, 3))
+    recall = evidence_recall(
+        results({"case_id": "c", "answerable": None}), cites, srcs, evidence(("c", "fee"))
+    )
+    assert recall.n == 0  # not known to be answerable: no evidence is owed
+    coverage = citation_coverage(
+        results({"case_id": "c", "abstained": None}), cites, claims(("c", 0, "Fee.")), srcs
+    )
+    assert (coverage.value, coverage.n) == (1.0, 1)  # not known to have abstained: it answered
+
+
+def test_a_repeated_source_id_is_read_from_its_first_row(
+    citations: Builder, sources: Builder
+) -> None:
+    srcs = sources(("c", "s", "abc"), ("c", "s", "xyz"))
+    est = citation_precision(citations(("c", 0, "s", "ab", 0, 2)), srcs)
+    assert (est.value, est.n) == (1.0, 1)

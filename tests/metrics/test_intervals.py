@@ -64,3 +64,28 @@ def test_wilson_exprs_work_in_group_by() -> None:
     assert out.row(0)[1:] == pytest.approx(wilson(1, 2))
     assert out.row(1)[1:] == pytest.approx(wilson(1, 1))
     assert not any(math.isnan(v) for row in out.select("low", "high").rows() for v in row)
+
+
+def test_impossible_counts_are_refused_saying_why() -> None:
+    with pytest.raises(ValueError) as refused:
+        wilson(0, 0)
+    assert str(refused.value) == "a Wilson interval needs n > 0 trials, got n=0"
+    with pytest.raises(ValueError) as refused:
+        wilson(6, 5)
+    assert str(refused.value) == "successes must be between 0 and n=5, got k=6"
+
+
+def test_no_successes_bound_exactly_at_zero_and_all_at_one() -> None:
+    for n in (1, 3, 7, 10, 99, 1000):
+        assert wilson(0, n)[0] == 0.0 and wilson(n, n)[1] == 1.0
+
+
+def test_the_estimate_uses_the_z_it_is_given() -> None:
+    from metrics.estimate import Estimate
+
+    e = Estimate.from_counts("accuracy", 8, 10, z=2.576)
+    assert (e.low, e.high) == wilson(8, 10, 2.576) != wilson(8, 10)
+    counts = pl.DataFrame({"k": [1, 1, 0], "n": [1, 1, 1]})
+    f = Estimate.from_frame("accuracy", counts, z=2.576)
+    assert (f.name, f.low, f.high, f.n) == ("accuracy", *wilson(2, 3, 2.576), 3)
+    assert Estimate.from_counts("accuracy", 0, 0) == Estimate("accuracy", None, None, None, 0)

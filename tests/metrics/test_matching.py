@@ -152,3 +152,54 @@ def test_rules_take_series_too() -> None:
     answers = pl.Series(["30 Days", "31 days"])
     expected = pl.Series(["30 days", "30 days"])
     assert pl.select(exact(answers, expected)).to_series().to_list() == [True, False]
+
+
+def test_the_judge_rule_takes_the_judges_verdict_per_row(results: Builder) -> None:
+    frame = results(
+        {"case_id": "a", "answer": "x", "expected_answer": "y"},  # judged right
+        {"case_id": "b", "answer": "y", "expected_answer": "y"},  # judged wrong: the text is moot
+        {"case_id": "c", "answer": "y", "expected_answer": "y"},  # no verdict: not a match
+        {"case_id": "d", "answer": "y", "expected_answer": "y", "abstained": True},
+        {"case_id": "e", "answer": None, "answerable": False, "abstained": True},
+        {"case_id": "f", "answer": "y", "expected_answer": "y", "error": "timeout"},
+    )
+    judged = pl.Series([True, False, None, True, False, True])
+    assert apply_match(frame, "judge", judged=judged).to_list() == [
+        True,
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
+    no_verdicts = pl.Series([None] * 6)  # dtype Null: read as "no verdict" everywhere
+    assert apply_match(frame, "judge", judged=no_verdicts).to_list() == [False] * 4 + [True, False]
+    with pytest.raises(ValueError) as refused:
+        apply_match(frame, "judge")
+    assert str(refused.value) == "the judge rule needs the judge's verdict (or null) per result row"
+
+
+def test_an_unrecorded_abstention_means_the_system_answered(results: Builder) -> None:
+    frame = results(
+        {"case_id": "a", "answer": "30 days", "expected_answer": "30 days", "abstained": None},
+        {"case_id": "b", "answer": "30 days", "answerable": False, "abstained": None},
+    )
+    assert apply_match(frame, "contains").to_list() == [True, False]
+
+
+def test_a_results_frame_without_the_columns_is_named(results: Builder) -> None:
+    with pytest.raises(ValueError, match="^results frame is missing column"):
+        apply_match(pl.DataFrame({"case_id": ["a"]}), "exact")
+
+
+def test_a_token_f1_exactly_on_the_threshold_matches() -> None:
+    # "red blue" vs "red green": 1 token in common, P = R = 1/2, F1 = 0.5 exactly
+    assert one(token_f1("a", "e"), a=["red blue"], e=["red green"]) == [0.5]
+    assert one(f1("a", "e", threshold=0.5), a=["red blue"], e=["red green"]) == [True]
+    assert one(f1("a", "e", threshold=0.51), a=["red blue"], e=["red green"]) == [False]
+
+
+def test_digits_a_float_cannot_read_are_no_number_not_an_error() -> None:
+    """Arabic-Indic digits are digits to the pattern but not to a float: no number (null),
+    so the case is judged unmatched rather than the whole run failing."""
+    assert one(first_number("t"), t=["٣ days", "3 days"]) == [None, 3.0]

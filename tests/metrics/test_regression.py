@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import math
+
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -112,3 +115,144 @@ def test_compare_empty_runs(empty: Frames) -> None:
     assert (cmp.n, cmp.b, cmp.c, cmp.p_value) == (0, 0, 0, 1.0)
     assert cmp.deltas["accuracy"].value is None
     assert cmp.flips.is_empty()
+
+
+def test_the_comparison_reads_out_in_full(results: Builder) -> None:
+    """The JSON shape `pilot run --baseline` prints, for the hand-worked runs above."""
+    base = results(*({"case_id": f"c{i}", "correct": i < 8} for i in range(10)))
+    new = results(
+        *({"case_id": f"c{i}", "correct": (4 <= i < 8) or i == 8} for i in range(10)),
+        {"case_id": "extra", "correct": True},
+    )
+    cmp = compare_runs(base, new)
+    low, high = paired_difference_ci(4, 1, 4, 1)
+    out = cmp.to_dict()
+    assert list(out) == [
+        "n",
+        "now_wrong",
+        "now_right",
+        "base_only",
+        "new_only",
+        "p_value",
+        "deltas",
+        "flips",
+    ]
+    assert (out["n"], out["now_wrong"], out["now_right"], out["base_only"], out["new_only"]) == (
+        10,
+        4,
+        1,
+        0,
+        1,
+    )
+    assert out["p_value"] == pytest.approx(0.375)
+    assert out["deltas"]["accuracy"] == {
+        "value": pytest.approx(-0.3),
+        "low": pytest.approx(low),
+        "high": pytest.approx(high),
+        "n": 10,
+    }
+    assert out["flips"][0] == {
+        "case_id": "c0",
+        "base_correct": True,
+        "new_correct": False,
+        "direction": "now_wrong",
+    }
+    acc = cmp.deltas["accuracy"]
+    assert (acc.name, acc.base.name, acc.new.name, acc.n) == ("accuracy",) * 3 + (10,)
+
+
+def test_a_delta_pairs_only_cases_the_metric_applies_to_in_both_runs(results: Builder) -> None:
+    # c0 was answerable in the base run's golden set but not in the new one's: the
+    # false-abstain rate (answerable cases only) pairs c1 and c2 alone
+    base = results(
+        {"case_id": "c0", "abstained": True},
+        {"case_id": "c1", "abstained": True},
+        {"case_id": "c2"},
+    )
+    new = results(
+        {"case_id": "c0", "answerable": False, "abstained": True},
+        {"case_id": "c1"},
+        {"case_id": "c2"},
+    )
+    delta = compare_runs(base, new).deltas["false_abstain_rate"]
+    assert (delta.n, delta.base.value, delta.new.value, delta.value) == (2, 0.5, 0.0, -0.5)
+
+
+def test_runs_with_no_case_in_common_have_no_delta(results: Builder) -> None:
+    cmp = compare_runs(results({"case_id": "a"}), results({"case_id": "b"}))
+    acc = cmp.deltas["accuracy"]
+    assert (acc.name, acc.value, acc.low, acc.high, acc.n) == ("accuracy", None, None, None, 0)
+    assert (acc.base.name, acc.base.n, acc.new.name, acc.new.n) == ("accuracy", 0, "accuracy", 0)
+    assert (cmp.n, cmp.base_only, cmp.new_only) == (0, 1, 1)
+
+
+def test_a_99_percent_comparison_widens_every_interval(results: Builder) -> None:
+    base = results(*({"case_id": f"c{i}", "correct": i < 8} for i in range(10)))
+    new = results(*({"case_id": f"c{i}", "correct": i < 5} for i in range(10)))
+    wide = compare_runs(base, new, z=2.576).deltas["accuracy"]
+    assert (wide.low, wide.high) == pytest.approx(paired_difference_ci(5, 0, 3, 2, z=2.576))
+    assert (wide.base.low, wide.base.high) == pytest.approx(wilson(8, 10, 2.576))
+    assert (wide.new.low, wide.new.high) == pytest.approx(wilson(5, 10, 2.576))
+    narrow = compare_runs(base, new).deltas["accuracy"]
+    assert wide.low < narrow.low and wide.high > narrow.high
+
+
+def test_worse_means_more_broken_than_fixed_and_p_below_alpha(results: Builder) -> None:
+    from metrics.regression import RunComparison
+
+    def comparison(b: int, c: int, p: float) -> RunComparison:
+        return RunComparison(pl.DataFrame(), b + c, b, c, 0, 0, p)
+
+    assert comparison(8, 0, 0.0078).significantly_worse()
+    assert not comparison(8, 8, 0.0078).significantly_worse()  # as many fixed as broken
+    assert not comparison(8, 0, 0.05).significantly_worse()  # p exactly at alpha: not below
+
+
+def test_a_negative_count_is_refused_naming_both() -> None:
+    with pytest.raises(ValueError) as refused:
+        mcnemar_exact(-1, 2)
+    assert str(refused.value) == "discordant counts must be non-negative, got b=-1, c=2"
+
+
+def newcombe_by_the_paper(
+    a: int, b: int, c: int, d: int, z: float = 1.959963984540054
+) -> tuple[float, float]:
+    """Newcombe (1998) method 10 written out from the paper: A both, B first only, C second
+    only, D neither; phi corrected for continuity when AD > BC and 0 when a margin is 0."""
+    n = a + b + c + d
+    e, f, g, h = a + b, c + d, a + c, b + d  # row and column totals
+    p1, p2 = e / n, g / n
+    l1, u1 = wilson(e, n, z)
+    l2, u2 = wilson(g, n, z)
+    if e * f * g * h == 0:
+        phi = 0.0
+    elif a * d > b * c:
+        phi = max(a * d - b * c - n / 2, 0) / math.sqrt(e * f * g * h)
+    else:
+        phi = (a * d - b * c) / math.sqrt(e * f * g * h)
+    delta = math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    eps = math.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
+    return p1 - p2 - delta, p1 - p2 + eps
+
+
+def test_the_paired_interval_is_newcombes_on_every_small_table() -> None:
+    checked = 0
+    for n in range(1, 9):
+        for a in range(n + 1):
+            for b in range(n + 1 - a):
+                for c in range(n + 1 - a - b):
+                    d = n - a - b - c
+                    assert paired_difference_ci(a, b, c, d) == pytest.approx(
+                        newcombe_by_the_paper(a, b, c, d), abs=1e-12
+                    ), (a, b, c, d)
+                    checked += 1
+    assert checked == 494  # every 2x2 table with 1 to 8 paired cases
+
+
+def test_a_paired_interval_needs_a_pair() -> None:
+    with pytest.raises(ValueError) as refused:
+        paired_difference_ci(0, 0, 0, 0)
+    assert str(refused.value) == "a paired interval needs at least one paired case"
+    wide = paired_difference_ci(5, 3, 1, 1, z=2.576)
+    assert wide == pytest.approx(newcombe_by_the_paper(5, 3, 1, 1, z=2.576))
+    assert wide[0] < paired_difference_ci(5, 3, 1, 1)[0]

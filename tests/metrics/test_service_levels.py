@@ -3,6 +3,8 @@ numpy's percentile, scipy's order-statistic interval, and figures worked out by 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 import pytest
@@ -168,3 +170,68 @@ def test_calls_in_another_order_or_missing_are_aligned_by_case() -> None:
     out = compute_all(res, calls=shuffled)
     assert (out["cost_per_case_usd"].value, out["cost_per_case_usd"].n) == (0.02, 2)
     assert (out["latency_p50_ms"].value, out["latency_p50_ms"].n) == (200.0, 2)  # b: no call row
+
+
+def ranks_by_brute_force(n: int, q: float, tail: float = 0.025) -> tuple[int | None, int | None]:
+    """The definition, summed over every rank with exact binomial terms: l the largest rank
+    with B(l - 1) <= tail, u the smallest with B(u - 1) >= 1 - tail (None when none exists)."""
+    from fractions import Fraction
+
+    p = Fraction(q)
+    cdf = [Fraction(0)] * (n + 1)
+    running = Fraction(0)
+    for k in range(n + 1):
+        running += math.comb(n, k) * p**k * (1 - p) ** (n - k)
+        cdf[k] = running
+    low = max((k + 1 for k in range(n + 1) if cdf[k] <= tail), default=None)
+    high = min((k + 1 for k in range(n + 1) if cdf[k] >= 1 - tail), default=None)
+    return low, (high if high is not None and high <= n else None)
+
+
+@pytest.mark.parametrize("q", [0.01, 0.1, 0.5, 0.9, 0.95, 0.99])
+def test_order_statistic_ranks_match_the_definition_for_small_n(q: float) -> None:
+    for n in range(1, 80):
+        assert order_statistic_ranks(n, q) == ranks_by_brute_force(n, q), n
+
+
+@pytest.mark.parametrize("q", [0.0, 1.0, 1.5, -0.2])
+def test_a_quantile_outside_0_and_1_is_refused(q: float) -> None:
+    with pytest.raises(ValueError) as refused:
+        order_statistic_ranks(10, q)
+    assert str(refused.value) == f"a quantile's q must be strictly between 0 and 1, got {q}"
+
+
+def test_no_values_no_ranks() -> None:
+    assert order_statistic_ranks(0, 0.5) == (None, None)
+    assert quantile_interval([], 0.95) == (None, None)
+
+
+def test_a_call_of_unknown_attempts_is_not_live_and_of_unknown_caching_is() -> None:
+    from metrics.latency import latency_p50_counts
+
+    frame = pl.DataFrame(
+        {
+            "case_id": ["a", "b", "c"],
+            "latency_ms": [100.0, 200.0, 300.0],
+            "cached": [False, None, True],
+            "attempts": [None, 1, 1],
+            "model": ["m"] * 3,
+            "cost_usd": [0.0] * 3,
+        }
+    )
+    counts = latency_p50_counts(frame).collect()
+    assert counts.rows() == [("a", None, 0), ("b", 200.0, 1), ("c", None, 0)]
+
+
+def test_a_cost_with_no_model_recorded_says_so() -> None:
+    from metrics.cost import cost_per_case_counts
+
+    answers = pl.DataFrame(
+        {"case_id": ["a"], "error": [None]}, schema_overrides={"error": pl.String}
+    )
+    usage = pl.DataFrame(
+        {"attempts": [1], "model": [None], "cost_usd": [None]},
+        schema_overrides={"model": pl.String, "cost_usd": pl.Float64},
+    )
+    counts = cost_per_case_counts(answers, usage).collect()
+    assert counts.rows() == [("a", None, 1, "no price for model (none recorded)")]

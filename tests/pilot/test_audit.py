@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pilot.core import audit
@@ -116,3 +118,145 @@ def test_anchor_must_match(chain: Store) -> None:
     assert not result.intact and result.first_bad == seq
     with pytest.raises(ValueError, match="SEQ:HASH"):
         audit.parse_anchor("12:abc")
+
+
+def test_events_read_back_every_field_newest_first(store: Store) -> None:
+    recorded = [
+        store.write(lambda con: audit.record(con, "priya", "lead", "run.start", "run:1", {"n": 1})),
+        store.write(lambda con: audit.record(con, "sam", "auditor", "audit.verify", "chain")),
+        store.write(
+            lambda con: audit.record(con, "priya", "lead", "run.finish", "run:1", {"k": 2})
+        ),
+    ]
+    with store.read() as con:
+        assert audit.events(con) == recorded[::-1]
+        assert audit.events(con, actor="priya") == [recorded[2], recorded[0]]
+        assert audit.events(con, action="run.") == [recorded[2], recorded[0]]
+        assert audit.events(con, actor="sam", action="run.") == []
+        assert audit.events(con, actor="priya", action="run.f") == [recorded[2]]
+        assert audit.events(con, limit=2) == [recorded[2], recorded[1]]
+        assert audit.distinct_values(con, "actor") == ["priya", "sam"]
+        assert audit.distinct_values(con, "action") == ["audit.verify", "run.finish", "run.start"]
+        with pytest.raises(ValueError, match="payload"):
+            audit.distinct_values(con, "payload")
+    first, second, third = recorded
+    assert (first.seq, first.prev_hash, first.token_id) == (1, audit.GENESIS, None)
+    assert (second.seq, second.prev_hash) == (2, first.hash)
+    assert third.hash == audit.event_hash(
+        3, third.ts, "priya", "lead", "run.finish", "run:1", '{"k":2}', second.hash
+    )
+
+
+def test_a_listing_shows_the_newest_500_events(store: Store) -> None:
+    def many(con: object) -> None:
+        for i in range(501):
+            audit.record(con, "priya", "lead", "test.event", f"obj:{i}")
+
+    store.write(many)
+    with store.read() as con:
+        listed = audit.events(con)
+    assert len(listed) == 500 and (listed[0].seq, listed[-1].seq) == (501, 2)
+
+
+def test_an_event_names_the_token_its_actor_acts_through(store: Store) -> None:
+    from pilot.core.access import Actor
+
+    actor = Actor("priya", "lead", token_id="tok-1234")
+    event = store.write(lambda con: audit.record_as(con, actor, "run.start", "run:9"))
+    assert (event.actor, event.role, event.token_id) == ("priya", "lead", "tok-1234")
+    with store.read() as con:
+        assert audit.events(con) == [event] and audit.verify(con, None, store.key()).intact
+
+
+def test_an_anchor_past_the_end_or_off_the_chain_is_reported_in_full(chain: Store) -> None:
+    key = chain.key()
+    with chain.read() as con:
+        head = audit.verify(con).head
+        assert audit.verify(con, (9, head)) == audit.Verification(
+            False, 6, 7, "truncated: the anchor names event 9 but the chain ends at event 6"
+        )
+        assert audit.verify(con, (9, head), key) == audit.Verification(
+            False,
+            6,
+            7,
+            "truncated: the anchor names event 9 but the chain ends at event 6",
+            keyed=True,
+        )
+        assert audit.verify(con, (3, "0" * 64), key) == audit.Verification(
+            False, 6, 3, "it does not match the anchor", keyed=True
+        )
+        assert audit.verify(con, (6, head), key).intact
+
+
+def test_an_anchor_is_seq_colon_64_hex_digits() -> None:
+    digest = "3FA0" + "0" * 60
+    assert audit.parse_anchor(f" 412:{digest}\n") == (412, digest.lower())
+    for text in (
+        "412:" + "0" * 63,
+        "x:" + "0" * 64,
+        "412-" + "0" * 64,
+        "7:" + "0" * 31 + ":" + "0" * 32,
+    ):
+        with pytest.raises(ValueError, match="expected SEQ:HASH"):
+            audit.parse_anchor(text)
+
+
+@pytest.mark.parametrize(
+    ("verification", "summary"),
+    [
+        (
+            audit.Verification(True, 0, keyed=True),
+            "intact: no events yet",
+        ),
+        (
+            audit.Verification(True, 3, head="ab" * 32, keyed=True, first_keyed=1),
+            "intact since event 1 (3 events, head abababababab)",
+        ),
+        (
+            audit.Verification(True, 3, head="ab" * 32),
+            "intact since event 1 (3 events, head abababababab); NO PILOT KEY: the chain shows "
+            "order, not authorship; anyone who can write the file can rewrite it and recompute "
+            "every hash (run `pilot init` to create a key)",
+        ),
+        (
+            audit.Verification(True, 9, head="cd" * 32, keyed=True, first_keyed=4),
+            "intact since event 1 (9 events, head cdcdcdcdcdcd); unkeyed records before event 4: "
+            "they were written before the key existed; the key vouches only that they have not "
+            "changed since",
+        ),
+        (
+            audit.Verification(False, 9, 4, "its content does not match its hash"),
+            "broken at event 4: its content does not match its hash",
+        ),
+    ],
+)
+def test_a_verification_says_what_it_found(verification: audit.Verification, summary: str) -> None:
+    assert verification.summary() == summary
+
+
+def test_resealing_macs_from_the_first_keyed_event_and_moves_the_head(tmp_path: Path) -> None:
+    """A chain with no keyed head (a database from before keys) is sealed from its newest event,
+    which pins those before it; resealing a keyed chain under a new key keeps its first keyed
+    event. Nothing to seal seals nothing."""
+    from pilot.core import keys
+
+    store = Store(tmp_path / "p.duckdb")
+    for i in range(4):
+        store.write(lambda con, i=i: audit.record(con, "priya", "lead", "test.event", f"o:{i}"))
+    with store.transaction() as con:
+        con.execute("UPDATE audit_events SET mac = NULL")
+        con.execute("DELETE FROM audit_head")
+        rows = con.execute("SELECT seq, hash FROM audit_events ORDER BY seq").fetchall()
+    first_key = keys.PilotKey(b"1" * 32, tmp_path / "one.key")
+    with store.transaction() as con:
+        assert audit.reseal(con, first_key) == 1
+        assert audit.keyed_head(con)[:4] == (4, rows[-1][1], 4, first_key.key_id)
+        assert audit.verify(con, None, first_key).unkeyed_before == 4
+    second_key = keys.PilotKey(b"2" * 32, tmp_path / "two.key")
+    with store.transaction() as con:
+        assert audit.reseal(con, second_key) == 1
+        assert audit.keyed_head(con)[:3] == (4, rows[-1][1], 4)
+        assert audit.verify(con, None, second_key).intact
+        assert not audit.verify(con, None, first_key).intact
+        con.execute("DELETE FROM audit_events")
+        assert audit.reseal(con, second_key) == 0

@@ -82,3 +82,47 @@ def test_legacy_default_rules_read_as_detectors() -> None:
     for pattern, detector in LEGACY_PATTERNS.items():
         rule = RedactionRule.model_validate({"name": "old", "pattern": pattern, "check": None})
         assert rule.detector == detector and rule.pattern is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        ("(a{1,100})+", False),  # a repeat of at most 100 counts as bounded
+        ("(a{1,101})+", True),  # over 100 counts as unbounded: nested, refused
+        ("(a{101})+", True),
+        ("a{1,101}", False),  # unbounded, but not nested
+    ],
+)
+def test_a_repeat_over_100_counts_as_unbounded(pattern: str, refused: bool) -> None:
+    from pilot.define.patterns import check_pattern
+
+    if refused:
+        with pytest.raises(ValueError, match="nests one unbounded repetition"):
+            check_pattern(pattern)
+    else:
+        assert check_pattern(pattern) == pattern
+
+
+def test_a_refused_pattern_says_re2s_reason_and_logs_nothing(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The reason goes to the person who typed the pattern, decoded, and nowhere else: RE2's
+    own error log (stderr, on by default) stays off."""
+    from pilot.define.patterns import check_pattern
+
+    with pytest.raises(ValueError) as refused:
+        check_pattern("a(b")
+    assert str(refused.value).startswith(
+        "not a valid regular expression for the linear-time engine (RE2): missing ): a(b. "
+    )
+    assert capfd.readouterr().err == ""
+
+
+def test_a_pattern_of_exactly_the_longest_length_is_accepted() -> None:
+    from pilot.define.patterns import MAX_PATTERN_LENGTH, check_pattern
+
+    longest = "a" * MAX_PATTERN_LENGTH
+    assert check_pattern(longest) == longest
+    with pytest.raises(ValueError) as long:
+        check_pattern(longest + "a")
+    assert str(long.value) == f"is {MAX_PATTERN_LENGTH + 1} characters long; keep it under 1000"

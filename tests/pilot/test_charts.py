@@ -113,6 +113,31 @@ def test_metric_over_runs_draws_each_run_with_its_wilson_interval_and_the_bar() 
     assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
 
 
+def test_the_bar_is_judged_on_the_figure_it_names() -> None:
+    """A run whose point clears the bar but whose lower bound does not: below a bar judged on
+    the lower bound, meeting one judged on the point (the figure above reads "below the bar"
+    whichever of the two it judged)."""
+    second = results([(*c[:3], True, *c[4:]) if c[0] == "c-02" else c for c in CASES])
+    low, _ = wilson(7, 12)  # 7/12 = 58.3% point, lower bound about 32%
+    assert low < 0.55 < 7 / 12
+    for judged_on, verdict in (
+        ("lower_bound", "<br><b>below the bar</b>"),
+        ("point", "<br>meets the bar"),
+    ):
+        criterion = Criterion(metric="accuracy", threshold=0.55, judged_on=judged_on)
+        fig = charts.metric_over_runs(
+            history([second]), "accuracy", Threshold(criterion, "bar v2 (signed)")
+        )
+        assert trace(fig, "Accuracy per run").customdata[0][6] == verdict
+
+
+def test_a_threshold_is_met_by_the_criterion_rule_and_not_without_a_figure() -> None:
+    bound = Threshold(Criterion(metric="accuracy", threshold=0.6), "bar v1")
+    assert bound.met(0.7, 0.6, 0.8) is True  # the lower bound exactly on the bar
+    assert bound.met(0.7, 0.59, 0.8) is False  # the point would pass; the bound does not
+    assert bound.met(None, None, None) is None  # no figure: no verdict drawn
+
+
 def test_metric_over_runs_without_a_bar_has_no_line() -> None:
     fig = charts.metric_over_runs(history([results()]), "false_abstain_rate", None)
     assert [t.name for t in fig.data] == ["False-abstain rate (lower is better) per run"]

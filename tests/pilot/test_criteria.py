@@ -99,3 +99,13 @@ def test_the_editor_asks_for_a_threshold_in_the_metric_unit() -> None:
     assert threshold_input("accuracy").stored(threshold_input("accuracy").shown(0.95)) == 0.95
     assert threshold_input("latency_p95_ms").label == "Threshold (ms)"
     assert threshold_input("cost_per_case_usd").label == "Threshold (USD)"
+
+
+def test_an_unknown_metric_is_refused_naming_every_known_one() -> None:
+    from metrics.registry import registered
+
+    known = ", ".join(registered())
+    assert known.startswith("accuracy, ")
+    with pytest.raises(ValueError) as refused:
+        Criterion(metric="speed", threshold=0.5)
+    assert f"unknown metric 'speed'; use one of: {known}" in str(refused.value)

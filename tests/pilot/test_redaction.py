@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pilot.core.models import Citation, GoldenCase, Source
+from pilot.core.models import Citation, GoldenCase, Source, SystemConfig
+from pilot.core.store import Store
 from pilot.define.redaction import (
     DEFAULT_RULES,
     RedactionRule,
@@ -103,6 +104,51 @@ def test_custom_rules_apply_in_order_and_earlier_rules_win() -> None:
     assert redact("id NW-12345 and 42", rules).text == "id [STAFF ID] and #"
 
 
+def test_matches_that_touch_are_both_redacted_and_spans_name_their_rule() -> None:
+    rules = [
+        RedactionRule(name="code", pattern=r"AA", replacement="[A]"),
+        RedactionRule(name="edge", pattern=r"xx|yy", replacement="[X]"),
+    ]
+    result = redact("xxAAyy", rules)  # "xx" ends where "AA" starts; "yy" starts where it ends
+    assert result.text == "[X][A][X]"
+    assert [(s.start, s.end, s.orig_start, s.orig_end, s.rule) for s in result.spans] == [
+        (0, 3, 0, 2, "edge"),
+        (3, 6, 2, 4, "code"),
+        (6, 9, 4, 6, "edge"),
+    ]
+
+
+def test_a_number_failing_its_check_does_not_stop_the_rule() -> None:
+    result = redact("order 4111 1111 1111 1112, card 4111 1111 1111 1111")
+    assert result.text == "order 4111 1111 1111 1112, card [CARD]"
+    assert [s.rule for s in result.spans] == ["payment card"]
+
+
+def test_a_citation_ending_just_before_a_replacement_keeps_its_end() -> None:
+    text = "x a@bb.com y c@dd.com"
+    result = redact(text)
+    assert result.text == "x [EMAIL] y [EMAIL]"
+    second = result.text.rindex("[EMAIL]")
+    # "y " ends where the second replacement starts: it must not swallow the address
+    assert result.span_to_original(second - 2, second) == (text.index("y "), text.index("c@"))
+    assert result.span_to_original(2, 9) == (2, 10)  # the first replacement: the whole address
+
+
+def test_the_bounded_case_keeps_the_question_map() -> None:
+    bounded = bound_case(CASE, DataBoundary())
+    assert bounded.question.text == bounded.request.question
+    phone = bounded.question.text.index("[PHONE]")
+    start, end = bounded.question.span_to_original(phone, phone + len("[PHONE]"))
+    assert CASE.question[start:end] == "07700 900456"
+
+
+def test_a_citation_of_a_source_that_was_not_sent_is_left_as_it_came() -> None:
+    bounded = bound_case(CASE, DataBoundary(readable_sources=("family-leave-*",)))
+    for source_id in ("payroll-2025", "no-such-source"):  # held back, and unknown
+        cited = Citation(source_id=source_id, cited_text="Salary", start=0, end=6)
+        assert bounded.citation_to_original(cited, CASE) == cited
+
+
 def test_an_invalid_pattern_is_refused_with_its_reason() -> None:
     with pytest.raises(ValueError, match="not a valid regular expression"):
         RedactionRule(name="broken", pattern="(unclosed")
@@ -173,6 +219,121 @@ def test_citations_into_redacted_sources_map_back_to_the_original_text() -> None
     assert back.cited_text == "hr@northwind.example" == original[back.start : back.end]
 
 
+def test_personal_data_in_a_source_title_is_redacted_before_it_leaves() -> None:
+    case = GoldenCase(
+        id="c-2",
+        question="Who approves leave?",
+        sources=(
+            Source(
+                id="memo",
+                title="Memo from jo.bloggs@example.com (07700 900456)",
+                text="Managers approve leave.",
+            ),
+        ),
+    )
+    request = apply_boundary(case, DataBoundary())
+    assert request.sources[0].title == "Memo from [EMAIL] ([PHONE])"
+    assert "jo.bloggs" not in request.model_dump_json()
+    assert "900456" not in request.model_dump_json()
+
+
+def test_the_edge_never_launders_a_citation_that_misquotes_what_it_was_sent() -> None:
+    """A system cites offsets of the redacted text it was sent. A citation whose claimed text
+    is not what those offsets hold keeps its claimed text when mapped back, so it stays invalid
+    against the original; a faithful one is re-read from the original and stays valid."""
+    from pilot.core.models import SystemOutput
+    from pilot.runs.edge import Edge
+
+    request, _, remap = Edge().prepare(CASE, SystemConfig())
+    sent = request.sources[0].text
+    original = CASE.sources[0].text
+    quoted = "Neonatal care leave is up to 12 weeks."
+    at = sent.index(quoted)
+    faithful = Citation(
+        source_id="family-leave-2025", cited_text=quoted, start=at, end=at + len(quoted)
+    )
+    made_up = Citation(
+        source_id="family-leave-2025",
+        cited_text="Neonatal care leave is up to 52 weeks.",  # what the source does not say
+        start=at,
+        end=at + len(quoted),
+    )
+    email = sent.index("[EMAIL]")
+    hidden = Citation(
+        source_id="family-leave-2025", cited_text="[EMAIL]", start=email, end=email + 7
+    )
+    out = remap(SystemOutput(answer="52 weeks", citations=(faithful, made_up, hidden)))
+    kept, claimed, unhidden = out.citations
+    assert original[kept.start : kept.end] == kept.cited_text == quoted
+    assert claimed.cited_text == "Neonatal care leave is up to 52 weeks."
+    assert original[claimed.start : claimed.end] == quoted != claimed.cited_text  # invalid
+    assert unhidden.cited_text == "hr@northwind.example" == original[unhidden.start : unhidden.end]
+
+
+def test_the_boundarys_own_rules_apply_to_question_sources_and_titles() -> None:
+    tom = RedactionRule(name="staff name", pattern=r"\bTom\b", replacement="[NAME]")
+    case = CASE.model_copy(
+        update={
+            "sources": (
+                Source(id="payroll-2025", title="Tom's payslip", text="Tom earns 30k."),
+                Source(id="family-leave-2025", title="Leave for Tom", text="Ask Tom first."),
+            )
+        }
+    )
+    boundary = DataBoundary(readable_sources=("family-leave-*",), redaction_rules=(tom,))
+    request = apply_boundary(case, boundary)
+    # an unreadable first source is skipped, not the end of the list
+    assert [(s.id, s.title, s.text) for s in request.sources] == [
+        ("family-leave-2025", "Leave for [NAME]", "Ask [NAME] first.")
+    ]
+    # only the boundary's rules: the phone number is left for the default rules to catch
+    assert request.question == "I'm [NAME] (07700 900456). How long is neonatal leave?"
+
+
+def test_the_case_id_travels_as_the_key_never_as_a_field() -> None:
+    boundary = DataBoundary(allowed_fields=("question", "id", "tags"))
+    request = apply_boundary(CASE, boundary)
+    assert request.case_id == "c-1" and request.fields == {"tags": ("parental",)}
+
+
+def test_the_cache_key_payload_is_exactly_what_is_sent() -> None:
+    from pilot.runs.edge import Edge
+    from pilot.runs.systems.anthropic import request_payload
+
+    claude = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
+    request, payload, _ = Edge().prepare(CASE, claude)
+    assert payload == request_payload(claude, request) and payload["model"] == "claude-sonnet-4-6"
+    request, payload, _ = Edge().prepare(CASE, SystemConfig())
+    assert payload == {
+        "case_id": "c-1",
+        "question": "I'm Tom ([PHONE]). How long is neonatal leave?",
+        "sources": [
+            {
+                "id": "family-leave-2025",
+                "title": "Family leave",
+                "text": "Contact [EMAIL]. Neonatal care leave is up to 12 weeks.",
+            },
+            {"id": "payroll-2025", "title": "Payroll", "text": "Salary bands by grade."},
+        ],
+        "fields": {},
+    }
+
+
+def test_the_edge_applies_the_current_recorded_boundary(users_store: Store) -> None:
+    from pilot.define.workflow import Workflow, save_workflow
+    from pilot.runs.edge import load_edge
+
+    with users_store.read() as con:
+        assert load_edge(con).boundary == DataBoundary()  # nothing recorded: the default
+    boundary = DataBoundary(readable_sources=("payroll-*",), restricted_fields=("salary",))
+    workflow = Workflow(name="Leave", process_owner="Omar", accountable_lead="Priya")
+    save_workflow(users_store, "priya", workflow, boundary)
+    with users_store.read() as con:
+        edge = load_edge(con)
+    assert edge.boundary == boundary
+    assert [s.id for s in edge.prepare(CASE, SystemConfig())[0].sources] == ["payroll-2025"]
+
+
 def test_default_rules_are_named() -> None:
     assert [r.name for r in DEFAULT_RULES] == [
         "email",
@@ -184,4 +345,19 @@ def test_default_rules_are_named() -> None:
         "Spanish DNI or NIE",
         "French NIR",
         "phone number",
+    ]
+
+
+def test_every_string_inside_a_nested_value_is_redacted() -> None:
+    """No golden-case field holds a mapping today; a field that did would still leave with every
+    string in it redacted, at any depth, keys and other values untouched."""
+    from pilot.define.redaction import _redact_value
+
+    value = {"owner": "priya.shah@northwind.example", "calls": ("ring 07700 900456", 3, None)}
+    assert _redact_value(value, DEFAULT_RULES) == {
+        "owner": "[EMAIL]",
+        "calls": ("ring [PHONE]", 3, None),
+    }
+    assert _redact_value([{"n": "card 4111 1111 1111 1111"}], DEFAULT_RULES) == [
+        {"n": "card [CARD]"}
     ]

@@ -1,4 +1,5 @@
-"""Scoring, verdicts and the LLM-judge rule, checked against hand-worked figures."""
+"""Scoring at the end of a run: the LLM-judge rule, graded, stored and stopped by the kill
+switch (the verdict rules themselves: test_verdicts.py)."""
 
 from __future__ import annotations
 
@@ -7,130 +8,20 @@ import re
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
 from helpers import seeded_store, write_cases
-from metric_frames import (
-    CITATIONS_SCHEMA,
-    CLAIMS_SCHEMA,
-    EVIDENCE_SCHEMA,
-    RESULTS_SCHEMA,
-    SOURCES_SCHEMA,
-)
 from stub_messages_api import MessagesStub, question, text_block
 
-from metrics.frames import RunFrames
 from pilot.core.models import SystemConfig
 from pilot.core.store import Store
-from pilot.define.bar_versions import BarVersion, save_draft, sign_bar
+from pilot.define.bar_versions import save_draft, sign_bar
 from pilot.define.bars import AcceptanceBar, MatchRule
 from pilot.define.criteria import Criterion
-from pilot.define.verdicts import critical_errors, judge
 from pilot.goldensets.versions import import_goldenset
 from pilot.results.report import run_report
+from pilot.runs.scoring import explain
 from pilot.runs.start import start_or_resume
 from pilot.runs.systems.connection import Connection
-
-
-def frames(rows: list[dict[str, Any]]) -> RunFrames:
-    """A run's frames with the runner's schemas: these rows, no citations, claims or sources."""
-    schemas = (CITATIONS_SCHEMA, CLAIMS_SCHEMA, SOURCES_SCHEMA, EVIDENCE_SCHEMA)
-    return RunFrames(
-        pl.DataFrame(rows, schema=RESULTS_SCHEMA), *(pl.DataFrame(schema=s) for s in schemas)
-    )
-
-
-def row(
-    i: int,
-    correct: bool,
-    *,
-    answerable: bool = True,
-    abstained: bool = False,
-    tags: tuple[str, ...] = (),
-    consequential: bool = False,
-) -> dict[str, Any]:
-    return {
-        "case_id": f"c{i}",
-        "answer": "x",
-        "abstained": abstained,
-        "correct": correct,
-        "error": None,
-        "answerable": answerable,
-        "expected_answer": "x" if answerable else None,
-        "tags": list(tags),
-        "consequential": consequential,
-    }
-
-
-def version(bar: dict, number: int, signed: bool) -> BarVersion:
-    """A bar version as `bar_for_run` returns it."""
-    typed = AcceptanceBar.model_validate(bar)
-    return BarVersion(
-        number, typed.content_hash, typed, "2026-01-01", "priya", "priya" if signed else None
-    )
-
-
-def test_verdict_lower_bound_point_and_tag_scope() -> None:
-    # 18 of 20 correct: point 0.90; Wilson 95% lower bound = 0.699 (hand-worked:
-    # (p + z²/2n - z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n) with p=.9, n=20, z=1.96).
-    rows = [row(i, i >= 2, tags=("numeric",) if i < 10 else ()) for i in range(20)]
-    point_bar = {
-        "criteria": [
-            {"metric": "accuracy", "threshold": 0.85, "scope": "all", "judged_on": "point"},
-            {"metric": "accuracy", "threshold": 0.85, "scope": "tag:numeric", "judged_on": "point"},
-        ],
-        "min_cases": 10,
-        "max_critical_errors": 0,
-    }
-    bound_bar = {
-        "criteria": [
-            {"metric": "accuracy", "threshold": 0.85, "scope": "all", "judged_on": "lower_bound"}
-        ],
-        "min_cases": 10,
-    }
-    v = judge(frames(rows), version(point_bar, 3, signed=True))
-    point, tagged = v.criteria
-    (lower,) = judge(frames(rows), version(bound_bar, 4, signed=True)).criteria
-    assert point.value == pytest.approx(0.9) and point.passed
-    assert lower.low == pytest.approx(0.6990, abs=1e-4) and not lower.passed
-    assert tagged.n == 10 and tagged.value == pytest.approx(0.8) and not tagged.passed
-    assert not v.passed and not v.exploratory and v.min_cases_met
-
-
-def test_at_most_metric_judged_on_upper_bound() -> None:
-    # 1 false abstention among 40 answerable: 0.025, Wilson upper bound 0.1288.
-    rows = [row(i, i != 0, abstained=i == 0) for i in range(40)]
-    bar = {
-        "criteria": [
-            {"metric": "false_abstain_rate", "threshold": 0.10, "judged_on": "lower_bound"}
-        ],
-        "min_cases": 1,
-    }
-    c = judge(frames(rows), version(bar, 1, signed=True)).criteria[0]
-    assert c.direction == "at_most" and c.judged_value == pytest.approx(0.1288, abs=1e-4)
-    assert not c.passed
-
-
-def test_no_data_fails_and_unsigned_is_exploratory() -> None:
-    rows = [row(i, True) for i in range(5)]
-    bar = {
-        "criteria": [
-            {"metric": "abstain_rate_unanswerable", "threshold": 0.5, "judged_on": "point"}
-        ],
-        "min_cases": 1,
-    }
-    v = judge(frames(rows), version(bar, 1, signed=False))
-    assert v.criteria[0].n == 0 and not v.criteria[0].passed and v.exploratory
-
-
-def test_critical_errors_are_wrong_answers_on_consequential_cases() -> None:
-    rows = [
-        row(0, False, consequential=True),
-        row(1, False, consequential=True, abstained=True),
-        row(2, True, consequential=True),
-        row(3, False),
-    ]
-    assert critical_errors(frames(rows).results) == ["c0"]
 
 
 def grading(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -212,3 +103,122 @@ def test_kill_switch_stops_the_judge_and_resume_judges_only_the_rest(tmp_path: P
     assert done.status == "finished" and len(stub.message_bodies()) == 9
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM judgements").fetchone()[0] == 9
+
+
+@pytest.mark.parametrize(
+    ("row", "sentence"),
+    [
+        (
+            {"error": "timeout", "answerable": True, "correct": False},
+            "Incorrect: the system failed (timeout); errors count as incorrect.",
+        ),
+        (
+            {"answerable": False, "abstained": True, "correct": True},
+            "Correct: the documents do not answer this and the system abstained.",
+        ),
+        (
+            {"answerable": False, "abstained": False, "correct": False},
+            "Incorrect: the documents do not answer this, but the system answered anyway.",
+        ),
+        (
+            {"answerable": True, "abstained": True, "correct": False},
+            "Incorrect: the documents answer this, but the system abstained.",
+        ),
+        (
+            {"answerable": True, "correct": True, "expected_answer": "25 days"},
+            "Correct: the answer matches the expected answer '25 days' (contains rule).",
+        ),
+        (
+            {
+                "answerable": True,
+                "correct": False,
+                "expected_answer": "25 days",
+                "match_rule": "f1>=0.5",
+            },
+            "Incorrect: the answer does not match the expected answer '25 days' (f1>=0.5 rule).",
+        ),
+    ],
+)
+def test_each_result_is_explained_in_a_sentence(row: dict[str, Any], sentence: str) -> None:
+    assert explain(row) == sentence
+
+
+def test_finish_scores_by_the_rule_stores_the_summary_and_audits_its_digests(
+    tmp_path: Path,
+) -> None:
+    """Twelve cases on the offline system and no bar. Its answers, case by case: the annual
+    leave and sick pay questions (c-000, 002, 004, ...) get the sentence holding "25 days" or
+    "12 weeks"; the carry-over and parking questions get the contact sentence (the redacted
+    e-mail and phone in each question match its "[EMAIL]" and "[PHONE]"). So the default rule
+    (contains) marks 6 of 12 right. Rescoring by another rule rewrites `correct` and the
+    rule's label for every result."""
+    from pilot.core import audit
+    from pilot.runs.integrity import results_digest, summary_digest
+    from pilot.runs.scoring import score
+
+    store: Store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")
+    run_id = start_or_resume(store, "priya", goldenset="leave", config=SystemConfig()).run_id
+    right = {f"c-{i:03d}": i % 4 in (0, 2) for i in range(12)}
+
+    def scored(con: Any) -> dict[str, tuple[bool, str]]:
+        rows = con.execute(
+            "SELECT case_id, correct, match_rule FROM results WHERE run_id = ?", [run_id]
+        ).fetchall()
+        return {case: (correct, rule) for case, correct, rule in rows}
+
+    with store.read() as con:
+        assert scored(con) == {c: (ok, "contains") for c, ok in right.items()}
+        status = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        assert status == ("finished",)
+        summary_json = con.execute(
+            "SELECT summary FROM runs WHERE run_id = ?", [run_id]
+        ).fetchone()[0]
+        (event,) = audit.events(con, action="run.finish")
+        assert event.payload["results_digest"] == results_digest(con, run_id)
+        assert event.payload["summary_digest"] == summary_digest(summary_json)
+    summary = json.loads(summary_json)
+    assert summary["metrics"]["accuracy"]["value"] == 6 / 12
+    assert summary["verdict"]["exploratory"] is True and summary["verdict"]["passed"] is False
+    assert summary["models_returned"] == ["offline-bm25-v1"]
+    assert event.payload["accuracy"] == summary["metrics"]["accuracy"]
+    assert (event.payload["passed"], event.payload["exploratory"]) == (False, True)
+    with store.transaction() as con:
+        score(con, run_id, MatchRule(rule="exact"))
+        assert scored(con) == {c: (False, "exact") for c in right}
+        score(con, run_id, MatchRule(rule="numeric", tolerance=0.5))
+        assert scored(con) == {c: (ok, "numeric±0.5") for c, ok in right.items()}
+        # token F1 of "Employees receive 25 days of annual leave each year." with "25 days":
+        # 2 tokens in common of 9 and 2, F1 = 4/11 = 0.36: right at 0.3, wrong at the 0.5 default
+        score(con, run_id, MatchRule(rule="f1", threshold=0.3))
+        assert scored(con) == {c: (ok, "f1>=0.3") for c, ok in right.items()}
+        score(con, run_id, MatchRule(rule="f1"))
+        assert scored(con) == {c: (False, "f1>=0.5") for c in right}
+        # one day out: inside a tolerance of 1, outside the default of 0
+        con.execute(
+            "UPDATE results SET answer = 'About 26 days.' WHERE run_id = ? AND case_id = 'c-000'",
+            [run_id],
+        )
+        score(con, run_id, MatchRule(rule="numeric", tolerance=1.0))
+        assert scored(con)["c-000"] == (True, "numeric±1.0")
+        score(con, run_id, MatchRule(rule="numeric"))
+        assert scored(con)["c-000"] == (False, "numeric±0.0")
+
+
+def test_finish_refuses_a_run_whose_golden_set_changed_after_it_started(tmp_path: Path) -> None:
+    """The score rests on the cases as they were imported: a case edited in the file after the
+    run started (without the pilot key) stops the run at scoring, and nothing is finished."""
+    from pilot.core.access import Actor
+    from pilot.runs.integrity import TamperedRecord
+    from pilot.runs.scoring import finish_run
+    from pilot.runs.start import prepare_run
+
+    store: Store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 4), name="leave")
+    run_id = prepare_run(store, "priya", goldenset="leave", config=SystemConfig())
+    with store.transaction() as con:
+        con.execute("UPDATE golden_cases SET expected_answer = '20 days' WHERE case_id = 'c-000'")
+    with pytest.raises(TamperedRecord, match="cases changed"):
+        finish_run(store, Actor("priya", "lead"), run_id)
+    with store.read() as con:
+        assert con.execute("SELECT status FROM runs").fetchone() == ("running",)

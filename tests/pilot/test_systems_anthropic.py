@@ -207,7 +207,7 @@ def test_a_citation_of_an_unsent_document_is_a_permanent_error(
         ("rate_limit", {"retry_after": "0.25"}, 429, 0.25),
         ("overloaded", {}, 529, None),
         ("server_error", {"retry_after": 2}, 500, 2.0),
-        ("timeout", {"hang_seconds": 10}, None, None),
+        ("timeout", {"hang_seconds": 120}, None, None),  # released when the stub stops
     ],
 )
 def test_retryable_faults_are_transient(
@@ -218,11 +218,10 @@ def test_retryable_faults_are_transient(
     retry_after: float | None,
 ) -> None:
     messages_stub.fail(kind, **kwargs)
-    started = time.monotonic()
     error = failure(make(messages_stub, timeout=0.5))
     assert isinstance(error, TransientError)
+    # a timeout has no status: had the client waited out the hang, it would read the 504
     assert (error.status, error.retry_after) == (status, retry_after)
-    assert time.monotonic() - started < 5
     assert not answer(make(messages_stub)).abstained  # the fault was used up
 
 
@@ -267,8 +266,8 @@ def exception_text(error: BaseException) -> str:
 
 
 def test_api_key_never_leaks(messages_stub: MessagesStub) -> None:
-    system = make(messages_stub, timeout=0.5)
-    output = answer(system)
+    output = answer(make(messages_stub))
+    system = make(messages_stub, timeout=0.5)  # short, for the timeout fault below
     assert API_KEY not in output.model_dump_json() + repr(output) + repr(system)
 
     messages_stub.fail_with(400, "invalid_request_error", f"bad request from key {API_KEY}")
@@ -299,16 +298,16 @@ def test_missing_key_is_a_permanent_error(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_concurrent_requests_overlap(messages_stub: MessagesStub) -> None:
-    messages_stub.latency = 0.3
+    messages_stub.latency = 1.0
     system = make(messages_stub)
 
     async def many() -> list[SystemOutput]:
         return await asyncio.gather(*(system.answer(REQUEST) for _ in range(32)))
 
-    started = time.monotonic()
     outputs = asyncio.run(many())
-    assert time.monotonic() - started < 3  # serially this would take 9.6 s
     assert len({o.model_dump_json() for o in outputs}) == 1
+    # overlap counted at the stub, not timed: each request stays open 1 s, so at least
+    # half of them were in flight together (one at a time would show 1)
     assert messages_stub.counters["max_in_flight"] >= 16
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -210,19 +209,17 @@ def test_every_citation_is_exact_on_the_public_sample() -> None:
     assert answered > len(cases) * 0.9
 
 
-def test_a_thousand_ten_kilobyte_cases_run_in_seconds() -> None:
+def test_ten_kilobyte_sources_are_answered_with_exact_citations() -> None:
+    """Large sources, each distinct (no cache help): every answer cites its own case's text
+    exactly. How long this takes is measured by benchmarks/bench_offline.py, not here."""
     paragraph = " ".join(s.text for s in (LEAVE, EXPENSES))
     text = (paragraph * (10_000 // len(paragraph) + 1))[:10_000]
-    requests = [
-        SystemRequest(
-            case_id=str(i),
-            question="How many days of leave can I carry over?",
-            sources=(Source(id="s", text=f"{text} Case {i}."),),  # distinct: no cache help
-        )
-        for i in range(1000)
-    ]
     system = OfflineSystem(SystemConfig())
-    started = time.perf_counter()
-    for request in requests:
-        system.answer_sync(request)
-    assert time.perf_counter() - started < 15  # about 1.5 s here; the bound catches blow-ups
+    for i in range(50):
+        source = Source(id="s", text=f"{text} Case {i}.")
+        request = SystemRequest(
+            case_id=str(i), question="How many days of leave can I carry over?", sources=(source,)
+        )
+        output = system.answer_sync(request)
+        assert not output.abstained and output.citations
+        assert_citations_exact(output, request.sources)

@@ -1,0 +1,244 @@
+"""What `make mutate` mutates, and which tests may kill each target's mutants.
+
+mutmut (3.x) finds, for every mutated function, the tests that call it and runs only those.
+The rule modules are called by nearly every test (every write goes through `access`), so a
+mutant would otherwise run much of the suite. Each target names the fast tests written for
+its rules; tests/conftest.py drops every other test while a mutant of that target is active
+(`MUTANT_UNDER_TEST`), and drops tests of no chosen target while mutmut collects its stats
+(`PILOT_MUTATE`, set by tools/mutate.py). Without those variables pytest runs as usual.
+
+A test entry is a file (`tests/pilot/test_x.py`) or one test of it (`...::test_name`); a
+leading `!` drops an entry again (a test that runs the CLI in a subprocess imports the
+unmutated code, so it could never kill a mutant).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+MUTANT_SEPARATOR = "__mutmut_"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    files: tuple[str, ...]  # source files mutmut mutates (`only_mutate` in pyproject.toml)
+    mutants: tuple[str, ...]  # globs over mutant names: the rule's functions
+    tests: tuple[str, ...]  # the tests that may kill them
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return tuple(f.removesuffix(".py").replace("/", ".") for f in self.files)
+
+    def owns(self, mutant: str) -> bool:
+        return any(fnmatch(mutant, glob) for glob in self.mutants)
+
+
+def _all(*files: str) -> tuple[str, ...]:
+    return tuple(f.removesuffix(".py").replace("/", ".") + ".*" for f in files)
+
+
+METRICS = tuple(
+    f"metrics/{m}.py"
+    for m in (
+        "_frames",
+        "_keys",
+        "abstention",
+        "accuracy",
+        "agreement",
+        "citations",
+        "cost",
+        "estimate",
+        "frames",
+        "infra_errors",
+        "intervals",
+        "judge",
+        "latency",
+        "matching",
+        "planner",
+        "planner_text",
+        "quantiles",
+        "quoting",
+        "registry",
+        "regression",
+        "slices",
+        "summaries",
+        "units",
+    )
+)
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "verdicts",
+        ("pilot/define/verdicts.py",),
+        _all("pilot/define/verdicts.py"),
+        ("tests/pilot/test_verdicts.py",),
+    ),
+    Target(
+        "criterion",
+        ("pilot/define/criteria.py", "pilot/results/chart_style.py"),
+        (
+            "pilot.define.criteria.x_metric_spec*",
+            "pilot.define.criteria.x_judged_on_choices*",
+            "pilot.define.criteria.xǁCriterionǁjudged_value*",
+            "pilot.define.criteria.xǁCriterionǁpasses*",
+            "pilot.define.criteria.x_judge_criterion*",
+            "pilot.results.chart_style.xǁThresholdǁmet*",
+        ),
+        (
+            "tests/pilot/test_criteria.py",
+            "tests/pilot/test_verdicts.py",
+            "tests/pilot/test_charts.py",
+        ),
+    ),
+    Target("metrics", METRICS, ("metrics.*",), ("tests/metrics",)),
+    Target(
+        "boundary",
+        (
+            "pilot/define/redaction.py",
+            "pilot/define/detectors.py",
+            "pilot/define/patterns.py",
+            "pilot/runs/edge.py",
+            "pilot/define/workflow.py",
+        ),
+        (
+            "pilot.define.redaction.*",
+            "pilot.define.detectors.*",
+            "pilot.define.patterns.*",
+            "pilot.runs.edge.*",
+            "pilot.define.workflow.xǁDataBoundaryǁ*",
+        ),
+        (
+            "tests/pilot/test_redaction.py",
+            "tests/pilot/test_boundary_rules.py",
+            "tests/pilot/test_boundary_corpus.py",
+            "tests/pilot/test_workflow.py",
+        ),
+    ),
+    Target(
+        "audit",
+        ("pilot/core/audit.py",),
+        _all("pilot/core/audit.py"),
+        ("tests/pilot/test_audit.py", "tests/pilot/test_integrity.py"),
+    ),
+    Target(
+        "access",
+        ("pilot/core/access.py",),
+        _all("pilot/core/access.py"),
+        (
+            "tests/pilot/test_access.py",
+            "tests/pilot/test_safeguards.py",
+            "tests/pilot/test_tokens.py",
+            "tests/pilot/test_signin.py",
+        ),
+    ),
+    Target(
+        "run",
+        (
+            "pilot/runs/execute.py",
+            "pilot/runs/writer.py",
+            "pilot/runs/cache.py",
+            "pilot/runs/context.py",
+            "pilot/core/killswitch.py",
+        ),
+        (
+            "pilot.runs.execute.x__execute*",
+            "pilot.runs.execute.x_execute_run*",
+            "pilot.runs.execute.x__execute_owned*",
+            "pilot.runs.writer.*",
+            "pilot.runs.cache.*",
+            "pilot.runs.context.xǁRunContextǁcached_output*",
+            "pilot.core.killswitch.*",
+        ),
+        (
+            "tests/pilot/test_safeguards.py",
+            "tests/pilot/test_runner.py",
+            "!tests/pilot/test_runner.py::test_resume_after_kill_9_calls_no_finished_case_again",
+            "!tests/pilot/test_runner.py::test_api_key_is_stored_and_logged_nowhere",
+            "tests/pilot/test_writer_waves.py",
+            "tests/pilot/test_access.py::test_kill_switch_roles",
+        ),
+    ),
+    Target(
+        "goldenset-validation",
+        ("pilot/goldensets/io.py", "pilot/goldensets/checks.py"),
+        _all("pilot/goldensets/io.py", "pilot/goldensets/checks.py"),
+        ("tests/pilot/test_goldensets.py",),
+    ),
+    Target(
+        "scoring",
+        ("pilot/runs/scoring.py",),
+        _all("pilot/runs/scoring.py"),
+        (
+            "tests/pilot/test_scoring.py",
+            "tests/pilot/test_integrity.py::"
+            "test_finding_1_a_run_started_before_the_edit_is_refused_at_scoring",
+        ),
+    ),
+)
+BY_NAME = {t.name: t for t in TARGETS}
+
+
+def one_file(path: str) -> Target | None:
+    """The part of a target that is one of its files (`metrics/citations.py`): that file's
+    rule functions, against the same tests. None when no target mutates the file."""
+    owner = next((t for t in TARGETS if path in t.files), None)
+    if owner is None:
+        return None
+    module = path.removesuffix(".py").replace("/", ".")
+    globs = tuple(g for g in owner.mutants if g.startswith(module + ".")) or (module + ".*",)
+    return Target(path, (path,), globs, owner.tests)
+
+
+def chosen(names: Iterable[str]) -> list[Target]:
+    """Targets by name (`verdicts`) or by file (`pilot/define/criteria.py`); all when none."""
+    names = [n for n in names if n]
+    found = {n: BY_NAME.get(n) or one_file(n) for n in names}
+    unknown = [n for n, t in found.items() if t is None]
+    if unknown:
+        files = sorted({f for t in TARGETS for f in t.files})
+        raise SystemExit(
+            f"unknown target {', '.join(unknown)}: use one of {', '.join(BY_NAME)}, "
+            f"or one of their files: {', '.join(files)}"
+        )
+    return [t for t in found.values() if t is not None] or list(TARGETS)
+
+
+def target_of(mutant: str) -> Target | None:
+    return next((t for t in TARGETS if t.owns(mutant)), None)
+
+
+def selected(nodeid: str, entries: Iterable[str]) -> bool:
+    """Whether a test (pytest node id) is among `entries`: the last entry naming it decides."""
+    nodeid = nodeid.removeprefix("mutants/")
+    keep = False
+    for entry in entries:
+        drop = entry.startswith("!")
+        path = entry.removeprefix("!")
+        if nodeid == path or nodeid.startswith(path + "::") or nodeid.startswith(path + "/"):
+            keep = not drop
+    return keep
+
+
+def allowed_tests(environ: Mapping[str, str]) -> tuple[str, ...] | None:
+    """The test entries allowed now, or None when no mutation run is under way."""
+    mutant = environ.get("MUTANT_UNDER_TEST", "")
+    if MUTANT_SEPARATOR in mutant:
+        target = target_of(mutant)
+        return target.tests if target else ()
+    if "PILOT_MUTATE" in environ:
+        return tuple(e for t in chosen(environ["PILOT_MUTATE"].split(",")) for e in t.tests)
+    return None
+
+
+def fastest_first(nodeids: list[str], stats: Path = Path("mutmut-stats.json")) -> list[str]:
+    """Node ids ordered by the duration mutmut measured for each (unknown ones first): a
+    mutant's run stops at its first failing test, so cheap tests should get the first go."""
+    if not stats.exists():
+        return nodeids
+    durations = json.loads(stats.read_text()).get("duration_by_test", {})
+    return sorted(nodeids, key=lambda nodeid: durations.get(nodeid.removeprefix("mutants/"), 0.0))
