@@ -80,9 +80,9 @@ STEP_PAGES = {
     "runs",
     "results",
     "readiness",
-    "evidence",
 }
-GRADES = {"review_dashboard"}  # other people's grades: every role but evaluators
+# other people's grades, and the evidence report that shows them: every role but evaluators
+GRADES = {"review_dashboard", "evidence"}
 
 
 @pytest.mark.parametrize(
