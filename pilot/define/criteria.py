@@ -182,13 +182,24 @@ def threshold_text(c: Criterion) -> str:
     return threshold_words(c.metric, c.comparison, c.threshold)
 
 
+def criterion_name(metric: str, scope: str = "all") -> str:
+    """E.g. "Accuracy on all cases", "False-abstain rate on cases tagged 'pay'": a criterion
+    named in words; a metric no longer registered keeps its key."""
+    tag = scope[4:] if scope.startswith("tag:") else None
+    cases = f"cases tagged {tag!r}" if tag else "all cases"
+    try:
+        spec = get_metric(metric)
+    except KeyError:
+        return f"{metric} on {cases}"
+    if spec.population == "unanswerable":
+        cases = f"unanswerable {cases}" if tag else "unanswerable cases"
+    return f"{spec.label} on {cases}"
+
+
 def describe_criterion(c: Criterion) -> str:
     """E.g. "Accuracy on all cases must be at least 90%, judged on the 95% lower bound"."""
-    tag = f"cases tagged {c.tag!r}" if c.tag else "all cases"
-    if c.spec.population == "unanswerable":
-        tag = f"unanswerable {tag}" if c.tag else "unanswerable cases"
     return (
-        f"{c.spec.label} on {tag} must be {threshold_text(c)}, "
+        f"{criterion_name(c.metric, c.scope)} must be {threshold_text(c)}, "
         f"judged on {basis(c.judged_on, c.comparison)}"
     )
 

@@ -17,6 +17,7 @@ from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.store import Store, table_exists
 from pilot.define.bar_versions import bar_version, latest_signed_bar
+from pilot.define.criteria import criterion_name
 from pilot.goldensets.stored import newest_version_of, version_info
 from pilot.runs.lookup import newest_finished, run_brief
 
@@ -53,7 +54,9 @@ def current_versions(con: duckdb.DuckDBPyConnection) -> tuple[str | None, int | 
 def failing_criteria(summary: dict[str, Any]) -> list[str]:
     verdict = summary.get("verdict", {})
     failing = [
-        f"{c['metric']} on {c['scope']}" for c in verdict.get("criteria", []) if not c["passed"]
+        criterion_name(c["metric"], c["scope"])
+        for c in verdict.get("criteria", [])
+        if not c["passed"]
     ]
     if not verdict.get("min_cases_met", True):
         failing.append("minimum number of cases")

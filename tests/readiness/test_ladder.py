@@ -40,7 +40,7 @@ def test_gate_0_1_run_of_record_and_pin(
     assert "no finished run" in req(pilot_store, 0, "run of record")["evidence"]
     bad = run(capsys, pilot_store, "fake_systems:eighth_right")
     r = req(pilot_store, 0, "run of record")
-    assert not r["met"] and bad in r["evidence"] and "accuracy on all" in r["missing"]
+    assert not r["met"] and bad in r["evidence"] and "Accuracy on all cases" in r["missing"]
     good = run(capsys, pilot_store, "fake_systems:good")
     assert met(pilot_store, 0)  # the newest finished run on the current versions
     with pilot_store.read() as con:

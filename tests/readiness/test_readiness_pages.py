@@ -39,8 +39,8 @@ def test_readiness_and_home_tell_the_same_truth(
     home = page_as(HOME, "dana", "viewer")
     assert not home.exception
     shown = text(home)
-    assert f"Run of record {bad} does NOT pass bar v1: accuracy on all" in shown
-    assert "needs work: 1 of 1 criteria fail (accuracy on all)" in shown
+    assert f"Run of record {bad} does NOT pass bar v1: Accuracy on all cases" in shown
+    assert "needs work: 1 of 1 criteria fail (Accuracy on all cases)" in shown
     assert "Stage 0 · Evaluation" in shown
     ready = page_as(READY, "dana", "viewer")
     assert not ready.exception
