@@ -161,14 +161,16 @@ if actor.can("edit_pilot"):
                 )
             )
         if st.button(
-            inert(f"Release {len(stale)} claim(s)"), key="rv_stale_release", disabled=not stale
+            inert(f"Release {plural(len(stale), 'claim')}"),
+            key="rv_stale_release",
+            disabled=not stale,
         ):
             try:
                 released = queue.release_stale(store, actor.name, timedelta(hours=hours))
             except PilotError as exc:
                 st.error(inert(exc))
             else:
-                st.session_state["rv_stale_flash"] = f"Released {len(released)} claim(s)."
+                st.session_state["rv_stale_flash"] = f"Released {plural(len(released), 'claim')}."
                 st.rerun()
         if "rv_stale_flash" in st.session_state:
             st.success(inert(st.session_state.pop("rv_stale_flash")))

@@ -284,7 +284,7 @@ if check is None:
 else:
     line = (
         f"Last check {humane.local_time(check.checked_at, st.context.timezone)} by "
-        f"{check.checked_by}: {check.items_tested} item(s) tested, {check.leaks_found} leak(s), "
+        f"{check.checked_by}: {plural(check.items_tested, 'item')} tested, {plural(check.leaks_found, 'leak')}, "
         f"on workflow version {check.workflow_version}"
         + ("." if check_current else "; the boundary has changed since: check it again.")
     )

@@ -222,7 +222,9 @@ def review_release(ctx: Context, hours: float, as_json: bool) -> None:
     from pilot.review import queue
 
     released = queue.release_stale(ctx.store, ctx.user, timedelta(hours=hours))
-    note(f"released {len(released)} claim(s) held longer than {hours:g} hour(s)")
+    note(
+        f"released {len(released)} claim{'' if len(released) == 1 else 's'} held longer than {hours:g} hours"
+    )
     data = {"ok": True, "older_than_hours": hours,
             "released": [{"output_id": c.output_id, "evaluator": c.evaluator,
                           "claimed_at": c.claimed_at} for c in released]}  # fmt: skip

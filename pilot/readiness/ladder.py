@@ -32,6 +32,7 @@ from pilot.define.criteria import Criterion, judge_criterion
 from pilot.readiness.record import run_of_record
 from pilot.readiness.settings import GateSettings, gate_settings
 from pilot.readiness.stages import STAGES, active_config, current_stage
+from pilot.results.humane import plural
 from pilot.review.stage_evidence import approvals_at_stage, graded_at_stage
 
 
@@ -138,7 +139,7 @@ def gate_1_2(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:
     n, k = sum(w[1] for w in weeks), sum(w[2] for w in weeks)
     reqs = [Requirement(
         "enough live outputs graded at stage 1", float(n), None, None, float(s.min_live_graded),
-        n, n >= s.min_live_graded, f"{n} graded at stage 1 over {len(weeks)} week(s)",
+        n, n >= s.min_live_graded, f"{n} graded at stage 1 over {plural(len(weeks), 'week')}",
         "" if n >= s.min_live_graded else f"{s.min_live_graded - n} more graded outputs",
     )]  # fmt: skip
     crit = accuracy_criterion(con)
@@ -158,7 +159,7 @@ def gate_1_2(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:
     reqs.append(Requirement(
         "no critical error in the latest window", float(crit_n), None, None, 0.0,
         latest[1] if latest else 0, latest is not None and crit_n == 0,
-        f"{crit_n} critical error(s) in {latest[0]}" if latest else "no graded window",
+        f"{plural(crit_n, 'critical error')} in {latest[0]}" if latest else "no graded window",
         "" if latest and not crit_n else ("a window with no critical error" if latest
                                           else "a graded window"),
     ))  # fmt: skip
@@ -214,7 +215,7 @@ def gate_2_3(con: duckdb.DuckDBPyConnection, s: GateSettings) -> Gate:
         c = critical.get(week, 0)
         reqs.append(Requirement(
             f"no critical error in {week}", float(c), None, None, 0.0, n, c == 0,
-            f"{c} critical error(s) graded", "" if c == 0 else "a week with no critical error",
+            f"{plural(c, 'critical error')} graded", "" if c == 0 else "a week with no critical error",
         ))  # fmt: skip
     return Gate(2, 3, reqs)
 

@@ -17,6 +17,7 @@ from pilot.core.tokens import unrevoked_expiry
 from pilot.core.web_sessions import concurrent_use
 from pilot.define.leak_check import leak_check_status
 from pilot.define.workflow import current_workflow
+from pilot.results.humane import plural
 from pilot.review.stage_evidence import citation_support, consequential_decided
 from pilot.runs.lookup import run_brief
 
@@ -70,10 +71,10 @@ def data_boundary(con: duckdb.DuckDBPyConnection) -> Item:
         problems.append("no leak check recorded (`pilot boundary check --probes FILE`)")
     else:
         ev.append(f"last leak check {check.checked_at} by {check.checked_by}: "
-                  f"{check.items_tested} item(s) tested, {check.leaks_found} leak(s), "
+                  f"{plural(check.items_tested, 'item')} tested, {plural(check.leaks_found, 'leak')}, "
                   f"on workflow v{check.workflow_version}")  # fmt: skip
         if not check.clean:
-            problems.append(f"the last leak check found {check.leaks_found} leak(s)")
+            problems.append(f"the last leak check found {plural(check.leaks_found, 'leak')}")
         if not current:
             problems.append("the boundary changed after the last leak check: check it again")
     return _item("Data boundary", problems, ev)
@@ -85,7 +86,7 @@ def human_oversight(con: duckdb.DuckDBPyConnection, stage: int) -> Item:
         return _item("Human oversight", [], ["no live outputs yet"])
     total, decided = counts
     ev = [f"{decided} of {total} consequential outputs at stages 2 and 3 have a recorded approval"]
-    missing = [f"{total - decided} consequential output(s) without a recorded decision"]
+    missing = [f"{plural(total - decided, 'consequential output')} without a recorded decision"]
     if total == decided:
         return _item("Human oversight", [], ev)
     return _item(
@@ -113,7 +114,7 @@ def grounding(con: duckdb.DuckDBPyConnection, data: dict[str, Any]) -> Item:
         ev.append(f"graders found citations supporting {supported} of {n} live outputs")
         if supported < n:
             return _item("Grounding and citations", problems, ev,
-                         [f"{n - supported} graded live output(s) with unsupported citations"])  # fmt: skip
+                         [f"{plural(n - supported, 'graded live output')} with unsupported citations"])  # fmt: skip
     else:
         ev.append("no graded live output judged on its citations")
     return _item("Grounding and citations", problems, ev)
@@ -142,7 +143,7 @@ def audit_trail(
     head = audit.event_at(con, through) if through else None
     written = _when(head.ts).timestamp() if head else path.stat().st_mtime
     age = max(0.0, ((now or datetime.now(UTC)).timestamp() - written) / 86400)
-    ev.append(f"newest anchor outside the database is {age:.1f} day(s) old")
+    ev.append(f"newest anchor outside the database is {age:.1f} days old")
     risk = [f"anchor older than {ANCHOR_DAYS} days"] if age > ANCHOR_DAYS else []
     return _item("Audit trail", problems, ev, risk)
 
@@ -167,21 +168,21 @@ def access(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> Item:
     since = (now or datetime.now(UTC)) - timedelta(days=SHARED_DAYS)
     overlapping = concurrent_use(con, since)
     no_email = sum(1 for u in users if not u["email"])
-    ev = [f"{len(users)} active named user(s) across roles: {', '.join(sorted(roles)) or 'none'}",
-          f"e-mails distinct across the {len(users) - no_email} account(s) that have one"
+    ev = [f"{plural(len(users), 'active named user')} across roles: {', '.join(sorted(roles)) or 'none'}",
+          f"e-mails distinct across the {plural(len(users) - no_email, 'account')} that have one"
           + (f" ({no_email} without an e-mail)" if no_email else ""),
           f"browser sessions in the last {SHARED_DAYS} days: "
           + ("no account open in two at once" if not overlapping else
-             "; ".join(f"{n} open in two at once {k} time(s)" for n, k in overlapping.items())),
+             "; ".join(f"{n} open in two at once {plural(k, 'time')}" for n, k in overlapping.items())),
           "not visible in the records: a password shared and used one person at a time"]  # fmt: skip
     stamp = audit.utc_now() if now is None else now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     expired, no_expiry = unrevoked_expiry(con, stamp)
     risk = [f"account {n} was open in two browser sessions at the same time (shared, or one "
             "person on two devices?)" for n in overlapping]  # fmt: skip
     if expired:
-        risk.append(f"{expired} expired token(s) not revoked")
+        risk.append(f"{plural(expired, 'expired token')} not revoked")
     if no_expiry:
-        risk.append(f"{no_expiry} token(s) that never expire")
+        risk.append(f"{plural(no_expiry, 'token')} that never expire")
     return _item("Role-based access", problems, ev, risk)
 
 
@@ -190,7 +191,7 @@ def success_criterion(data: dict[str, Any]) -> Item:
     if record is None:
         return _item("Written success criterion", ["a signed bar and a run judged against it"], [])
     ev = [f"bar v{record['bar_version']} signed; run of record {record['run_id']} "
-          + ("passes" if record["passed"] else f"fails {len(record['failing'])} requirement(s)")]  # fmt: skip
+          + ("passes" if record["passed"] else f"fails {plural(len(record['failing']), 'requirement')}")]  # fmt: skip
     return _item("Written success criterion", [], ev)
 
 
@@ -205,7 +206,7 @@ def way_to_stop(
     if days is None:
         problems.append("the kill switch has never been drilled (`pilot kill --test`)")
     else:
-        ev.append(f"last drill {days:.0f} day(s) ago")
+        ev.append(f"last drill {days:.0f} days ago")
         if days > DRILL_DAYS:
             problems.append(f"last drill more than {DRILL_DAYS} days ago")
     target = data.get("rollback_target")

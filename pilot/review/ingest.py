@@ -27,6 +27,7 @@ from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.store import Store
 from pilot.goldensets.io import Problem
+from pilot.results.humane import plural
 from pilot.review.queue import WRITES
 from pilot.review.spool import SPOOL_PREFIX
 
@@ -268,7 +269,7 @@ def _load(
     first = not con.execute("SELECT count(*) FROM live_outputs").fetchone()[0]
     result.inserted = con.execute(_INSERT, params).fetchone()[0]
     if result.inserted and _duplicates(con, label):
-        raise _Invalid(f"{_duplicates(con, label, exact=True)} duplicate id(s) in the file")
+        raise _Invalid(f"{plural(_duplicates(con, label, exact=True), 'duplicate id')} in the file")
     if first:  # nothing was stored, so nothing was skipped: no need to count the file's records
         result.already = 0
     else:

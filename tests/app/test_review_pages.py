@@ -208,10 +208,10 @@ def test_lead_releases_a_stale_claim_from_the_dashboard(db: Store) -> None:
                  and "live output" in d.value.columns)  # fmt: skip
     assert stale["live output"].to_list() == [left] and stale["evaluator"].to_list() == ["marco"]
     button = at.button(key="rv_stale_release")
-    assert button.label == "Release 1 claim(s)" and not button.disabled
+    assert button.label == "Release 1 claim" and not button.disabled
     button.click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success if "Released" in s.value] == ["Released 1 claim(s)."]
+    assert [s.value for s in at.success if "Released" in s.value] == ["Released 1 claim."]
     assert at.button(key="rv_stale_release").disabled
     with db.read() as con:
         assert con.execute("SELECT evaluator, output_id FROM assignments").fetchall() == [

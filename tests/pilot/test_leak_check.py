@@ -164,7 +164,7 @@ def test_a_recorded_check_flips_the_scorecard_and_stores_no_value(
         event = audit.events(con, action="boundary.leak_check", limit=1)[0]
         check, current = leak_check_status(con)
     assert item.status == "met", item
-    assert f"{n * len(POSITIONS)} item(s) tested, 0 leak(s)" in item.evidence
+    assert f"{n * len(POSITIONS)} items tested, 0 leaks" in item.evidence
     assert event.actor == "sam" and event.payload["clean"] and event.payload["leaks_found"] == 0
     assert check is not None and current and check.boundary_hash == event.payload["boundary_hash"]
     text = _db_text(store)
@@ -184,7 +184,7 @@ def test_a_recorded_check_flips_the_scorecard_and_stores_no_value(
     assert not leaky["clean"] and leaky["leaks_found"] >= us > 0
     with store.read() as con:
         failed = data_boundary(con)
-    assert failed.status == "not met" and f"found {leaky['leaks_found']} leak(s)" in failed.missing
+    assert failed.status == "not met" and f"found {leaky['leaks_found']:,} leak" in failed.missing
     assert not [v for _, v in values if v in _db_text(store)]
     code, out, _ = _cli(capsys, store, "dana", "last", "--json")
     assert code == 0 and json.loads(out)["check"]["id"] == leaky["id"]
@@ -262,7 +262,7 @@ def test_the_workflow_page_shows_the_last_check_and_offers_it_by_role(
     assert [s for s in open_as("sam", "auditor").selectbox if s.key == "wf_scan"]
     record_leak_check(store, "sam", probes(), "0" * 64, source="corpus.jsonl")
     shown = [s.value for s in open_as("dana", "viewer").success]
-    assert any(f"{(len(probes()) + len(ROSTER)) * 5} item(s) tested, 0 leak(s)" in s
+    assert any(f"{(len(probes()) + len(ROSTER)) * 5} items tested, 0 leaks" in s
                for s in shown)  # fmt: skip
     save_workflow(store, "priya", WORKFLOW, guarded(phone_regions=("GB",)))
     stale = [e.value for e in open_as("dana", "viewer").error]
