@@ -23,9 +23,10 @@ from pilot.define.leak_check import leak_check_status
 from pilot.define.workflow import current_workflow
 from pilot.evidence import gather_live
 from pilot.evidence.model import Evidence, Figure, Provenance, Scope, clean
-from pilot.goldensets.stored import list_goldensets, version_info
+from pilot.goldensets.stored import list_goldensets, version_info, versions
 from pilot.readiness.status import readiness
 from pilot.results.comparison import compare
+from pilot.results.humane import plural
 from pilot.results.report import run_report
 from pilot.results.view import finished_runs
 from pilot.runs.record import remembered_frames
@@ -186,7 +187,7 @@ def goldenset_figures(
         used = record is not None and record["goldenset_version"] == version
         out += [
             _f("goldenset", f"{name}/version", f"{name}: version", version, src,
-               note=f"{gs['versions']} version(s); imported by {info.created_by} at "
+               note=f"{plural(gs['versions'], 'version')}; imported by {info.created_by} at "
                f"{info.created_at}" + ("; the run of record's" if used else ""), **prov),
             _f("goldenset", f"{name}/cases", f"{name}: cases", info.n_cases, src,
                note=f"{info.n_unanswerable} unanswerable", **prov),
@@ -195,6 +196,14 @@ def goldenset_figures(
                note=f"at {info.agreed_at}" if info.agreed_by else "no agreement recorded",
                **prov),
         ]  # fmt: skip
+        for older in versions(con, name)[1:]:  # every earlier version, newest first
+            agreed = (f"agreed by {older.agreed_by} at {older.agreed_at}" if older.agreed_by
+                      else "no agreement recorded")  # fmt: skip
+            out.append(_f("goldenset", f"{name}/earlier/{older.version}",
+                          f"{name}: earlier version", older.version, src,
+                          note=f"{plural(older.n_cases, 'case')}; imported by {older.created_by} "
+                          f"at {older.created_at}; {agreed}",
+                          goldenset_version=older.version))  # fmt: skip
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import duckdb
 from evidence_data import Pilot
@@ -100,3 +101,23 @@ def test_an_empty_pilot_reports_and_replays(users_store: Store) -> None:
     assert "No live window is covered" in " ".join(made.evidence.limitations)
     checked = replay(users_store, "sam", made.html)
     assert checked.ok and checked.signature == "valid", checked.differences
+
+
+def test_every_golden_set_version_with_who_agreed_it(pilot_copy: Pilot, tmp_path: Path) -> None:
+    from helpers import write_cases
+
+    from pilot.evidence.report import replay
+    from pilot.goldensets import versions as gs
+
+    store = Store(pilot_copy.db)
+    first = gs.import_goldenset(store, "priya", write_cases(tmp_path / "a.jsonl", 10), name="x")
+    gs.record_agreement(store, "priya", first.version, "Omar Haddad")
+    second = gs.import_goldenset(store, "priya", write_cases(tmp_path / "b.jsonl", 12), name="x")
+    evidence, _, _, html = build(store, "priya")
+    by = evidence.by_key()
+    assert by["goldenset/x/version"].value == second.version
+    earlier = by[f"goldenset/x/earlier/{first.version}"]
+    assert earlier.value == first.version and "10 cases" in earlier.note
+    assert "agreed by Omar Haddad" in earlier.note
+    result = replay(store, "priya", html)
+    assert result.ok, result.differences
