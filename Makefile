@@ -4,6 +4,9 @@ PY      := $(VENV)/bin/python
 PILOT   := $(VENV)/bin/pilot
 PILOT_DB ?= pilot.duckdb
 PORT    ?= 8501
+# The suite runs shuffled (pytest-randomly). CI uses a seed whose order passed in full;
+# `make test SEED=` shuffles anew, `SEED=last` repeats the last order.
+SEED    ?= 360395929
 
 .PHONY: app test mutate install install-test chromium lint format demo bench clean
 
@@ -31,7 +34,7 @@ app: install
 test: install-test chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -p randomly $(if $(SEED),--randomly-seed=$(SEED),)
 
 ## Mutation testing of the rule modules (not part of `make test`): `make mutate MODULE=verdicts`
 ## for one target, `make mutate MODULE=pilot/define/criteria.py` for one file of a target (several:
