@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from pilot.core import keys
-from pilot.core.access import Who, can, require
+from pilot.core.access import Who, can, find_actor, require
 from pilot.readiness.decisions import monitoring, rollback_target
 from pilot.readiness.ladder import all_gates
 from pilot.readiness.record import record_to_show
@@ -49,7 +49,38 @@ def readiness(
         "history": [c.as_dict() for c in history(con)],
     }
     data["scorecard"] = scorecard(con, data, key, now, through)
-    return data
+    actor = find_actor(con, user)
+    return data if actor is not None and actor.can("read_grades") else blind(data)
+
+
+HIDDEN = "hidden: evaluators grade blind and do not see other people's grades"
+LIVE_ITEMS = ("Human oversight", "Grounding and citations")
+"""Scorecard items whose evidence is counted from graded live outputs."""
+
+
+def blind(data: dict[str, Any]) -> dict[str, Any]:
+    """`readiness` as a role that grades blind sees it: whether each live gate and item is met,
+    never the graded figures behind it (live accuracy, counts, critical errors, approvals)."""
+
+    def hide(r: dict[str, Any]) -> dict[str, Any]:
+        return r | {"value": None, "low": None, "high": None, "n": 0,
+                    "evidence": HIDDEN, "missing": HIDDEN if r["missing"] else ""}  # fmt: skip
+
+    gates = [g if g["from_stage"] == 0 else g | {"requirements": [hide(r) for r in g["requirements"]]}
+             for g in data["gates"]]  # fmt: skip
+    stage = data["stage"]
+    return data | {
+        "risk_reasons": [HIDDEN] if data["at_risk"] else [],
+        "latest_window": None,
+        "gates": gates,
+        "next_gate": gates[stage] if stage < 3 else None,
+        "scorecard": [
+            i | {"evidence": HIDDEN, "missing": HIDDEN if i["missing"] else ""}
+            if i["name"] in LIVE_ITEMS
+            else i
+            for i in data["scorecard"]
+        ],  # fmt: skip
+    }
 
 
 def home_truth(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

@@ -227,3 +227,21 @@ def test_critical_errors_per_week_count_outputs_once() -> None:
     assert critical_counts(windows, critical) == {"2026-W40": 0, "2026-W41": 2, "2026-W42": 1}
     bars = critical_figure(windows, critical).data[0]
     assert list(bars.y) == [0, 2, 1]
+
+
+def test_evaluators_see_whether_live_gates_are_met_but_not_the_grades(pilot_store: Store) -> None:
+    from pilot.readiness.status import HIDDEN, readiness
+
+    add_graded(pilot_store, stage=1, n=50, correct=45, evaluators=("marco", "erin"))
+    with pilot_store.read() as con:
+        lead, evaluator = readiness(con, "priya"), readiness(con, "marco")
+    live = [r for g in lead["gates"][1:] for r in g["requirements"]]
+    assert any(r["value"] is not None and r["n"] > 0 for r in live)  # the lead sees figures
+    blind = [r for g in evaluator["gates"][1:] for r in g["requirements"]]
+    assert [r["met"] for r in blind] == [r["met"] for r in live]
+    assert all(r["value"] is None and r["n"] == 0 and r["evidence"] == HIDDEN for r in blind)
+    assert evaluator["gates"][0] == lead["gates"][0]  # the golden-set gate holds no grades
+    items = {i["name"]: i for i in evaluator["scorecard"]}
+    assert items["Human oversight"]["evidence"] == HIDDEN
+    assert items["Data boundary"] == {i["name"]: i for i in lead["scorecard"]}["Data boundary"]
+    assert "45" not in str(evaluator["gates"][1:])
