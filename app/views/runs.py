@@ -9,7 +9,7 @@ from pilot.core import killswitch
 from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
 from pilot.core.models import RetrievalSettings
-from pilot.goldensets.stored import version_rows
+from pilot.goldensets.stored import version_names, version_rows
 from pilot.readiness.marks import run_marks
 from pilot.results import humane
 from pilot.runs import jobs
@@ -165,11 +165,19 @@ def run_table() -> None:
     with store.read() as con:
         current = list_runs(con)
         marks = run_marks(con)  # run of record, configs rolled back or in production
+        sets = version_names(con)
     if not current:
         st.info("No runs yet.")
         return
+    names = sorted(
+        {sets[r["goldenset_version"]][0] for r in current if r["goldenset_version"] in sets}
+    )
+    chosen = st.selectbox("Golden set", ["All golden sets", *names], key="runs_filter_set")
     table = []
     for r in current:
+        name, label = sets.get(r["goldenset_version"], ("", r["goldenset_version"][:12]))
+        if chosen != "All golden sets" and name != chosen:
+            continue
         summary = r["summary"] or EMPTY_SUMMARY
         accuracy = summary.value("accuracy")
         table.append(
@@ -178,6 +186,7 @@ def run_table() -> None:
                 "status": "stalled?" if r["stalled"] else r["status"].value,
                 "progress": f"{r['done']}/{r['n_cases']}",
                 "errors": r["errors"],
+                "golden set": label,
                 "system": r["system"],
                 "accuracy": "—" if accuracy is None else f"{accuracy:.1%}",
                 "verdict": summary.verdict_label()

@@ -150,3 +150,16 @@ def test_case_view_is_a_trace_with_the_request_as_sent(db: Store) -> None:
     assert "The request as sent (redacted by the data boundary)" in expanders
     assert "Whole document" in expanders
     assert any(c.value.startswith("exactly as sent") for c in at.caption)
+
+
+def test_runs_name_their_golden_set_and_filter_by_it(db: Store, tmp_path: Path) -> None:
+    import_goldenset(store := db, "priya", write_cases(tmp_path / "d.jsonl", 14), name="leave")
+    import_goldenset(store, "priya", write_cases(tmp_path / "e.jsonl", 5), name="pay")
+    start_or_resume(store, "priya", goldenset="pay", config=SystemConfig())
+    at = open_runs("dana", "viewer")
+    table = next(d.value for d in at.dataframe if "golden set" in d.value.columns)
+    assert sorted(table["golden set"]) == ["leave v1 · 12 cases", "pay v1 · 5 cases"]
+    assert at.selectbox(key="runs_filter_set").options == ["All golden sets", "leave", "pay"]
+    at.selectbox(key="runs_filter_set").select("pay").run()
+    table = next(d.value for d in at.dataframe if "golden set" in d.value.columns)
+    assert list(table["golden set"]) == ["pay v1 · 5 cases"]
