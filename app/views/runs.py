@@ -9,7 +9,7 @@ from pilot.core import killswitch
 from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
 from pilot.core.models import RetrievalSettings
-from pilot.goldensets.stored import version_names, version_rows
+from pilot.goldensets.stored import version_numbers, version_rows
 from pilot.readiness.marks import run_marks
 from pilot.results import humane
 from pilot.runs import jobs
@@ -165,7 +165,7 @@ def run_table() -> None:
     with store.read() as con:
         current = list_runs(con)
         marks = run_marks(con)  # run of record, configs rolled back or in production
-        sets = version_names(con)
+        sets = version_numbers(con)
     if not current:
         st.info("No runs yet.")
         return
@@ -175,7 +175,8 @@ def run_table() -> None:
     chosen = st.selectbox("Golden set", ["All golden sets", *names], key="runs_filter_set")
     table = []
     for r in current:
-        name, label = sets.get(r["goldenset_version"], ("", r["goldenset_version"][:12]))
+        name, number, n_cases = sets.get(r["goldenset_version"], ("", 0, 0))
+        label = f"{name} v{number} · {humane.plural(n_cases, 'case')}" if name else "—"
         if chosen != "All golden sets" and name != chosen:
             continue
         summary = r["summary"] or EMPTY_SUMMARY

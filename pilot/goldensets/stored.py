@@ -175,16 +175,14 @@ def version_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, st
     ]
 
 
-def version_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
-    """Every version's golden set and its label in words: {version: (name, "benefits v2 · 153
-    cases")}, numbered per set in the order they were imported."""
-    rows = sorted(version_rows(con), key=lambda r: (r[1], r[3], r[0]))
-    numbered: dict[str, tuple[str, str]] = {}
+def version_numbers(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int, int]]:
+    """Every version's golden set, its number within the set (in the order they were
+    imported) and its case count: {version: ("benefits", 2, 153)}."""
+    numbered: dict[str, tuple[str, int, int]] = {}
     counts: dict[str, int] = {}
-    for version, name, n_cases, _ in rows:
+    for version, name, n_cases, _ in sorted(version_rows(con), key=lambda r: (r[1], r[3], r[0])):
         counts[name] = counts.get(name, 0) + 1
-        cases = f"{n_cases:,} case" + ("" if n_cases == 1 else "s")
-        numbered[version] = (name, f"{name} v{counts[name]} · {cases}")
+        numbered[version] = (name, counts[name], n_cases)
     return numbered
 
 
