@@ -190,6 +190,13 @@ def replay(store: Store, user: Who, text: str, where: str = "report") -> Replay:
                                   f"{meta.get('pilot-evidence-sha256')}: the file was edited")  # fmt: skip
     if verdict == "invalid":
         result.differences.append("the pilot key's signature does not match the evidence")
+    # The hash covers the evidence block; the pages a reader sees are rendered from it, so they
+    # must be exactly what that evidence renders to, or someone edited what they show.
+    shown = render_html(reported, meta.get("pilot-evidence-sha256", ""), mac or None,
+                        meta.get("pilot-key-id") or None)  # fmt: skip
+    if hash_ok and shown != text:
+        result.differences.append("the report's pages do not match its evidence: the text a "
+                                  "reader sees was edited (or made by another kit version)")  # fmt: skip
     fresh = gather(store, user, reported.scope)
     result.differences += differences(reported, fresh)
     return result

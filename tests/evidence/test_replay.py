@@ -85,6 +85,23 @@ def test_an_edited_report_fails_its_hash_and_signature(pilot_copy: Pilot) -> Non
     assert checked.returncode == 1 and "signature invalid" in checked.stdout
 
 
+def test_edited_pages_outside_the_evidence_block_fail_replay(pilot_copy: Pilot) -> None:
+    """The hash covers the evidence block; the visible pages must be what it renders to."""
+    out = pilot_copy.db.parent / "evidence.html"
+    assert pilot_copy.run("priya", "report", "--out", str(out)).returncode == 0
+    text = out.read_text()
+    assert pilot_copy.run("priya", "replay", str(out)).returncode == 0
+    block = text.index('<script type="application/json" id="pilot-evidence">')
+    page = text[:block].replace("NOT READY for stage", "READY for stage", 1)
+    assert page != text[:block]  # the headline a reader sees, outside the evidence block
+    edited = out.with_name("edited.html")
+    edited.write_text(page + text[block:])
+    checked = pilot_copy.run("priya", "replay", str(edited))
+    assert checked.returncode == 1
+    assert "SHA-256 matches" in checked.stdout  # the evidence itself is untouched
+    assert "the report's pages do not match its evidence" in checked.stdout
+
+
 def test_regenerating_gives_the_same_content_but_the_time(pilot_copy: Pilot) -> None:
     store = Store(pilot_copy.db)
     first = generate(store, "priya")
