@@ -123,7 +123,9 @@ def _check(
             case, found = check_case(record, line, seen, unknown)
         except ValidationError:
             try:
-                value = json.loads(record)
+                # as text: given bytes, json guesses UTF-16/32 from NUL bytes and raises
+                # UnicodeDecodeError; the file's UTF-8 was checked already
+                value = json.loads(record.decode("utf-8", errors="replace"))
             except json.JSONDecodeError as exc:
                 report.error(line, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
                 return None

@@ -350,3 +350,12 @@ def test_hostile_jsonl_memory_stays_in_proportion(data: bytes, tmp_path: Path) -
     peak, errors = peak_while_importing(tmp_path, data, "hostile.jsonl")
     assert errors >= 1
     assert peak < 5 * len(data), f"peak {peak} for a {len(data)}-byte file"
+
+
+def test_nul_bytes_that_look_like_utf16_are_a_named_error(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the fuzz test on a fresh clone: `0\\x000\\x00\\x00` made json guess UTF-16."""
+    code, out, err = import_file(tmp_path, db, b"0\x000\x00\x00", "jsonl", capsys)
+    assert_contract(code, out, err, "jsonl")
+    assert code == 2
