@@ -111,10 +111,13 @@ def unwrap_registrations(path: Path) -> None:
 
 
 def mutmut(*args: str, capture: bool = False) -> str:
-    binary = str(Path(sys.executable).parent / "mutmut")
+    """`mutmut ARGS` in the staged copy, its wall-clock timeouts aimed at its own workers
+    (tools/mutmut_timeouts.py: mutmut's own can kill whatever process reuses a finished
+    worker's PID, which killed a stats run)."""
+    command = [sys.executable, str(ROOT / "tools" / "mutmut_timeouts.py"), *args]
     env = {**os.environ, "PILOT_MUTATE": os.environ.get("PILOT_MUTATE", "")}
     done = subprocess.run(
-        [binary, *args], cwd=STAGE, env=env, check=True, capture_output=capture, text=True
+        command, cwd=STAGE, env=env, check=True, capture_output=capture, text=True
     )
     return done.stdout if capture else ""
 

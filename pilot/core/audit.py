@@ -392,9 +392,9 @@ def event_at(con: duckdb.DuckDBPyConnection, seq: int) -> Event | None:
 def newest_seq(con: duckdb.DuckDBPyConnection, excluding: tuple[str, ...] = ()) -> int:
     """The newest event's number, passing over events whose action is in `excluding` (a report
     covers the chain up to the newest event that is not a report's own); 0 for none."""
-    marks = ", ".join("?" for _ in excluding) or "NULL"
+    # `NOT IN (NULL)` holds for no row: with nothing excluded there is no condition at all
+    where = f" WHERE action NOT IN ({', '.join('?' for _ in excluding)})" if excluding else ""
     row = con.execute(
-        f"SELECT coalesce(max(seq), 0) FROM audit_events WHERE action NOT IN ({marks})",
-        list(excluding),
+        f"SELECT coalesce(max(seq), 0) FROM audit_events{where}", list(excluding)
     ).fetchone()
     return int(row[0]) if row else 0

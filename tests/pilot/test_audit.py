@@ -260,3 +260,63 @@ def test_resealing_macs_from_the_first_keyed_event_and_moves_the_head(tmp_path: 
         assert not audit.verify(con, None, first_key).intact
         con.execute("DELETE FROM audit_events")
         assert audit.reseal(con, second_key) == 0
+
+
+def test_events_before_a_number_and_the_event_at_a_number(chain: Store) -> None:
+    """`before` pages back through the chain (seq < before, newest first); `event_at` is the
+    event with exactly that number, or None past either end."""
+    with chain.read() as con:
+        assert [e.seq for e in audit.events(con, before=4)] == [3, 2, 1]
+        assert [e.seq for e in audit.events(con, before=4, limit=2)] == [3, 2]
+        assert audit.events(con, before=1) == []
+        assert [e.seq for e in audit.events(con, actor="priya", before=3)] == [2, 1]
+        third = audit.event_at(con, 3)
+        assert third is not None and (third.seq, third.object, third.payload) == (
+            3,
+            "obj:3",
+            {"n": 3},
+        )
+        assert audit.event_at(con, 6) == audit.events(con)[0]
+        assert audit.event_at(con, 7) is None and audit.event_at(con, 0) is None
+
+
+def test_the_newest_event_number_passes_over_the_actions_excluded(chain: Store) -> None:
+    """A report covers the chain up to the newest event that is not a report's own."""
+    chain.write(lambda con: audit.record(con, "priya", "lead", "report.generate", "report:1"))
+    chain.write(lambda con: audit.record(con, "priya", "lead", "report.sign", "report:1"))
+    with chain.read() as con:
+        assert audit.newest_seq(con) == 8
+        assert audit.newest_seq(con, ("report.generate",)) == 8
+        assert audit.newest_seq(con, ("report.sign",)) == 7
+        assert audit.newest_seq(con, ("report.sign", "report.generate")) == 6
+        assert audit.newest_seq(con, ("report.sign", "report.generate", "test.event")) == 0
+
+
+def test_an_empty_chain_has_no_newest_event(store: Store) -> None:
+    with store.read() as con:
+        assert audit.newest_seq(con) == 0 and audit.newest_seq(con, ("x",)) == 0
+        assert audit.events(con) == [] and audit.event_at(con, 1) is None
+
+
+def test_resealing_a_chain_keyed_from_its_first_event_macs_every_event(
+    tmp_path: Path,
+) -> None:
+    """Rotating the key of a chain keyed from event 1 re-MACs all its events, not just the
+    newest, and keeps event 1 as the first keyed one."""
+    from pilot.core import keys
+
+    store = Store(tmp_path / "p.duckdb")
+    for i in range(4):
+        store.write(lambda con, i=i: audit.record(con, "priya", "lead", "test.event", f"o:{i}"))
+    new_key = keys.PilotKey(b"3" * 32, tmp_path / "three.key")
+    with store.transaction() as con:
+        assert audit.keyed_head(con)[2] == 1
+        assert audit.reseal(con, new_key) == 4
+        assert audit.keyed_head(con)[2:4] == (1, new_key.key_id)
+        macs = [r[0] for r in con.execute("SELECT mac FROM audit_events ORDER BY seq").fetchall()]
+        hashes = [
+            r[0] for r in con.execute("SELECT hash FROM audit_events ORDER BY seq").fetchall()
+        ]
+        assert macs == [audit.event_mac(new_key, h) for h in hashes]
+        result = audit.verify(con, None, new_key)
+        assert result.intact and result.unkeyed_before is None
