@@ -186,7 +186,8 @@ def _order(name: str) -> tuple[str, int]:
 
 SQL_START = re.compile(
     r"\s*(SELECT|UPDATE|INSERT|DELETE|WITH|CREATE|ALTER|DROP|FROM|WHERE|JOIN|LEFT|ORDER|GROUP"
-    r"|AND|OR|ON|SET|VALUES|LIMIT|HAVING|UNION|RETURNING|USING)\b",
+    r"|AND|OR|ON|SET|VALUES|LIMIT|HAVING|UNION|RETURNING|USING)\b"
+    r"|\s*\w+\s*(?:[<>=!]=?|<>|LIKE\b|IN\b)\s*\?",  # a condition built apart: `actor = ?`
     re.IGNORECASE,
 )
 LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')

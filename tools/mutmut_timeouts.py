@@ -29,6 +29,7 @@ import time
 _lock = threading.Condition()
 _deadlines: dict[int, float] = {}  # pidfd -> time.monotonic() deadline
 _checker: threading.Thread | None = None
+MUTANT = "__mutmut_"  # in a mutant's name, never in "stats", "fail", ...
 POLL_SECONDS = 1.0  # how often new deadlines and exited workers are noticed
 
 
@@ -87,12 +88,25 @@ def _forget_after_fork() -> None:
 
 
 def install() -> None:
-    """Put `register_timeout` where mutmut's runners look it up."""
+    """Put `register_timeout` where mutmut's runners look it up, and shield the processes
+    that run no mutant from SIGXCPU sent by other programs' stale deadlines (mutmut's own, in
+    another run on the machine, still aim at PIDs: one killed a `mutmut run` itself). Those
+    processes have no CPU limit, so SIGXCPU can only be astray there; a mutant's worker gets
+    the default back, so its CPU limit and its deadline still stop it."""
     import mutmut.workers.isolation
     import mutmut.workers.timeout
 
     mutmut.workers.timeout.register_timeout = register_timeout
     mutmut.workers.isolation.register_timeout = register_timeout  # imported by name there
+    signal.signal(signal.SIGXCPU, signal.SIG_IGN)  # inherited by the stats run, the fork server
+    choose = mutmut.workers.isolation.set_mutant_under_test  # called in a worker, after fork
+
+    def set_mutant_under_test(name: str | None) -> None:
+        if name and MUTANT in name:
+            signal.signal(signal.SIGXCPU, signal.SIG_DFL)
+        choose(name)
+
+    mutmut.workers.isolation.set_mutant_under_test = set_mutant_under_test
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
