@@ -320,3 +320,75 @@ def test_resealing_a_chain_keyed_from_its_first_event_macs_every_event(
         assert macs == [audit.event_mac(new_key, h) for h in hashes]
         result = audit.verify(con, None, new_key)
         assert result.intact and result.unkeyed_before is None
+
+
+def test_a_broken_chain_is_reported_in_full_with_and_without_the_key(chain: Store) -> None:
+    """Every field of a broken verification: not intact, how many events, where, why, and
+    whether the key was used."""
+    key = chain.key()
+    with chain.transaction() as con:
+        con.execute("UPDATE audit_events SET payload = '{\"n\":99}' WHERE seq = 4")
+    reason = "its content does not match its hash"
+    with chain.read() as con:
+        assert audit.verify(con) == audit.Verification(False, 6, 4, reason, keyed=False)
+        assert audit.verify(con, None, key) == audit.Verification(False, 6, 4, reason, keyed=True)
+
+
+def test_the_wrong_key_is_named_before_any_event_is_checked(chain: Store, tmp_path: Path) -> None:
+    from pilot.core import keys
+
+    sealed = chain.key()
+    assert sealed is not None
+    wrong = keys.PilotKey(b"w" * 32, tmp_path / "wrong.key")
+    with chain.read() as con:
+        assert audit.verify(con, None, wrong) == audit.Verification(
+            False,
+            6,
+            1,
+            f"the key file holds key {wrong.key_id}; this database is sealed with key "
+            f"{sealed.key_id}",
+            keyed=True,
+        )
+
+
+def test_a_head_witness_that_does_not_verify_breaks_the_verification(chain: Store) -> None:
+    """The witness beside the key (the newest event seen committed) is checked with the key: a
+    file that is not a witness, or one whose MAC fails, is reported at the newest event."""
+    from pilot.core import keys
+
+    key = chain.key()
+    assert key is not None
+    witness = keys.witness_path(key)
+    with chain.read() as con:
+        assert audit.verify(con, None, key).intact  # the witness the writes left is good
+    witness.write_text("not a witness\n")
+    with chain.read() as con:
+        assert audit.verify(con, None, key) == audit.Verification(
+            False, 6, 6, f"{witness}: not a head witness", keyed=True
+        )
+    witness.write_text(f"6 {'0' * 64} {'0' * 64}\n")
+    with chain.read() as con:
+        assert audit.verify(con, None, key) == audit.Verification(
+            False, 6, 6, f"{witness}: its MAC does not match the key", keyed=True
+        )
+
+
+def test_a_head_witness_past_the_end_of_the_chain_names_itself(chain: Store) -> None:
+    """An older copy of the database put back (its events and keyed head agree: the chain
+    verifies on its own) is caught by the witness beside the key, which names itself."""
+    key = chain.key()
+    assert key is not None
+    with chain.transaction() as con:
+        con.execute("DELETE FROM audit_events WHERE seq >= 5")
+        fourth = con.execute("SELECT hash FROM audit_events WHERE seq = 4").fetchone()[0]
+        audit.write_head(con, key, 4, fourth, 1)  # as the older copy had it
+    with chain.read() as con:
+        assert audit.verify(con).intact  # the chain alone cannot tell
+        assert audit.verify(con, None, key) == audit.Verification(
+            False,
+            4,
+            5,
+            "truncated: the head witness beside the key names event 6 but the chain ends at "
+            "event 4",
+            keyed=True,
+        )
