@@ -159,6 +159,10 @@ TARGETS: tuple[Target, ...] = (
             "tests/pilot/test_runner.py",
             "!tests/pilot/test_runner.py::test_resume_after_kill_9_calls_no_finished_case_again",
             "!tests/pilot/test_runner.py::test_api_key_is_stored_and_logged_nowhere",
+            # timing: its 0.3 s lock timeout fails the lease's release when a loaded machine
+            # is slow to let go of the lock; it failed mutmut's stats run on the unmutated
+            # code (it stays in the suite, left out of mutation runs only)
+            "!tests/pilot/test_runner.py::test_a_busy_file_mid_run_loses_no_result",
             "tests/pilot/test_writer_waves.py",
             "tests/pilot/test_access.py::test_kill_switch_roles",
         ),
