@@ -178,7 +178,7 @@ ui.chart(
     width="stretch",
 )
 if eligible > len(charted_runs):
-    st.caption(f"Only the newest {len(charted_runs)} runs are charted.")
+    st.caption(f"Only the newest {inert(len(charted_runs))} runs are charted.")
 st.caption(
     "Each point is one run; the whisker is its 95% interval; blue points clear the bar the way "
     "the bar judges it (on the lower bound where it says so), orange points do not."
