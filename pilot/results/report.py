@@ -6,7 +6,6 @@ from typing import Any
 
 from pilot.core.errors import InputError
 from pilot.core.store import Store
-from pilot.results.comparison import compare
 from pilot.runs.run import EMPTY_SUMMARY, load_run
 
 
@@ -19,6 +18,8 @@ def run_report(store: Store, run_id: str, *, baseline: str | None = None) -> dic
         summary = run.summary or EMPTY_SUMMARY
         regression = None
         if baseline:
+            from pilot.results.comparison import compare  # polars and metrics: only for a CI gate
+
             comparison = compare(con, baseline, run_id)
             regression = {
                 "baseline": baseline,
