@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import os
 import random
 import sys
 import threading
@@ -48,14 +49,16 @@ class _Halt(Exception):
 async def _execute(ctx: RunContext) -> bool:
     """Answer every case; returns False when the kill switch halted the run."""
     rng = random.Random(ctx.options.seed)
-    sentinel = killswitch.sentinel(ctx.store)
+    sentinel = str(
+        killswitch.sentinel(ctx.store)
+    )  # checked before every call: os.stat, not pathlib
     writer = Writer(ctx.store, ctx.run_id)
     writer_task = asyncio.create_task(writer.loop())
     sem = asyncio.Semaphore(ctx.options.concurrency)
     halted = False
 
     def stop_now() -> bool:
-        return halted or writer.halted_in_db or sentinel.exists() or ctx.lease_lost()
+        return halted or writer.halted_in_db or os.path.exists(sentinel) or ctx.lease_lost()
 
     def halt() -> None:
         if stop_now():
@@ -250,12 +253,12 @@ def _execute_owned(
             f"run {run_id}: another process took over its lease (this one sent no heartbeat "
             f"for {lease.stale_after:.0f}s); this process stopped calling and did not finish it"
         )
+    hold.enter_context(store.held())  # the bookkeeping after the calls shares one open file
     if completed:
         try:
-            _judge_if_needed(store, run_id, connection)
+            _judge_if_needed(store, run_id, connection, hold)
         except Halted:
             completed = False
-    hold.enter_context(store.held())  # after any judge calls: never held across a network wait
     if not completed:
         mark_halted(store, actor, run_id, progress)
         return RunOutcome(
@@ -288,8 +291,11 @@ def preload_scoring() -> None:
         threading.Thread(target=load, name="preload-scoring").start()
 
 
-def _judge_if_needed(store: Store, run_id: str, connection: Connection | None) -> None:
-    """Under a bar whose match rule is the LLM judge, judge every answered result first."""
+def _judge_if_needed(
+    store: Store, run_id: str, connection: Connection | None, hold: contextlib.ExitStack
+) -> None:
+    """Under a bar whose match rule is the LLM judge, judge every answered result first, with
+    the file released (never held across a network wait) and held again after."""
     from pilot.runs.scoring import match_rule_for_run
 
     with store.read() as con:
@@ -297,7 +303,9 @@ def _judge_if_needed(store: Store, run_id: str, connection: Connection | None) -
     if rule.rule == "judge":
         from pilot.runs.judging import judge_run
 
+        hold.close()
         judge_run(store, run_id, rule, connection)
+        hold.enter_context(store.held())
 
 
 __all__ = [
