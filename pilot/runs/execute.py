@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import os
 import random
-import sys
-import threading
 import time
 from typing import Any
 
@@ -33,6 +30,7 @@ from pilot.runs.configs import load_config
 from pilot.runs.context import Progress, ProgressFn, RunContext, RunOptions, RunOutcome
 from pilot.runs.edge import load_edge
 from pilot.runs.lease import Lease, acquire
+from pilot.runs.preload import SCORING, preload
 from pilot.runs.register import create_run, mark, mark_halted
 from pilot.runs.rows import ResultRow
 from pilot.runs.run import RunStatus, load_run
@@ -245,8 +243,8 @@ def _execute_owned(
     ctx.lease_lost = lambda: lease.lost
     runner = execute_batch if options.batch else _execute
     hold.close()  # the writer holds the file only while it commits
-    if len(cache) < len(pending):
-        preload_scoring()
+    if len(cache) < len(pending):  # calls to make: their network waits hide these imports
+        preload(*getattr(system, "SDK_MODULES", ()), *SCORING)
     completed = asyncio.run(runner(ctx))
     if lease.lost:
         raise RunBusy(
@@ -273,22 +271,11 @@ def _execute_owned(
 
     summary = finish_run(store, actor, run_id)
     ended = RunStatus.INCONCLUSIVE if summary["verdict"].get("inconclusive") else RunStatus.FINISHED
+    with store.read() as con:  # still held: the report reads this, not the file again
+        record = load_run(con, run_id)
     return RunOutcome(
-        run_id, ended, progress.total, progress.done, progress.errors, progress.cached
+        run_id, ended, progress.total, progress.done, progress.errors, progress.cached, record
     )
-
-
-def preload_scoring() -> None:
-    """Import what finishing a run needs (polars, numpy, every metric: ~0.4 s) in a thread
-    while the calls wait on the network, instead of after the last answer. A failed import
-    here changes nothing: `finish_run` imports the same modules itself."""
-
-    def load() -> None:
-        with contextlib.suppress(Exception):
-            importlib.import_module("pilot.runs.scoring")
-
-    if "pilot.runs.scoring" not in sys.modules:
-        threading.Thread(target=load, name="preload-scoring").start()
 
 
 def _judge_if_needed(
