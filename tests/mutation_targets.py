@@ -240,7 +240,7 @@ def selected(nodeid: str, entries: Iterable[str]) -> bool:
     for entry in entries:
         drop = entry.startswith("!")
         path = entry.removeprefix("!")
-        if nodeid == path or nodeid.startswith(path + "::") or nodeid.startswith(path + "/"):
+        if nodeid == path or nodeid.startswith((path + "::", path + "/", path + "[")):
             keep = not drop
     return keep
 

@@ -54,6 +54,26 @@ PROBLEMS: dict[str, tuple[dict[str, Any], list[str]]] = {
         case(1, answerable="yes"),
         ['f.jsonl:1: answerable: expected true or false, got the text "yes"'],
     ),
+    "consequential as text": (
+        case(1, consequential="yes"),
+        ['f.jsonl:1: consequential: expected true or false, got the text "yes"'],
+    ),
+    "consequential as a number": (
+        case(1, consequential=1),
+        ["f.jsonl:1: consequential: expected true or false, got the number 1"],
+    ),
+    "sources not a list": (
+        case(1, sources="policy-1", evidence=[]),
+        ['f.jsonl:1: sources: expected a list of sources, got the text "policy-1"'],
+    ),
+    "a source text a number": (
+        case(1, sources=[{"id": "p", "text": 3}], evidence=[]),
+        ["f.jsonl:1: sources[0].text: must be text (got the number 3)"],
+    ),
+    "the only evidence passage a number": (
+        case(1, evidence=[5]),
+        ["f.jsonl:1: evidence[0]: expected non-empty text, got the number 5"],
+    ),
     "evidence not a list": (
         case(1, evidence="x"),
         ['f.jsonl:1: evidence: expected a list of text, got the text "x"'],
@@ -201,6 +221,17 @@ def test_a_refused_value_leaves_the_other_fields_checked() -> None:
         'f.jsonl:1: answerable: expected true or false, got the text "maybe"',
         "f.jsonl:1: tags[1]: expected non-empty text, got the number 3",
         "f.jsonl:1: tags[0]: a tag cannot contain ';' (got 'a;b')",
+    ]
+    # a passage refused drops only itself: the blank one before it is still named
+    assert errors([case(1, evidence=[" ", 5])]) == [
+        "f.jsonl:1: evidence[1]: expected non-empty text, got the number 5",
+        'f.jsonl:1: evidence[0]: expected non-empty text, got the text " "',
+    ]
+    # another field refused: the evidence (all of it readable) is still looked for
+    assert errors([case(1, answerable="maybe", evidence=["nowhere"])]) == [
+        'f.jsonl:1: answerable: expected true or false, got the text "maybe"',
+        "f.jsonl:1: evidence[0]: not found verbatim in any source of case c-001 (first 60 "
+        'chars: "nowhere")',
     ]
     # a source refused as a whole: the sources left are still checked for duplicates
     assert errors(

@@ -39,6 +39,13 @@ from pilot.define.workflow import DataBoundary
         ("NI QQ 12 34 56 C", "NI [NI NUMBER]"),
         ("ni ab123456c.", "ni [NI NUMBER]."),
         ("SSN 123-45-6789", "SSN [SSN]"),
+        # each national id on its own checksum: a DNI, and a NIE (which no DNI check accepts)
+        ("DNI 12345678Z", "DNI [ID NUMBER]"),
+        ("NIE X1234567L", "NIE [ID NUMBER]"),
+        ("NIE Y-1234567-X ok", "NIE [ID NUMBER] ok"),
+        ("NHS 943 476 5919", "NHS [NHS NUMBER]"),
+        ("NIR 1 84 12 76 451 089 46", "NIR [ID NUMBER]"),
+        ("IBAN GB82 WEST 1234 5698 7654 32 today", "IBAN [IBAN] today"),
     ],
 )
 def test_default_rules_redact(text: str, expected: str) -> None:
@@ -52,6 +59,7 @@ def test_default_rules_redact(text: str, expected: str) -> None:
         "Order EXP-2291, ORD-000123, order number 48213377, ref 0012345678.",
         "Claim up to £1,200 a year; 23 days plus 8 bank holidays; HR-07 v3.1.",
         "card 4111 1111 1111 1112 fails the Luhn check",
+        "NIE X1234567A and DNI 12345678A have the wrong check letter",
         "SSN-like 000-12-3456 and 666-12-3456 are never issued",
         "version 1.2.3.4, pension 6% and 8%",
     ],
