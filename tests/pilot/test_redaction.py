@@ -369,3 +369,42 @@ def test_every_string_inside_a_nested_value_is_redacted() -> None:
     assert _redact_value([{"n": "card 4111 1111 1111 1111"}], DEFAULT_RULES) == [
         {"n": "card [CARD]"}
     ]
+
+
+def test_a_misquoting_citation_of_a_renamed_source_comes_back_under_the_original_id() -> None:
+    """A source id holding personal data is sent as "source-1"; a citation of it that misquotes
+    what it was sent keeps its claimed text (so it stays invalid) but names the original source
+    and the original offsets, never the made-up id."""
+    from pilot.core.models import SystemOutput
+    from pilot.runs.edge import Edge
+
+    text = "Employees receive 25 days of annual leave each year."
+    case = GoldenCase(
+        id="c-9",
+        question="How much leave?",
+        sources=(Source(id="hr-case-AB123456C", title="Leave", text=text),),
+    )
+    edge = Edge()
+    request, _, remap = edge.prepare(case, SystemConfig())
+    assert [s.id for s in request.sources] == ["source-1"]
+    assert text in edge.redactor.memo  # the edge's own redactor, whose memo serves the run
+    at = text.index("25 days")
+    made_up = Citation(source_id="source-1", cited_text="30 days", start=at, end=at + 7)
+    (back,) = remap(SystemOutput(answer="30 days", citations=(made_up,))).citations
+    assert (back.source_id, back.start, back.end, back.cited_text) == (
+        "hr-case-AB123456C",
+        at,
+        at + 7,
+        "30 days",
+    )
+
+
+def test_a_source_sent_under_its_own_id_maps_back_to_itself() -> None:
+    from pilot.core.models import SystemRequest
+    from pilot.define.redaction import BoundedCase, RedactedText
+
+    bounded = BoundedCase(
+        SystemRequest(case_id="c", question="q"), RedactedText("q"), {"p": RedactedText("t")}
+    )
+    assert bounded.original_id("p") == "p"
+    assert bounded.original_id("unknown") == "unknown"
