@@ -152,6 +152,13 @@ PROBLEMS: dict[str, tuple[dict[str, Any], list[str]]] = {
             f'chars: "{"y" * 60}")'
         ],
     ),
+    "evidence in other scripts, nowhere": (
+        case(1, evidence=["café 日本"]),
+        [
+            "f.jsonl:1: evidence[0]: not found verbatim in any source of case c-001 (first 60 "
+            'chars: "café 日本")'
+        ],
+    ),
     "unanswerable with an answer": (
         case(1, answerable=False),
         [

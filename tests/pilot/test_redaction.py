@@ -408,3 +408,19 @@ def test_a_source_sent_under_its_own_id_maps_back_to_itself() -> None:
     )
     assert bounded.original_id("p") == "p"
     assert bounded.original_id("unknown") == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("source_id", "rules", "sent"),
+    [
+        ("policy-123456", DEFAULT_RULES, "policy-123456"),  # 6 digits: room for no number
+        ("policy-1234567", DEFAULT_RULES, "source-1"),  # 7: a phone, card or account might fit
+        ("policy-1234567", (), "policy-1234567"),  # a boundary that redacts nothing
+    ],
+)
+def test_an_id_with_room_for_a_number_is_sent_as_source_n(
+    source_id: str, rules: tuple[RedactionRule, ...], sent: str
+) -> None:
+    case = GoldenCase(id="c-1", question="q", sources=(Source(id=source_id, title="t", text="x"),))
+    request = apply_boundary(case, DataBoundary(redaction_rules=rules))
+    assert [s.id for s in request.sources] == [sent]

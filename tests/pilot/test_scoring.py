@@ -258,3 +258,28 @@ def test_the_stored_summary_is_what_the_scored_rows_summarise_to_and_score_retur
     assert returned["correct"].to_list() == [
         case_id in ("c-000", "c-002", "c-004", "c-006") for case_id in returned["case_id"]
     ]
+
+
+def test_a_run_with_too_many_errors_is_kept_open_as_inconclusive(tmp_path: Path) -> None:
+    """Finishing a run whose calls all failed judges nothing: the run is stored and audited as
+    inconclusive (so `pilot run --resume` calls the errored cases again), not finished."""
+    from pilot.core import audit
+    from pilot.core.access import Actor
+    from pilot.runs.scoring import finish_run
+
+    store: Store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 4), name="leave")
+    run_id = start_or_resume(store, "priya", goldenset="leave", config=SystemConfig()).run_id
+    with store.transaction() as con:  # as if every call had timed out
+        con.execute("UPDATE results SET error = 'timeout' WHERE run_id = ?", [run_id])
+    summary = finish_run(store, Actor("priya", "lead"), run_id)
+    assert summary["verdict"]["inconclusive"] is True and summary["verdict"]["errors"] == 4
+    with store.read() as con:
+        assert con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone() == (
+            "inconclusive",
+        )
+        finishes = audit.events(con, action="run.finish")
+    assert sorted((e.payload["status"], e.payload["errors"]) for e in finishes) == [
+        ("finished", 0),
+        ("inconclusive", 4),
+    ]
