@@ -122,6 +122,19 @@ PROBLEMS: dict[str, tuple[dict[str, Any], list[str]]] = {
         case(1, sources=[{"id": "p", "text": " "}], evidence=[]),
         ['f.jsonl:1: sources[0].text: must be text (got the text " ")'],
     ),
+    "a source with empty text": (
+        case(1, sources=[{"id": "p", "text": ""}], evidence=[]),
+        ['f.jsonl:1: sources[0].text: missing text (got the text "")'],
+    ),
+    # a source without text is not searched for evidence (there is nothing to search)
+    "a source without text, and evidence": (
+        case(1, sources=[{"id": "p"}], evidence=["x"]),
+        [
+            "f.jsonl:1: sources[0].text: missing text (got null)",
+            "f.jsonl:1: evidence[0]: not found verbatim in any source of (it has none) case "
+            'c-001 (first 60 chars: "x")',
+        ],
+    ),
     "a source without text": (
         case(1, sources=[{"id": "p"}], evidence=[]),
         ["f.jsonl:1: sources[0].text: missing text (got null)"],
