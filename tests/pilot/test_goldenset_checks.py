@@ -383,3 +383,43 @@ def test_the_format_is_found_by_extension_then_content(
     head: bytes, filename: str, found: str
 ) -> None:
     assert detect_format(head, filename) == found
+
+
+KNOWN = "id, question, sources, expected_answer, answerable, evidence, tags, consequential"
+
+
+def test_a_line_with_a_problem_still_takes_its_id_and_names_its_unknown_fields() -> None:
+    """A JSON line pydantic refuses is parsed again and checked as a mapping: on its own line
+    number, so a later duplicate of its id and its unknown fields still point at it."""
+    report = validate_goldenset(
+        jsonl([case(1, consequential="yes", colour="red"), case(1)]), "f.jsonl"
+    )
+    assert [str(p) for p in report.errors] == [
+        'f.jsonl:1: consequential: expected true or false, got the text "yes"',
+        "f.jsonl:2: id: duplicate id c-001 (first on line 1)",
+    ]
+    assert [str(p) for p in report.warnings] == [
+        f"f.jsonl:1: colour: unknown field, ignored; known fields: {KNOWN}"
+    ]
+
+
+def test_csv_rows_take_their_own_lines_for_ids_and_unknown_columns() -> None:
+    data = b"id,question,expected_answer,colour\nc-1,Q?,A,red\nc-1,Q2?,B,blue\n"
+    report = validate_goldenset(data, "x.csv")
+    assert [str(p) for p in report.errors] == ["x.csv:3: id: duplicate id c-1 (first on line 2)"]
+    assert [str(p) for p in report.warnings] == [
+        f"x.csv:2: colour: unknown field, ignored (on 2 lines, first 2); known fields: {KNOWN}"
+    ]
+
+
+def test_unreadable_sources_are_one_problem_not_also_missing_evidence() -> None:
+    """Sources that could not be read are not searched for the evidence: the one problem is
+    the sources, in a CSV cell (set aside by the reader) as in a JSON line."""
+    data = b'id,question,expected_answer,sources,evidence\nc-1,Q?,A,[not json,"[""x""]"\n'
+    assert [str(p) for p in validate_goldenset(data, "x.csv").errors] == [
+        "x.csv:2: sources: not valid JSON (Expecting value); write a JSON array of objects "
+        "{id, title, text}"
+    ]
+    assert errors([case(1, sources="policy-1")]) == [
+        'f.jsonl:1: sources: expected a list of sources, got the text "policy-1"'
+    ]
