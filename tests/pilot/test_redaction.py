@@ -60,6 +60,9 @@ def test_default_rules_redact(text: str, expected: str) -> None:
         "Claim up to £1,200 a year; 23 days plus 8 bank holidays; HR-07 v3.1.",
         "card 4111 1111 1111 1112 fails the Luhn check",
         "NIE X1234567A and DNI 12345678A have the wrong check letter",
+        # a number glued to a letter before or after it is part of a longer token
+        "N4111111111111111",
+        "ref N4111111111111111 and 4111111111111111X",
         "SSN-like 000-12-3456 and 666-12-3456 are never issued",
         "version 1.2.3.4, pension 6% and 8%",
     ],
@@ -416,6 +419,8 @@ def test_a_source_sent_under_its_own_id_maps_back_to_itself() -> None:
         ("policy-123456", DEFAULT_RULES, "policy-123456"),  # 6 digits: room for no number
         ("policy-1234567", DEFAULT_RULES, "source-1"),  # 7: a phone, card or account might fit
         ("policy-1234567", (), "policy-1234567"),  # a boundary that redacts nothing
+        ("jo@example.com", DEFAULT_RULES, "source-1"),  # redacted whole, though not in parts
+        ("jo@example.com", (), "jo@example.com"),  # the boundary's rules, not the defaults
     ],
 )
 def test_an_id_with_room_for_a_number_is_sent_as_source_n(
@@ -424,3 +429,28 @@ def test_an_id_with_room_for_a_number_is_sent_as_source_n(
     case = GoldenCase(id="c-1", question="q", sources=(Source(id=source_id, title="t", text="x"),))
     request = apply_boundary(case, DataBoundary(redaction_rules=rules))
     assert [s.id for s in request.sources] == [sent]
+
+
+def test_a_source_whose_own_id_is_taken_by_a_renamed_one_is_numbered_too() -> None:
+    case = GoldenCase(
+        id="c-1",
+        question="q",
+        sources=(
+            Source(id="hr-case-AB123456C", title="t", text="x"),
+            Source(id="source-1", title="u", text="y"),
+        ),
+    )
+    bounded = bound_case(case, DataBoundary())
+    assert [(s.id, s.text) for s in bounded.request.sources] == [
+        ("source-1", "x"),
+        ("source-2", "y"),
+    ]
+    assert bounded.original_id("source-2") == "source-1"
+
+
+def test_phones_are_found_in_the_boundarys_regions_only() -> None:
+    from pilot.define.redaction import redactor_for
+
+    us = "call 415-555-0132"
+    assert redact(us, redactor_for(DataBoundary())).text == "call [PHONE]"  # GB and US
+    assert redact(us, redactor_for(DataBoundary(phone_regions=("FR",)))).text == us
