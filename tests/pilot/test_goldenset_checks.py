@@ -416,6 +416,7 @@ def test_unreadable_sources_are_one_problem_not_also_missing_evidence() -> None:
     """Sources that could not be read are not searched for the evidence: the one problem is
     the sources, in a CSV cell (set aside by the reader) as in a JSON line."""
     data = b'id,question,expected_answer,sources,evidence\nc-1,Q?,A,[not json,"[""x""]"\n'
+    assert validate_goldenset(data, "x.csv").cases == []  # the row is not a good case either
     assert [str(p) for p in validate_goldenset(data, "x.csv").errors] == [
         "x.csv:2: sources: not valid JSON (Expecting value); write a JSON array of objects "
         "{id, title, text}"
@@ -423,3 +424,25 @@ def test_unreadable_sources_are_one_problem_not_also_missing_evidence() -> None:
     assert errors([case(1, sources="policy-1")]) == [
         'f.jsonl:1: sources: expected a list of sources, got the text "policy-1"'
     ]
+
+
+def test_the_file_as_a_whole_size_emptiness_and_spreadsheets() -> None:
+    data = jsonl([case(1)])
+    assert validate_goldenset(data, "f.jsonl", max_bytes=len(data)).errors == []  # at the limit
+    over = validate_goldenset(data, "f.jsonl", max_bytes=len(data) - 1)
+    assert [str(p) for p in over.errors] == [
+        f"f.jsonl: file is {len(data)} bytes, over the {len(data) - 1} bytes limit (setting "
+        "goldenset_max_bytes); split it into smaller golden sets or raise the limit"
+    ]
+    # one byte is not an empty file
+    assert [str(p) for p in validate_goldenset(b"{", "f.jsonl").errors] == [
+        "f.jsonl:1: not valid JSON: Expecting property name enclosed in double quotes (column 2)"
+    ]
+    assert [str(p) for p in validate_goldenset(b"PK\x03\x04rest", "cases.csv").errors] == [
+        "cases.csv: looks like a spreadsheet (xlsx/zip): export it as CSV UTF-8"
+    ]
+    as_parquet = validate_goldenset(b"PK\x03\x04rest", "cases.parquet").errors
+    assert [p.message.split(":")[0] for p in as_parquet] == ["not a readable Parquet file"]
+    # no extension: the format comes from the content
+    found = validate_goldenset(data, "upload")
+    assert found.format == "jsonl" and [c.id for c in found.cases] == ["c-001"]
