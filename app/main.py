@@ -34,43 +34,47 @@ def visible_pages(role: str) -> dict[str, list[st.Page]]:
 # No page_title here: each page's title names its browser tab ("4b · Results", "Audit").
 st.set_page_config(page_icon=str(HERE / "assets" / "icon.png"), layout="wide")
 
-actor = ui.refreshed_actor() or ui.resumed_actor() or oidc_actor(ui.store())
-if actor is None:
-    # Sign-in answers at every page's address, so a shared link keeps its page and query
-    # parameters through sign-in instead of showing "Page not found".
-    st.navigation(
-        [
-            st.Page(
-                HERE / "views/signin.py",
-                title="Sign in",
-                url_path=Path(path).stem,
-                default=path.endswith("home.py"),
-            )
-            for path, *_ in PAGES
-        ],
-        position="hidden",
-    ).run()
-    st.stop()
-ui.sign_in(actor)
-ui.keep_browser_session()
+# One open database for the whole script run: every read on the page shares it instead of
+# opening and closing the file (tens of ms each, more as the file grows). Held only while the
+# script runs, which waits on nothing outside; another process's operation retries meanwhile.
+with ui.store().held():
+    actor = ui.refreshed_actor() or ui.resumed_actor() or oidc_actor(ui.store())
+    if actor is None:
+        # Sign-in answers at every page's address, so a shared link keeps its page and query
+        # parameters through sign-in instead of showing "Page not found".
+        st.navigation(
+            [
+                st.Page(
+                    HERE / "views/signin.py",
+                    title="Sign in",
+                    url_path=Path(path).stem,
+                    default=path.endswith("home.py"),
+                )
+                for path, *_ in PAGES
+            ],
+            position="hidden",
+        ).run()
+        st.stop()
+    ui.sign_in(actor)
+    ui.keep_browser_session()
 
-with ui.store().read() as con:
-    kill_state = killswitch.state(con)
-    at_risk = risk_banner(con, actor.role)
+    with ui.store().read() as con:
+        kill_state = killswitch.state(con)
+        at_risk = risk_banner(con, actor.role)
 
-with st.sidebar:
-    st.markdown(f"**{inert(actor.name)}** · {inert(actor.role)}")
-    if kill_state.engaged:
-        st.error(f"Kill switch ENGAGED by {inert(kill_state.by)}: {inert(kill_state.reason)}")
-    else:
-        st.caption("Kill switch: off (system calls allowed)")
-    if st.button("Sign out", key="nav_signout"):
-        ui.sign_out()
-        st.rerun()
+    with st.sidebar:
+        st.markdown(f"**{inert(actor.name)}** · {inert(actor.role)}")
+        if kill_state.engaged:
+            st.error(f"Kill switch ENGAGED by {inert(kill_state.by)}: {inert(kill_state.reason)}")
+        else:
+            st.caption("Kill switch: off (system calls allowed)")
+        if st.button("Sign out", key="nav_signout"):
+            ui.sign_out()
+            st.rerun()
 
-st.session_state.pop(ui.LINKS, None)
-page = st.navigation(visible_pages(actor.role))
-if at_risk and page.title not in SAYS_RISK:
-    st.error(inert(at_risk))
-page.run()
-ui.write_links()  # the page's run, case and filters, so its URL opens exactly this view
+    st.session_state.pop(ui.LINKS, None)
+    page = st.navigation(visible_pages(actor.role))
+    if at_risk and page.title not in SAYS_RISK:
+        st.error(inert(at_risk))
+    page.run()
+    ui.write_links()  # the page's run, case and filters, so its URL opens exactly this view

@@ -2,8 +2,8 @@
 results (issue 10, item 11).
 
 A real `pilot app` and Debian's chromium (Playwright). The lead clicks each sidebar link twice;
-a page has settled when the tab names it, Streamlit's running indicator is gone and its heading
-is drawn. The large pilot copies the demo's newest finished run (with its results) until about
+a page has settled when the tab names it, its script run has finished (the app's
+`data-test-script-state`) and its heading is drawn. The large pilot copies the demo's newest finished run (with its results) until about
 1,000,000 results are stored, all older than the demo's own runs, so the same pages open on the
 same runs and only the stored volume differs. Prints seconds per page and the ratio large/demo
 measured in the same run (the machine is shared: read ratios, not absolutes).
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "e2e")]
 
-from e2e_support import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+from e2e_support import CHROMIUM, CHROMIUM_ARGS, settle, start_server, stop_server  # noqa: E402
 from helpers import PASSWORD, USERS, seeded_store  # noqa: E402
 
 from app.nav import PAGES  # noqa: E402
@@ -81,12 +81,7 @@ def visit_all(db: Path, log: Path) -> dict[str, list[float]]:
                 for title in titles:
                     started = time.perf_counter()
                     page.get_by_role("link", name=title, exact=True).click()
-                    page.wait_for_function("t => document.title === t", arg=title, timeout=300_000)
-                    page.locator("h1").first.wait_for(timeout=300_000)
-                    page.wait_for_function(
-                        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                        timeout=300_000,
-                    )
+                    settle(page, title, timeout=300_000)
                     times[title].append(time.perf_counter() - started)
             browser.close()
     finally:

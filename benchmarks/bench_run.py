@@ -10,7 +10,10 @@ Whole processes against the local Messages API stub, the same requests, in the s
   6. 10,000 cases, concurrency 64, 0 ms     peak RSS of `pilot run --no-cache` and the bare loop
 
 Each timed pair runs `--repeats` times, bare loop and pilot alternating, and prints the median
-(and the spread). No assertions: figures go to docs/benchmarks.md, labelled with the load
+(and the spread). Children run as an installed kit does: with compiled bytecode (pip compiles it
+at install), kept in a scratch `PYTHONPYCACHEPREFIX` and filled by one untimed warm-up of each
+command first, so no row times compiling the sources (a shell with PYTHONDONTWRITEBYTECODE=1
+would otherwise recompile every pilot module on every start). No assertions: figures go to docs/benchmarks.md, labelled with the load
 average printed here (the machine is shared).
 
     python benchmarks/bench_run.py [--repeats 3] [--rows 1,2,3,4,5,6]
@@ -110,6 +113,24 @@ class Bench:
         self.pilot = str(Path(sys.executable).parent / "pilot")
         self.stubs: dict[float, MessagesStub] = {}
         self.dbs: dict[int, tuple[Path, Path, str]] = {}
+        self.pycache = folder / "pycache"  # compiled bytecode of every child, as installed
+        self.warmed = False
+
+    def child_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        env = {**os.environ, **(extra or {}), "PYTHONPYCACHEPREFIX": str(self.pycache)}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        return env
+
+    def warm(self) -> None:
+        """One untimed run of each command (bare loop, `pilot run`, each tree) fills the
+        bytecode cache, as an install would have."""
+        if self.warmed:
+            return
+        self.warmed = True
+        self.bare(150, 32, 0.0)
+        for tree in [None] + ([self.baseline_tree] if self.baseline_tree else []):
+            self.run(150, 32, 0.0, tree=tree)
+            measured([self.pilot, "--help"], self.child_env({"PYTHONPATH": tree} if tree else None))
 
     def stub(self, latency: float) -> MessagesStub:
         if latency not in self.stubs:
@@ -133,13 +154,14 @@ class Bench:
 
     def env(self, n: int, latency: float) -> dict[str, str]:
         _, db, secret = self.db(n)
-        return {
-            **os.environ,
-            "ANTHROPIC_API_KEY": "bench-key",
-            "ANTHROPIC_BASE_URL": self.stub(latency).base_url,
-            "PILOT_DB": str(db),
-            "PILOT_TOKEN": secret,
-        }
+        return self.child_env(
+            {
+                "ANTHROPIC_API_KEY": "bench-key",
+                "ANTHROPIC_BASE_URL": self.stub(latency).base_url,
+                "PILOT_DB": str(db),
+                "PILOT_TOKEN": secret,
+            }
+        )
 
     def bare(self, n: int, c: int, latency: float) -> Usage:
         cases = self.db(n)[0]
@@ -157,6 +179,7 @@ class Bench:
         return measured(cmd, env)
 
     def pair(self, n: int, c: int, latency: float) -> tuple[list[Usage], list[Usage], list[Usage]]:
+        self.warm()
         bare, pilot, baseline = [], [], []
         for _ in range(self.repeats):
             bare.append(self.bare(n, c, latency))
@@ -224,6 +247,7 @@ def main() -> None:
             if 3 in rows:
                 row_pair(bench, "3. 3,000 cases, c64, 0 ms", 3000, 64, 0.0, 1.25)
             if 4 in rows:
+                bench.warm()
                 bench.run(1000, 32, 0.2, cache=True)  # fills the cache if row 2 did not run
                 cached = [bench.run(1000, 32, 0.2, cache=True) for _ in range(args.repeats)]
                 print(
@@ -241,15 +265,17 @@ def main() -> None:
                         f"{med([u.cpu for u in old]):.2f} s"
                     )
             if 5 in rows:
+                bench.warm()
                 starts = {
                     "python -c pass": [sys.executable, "-c", "pass"],
                     "pilot --help": [bench.pilot, "--help"],
                     "pilot kill --help": [bench.pilot, "kill", "--help"],
                 }
                 for label, cmd in starts.items():
-                    walls = [measured(cmd, dict(os.environ)).wall for _ in range(5)]
+                    walls = [measured(cmd, bench.child_env()).wall for _ in range(5)]
                     print(f"5. {label}: {med(walls):.3f} s (median of 5; target < 0.15 s)")
             if 6 in rows:
+                bench.warm()
                 bare = bench.bare(10_000, 64, 0.0)
                 pilot = bench.run(10_000, 64, 0.0)
                 print(

@@ -27,6 +27,8 @@ from pilot.results.view import (
     cases_for,
     comparison,
     finished_runs,
+    history_keys,
+    history_runs,
     load_run,
     metric_history,
     p_value,
@@ -71,8 +73,9 @@ verdict = view.verdict
 
 
 @st.cache_data(max_entries=1000, show_spinner=False)
-def run_estimates(db: str, rid: str, finished_at: str) -> dict:
-    """A finished run's metrics; its stored rows never change, so once per run is enough."""
+def run_estimates(db: str, rid: str, content: str) -> dict:
+    """A run's metrics, cached under a fingerprint of its stored rows (`content`): rows that
+    change make a new entry, so a cached figure never goes stale."""
     with Store(db).read() as con:
         return run_metrics(con, rid)
 
@@ -162,21 +165,20 @@ st.caption(
     "The 95% interval is the range the true rate most likely lies in; see the glossary.",
     help=tip("95% interval", "95% lower bound", "Wilson interval"),
 )
-history_runs = [
-    r for r in runs if not same_set or r["goldenset_version"] == run["goldenset_version"]
-]
+charted_runs, eligible = history_runs(runs, run["goldenset_version"] if same_set else None)
+with store.read() as con:
+    contents = history_keys(con, [r["run_id"] for r in charted_runs])
 history = metric_history(
-    history_runs,
-    {
-        r["run_id"]: run_estimates(str(store.path), r["run_id"], r["finished_at"])
-        for r in history_runs
-    },
+    charted_runs,
+    {rid: run_estimates(str(store.path), rid, content) for rid, content in contents.items()},
 )
 ui.chart(
     charts.metric_over_runs(history, metric, view.thresholds.get(metric)),
     key="res_chart_history",
     width="stretch",
 )
+if eligible > len(charted_runs):
+    st.caption(f"Only the newest {inert(len(charted_runs))} runs are charted.")
 st.caption(
     "Each point is one run; the whisker is its 95% interval; blue points clear the bar the way "
     "the bar judges it (on the lower bound where it says so), orange points do not."

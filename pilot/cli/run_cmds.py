@@ -202,7 +202,7 @@ def run(
             lambda: None,
         )
         sys.exit(3)
-    report = run_report(ctx.store, outcome.run_id, baseline=baseline)
+    report = run_report(ctx.store, outcome.run_id, baseline=baseline, record=outcome.record)
     emit(report, as_json, lambda: _print_report(report))
     sys.exit(report["exit_code"])
 

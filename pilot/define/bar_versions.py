@@ -21,7 +21,7 @@ from pilot.core.access import Actor, Who, write_as
 from pilot.core.errors import InputError
 from pilot.core.models import canonical_json, content_hash
 from pilot.core.store import Store
-from pilot.define.bars import DEMO_BAR, AcceptanceBar, describe_bar
+from pilot.define.bars import AcceptanceBar, demo_bar, describe_bar
 
 
 class BarImmutable(InputError):
@@ -240,5 +240,5 @@ def seed_demo_bar(store: Store, lead: str = "priya") -> BarVersion:
         latest = latest_bar(con)
     if latest is not None:
         return latest
-    save_draft(store, lead, DEMO_BAR)
+    save_draft(store, lead, demo_bar())
     return sign_bar(store, lead)

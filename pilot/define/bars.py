@@ -7,6 +7,7 @@ bar's hash pins exactly what was agreed. Storing versions and signing them is
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -218,18 +219,28 @@ def _plain(value: Any) -> Any:
     return value.model_dump(mode="json") if isinstance(value, Frozen) else value
 
 
-DEMO_BAR = AcceptanceBar(
-    criteria=(
-        Criterion(metric="accuracy", threshold=0.90, judged_on="lower_bound"),
-        Criterion(metric="citation_coverage", threshold=0.95, judged_on="point"),
-        Criterion(metric="abstain_rate_unanswerable", threshold=0.80, judged_on="point"),
-        Criterion(metric="false_abstain_rate", threshold=0.10, judged_on="point"),
-    ),
-    min_cases=60,
-    max_critical_errors=0,
-    when_unsure=(
-        "Abstain: say the policy documents do not answer the question and route it to HR "
-        "(people@northwind.example)"
-    ),
-    match_rule=MatchRule(rule="contains"),
-)
+@functools.cache
+def demo_bar() -> AcceptanceBar:
+    """The demo's bar. Built on first use: validating its criteria looks their metrics up,
+    which imports `metrics` (polars, numpy), and importing this module must not."""
+    return AcceptanceBar(
+        criteria=(
+            Criterion(metric="accuracy", threshold=0.90, judged_on="lower_bound"),
+            Criterion(metric="citation_coverage", threshold=0.95, judged_on="point"),
+            Criterion(metric="abstain_rate_unanswerable", threshold=0.80, judged_on="point"),
+            Criterion(metric="false_abstain_rate", threshold=0.10, judged_on="point"),
+        ),
+        min_cases=60,
+        max_critical_errors=0,
+        when_unsure=(
+            "Abstain: say the policy documents do not answer the question and route it to HR "
+            "(people@northwind.example)"
+        ),
+        match_rule=MatchRule(rule="contains"),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DEMO_BAR":  # `bars.DEMO_BAR`, as before, built when first read
+        return demo_bar()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

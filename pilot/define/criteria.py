@@ -20,13 +20,15 @@ registration in `metrics`, never from a list here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import StrictFloat, ValidationInfo, field_validator
 
-from metrics.estimate import Estimate
-from metrics.registry import MetricSpec, get_metric, registered
 from pilot.core.models import Frozen
+
+if TYPE_CHECKING:  # `metrics` (polars, numpy) is imported when a metric is first looked up
+    from metrics.estimate import Estimate
+    from metrics.registry import MetricSpec
 
 JudgedOn = Literal["point", "lower_bound"]
 Comparison = Literal["at_least", "at_most"]
@@ -34,6 +36,8 @@ Comparison = Literal["at_least", "at_most"]
 
 def metric_spec(metric: str) -> MetricSpec:
     """The registration of a metric a bar may name; ValueError naming the known ones."""
+    from metrics.registry import get_metric, registered
+
     try:
         return get_metric(metric)
     except KeyError:
@@ -43,6 +47,8 @@ def metric_spec(metric: str) -> MetricSpec:
 
 def metric_choices() -> dict[str, str]:
     """Every metric a bar may name, in report order, with its label (the bar editor's list)."""
+    from metrics.registry import registered
+
     return {name: spec.label for name, spec in registered().items()}
 
 
@@ -187,6 +193,8 @@ def criterion_name(metric: str, scope: str = "all") -> str:
     named in words; a metric no longer registered keeps its key."""
     tag = scope[4:] if scope.startswith("tag:") else None
     cases = f"cases tagged {tag!r}" if tag else "all cases"
+    from metrics.registry import get_metric
+
     try:
         spec = get_metric(metric)
     except KeyError:

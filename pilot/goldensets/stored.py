@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
 
 from pilot.core.errors import InputError
 from pilot.core.models import GoldenCase, Source
 from pilot.core.store import frame
 from pilot.goldensets.staging import case_json, digest_sorted
+
+if TYPE_CHECKING:  # polars is imported by the readers of frames, not by a run's calls
+    import polars as pl
 
 
 @dataclass(frozen=True)
@@ -143,11 +145,38 @@ def _case(r: tuple[Any, ...]) -> GoldenCase:
 
 def load_cases(con: duckdb.DuckDBPyConnection, version: str) -> list[GoldenCase]:
     """The version's cases in the order of the file they were imported from."""
-    rows = con.execute(
+    return list(_remembered(version, _case_rows(con, version)).cases)
+
+
+def _case_rows(con: duckdb.DuckDBPyConnection, version: str) -> list[tuple[Any, ...]]:
+    return con.execute(
         f"SELECT {_CASE_COLUMNS} FROM golden_cases WHERE version = ? ORDER BY position",
         [version],
     ).fetchall()
-    return [_case(r) for r in rows]
+
+
+@dataclass
+class _Read:
+    """A version's rows as last read, the cases built from them, and whether they hash to
+    the version id (None: not checked yet)."""
+
+    rows: list[tuple[Any, ...]]
+    cases: list[GoldenCase]
+    intact: bool | None = None
+
+
+_READ: dict[str, _Read] = {}  # the last version read: a run reads its cases three times
+
+
+def _remembered(version: str, rows: list[tuple[Any, ...]]) -> _Read:
+    """The cases of `rows`, built once while the stored rows stay exactly the same: every read
+    still queries the file, and rows that differ in any value are built (and hashed) anew."""
+    read = _READ.get(version)
+    if read is None or read.rows != rows:
+        read = _Read(rows, [_case(r) for r in rows])
+        _READ.clear()
+        _READ[version] = read
+    return read
 
 
 def load_case(con: duckdb.DuckDBPyConnection, version: str, case_id: str) -> GoldenCase | None:
@@ -160,8 +189,12 @@ def load_case(con: duckdb.DuckDBPyConnection, version: str, case_id: str) -> Gol
 
 
 def content_intact(con: duckdb.DuckDBPyConnection, version: str) -> bool:
-    """Whether the stored cases still hash to their version id."""
-    return version_of(load_cases(con, version)) == version
+    """Whether the stored cases still hash to their version id (read now; the hash of the
+    same rows is computed once)."""
+    read = _remembered(version, _case_rows(con, version))
+    if read.intact is None:
+        read.intact = version_of(read.cases) == version
+    return read.intact
 
 
 def version_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str]]:

@@ -22,6 +22,7 @@ from pilot.define.verdicts import Verdict, frames_metrics, judge
 from pilot.results.chart_style import Threshold, label, pct
 from pilot.results.comparison import compare
 from pilot.results.humane import local_time
+from pilot.runs.lookup import content_versions
 from pilot.runs.record import RunFrames, case_sources, result_rows, run_frames
 from pilot.runs.run import RunStatus
 from pilot.runs.scoring import bar_for_run, explain
@@ -112,6 +113,27 @@ def run_metrics(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Estima
     """Every metric of one run, recomputed from its stored rows. A finished run's rows never
     change, so callers may cache this by run id."""
     return frames_metrics(run_frames(con, run_id))
+
+
+HISTORY_RUNS = 20
+"""The Over-time chart shows at most this many runs, the newest: each is recomputed once
+(then cached), and a chart of thousands of points is read by no one."""
+
+
+def history_runs(
+    runs: Sequence[Mapping[str, Any]], goldenset_version: str | None
+) -> tuple[list[Mapping[str, Any]], int]:
+    """The runs the Over-time chart shows (newest first, at most `HISTORY_RUNS`; only those on
+    `goldenset_version` unless it is None) and how many of `runs` qualified."""
+    eligible = [r for r in runs if goldenset_version in (None, r["goldenset_version"])]
+    return eligible[:HISTORY_RUNS], len(eligible)
+
+
+def history_keys(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> dict[str, str]:
+    """Per run id, the fingerprint of its stored results that its cached metrics are keyed
+    by: a run whose rows changed gets its figures recomputed, never a stale copy."""
+    found = content_versions(con, run_ids)
+    return {run_id: found.get(run_id, "0:") for run_id in run_ids}
 
 
 def metric_history(

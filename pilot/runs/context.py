@@ -10,7 +10,7 @@ from typing import Any
 from pilot.core.models import GoldenCase, SystemConfig, SystemRequest
 from pilot.core.store import Store
 from pilot.runs.edge import Remap
-from pilot.runs.run import RunStatus
+from pilot.runs.run import RunRecord, RunStatus
 from pilot.runs.systems.base import System
 
 
@@ -56,6 +56,9 @@ class RunOutcome:
     done: int
     errors: int
     cached: int
+    # the finished run as stored, read while the file was still held: its report needs no
+    # second open of the database
+    record: RunRecord | None = None
 
 
 Prepared = tuple[SystemRequest, str, Remap]  # what leaves, its cache key, the way back

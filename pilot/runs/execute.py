@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import time
 from typing import Any
@@ -28,12 +29,11 @@ from pilot.runs.cache import cache_key, cache_keyer, load_cache
 from pilot.runs.configs import load_config
 from pilot.runs.context import Progress, ProgressFn, RunContext, RunOptions, RunOutcome
 from pilot.runs.edge import load_edge
-from pilot.runs.judging import judge_run
 from pilot.runs.lease import Lease, acquire
+from pilot.runs.preload import SCORING, preload
 from pilot.runs.register import create_run, mark, mark_halted
 from pilot.runs.rows import ResultRow
 from pilot.runs.run import RunStatus, load_run
-from pilot.runs.scoring import finish_run, match_rule_for_run
 from pilot.runs.systems.base import PermanentError, System, TransientError
 from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registry import make_system
@@ -47,14 +47,16 @@ class _Halt(Exception):
 async def _execute(ctx: RunContext) -> bool:
     """Answer every case; returns False when the kill switch halted the run."""
     rng = random.Random(ctx.options.seed)
-    sentinel = killswitch.sentinel(ctx.store)
+    sentinel = str(
+        killswitch.sentinel(ctx.store)
+    )  # checked before every call: os.stat, not pathlib
     writer = Writer(ctx.store, ctx.run_id)
     writer_task = asyncio.create_task(writer.loop())
     sem = asyncio.Semaphore(ctx.options.concurrency)
     halted = False
 
     def stop_now() -> bool:
-        return halted or writer.halted_in_db or sentinel.exists() or ctx.lease_lost()
+        return halted or writer.halted_in_db or os.path.exists(sentinel) or ctx.lease_lost()
 
     def halt() -> None:
         if stop_now():
@@ -241,18 +243,20 @@ def _execute_owned(
     ctx.lease_lost = lambda: lease.lost
     runner = execute_batch if options.batch else _execute
     hold.close()  # the writer holds the file only while it commits
+    if len(cache) < len(pending):  # calls to make: their network waits hide these imports
+        preload(*getattr(system, "SDK_MODULES", ()), *SCORING)
     completed = asyncio.run(runner(ctx))
     if lease.lost:
         raise RunBusy(
             f"run {run_id}: another process took over its lease (this one sent no heartbeat "
             f"for {lease.stale_after:.0f}s); this process stopped calling and did not finish it"
         )
+    hold.enter_context(store.held())  # the bookkeeping after the calls shares one open file
     if completed:
         try:
-            _judge_if_needed(store, run_id, connection)
+            _judge_if_needed(store, run_id, connection, hold)
         except Halted:
             completed = False
-    hold.enter_context(store.held())  # after any judge calls: never held across a network wait
     if not completed:
         mark_halted(store, actor, run_id, progress)
         return RunOutcome(
@@ -263,19 +267,32 @@ def _execute_owned(
             progress.errors,
             progress.cached,
         )
+    from pilot.runs.scoring import finish_run
+
     summary = finish_run(store, actor, run_id)
     ended = RunStatus.INCONCLUSIVE if summary["verdict"].get("inconclusive") else RunStatus.FINISHED
+    with store.read() as con:  # still held: the report reads this, not the file again
+        record = load_run(con, run_id)
     return RunOutcome(
-        run_id, ended, progress.total, progress.done, progress.errors, progress.cached
+        run_id, ended, progress.total, progress.done, progress.errors, progress.cached, record
     )
 
 
-def _judge_if_needed(store: Store, run_id: str, connection: Connection | None) -> None:
-    """Under a bar whose match rule is the LLM judge, judge every answered result first."""
+def _judge_if_needed(
+    store: Store, run_id: str, connection: Connection | None, hold: contextlib.ExitStack
+) -> None:
+    """Under a bar whose match rule is the LLM judge, judge every answered result first, with
+    the file released (never held across a network wait) and held again after."""
+    from pilot.runs.scoring import match_rule_for_run
+
     with store.read() as con:
         rule = match_rule_for_run(con, run_id)
     if rule.rule == "judge":
+        from pilot.runs.judging import judge_run
+
+        hold.close()
         judge_run(store, run_id, rule, connection)
+        hold.enter_context(store.held())
 
 
 __all__ = [

@@ -1,9 +1,10 @@
 """Small reads of the `runs` table for later steps (readiness, results): one run's facts, the
-newest finished run on given versions. Later steps call these instead of querying `runs`."""
+newest finished run on given versions, a fingerprint of runs' stored results. Later steps call these instead of querying `runs`."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,3 +61,18 @@ def runs_by_config(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     for run_id, config in con.execute("SELECT run_id, config_version FROM runs").fetchall():
         found.setdefault(str(config), []).append(str(run_id))
     return found
+
+
+def content_versions(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> dict[str, str]:
+    """Per run id, a fingerprint of its stored results (every column of every row, in one
+    pass): rows that change (a rescore, a resume dropping errors) change it, so a figure
+    computed from the rows may be cached under it and never go stale. Runs without results
+    are absent."""
+    if not run_ids:
+        return {}
+    rows = con.execute(
+        "SELECT run_id, count(*), bit_xor(hash(r)) FROM results r "
+        "WHERE run_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY run_id",
+        [list(run_ids)],
+    ).fetchall()
+    return {str(run_id): f"{n}:{digest}" for run_id, n, digest in rows}

@@ -15,6 +15,7 @@ from pilot.define import bar_versions as bars
 from pilot.goldensets import stored
 from pilot.runs.context import ProgressFn, RunOptions, RunOutcome
 from pilot.runs.execute import execute_run
+from pilot.runs.preload import preload
 from pilot.runs.register import create_run
 from pilot.runs.run import RunStatus, parse_summary
 from pilot.runs.systems.base import PermanentError, System
@@ -117,6 +118,8 @@ def start_or_resume(
     system = None
     if config is not None and not options.cache_only:
         system = _make_system(config, connection)
+        if not options.use_cache:  # every case is called: import the SDK beside the bookkeeping
+            preload(*getattr(system, "SDK_MODULES", ()))
     with store.held():  # the checks and the new run share one open database
         run_id = prepare_run(
             store,

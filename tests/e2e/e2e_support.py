@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import free_port
@@ -72,6 +73,19 @@ def browser() -> Iterator[object]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def settle(page: Any, title: str, timeout: float = 30_000) -> None:
+    """Wait until the page's script run has finished: the tab names the page (Streamlit sets
+    it when the run reaches `st.navigation`), the app says the run is over and the heading is
+    drawn. Streamlit's running indicator is no test: it appears only after a delay, so a page
+    can look settled while its script runs on for seconds (and the next click interrupts it)."""
+    page.wait_for_function("t => document.title === t", arg=title, timeout=timeout)
+    page.locator(SCRIPT_DONE).wait_for(state="attached", timeout=timeout)
+    page.locator("h1").first.wait_for(timeout=timeout)
 
 
 def stop_server(server: Server) -> None:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from e2e_support import Server, start_server, stop_server
+from e2e_support import Server, settle, start_server, stop_server
 from helpers import PASSWORD, USERS, seeded_store
 
 from app.nav import PAGES
@@ -34,16 +34,6 @@ def sign_in(page: Any, server: Server, name: str, path: str = "") -> None:
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-
-
-def settle(page: Any, title: str) -> None:
-    """Wait until the tab names the page, Streamlit has finished the run (no running
-    indicator) and the page's heading is drawn."""
-    page.wait_for_function("t => document.title === t", arg=title, timeout=30_000)
-    page.locator("h1").first.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-    )
 
 
 def test_lead_opens_every_page_twice(browser: Any, server: Server) -> None:

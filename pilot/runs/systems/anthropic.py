@@ -188,6 +188,7 @@ class AnthropicSystem:
     NEEDS_KEY = True
     SUPPORTS_BATCH = True
     FIELDS = ("model", "prompt")
+    SDK_MODULES = ("anthropic",)  # imported at the first call; a run may preload it
 
     def __init__(self, config: SystemConfig, connection: Connection | None = None) -> None:
         connection = connection or Connection()
