@@ -253,12 +253,13 @@ def test_a_refused_value_leaves_the_other_fields_checked() -> None:
         "f.jsonl:1: evidence[0]: not found verbatim in any source of case c-001 (first 60 "
         'chars: "nowhere")',
     ]
-    # a source refused as a whole: the sources left are still checked for duplicates
+    # a source refused as a whole: the sources left are still checked for duplicates, each
+    # named by its own index in the file
     assert errors(
         [case(1, sources=[7, {"id": "p", "text": "a"}, {"id": "p", "text": "b"}], evidence=[])]
     ) == [
         "f.jsonl:1: sources[0]: expected an object {id, title, text}, got the number 7",
-        "f.jsonl:1: sources[1].id: duplicate source id p in case c-001 (first at sources[0])",
+        "f.jsonl:1: sources[2].id: duplicate source id p in case c-001 (first at sources[1])",
     ]
     # an unreadable id is reported once, not again as missing, and takes no place in `seen`
     assert errors([case(1, id=5), case(2, id=5)]) == [
@@ -446,3 +447,25 @@ def test_the_file_as_a_whole_size_emptiness_and_spreadsheets() -> None:
     # no extension: the format comes from the content
     found = validate_goldenset(data, "upload")
     assert found.format == "jsonl" and [c.id for c in found.cases] == ["c-001"]
+
+
+def test_items_after_a_refused_item_keep_their_index_in_the_file() -> None:
+    # the number is refused by type; the item after it is still named by its own index
+    text = "Staff get 21 days."
+    assert errors([case(1, tags=[3, "a;b"])]) == [
+        "f.jsonl:1: tags[0]: expected non-empty text, got the number 3",
+        "f.jsonl:1: tags[1]: a tag cannot contain ';' (got 'a;b')",
+    ]
+    assert errors([case(1, evidence=[3, text, "  ", "not there"])]) == [
+        "f.jsonl:1: evidence[0]: expected non-empty text, got the number 3",
+        'f.jsonl:1: evidence[2]: expected non-empty text, got the text "  "',
+    ]
+    sources = [
+        {"id": 5, "text": text},
+        {"id": "p", "text": text},
+        {"id": "p", "text": text},
+    ]
+    assert errors([case(1, sources=sources)]) == [
+        "f.jsonl:1: sources[0].id: must be text (got the number 5)",
+        "f.jsonl:1: sources[2].id: duplicate source id p in case c-001 (first at sources[1])",
+    ]
