@@ -175,7 +175,28 @@ TARGETS: tuple[Target, ...] = (
         "goldenset-validation",
         ("pilot/goldensets/io.py", "pilot/goldensets/checks.py"),
         _all("pilot/goldensets/io.py", "pilot/goldensets/checks.py"),
-        ("tests/pilot/test_goldensets.py",),
+        (
+            # in-process and without a database first; then the validation tests that import
+            # (the CLI, agreement, naming and diff tests of test_goldensets.py test no check)
+            "tests/pilot/test_goldenset_checks.py",
+            *(
+                f"tests/pilot/test_goldensets.py::{name}"
+                for name in (
+                    "test_valid_jsonl_imports_every_case",
+                    "test_each_problem_is_named_and_nothing_is_imported",
+                    "test_bad_encoding_names_line_and_byte_offset",
+                    "test_empty_file_is_an_error",
+                    "test_file_over_the_configured_limit",
+                    "test_every_problem_is_reported_at_once",
+                    "test_unknown_field_is_a_warning_and_still_imports",
+                    "test_csv_jsonl_and_parquet_give_the_same_version",
+                    "test_csv_problems_name_the_csv_line",
+                    "test_parquet_problems_name_the_row",
+                    "test_the_demo_golden_set_is_valid",
+                    "test_a_file_read_from_disk_reports_exactly_what_its_bytes_do",
+                )
+            ),
+        ),
     ),
     Target(
         "scoring",
@@ -227,7 +248,7 @@ def selected(nodeid: str, entries: Iterable[str]) -> bool:
     for entry in entries:
         drop = entry.startswith("!")
         path = entry.removeprefix("!")
-        if nodeid == path or nodeid.startswith(path + "::") or nodeid.startswith(path + "/"):
+        if nodeid == path or nodeid.startswith((path + "::", path + "/", path + "[")):
             keep = not drop
     return keep
 

@@ -67,6 +67,11 @@ def test_a_mutant_runs_only_its_targets_tests() -> None:
     assert not selected(kill_9, run)  # a subprocess never sees the mutant
     assert not selected("tests/pilot/test_access.py::test_last_admin_is_protected", run)
     assert selected("tests/pilot/test_access.py::test_kill_switch_roles", run)
+    # a test named by its function runs with every parameter set
+    golden = allowed_tests({"MUTANT_UNDER_TEST": "pilot.goldensets.io.x__check__mutmut_1"})
+    named = "tests/pilot/test_goldensets.py::test_each_problem_is_named_and_nothing_is_imported"
+    assert selected(f"{named}[missing id]", golden) and selected(named, golden)
+    assert not selected(f"{named}_too[missing id]", golden)
 
 
 def test_outside_a_mutation_run_nothing_is_dropped() -> None:

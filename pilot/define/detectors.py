@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 Spans = list[tuple[int, int]]
 Detector = Callable[[str, Sequence[str]], Spans]
@@ -33,24 +34,33 @@ def _standalone(text: str, start: int, end: int) -> bool:
     return not (after and _GLUED.match(after))
 
 
-def _candidates(pattern: re.Pattern[str], valid: Callable[[str], bool]) -> Detector:
-    def detect(text: str, regions: Sequence[str]) -> Spans:
+@dataclass(frozen=True)
+class _Candidates:
+    """The matches of `pattern` that stand alone and that `valid` accepts. A class rather than
+    a closure: the detectors are built once, at import, and a closure's code would then be out
+    of reach of mutation testing (mutmut switches a mutant on when its function is called)."""
+
+    pattern: re.Pattern[str]
+    valid: Callable[[str], bool]
+
+    def __call__(self, text: str, regions: Sequence[str]) -> Spans:
         return [
             m.span()
-            for m in pattern.finditer(text)
-            if _standalone(text, *m.span()) and valid(m.group())
+            for m in self.pattern.finditer(text)
+            if _standalone(text, *m.span()) and self.valid(m.group())
         ]
 
-    return detect
 
+@dataclass(frozen=True)
+class _Stdnum:
+    """A python-stdnum module's checksum (`us.ssn`, `gb.nhs`, ...), imported on first use."""
 
-def _stdnum(module: str) -> Callable[[str], bool]:
-    def valid(value: str) -> bool:
+    module: str
+
+    def __call__(self, value: str) -> bool:
         import importlib
 
-        return bool(importlib.import_module(f"stdnum.{module}").is_valid(value))
-
-    return valid
+        return bool(importlib.import_module(f"stdnum.{self.module}").is_valid(value))
 
 
 def _card_ok(value: str) -> bool:
@@ -143,12 +153,12 @@ def _phone(text: str, regions: Sequence[str]) -> Spans:
 DETECTORS: dict[str, tuple[Detector, str]] = {
     "email": (_email, "[EMAIL]"),
     "iban": (_iban, "[IBAN]"),
-    "payment_card": (_candidates(_CARD, _card_ok), "[CARD]"),
-    "us_ssn": (_candidates(_SSN, _stdnum("us.ssn")), "[SSN]"),
-    "uk_nino": (_candidates(_NINO, lambda _: True), "[NI NUMBER]"),
-    "uk_nhs": (_candidates(_NHS, _stdnum("gb.nhs")), "[NHS NUMBER]"),
-    "es_dni_nie": (_candidates(_ES_ID, _es_id), "[ID NUMBER]"),
-    "fr_nir": (_candidates(_FR_NIR, _stdnum("fr.nir")), "[ID NUMBER]"),
+    "payment_card": (_Candidates(_CARD, _card_ok), "[CARD]"),
+    "us_ssn": (_Candidates(_SSN, _Stdnum("us.ssn")), "[SSN]"),
+    "uk_nino": (_Candidates(_NINO, lambda _: True), "[NI NUMBER]"),
+    "uk_nhs": (_Candidates(_NHS, _Stdnum("gb.nhs")), "[NHS NUMBER]"),
+    "es_dni_nie": (_Candidates(_ES_ID, _es_id), "[ID NUMBER]"),
+    "fr_nir": (_Candidates(_FR_NIR, _Stdnum("fr.nir")), "[ID NUMBER]"),
     "phone": (_phone, "[PHONE]"),
 }
 """Detector name -> (find spans, default replacement). Order matters where matches overlap:

@@ -167,18 +167,31 @@ def _rules_on_mapping(
     """The rules over a record some of whose fields were refused (`INVALID`)."""
     invalid = {k for k, v in record.items() if v is INVALID}
     usable = {k: v for k, v in record.items() if v is not INVALID}
-    sources = usable.get("sources")
-    if isinstance(sources, list):
-        usable["sources"] = [s for s in sources if s is not INVALID]
-        if len(usable["sources"]) != len(sources):
-            invalid.add("sources[]")
-    for name in ("evidence", "tags"):
+    # a refused item is set aside, and the items after it keep the index the file gives them
+    positions: Positions = {}
+    for name in ("sources", "evidence", "tags"):
         items = usable.get(name)
         if isinstance(items, list) and any(i is INVALID for i in items):
             usable[name] = [i for i in items if i is not INVALID]
-            invalid.add(name)
+            positions[name] = [at for at, i in enumerate(items) if i is not INVALID]
+            invalid.add("sources[]" if name == "sources" else name)
     parsed = CaseRecord.model_validate(usable)
-    _rules(parsed, invalid, line, seen, unknown, found)
+    _rules(parsed, invalid, line, seen, unknown, found, positions)
+
+
+Positions = dict[str, list[int]]
+
+
+class _Positions:
+    """`tags[2]` for the third item kept of a list, or the index the file gives it when an
+    item before it was refused."""
+
+    def __init__(self, positions: Positions) -> None:
+        self.positions = positions
+
+    def __call__(self, name: str, index: int) -> str:
+        kept = self.positions.get(name)
+        return f"{name}[{kept[index] if kept is not None else index}]"
 
 
 def _rules(
@@ -188,8 +201,11 @@ def _rules(
     seen: dict[str, int],
     unknown: dict[str, list[int]],
     found: Found,
+    positions: Positions | None = None,
 ) -> GoldenCase | None:
-    """The checks across fields; the case when nothing at all was found."""
+    """The checks across fields; the case when nothing at all was found. `positions` gives,
+    for a list some of whose items were refused, each kept item's index in the file."""
+    at = _Positions(positions or {})
     for name in parsed.model_extra or {}:
         unknown.setdefault(name, []).append(line)
     case_id = parsed.id
@@ -206,7 +222,7 @@ def _rules(
     if "question" not in invalid and (parsed.question is None or not parsed.question.strip()):
         found.append(("question", "empty question"))
 
-    sources = None if "sources" in invalid else _sources(parsed, label, unknown, line, found)
+    sources = None if "sources" in invalid else _sources(parsed, label, unknown, line, found, at)
     answerable = True if parsed.answerable is None else parsed.answerable
     expected = parsed.expected_answer
     if "expected_answer" not in invalid:
@@ -234,7 +250,7 @@ def _rules(
     evidence = parsed.evidence or []
     for index, passage in enumerate(evidence):
         if not passage.strip():
-            found.append((f"evidence[{index}]", f"expected non-empty text, got {kind(passage)}"))
+            found.append((at("evidence", index), f"expected non-empty text, got {kind(passage)}"))
     if (
         evidence
         and sources is not None
@@ -244,13 +260,13 @@ def _rules(
         texts = [s.text for s in sources]
         for index, passage in enumerate(evidence):
             if passage.strip() and not any(passage in text for text in texts):
-                found.append((f"evidence[{index}]", _not_found(passage, label, texts)))
+                found.append((at("evidence", index), _not_found(passage, label, texts)))
     tags: list[str] = []
     for index, tag in enumerate(parsed.tags or []):
         if not tag.strip():
-            found.append((f"tags[{index}]", f"expected non-empty text, got {kind(tag)}"))
+            found.append((at("tags", index), f"expected non-empty text, got {kind(tag)}"))
         elif ";" in tag:
-            found.append((f"tags[{index}]", f"a tag cannot contain ';' (got {tag!r})"))
+            found.append((at("tags", index), f"a tag cannot contain ';' (got {tag!r})"))
         elif tag.strip() not in tags:
             tags.append(tag.strip())
     if found or invalid or case_id is None or parsed.question is None:
@@ -269,12 +285,17 @@ def _rules(
 
 
 def _sources(
-    parsed: CaseRecord, label: str, unknown: dict[str, list[int]], line: int, found: Found
+    parsed: CaseRecord,
+    label: str,
+    unknown: dict[str, list[int]],
+    line: int,
+    found: Found,
+    at: _Positions,
 ) -> list[Source] | None:
     sources: list[Source] = []
-    first: dict[str, int] = {}
+    first: dict[str, str] = {}
     for index, item in enumerate(parsed.sources or []):
-        where = f"sources[{index}]"
+        where = at("sources", index)
         for name in item.model_extra or {}:
             unknown.setdefault(f"sources[].{name}", []).append(line)
         ok = True
@@ -286,13 +307,12 @@ def _sources(
             found.append(
                 (
                     f"{where}.id",
-                    f"duplicate source id {item.id} in case {label} (first at "
-                    f"sources[{first[item.id]}])",
+                    f"duplicate source id {item.id} in case {label} (first at {first[item.id]})",
                 )
             )
             ok = False
         else:
-            first[item.id] = index
+            first[item.id] = where
         if item.text is None or not item.text.strip():
             problem = "missing text" if item.text in (None, "") else "must be text"
             found.append((f"{where}.text", f"{problem} (got {kind(item.text)})"))

@@ -89,3 +89,26 @@ def test_the_estimate_uses_the_z_it_is_given() -> None:
     f = Estimate.from_frame("accuracy", counts, z=2.576)
     assert (f.name, f.low, f.high, f.n) == ("accuracy", *wilson(2, 3, 2.576), 3)
     assert Estimate.from_counts("accuracy", 0, 0) == Estimate("accuracy", None, None, None, 0)
+
+
+def test_clopper_pearson_matches_statsmodels_at_both_ends_and_between() -> None:
+    """The exact interval against statsmodels' `proportion_confint(method="beta")`, one count at
+    a time and as arrays: 0 exactly at k = 0, 1 exactly at k = n, beta quantiles between."""
+    import numpy as np
+
+    from metrics.intervals import clopper_pearson_bounds
+
+    pairs = [(0, 1), (1, 1), (0, 10), (1, 10), (5, 10), (9, 10), (10, 10), (3, 7), (1, 2)]
+    for k, n in pairs:
+        low, high = clopper_pearson_bounds(k, n)
+        want = proportion_confint(k, n, alpha=0.05, method="beta")
+        assert (float(low), float(high)) == pytest.approx(want, abs=1e-12), (k, n)
+    ks, ns = np.array([k for k, _ in pairs]), np.array([n for _, n in pairs])
+    lows, highs = clopper_pearson_bounds(ks, ns)
+    assert lows[ks == 0].tolist() == [0.0, 0.0] and highs[ks == ns].tolist() == [1.0, 1.0]
+    assert lows.tolist() == pytest.approx(
+        [proportion_confint(k, n, method="beta")[0] for k, n in pairs], abs=1e-12
+    )
+    assert clopper_pearson_bounds(7, 10, confidence=0.9) == pytest.approx(
+        proportion_confint(7, 10, alpha=0.1, method="beta"), abs=1e-12
+    )

@@ -124,3 +124,26 @@ def test_unknown_values_are_listed_once_each_in_order() -> None:
     why = "3 of 4 cases: no price for model a; no price for model b"
     assert Mean().estimate("cost", frame) == Estimate("cost", None, None, None, 4, unknown=why)
     assert Quantile(0.5).estimate("p50", frame) == Estimate("p50", None, None, None, 4, unknown=why)
+
+
+def test_a_slice_large_enough_for_a_median_interval_has_its_bounds(results: Builder) -> None:
+    """Eight cases tagged "t", latencies 100..800 ms. The median is 450 (linear between the
+    4th and 5th); with Binomial(8, ½): B(0) = 1/256 ≤ 2.5% < B(1) = 9/256, so the lower bound is
+    the 1st value, and B(6) = 247/256 < 97.5% ≤ B(7) = 255/256, so the upper is the 8th."""
+    frame = results(*({"case_id": f"c{i}", "correct": True, "tags": ["t"]} for i in range(8)))
+    calls = pl.DataFrame(
+        {
+            "case_id": [f"c{i}" for i in range(8)],
+            "latency_ms": [100.0 * (i + 1) for i in range(8)],
+            "cached": [False] * 8,
+            "attempts": [1] * 8,
+            "model": ["m"] * 8,
+            "cost_usd": [0.01] * 8,
+        },
+        schema=dict(CALLS),
+    )
+    table = per_tag(frame, calls=calls, names=("latency_p50_ms",))
+    assert table.rows() == [("t", "latency_p50_ms", 450.0, 100.0, 800.0, 8, None)]
+    untagged = results(*({"case_id": f"c{i}", "correct": True, "tags": []} for i in range(8)))
+    empty = per_tag(untagged, calls=calls, names=("latency_p50_ms",))
+    assert empty.is_empty() and empty.schema == table.schema

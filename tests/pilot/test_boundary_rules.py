@@ -112,10 +112,22 @@ def test_a_refused_pattern_says_re2s_reason_and_logs_nothing(
 
     with pytest.raises(ValueError) as refused:
         check_pattern("a(b")
-    assert str(refused.value).startswith(
+    assert str(refused.value) == (
         "not a valid regular expression for the linear-time engine (RE2): missing ): a(b. "
+        "Backreferences (\\1) and lookaround ((?=, (?!, (?<=, (?<!) are not supported"
     )
     assert capfd.readouterr().err == ""
+
+
+def test_a_nested_repeat_is_refused_with_what_to_write_instead() -> None:
+    from pilot.define.patterns import check_pattern
+
+    with pytest.raises(ValueError) as refused:
+        check_pattern("(a+)+$")
+    assert str(refused.value) == (
+        "nests one unbounded repetition inside another (like (a+)+ or (a*)*), which takes "
+        "exponential time in backtracking engines; repeat once, e.g. a+ instead of (a+)+"
+    )
 
 
 def test_a_pattern_of_exactly_the_longest_length_is_accepted() -> None:

@@ -39,6 +39,13 @@ from pilot.define.workflow import DataBoundary
         ("NI QQ 12 34 56 C", "NI [NI NUMBER]"),
         ("ni ab123456c.", "ni [NI NUMBER]."),
         ("SSN 123-45-6789", "SSN [SSN]"),
+        # each national id on its own checksum: a DNI, and a NIE (which no DNI check accepts)
+        ("DNI 12345678Z", "DNI [ID NUMBER]"),
+        ("NIE X1234567L", "NIE [ID NUMBER]"),
+        ("NIE Y-1234567-X ok", "NIE [ID NUMBER] ok"),
+        ("NHS 943 476 5919", "NHS [NHS NUMBER]"),
+        ("NIR 1 84 12 76 451 089 46", "NIR [ID NUMBER]"),
+        ("IBAN GB82 WEST 1234 5698 7654 32 today", "IBAN [IBAN] today"),
     ],
 )
 def test_default_rules_redact(text: str, expected: str) -> None:
@@ -52,6 +59,10 @@ def test_default_rules_redact(text: str, expected: str) -> None:
         "Order EXP-2291, ORD-000123, order number 48213377, ref 0012345678.",
         "Claim up to £1,200 a year; 23 days plus 8 bank holidays; HR-07 v3.1.",
         "card 4111 1111 1111 1112 fails the Luhn check",
+        "NIE X1234567A and DNI 12345678A have the wrong check letter",
+        # a number glued to a letter before or after it is part of a longer token
+        "N4111111111111111",
+        "ref N4111111111111111 and 4111111111111111X",
         "SSN-like 000-12-3456 and 666-12-3456 are never issued",
         "version 1.2.3.4, pension 6% and 8%",
     ],
@@ -361,3 +372,85 @@ def test_every_string_inside_a_nested_value_is_redacted() -> None:
     assert _redact_value([{"n": "card 4111 1111 1111 1111"}], DEFAULT_RULES) == [
         {"n": "card [CARD]"}
     ]
+
+
+def test_a_misquoting_citation_of_a_renamed_source_comes_back_under_the_original_id() -> None:
+    """A source id holding personal data is sent as "source-1"; a citation of it that misquotes
+    what it was sent keeps its claimed text (so it stays invalid) but names the original source
+    and the original offsets, never the made-up id."""
+    from pilot.core.models import SystemOutput
+    from pilot.runs.edge import Edge
+
+    text = "Employees receive 25 days of annual leave each year."
+    case = GoldenCase(
+        id="c-9",
+        question="How much leave?",
+        sources=(Source(id="hr-case-AB123456C", title="Leave", text=text),),
+    )
+    edge = Edge()
+    request, _, remap = edge.prepare(case, SystemConfig())
+    assert [s.id for s in request.sources] == ["source-1"]
+    assert text in edge.redactor.memo  # the edge's own redactor, whose memo serves the run
+    at = text.index("25 days")
+    made_up = Citation(source_id="source-1", cited_text="30 days", start=at, end=at + 7)
+    (back,) = remap(SystemOutput(answer="30 days", citations=(made_up,))).citations
+    assert (back.source_id, back.start, back.end, back.cited_text) == (
+        "hr-case-AB123456C",
+        at,
+        at + 7,
+        "30 days",
+    )
+
+
+def test_a_source_sent_under_its_own_id_maps_back_to_itself() -> None:
+    from pilot.core.models import SystemRequest
+    from pilot.define.redaction import BoundedCase, RedactedText
+
+    bounded = BoundedCase(
+        SystemRequest(case_id="c", question="q"), RedactedText("q"), {"p": RedactedText("t")}
+    )
+    assert bounded.original_id("p") == "p"
+    assert bounded.original_id("unknown") == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("source_id", "rules", "sent"),
+    [
+        ("policy-123456", DEFAULT_RULES, "policy-123456"),  # 6 digits: room for no number
+        ("policy-1234567", DEFAULT_RULES, "source-1"),  # 7: a phone, card or account might fit
+        ("policy-1234567", (), "policy-1234567"),  # a boundary that redacts nothing
+        ("jo@example.com", DEFAULT_RULES, "source-1"),  # redacted whole, though not in parts
+        ("jo@example.com", (), "jo@example.com"),  # the boundary's rules, not the defaults
+    ],
+)
+def test_an_id_with_room_for_a_number_is_sent_as_source_n(
+    source_id: str, rules: tuple[RedactionRule, ...], sent: str
+) -> None:
+    case = GoldenCase(id="c-1", question="q", sources=(Source(id=source_id, title="t", text="x"),))
+    request = apply_boundary(case, DataBoundary(redaction_rules=rules))
+    assert [s.id for s in request.sources] == [sent]
+
+
+def test_a_source_whose_own_id_is_taken_by_a_renamed_one_is_numbered_too() -> None:
+    case = GoldenCase(
+        id="c-1",
+        question="q",
+        sources=(
+            Source(id="hr-case-AB123456C", title="t", text="x"),
+            Source(id="source-1", title="u", text="y"),
+        ),
+    )
+    bounded = bound_case(case, DataBoundary())
+    assert [(s.id, s.text) for s in bounded.request.sources] == [
+        ("source-1", "x"),
+        ("source-2", "y"),
+    ]
+    assert bounded.original_id("source-2") == "source-1"
+
+
+def test_phones_are_found_in_the_boundarys_regions_only() -> None:
+    from pilot.define.redaction import redactor_for
+
+    us = "call 415-555-0132"
+    assert redact(us, redactor_for(DataBoundary())).text == "call [PHONE]"  # GB and US
+    assert redact(us, redactor_for(DataBoundary(phone_regions=("FR",)))).text == us

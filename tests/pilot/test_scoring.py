@@ -222,3 +222,64 @@ def test_finish_refuses_a_run_whose_golden_set_changed_after_it_started(tmp_path
         finish_run(store, Actor("priya", "lead"), run_id)
     with store.read() as con:
         assert con.execute("SELECT status FROM runs").fetchone() == ("running",)
+
+
+def test_the_stored_summary_is_what_the_scored_rows_summarise_to_and_score_returns_them(
+    tmp_path: Path,
+) -> None:
+    """Finishing a run summarises the rows it scored without reading them again: `summarise`
+    (which reads them afresh, as the evidence pack does) gives the stored summary exactly, and
+    `score_rows` hands back the rows with `correct` and `match_rule` as it wrote them."""
+    from pilot.runs.record import result_rows
+    from pilot.runs.scoring import bar_for_run, score_rows, summarise
+
+    store: Store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 8), name="leave")
+    run_id = start_or_resume(store, "priya", goldenset="leave", config=SystemConfig()).run_id
+    with store.read() as con:
+        stored = json.loads(
+            con.execute("SELECT summary FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
+        )
+        assert summarise(con, run_id) == stored
+        # no bar (the run was started without one), and no run at all, are both "no bar"
+        assert bar_for_run(con, run_id) is None
+        assert bar_for_run(con, "no-such-run") is None
+    assert stored["metrics"]["accuracy"]["value"] == 4 / 8  # c-000, 002, 004, 006 (see above)
+    assert stored["models_returned"] == ["offline-bm25-v1"]
+    with store.transaction() as con:
+        before = result_rows(con, run_id)
+        returned = score_rows(con, run_id, before, MatchRule(rule="f1", threshold=0.3))
+        written = result_rows(con, run_id)
+    assert returned.schema == before.schema
+    assert returned.select("case_id", "correct", "match_rule").sort("case_id").rows() == (
+        written.select("case_id", "correct", "match_rule").sort("case_id").rows()
+    )
+    assert set(returned["match_rule"]) == {"f1>=0.3"}
+    assert returned["correct"].to_list() == [
+        case_id in ("c-000", "c-002", "c-004", "c-006") for case_id in returned["case_id"]
+    ]
+
+
+def test_a_run_with_too_many_errors_is_kept_open_as_inconclusive(tmp_path: Path) -> None:
+    """Finishing a run whose calls all failed judges nothing: the run is stored and audited as
+    inconclusive (so `pilot run --resume` calls the errored cases again), not finished."""
+    from pilot.core import audit
+    from pilot.core.access import Actor
+    from pilot.runs.scoring import finish_run
+
+    store: Store = seeded_store(tmp_path / "p.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 4), name="leave")
+    run_id = start_or_resume(store, "priya", goldenset="leave", config=SystemConfig()).run_id
+    with store.transaction() as con:  # as if every call had timed out
+        con.execute("UPDATE results SET error = 'timeout' WHERE run_id = ?", [run_id])
+    summary = finish_run(store, Actor("priya", "lead"), run_id)
+    assert summary["verdict"]["inconclusive"] is True and summary["verdict"]["errors"] == 4
+    with store.read() as con:
+        assert con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone() == (
+            "inconclusive",
+        )
+        finishes = audit.events(con, action="run.finish")
+    assert sorted((e.payload["status"], e.payload["errors"]) for e in finishes) == [
+        ("finished", 0),
+        ("inconclusive", 4),
+    ]
