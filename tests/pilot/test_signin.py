@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers import PASSWORD
@@ -49,10 +50,33 @@ def test_sixteen_sessions_at_once_get_one_guess(users_store: Store) -> None:
         assert signin.recent_failures(con, "marco") == 1
 
 
+def next_allowed(store: Store, name: str) -> datetime:
+    with store.read() as con:
+        row = con.execute("SELECT next_allowed_at FROM signin_guard WHERE name = ?", [name])
+        return datetime.strptime(row.fetchone()[0], signin.FMT).replace(tzinfo=UTC)
+
+
+def hold_off(store: Store, name: str, seconds: float) -> None:
+    """The guard's wait, set long enough that no machine is too slow to try within it."""
+    moment = datetime.now(UTC) + timedelta(seconds=seconds)
+    with store.transaction() as con:
+        con.execute(
+            "UPDATE signin_guard SET next_allowed_at = ? WHERE name = ?",
+            [moment.strftime(signin.FMT), name],
+        )
+
+
 def test_waits_double_across_attempts_and_success_resets(users_store: Store) -> None:
+    before = datetime.now(UTC)
     assert signin.authenticate(users_store, "marco", "wrong").outcome == "failed"
+    after = datetime.now(UTC)
+    # one failure: the next try waits 0.25 s from the moment it was refused (bounded by the
+    # clock read on either side of the attempt, not by how fast this machine is)
+    wait = timedelta(seconds=signin.signin_delay(1))
+    assert before + wait <= next_allowed(users_store, "marco") <= after + wait
+    hold_off(users_store, "marco", 60)
     again = signin.authenticate(users_store, "marco", PASSWORD)  # too soon, even if right
-    assert again.outcome == "throttled" and 0 < again.wait_seconds <= 0.5
+    assert again.outcome == "throttled" and 0 < again.wait_seconds <= 60
     let_time_pass(users_store, "marco")
     ok = signin.authenticate(users_store, "marco", PASSWORD)
     assert ok.outcome == "ok" and ok.actor is not None and ok.actor.name == "marco"
