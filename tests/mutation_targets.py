@@ -134,10 +134,6 @@ TARGETS: tuple[Target, ...] = (
             "tests/pilot/test_safeguards.py",
             "tests/pilot/test_tokens.py",
             "tests/pilot/test_signin.py",
-            # timing: two sign-ins (scrypt each) must fall within 0.25 s; on a loaded machine
-            # the second comes later and is not throttled; it failed mutmut's clean run on the
-            # unmutated code (it stays in the suite, left out of mutation runs only)
-            "!tests/pilot/test_signin.py::test_waits_double_across_attempts_and_success_resets",
         ),
     ),
     Target(
