@@ -4,9 +4,9 @@ PY      := $(VENV)/bin/python
 PILOT   := $(VENV)/bin/pilot
 PILOT_DB ?= pilot.duckdb
 PORT    ?= 8501
-# The suite runs shuffled (pytest-randomly). CI uses a seed whose order passed in full;
-# `make test SEED=` shuffles anew, `SEED=last` repeats the last order.
-SEED    ?= 360395929
+# The suite runs shuffled (pytest-randomly) with a fresh seed each run, CI's included; the
+# last lines name it: `make test SEED=N` repeats that order, `SEED=last` the last one.
+SEED    ?=
 
 .PHONY: app test mutate install install-test chromium lint format demo bench clean
 
