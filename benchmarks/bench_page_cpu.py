@@ -16,22 +16,18 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from bench_pages import grow  # noqa: E402
-from helpers import seeded_store  # noqa: E402
+from bench_pages import two_pilots  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from app.nav import PAGES  # noqa: E402
-from pilot.demo import seed_demo  # noqa: E402
 
 TIMES: list[tuple[float, float]] = []
 _run_script = script_runner.ScriptRunner._run_script
@@ -82,14 +78,8 @@ def main() -> None:
     parser.add_argument("--results", type=int, default=1_000_000)
     parser.add_argument("--visits", type=int, default=3)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="bench-page-cpu-"))
-    demo = folder / "demo.duckdb"
-    with ThreadPoolExecutor(1) as pool:  # the demo's runs use asyncio
-        pool.submit(seed_demo, seeded_store(demo)).result()
-    large = folder / "large.duckdb"
-    shutil.copy(demo, large)
-    shutil.copy(f"{demo}.key", f"{large}.key")
-    print(f"large pilot: {grow(large, args.results):,} results stored")
+    demo, large = two_pilots("bench-page-cpu-", args.results)
+    folder = demo.parent
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
     small = visit_all(demo, args.visits)
     big = visit_all(large, args.visits)

@@ -89,11 +89,9 @@ def visit_all(db: Path, log: Path) -> dict[str, list[float]]:
     return times
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--results", type=int, default=1_000_000)
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+def two_pilots(prefix: str, results: int) -> tuple[Path, Path]:
+    """The demo pilot, and a copy of it grown to about `results` stored results."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     demo = folder / "demo.duckdb"
     with ThreadPoolExecutor(1) as pool:  # the demo's runs use asyncio
         pool.submit(seed_demo, seeded_store(demo)).result()
@@ -101,8 +99,17 @@ def main() -> None:
     shutil.copy(demo, large)
     shutil.copy(f"{demo}.key", f"{large}.key")
     started = time.perf_counter()
-    stored = grow(large, args.results)
+    stored = grow(large, results)
     print(f"large pilot: {stored:,} results stored ({time.perf_counter() - started:.1f} s)")
+    return demo, large
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--results", type=int, default=1_000_000)
+    args = parser.parse_args()
+    demo, large = two_pilots("bench-pages-", args.results)
+    folder = demo.parent
     small = visit_all(demo, folder / "demo.log")
     big = visit_all(large, folder / "large.log")
     print(

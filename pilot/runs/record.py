@@ -90,14 +90,7 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
         sources, evidence = memo[("golden", version)]
     else:
         sources, evidence = _golden_frames(cases)
-    frames = RunFrames(
-        results=rows.select(list(contracts.RESULTS)),
-        citations=_explode_json(rows, "citations", contracts.CITATIONS),
-        claims=_claims(rows),
-        sources=sources,
-        evidence=evidence,
-        calls=calls_frame(rows),
-    )
+    frames = _frames(rows, sources, evidence)
     if memo is not None:
         memo[("run", run_id)] = frames
         memo[("golden", version)] = (sources, evidence)
@@ -112,7 +105,10 @@ def joined_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[pl.DataFra
 def frames_of(rows: pl.DataFrame, cases: pl.DataFrame) -> RunFrames:
     """The frames `metrics/` reads, from a run's joined rows and its golden cases (finishing a
     run scores the rows it read and summarises them without reading them again)."""
-    sources, evidence = _golden_frames(cases)
+    return _frames(rows, *_golden_frames(cases))
+
+
+def _frames(rows: pl.DataFrame, sources: pl.DataFrame, evidence: pl.DataFrame) -> RunFrames:
     return RunFrames(
         results=rows.select(list(contracts.RESULTS)),
         citations=_explode_json(rows, "citations", contracts.CITATIONS),
