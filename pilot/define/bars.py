@@ -238,9 +238,3 @@ def demo_bar() -> AcceptanceBar:
         ),
         match_rule=MatchRule(rule="contains"),
     )
-
-
-def __getattr__(name: str) -> Any:
-    if name == "DEMO_BAR":  # `bars.DEMO_BAR`, as before, built when first read
-        return demo_bar()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -191,10 +191,10 @@ def threshold_text(c: Criterion) -> str:
 def criterion_name(metric: str, scope: str = "all") -> str:
     """E.g. "Accuracy on all cases", "False-abstain rate on cases tagged 'pay'": a criterion
     named in words; a metric no longer registered keeps its key."""
-    tag = scope[4:] if scope.startswith("tag:") else None
-    cases = f"cases tagged {tag!r}" if tag else "all cases"
     from metrics.registry import get_metric
 
+    tag = scope[4:] if scope.startswith("tag:") else None
+    cases = f"cases tagged {tag!r}" if tag else "all cases"
     try:
         spec = get_metric(metric)
     except KeyError:

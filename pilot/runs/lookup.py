@@ -1,5 +1,6 @@
 """Small reads of the `runs` table for later steps (readiness, results): one run's facts, the
-newest finished run on given versions, a fingerprint of runs' stored results. Later steps call these instead of querying `runs`."""
+newest finished run on given versions, a fingerprint of runs' stored results. Later steps call
+these instead of querying `runs`."""
 
 from __future__ import annotations
 

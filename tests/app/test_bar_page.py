@@ -113,7 +113,7 @@ def test_editing_a_signed_bar_saves_a_new_draft_and_shows_the_diff(db: Store) ->
         "changed: Accuracy on all cases must be at least 90%" in m.value for m in at.markdown
     )
     with db.read() as con:
-        assert bar_versions.bar_version(con, 1).bar == bars.DEMO_BAR
+        assert bar_versions.bar_version(con, 1).bar == bars.demo_bar()
 
 
 @pytest.mark.parametrize("user", ["dana", "marco"])
@@ -124,7 +124,7 @@ def test_readers_see_the_bar_and_planner_but_no_controls(db: Store, user: str) -
     text = shown(at)
     assert "Accuracy on all cases must be at least 90%, judged on the 95% lower bound" in text
     assert "**217 cases needed**" in text
-    assert len(charts(at)) == 2 * len(bars.DEMO_BAR.criteria)  # two charts per criterion
+    assert len(charts(at)) == 2 * len(bars.demo_bar().criteria)  # two charts per criterion
     # the only input is the planner's what-if: nothing a reader can change is stored
     assert [n.key for n in at.number_input] == ["bar_power"]
     assert not at.button and not at.checkbox and not at.text_area
