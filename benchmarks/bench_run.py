@@ -37,10 +37,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from stub_messages_api import MessagesStub  # noqa: E402
 
-from pilot.core import access, tokens  # noqa: E402
-from pilot.core.store import Store  # noqa: E402
-from pilot.goldensets.versions import import_goldenset  # noqa: E402
-
 BARE = """
 import asyncio, json, sys, anthropic
 from pilot.core.models import GoldenCase, SystemConfig, SystemRequest
@@ -59,6 +55,33 @@ async def main(path, concurrency):
     print(len(out))
 
 asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+# Run in a child with the tree's code on PYTHONPATH: the tree's own database (its migrations),
+# users and golden set. The pre-layout tree (before 776156f "Layout by step") has flat modules
+# and no tokens; which credential its CLI takes is read from its `--help` (see Tree).
+SETUP = """
+import json, sys
+from pathlib import Path
+try:
+    from pilot.core import access
+    from pilot.core.store import Store
+    from pilot.goldensets.versions import import_goldenset
+except ImportError:  # the pre-layout tree: flat pilot/ modules
+    from pilot import access
+    from pilot.store import Store
+    from pilot.goldensets import import_goldenset
+cases, db, wants_token = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "token"
+store = Store(db)
+access.add_user(store, None, "admin", "admin")
+access.add_user(store, "admin", "lead", "lead")
+if wants_token:
+    from pilot.core import tokens
+    print(json.dumps({"PILOT_TOKEN": tokens.create_token(store, "lead", name="bench").secret}))
+else:
+    print(json.dumps({"PILOT_USER": "lead"}))
+import_goldenset(store, "lead", cases, name="bench")
 """
 
 
@@ -107,18 +130,44 @@ def measured(cmd: list[str], env: dict[str, str]) -> Usage:
     return Usage(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
+@dataclass(frozen=True)
+class Tree:
+    """A checkout whose `pilot run` is timed; `path` None is the code this script imports."""
+
+    path: str | None
+    token: bool  # its CLI acts through PILOT_TOKEN (else PILOT_USER names the actor)
+
+    @property
+    def label(self) -> str:
+        return self.path or "this tree"
+
+
 class Bench:
-    def __init__(self, folder: Path, repeats: int, baseline_tree: str | None = None) -> None:
-        self.folder, self.repeats, self.baseline_tree = folder, repeats, baseline_tree
+    def __init__(self, folder: Path, repeats: int, baselines: list[str]) -> None:
+        self.folder, self.repeats = folder, repeats
         self.pilot = str(Path(sys.executable).parent / "pilot")
         self.stubs: dict[float, MessagesStub] = {}
-        self.dbs: dict[int, tuple[Path, Path, str]] = {}
+        self.cases: dict[int, Path] = {}
+        self.dbs: dict[tuple[int, str | None], tuple[Path, dict[str, str]]] = {}
         self.pycache = folder / "pycache"  # compiled bytecode of every child, as installed
         self.warmed = False
+        self.current = self.tree(None)
+        self.baselines = [self.tree(path) for path in baselines]
 
-    def child_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+    def tree(self, path: str | None) -> Tree:
+        """The tree's credential, read from what its CLI says it accepts."""
+        helptext = subprocess.run(
+            [self.pilot, "--help"], env=self.child_env(path), capture_output=True, text=True
+        ).stdout
+        return Tree(path, "PILOT_TOKEN" in helptext)
+
+    def child_env(
+        self, tree: str | None = None, extra: dict[str, str] | None = None
+    ) -> dict[str, str]:
         env = {**os.environ, **(extra or {}), "PYTHONPYCACHEPREFIX": str(self.pycache)}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        if tree:
+            env["PYTHONPATH"] = tree
         return env
 
     def warm(self) -> None:
@@ -128,65 +177,75 @@ class Bench:
             return
         self.warmed = True
         self.bare(150, 32, 0.0)
-        for tree in [None] + ([self.baseline_tree] if self.baseline_tree else []):
+        for tree in [self.current, *self.baselines]:
             self.run(150, 32, 0.0, tree=tree)
-            measured([self.pilot, "--help"], self.child_env({"PYTHONPATH": tree} if tree else None))
+            measured([self.pilot, "--help"], self.child_env(tree.path))
 
     def stub(self, latency: float) -> MessagesStub:
         if latency not in self.stubs:
             self.stubs[latency] = MessagesStub(latency=latency).start()
         return self.stubs[latency]
 
-    def db(self, n: int) -> tuple[Path, Path, str]:
-        """A database with a golden set of n cases, and a lead's token."""
-        if n not in self.dbs:
-            folder = self.folder / f"n{n}"
-            folder.mkdir()
-            cases = folder / "cases.jsonl"
-            make_cases(cases, n)
-            store = Store(folder / "bench.duckdb")
-            access.add_user(store, None, "admin", "admin")
-            access.add_user(store, "admin", "lead", "lead")
-            secret = tokens.create_token(store, "lead", name="bench").secret
-            import_goldenset(store, "lead", cases, name="bench")
-            self.dbs[n] = (cases, store.path, secret)
-        return self.dbs[n]
+    def golden(self, n: int) -> Path:
+        if n not in self.cases:
+            self.cases[n] = self.folder / f"cases-{n}.jsonl"
+            make_cases(self.cases[n], n)
+        return self.cases[n]
 
-    def env(self, n: int, latency: float) -> dict[str, str]:
-        _, db, secret = self.db(n)
-        return self.child_env(
-            {
-                "ANTHROPIC_API_KEY": "bench-key",
-                "ANTHROPIC_BASE_URL": self.stub(latency).base_url,
-                "PILOT_DB": str(db),
-                "PILOT_TOKEN": secret,
-            }
-        )
+    def db(self, n: int, tree: Tree) -> tuple[Path, dict[str, str]]:
+        """The tree's own database with a golden set of n cases, and its lead's credential."""
+        key = (n, tree.path)
+        if key not in self.dbs:
+            folder = self.folder / f"n{n}-{len(self.dbs)}"
+            folder.mkdir()
+            db = folder / "bench.duckdb"
+            cmd = [sys.executable, "-c", SETUP, str(self.golden(n)), str(db)]
+            done = subprocess.run(
+                [*cmd, "token" if tree.token else "user"],
+                env=self.child_env(tree.path),
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode != 0:
+                raise SystemExit(f"setup of {tree.label} failed: {done.stderr[-2000:]}")
+            self.dbs[key] = (db, json.loads(done.stdout.strip().splitlines()[-1]))
+        return self.dbs[key]
+
+    def env(self, n: int, latency: float, tree: Tree) -> dict[str, str]:
+        db, credential = self.db(n, tree)
+        extra = {
+            "ANTHROPIC_API_KEY": "bench-key",
+            "ANTHROPIC_BASE_URL": self.stub(latency).base_url,
+            "PILOT_DB": str(db),
+            **credential,
+        }
+        return self.child_env(tree.path, extra)
 
     def bare(self, n: int, c: int, latency: float) -> Usage:
-        cases = self.db(n)[0]
-        return measured([sys.executable, "-c", BARE, str(cases), str(c)], self.env(n, latency))
+        env = self.env(n, latency, self.current)
+        return measured([sys.executable, "-c", BARE, str(self.golden(n)), str(c)], env)
 
     def run(
-        self, n: int, c: int, latency: float, *, cache: bool = False, tree: str | None = None
+        self, n: int, c: int, latency: float, *, cache: bool = False, tree: Tree | None = None
     ) -> Usage:
-        """`pilot run`; with `tree`, the code of that checkout (e.g. main, for an A/B)."""
+        """`pilot run` by the code of `tree` (default: this tree), on that tree's database."""
         cmd = [self.pilot, "run", "--goldenset", "bench", "--system", "anthropic"]
         cmd += ["--concurrency", str(c), "--json"] + ([] if cache else ["--no-cache"])
-        env = self.env(n, latency)
-        if tree:
-            env["PYTHONPATH"] = tree
-        return measured(cmd, env)
+        return measured(cmd, self.env(n, latency, tree or self.current))
 
-    def pair(self, n: int, c: int, latency: float) -> tuple[list[Usage], list[Usage], list[Usage]]:
+    def pair(
+        self, n: int, c: int, latency: float
+    ) -> tuple[list[Usage], list[Usage], list[list[Usage]]]:
         self.warm()
-        bare, pilot, baseline = [], [], []
+        bare: list[Usage] = []
+        pilot: list[Usage] = []
+        baselines: list[list[Usage]] = [[] for _ in self.baselines]
         for _ in range(self.repeats):
             bare.append(self.bare(n, c, latency))
             pilot.append(self.run(n, c, latency))
-            if self.baseline_tree:
-                baseline.append(self.run(n, c, latency, tree=self.baseline_tree))
-        return bare, pilot, baseline
+            for tree, runs in zip(self.baselines, baselines, strict=True):
+                runs.append(self.run(n, c, latency, tree=tree))
+        return bare, pilot, baselines
 
     def close(self) -> None:
         for stub in self.stubs.values():
@@ -206,7 +265,7 @@ def load() -> str:
 
 
 def row_pair(bench: Bench, label: str, n: int, c: int, latency: float, target: float) -> None:
-    bare, pilot, baseline = bench.pair(n, c, latency)
+    bare, pilot, baselines = bench.pair(n, c, latency)
     b, p = med([u.wall for u in bare]), med([u.wall for u in pilot])
     print(
         f"{label}: bare {b:.2f} s ({spread([u.wall for u in bare])}), pilot {p:.2f} s "
@@ -219,11 +278,30 @@ def row_pair(bench: Bench, label: str, n: int, c: int, latency: float, target: f
         f"{bc / n * 1000:.2f} ms, pilot {pc / n * 1000:.2f} ms; peak RSS bare "
         f"{med([u.peak_mb for u in bare]):.0f} MB, pilot {med([u.peak_mb for u in pilot]):.0f} MB"
     )
-    if baseline:
-        w, cpu = med([u.wall for u in baseline]), med([u.cpu for u in baseline])
+    for tree, runs in zip(bench.baselines, baselines, strict=True):
+        w, cpu = med([u.wall for u in runs]), med([u.cpu for u in runs])
         print(
-            f"    baseline tree {bench.baseline_tree}: wall {w:.2f} s ({w / b:.2f}x bare), "
-            f"CPU {cpu:.2f} s ({cpu / bc:.2f}x bare)"
+            f"    baseline tree {tree.label}: wall {w:.2f} s ({spread([u.wall for u in runs])}; "
+            f"{w / b:.2f}x bare), CPU {cpu:.2f} s ({cpu / bc:.2f}x bare)"
+        )
+
+
+def row_cached(bench: Bench, repeats: int) -> None:
+    """Fully cached re-runs of 1,000 cases, the trees alternating, each on its own database
+    (filled first by one untimed run if row 2 did not fill it)."""
+    bench.warm()
+    trees = [bench.current, *bench.baselines]
+    for tree in trees:
+        bench.run(1000, 32, 0.2, cache=True, tree=tree)
+    runs: list[list[Usage]] = [[] for _ in trees]
+    for _ in range(repeats):
+        for tree, usages in zip(trees, runs, strict=True):
+            usages.append(bench.run(1000, 32, 0.2, cache=True, tree=tree))
+    for tree, usages in zip(trees, runs, strict=True):
+        walls = [u.wall for u in usages]
+        print(
+            f"4. cached re-run, 1,000 cases, {tree.label}: {med(walls):.2f} s ({spread(walls)}; "
+            f"target < 0.60 s), CPU {med([u.cpu for u in usages]):.2f} s  [load {load()}]"
         )
 
 
@@ -232,7 +310,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rows", default="1,2,3,4,5,6")
     parser.add_argument(
-        "--baseline-tree", default=None, help="Also time `pilot run` from this checkout (A/B)."
+        "--baseline-tree",
+        action="append",
+        default=[],
+        help="Also time `pilot run` from this checkout (A/B); may be given more than once. "
+        "A tree from before the layout (776156f^, `git worktree add`) works too.",
     )
     args = parser.parse_args()
     rows = {int(r) for r in args.rows.split(",")}
@@ -247,23 +329,7 @@ def main() -> None:
             if 3 in rows:
                 row_pair(bench, "3. 3,000 cases, c64, 0 ms", 3000, 64, 0.0, 1.25)
             if 4 in rows:
-                bench.warm()
-                bench.run(1000, 32, 0.2, cache=True)  # fills the cache if row 2 did not run
-                cached = [bench.run(1000, 32, 0.2, cache=True) for _ in range(args.repeats)]
-                print(
-                    f"4. cached re-run, 1,000 cases: {med([u.wall for u in cached]):.2f} s "
-                    f"({spread([u.wall for u in cached])}; target < 0.60 s), CPU "
-                    f"{med([u.cpu for u in cached]):.2f} s  [load {load()}]"
-                )
-                if args.baseline_tree:
-                    old = [
-                        bench.run(1000, 32, 0.2, cache=True, tree=args.baseline_tree)
-                        for _ in range(args.repeats)
-                    ]
-                    print(
-                        f"    baseline tree: {med([u.wall for u in old]):.2f} s, CPU "
-                        f"{med([u.cpu for u in old]):.2f} s"
-                    )
+                row_cached(bench, args.repeats)
             if 5 in rows:
                 bench.warm()
                 starts = {
@@ -283,10 +349,11 @@ def main() -> None:
                     f"(target < 500 MB), bare loop {bare.peak_mb:.0f} MB; wall pilot "
                     f"{pilot.wall:.2f} s, bare {bare.wall:.2f} s  [load {load()}]"
                 )
-                if args.baseline_tree:
-                    old = bench.run(10_000, 64, 0.0, tree=args.baseline_tree)
+                for tree in bench.baselines:
+                    old = bench.run(10_000, 64, 0.0, tree=tree)
                     print(
-                        f"    baseline tree: peak RSS {old.peak_mb:.0f} MB, wall {old.wall:.2f} s"
+                        f"    baseline tree {tree.label}: peak RSS {old.peak_mb:.0f} MB, "
+                        f"wall {old.wall:.2f} s"
                     )
         finally:
             bench.close()
