@@ -116,17 +116,27 @@ class Usage:
     peak_mb: float  # peak resident set size of the child
 
 
-def measured(cmd: list[str], env: dict[str, str]) -> Usage:
-    """Wall time, CPU time and peak RSS of one child process (os.wait4: that child only)."""
+def finished(out: bytes) -> bool:
+    """`pilot run --json` printed one object for a finished run (exit code 1 is also what an
+    uncaught exception gives, so the code alone does not tell a bar not met from a crash)."""
+    try:
+        summary = json.loads(out)
+    except ValueError:
+        return False
+    return isinstance(summary, dict) and summary.get("status") == "finished"
+
+
+def measured(cmd: list[str], env: dict[str, str], *, run: bool = False) -> Usage:
+    """Wall time, CPU time and peak RSS of one child process (os.wait4: that child only);
+    with `run`, a `pilot run --json` that must have finished."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
+    if proc.returncode not in (0, 1) or (run and not finished(out)):
         raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    del out
     return Usage(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
@@ -199,7 +209,8 @@ class Bench:
             folder = self.folder / f"n{n}-{len(self.dbs)}"
             folder.mkdir()
             db = folder / "bench.duckdb"
-            cmd = [sys.executable, "-c", SETUP, str(self.golden(n)), str(db)]
+            # -P: the working directory is not on sys.path, so the tree's code is what imports
+            cmd = [sys.executable, "-P", "-c", SETUP, str(self.golden(n)), str(db)]
             done = subprocess.run(
                 [*cmd, "token" if tree.token else "user"],
                 env=self.child_env(tree.path),
@@ -223,7 +234,7 @@ class Bench:
 
     def bare(self, n: int, c: int, latency: float) -> Usage:
         env = self.env(n, latency, self.current)
-        return measured([sys.executable, "-c", BARE, str(self.golden(n)), str(c)], env)
+        return measured([sys.executable, "-P", "-c", BARE, str(self.golden(n)), str(c)], env)
 
     def run(
         self, n: int, c: int, latency: float, *, cache: bool = False, tree: Tree | None = None
@@ -231,7 +242,7 @@ class Bench:
         """`pilot run` by the code of `tree` (default: this tree), on that tree's database."""
         cmd = [self.pilot, "run", "--goldenset", "bench", "--system", "anthropic"]
         cmd += ["--concurrency", str(c), "--json"] + ([] if cache else ["--no-cache"])
-        return measured(cmd, self.env(n, latency, tree or self.current))
+        return measured(cmd, self.env(n, latency, tree or self.current), run=True)
 
     def pair(
         self, n: int, c: int, latency: float

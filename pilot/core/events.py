@@ -33,3 +33,17 @@ def events_on(
         [obj, *actions],
     ).fetchall()
     return [(r[0], json.loads(r[1]), r[2], r[3]) for r in rows]
+
+
+def events_with(
+    con: duckdb.DuckDBPyConnection, action: str, field: str, value: str
+) -> list[tuple[str, Any]]:
+    """Events with `action` whose payload's `field` is `value`, newest first: (object,
+    payload). The text match only narrows; each payload is parsed and compared."""
+    rows = con.execute(
+        "SELECT object, payload FROM audit_events WHERE action = ? AND contains(payload, ?) "
+        "ORDER BY seq DESC",
+        [action, value],
+    ).fetchall()
+    found = [(r[0], json.loads(r[1])) for r in rows]
+    return [(obj, payload) for obj, payload in found if payload.get(field) == value]

@@ -126,14 +126,15 @@ def _phone(text: str, regions: Sequence[str]) -> Spans:
     the reserved drama ranges and new allocations a metadata release does not know yet.
 
     The matcher runs only over windows that could hold a phone number (7 digits or more with
-    phone separators), which keeps it from parsing every date and amount of a long source."""
-    import phonenumbers
-    from phonenumbers import Leniency, PhoneNumberMatcher
-
+    phone separators), which keeps it from parsing every date and amount of a long source.
+    libphonenumber is imported only when a text has such a window (~0.05 s on a run's start)."""
     spans: set[tuple[int, int]] = set()
     for window in _PHONE_WINDOW.finditer(text):
         if sum(ch.isdigit() for ch in window.group()) < 7:
             continue
+        import phonenumbers
+        from phonenumbers import Leniency, PhoneNumberMatcher
+
         offset = window.start()
         for region in regions:
             for match in PhoneNumberMatcher(window.group(), region, leniency=Leniency.POSSIBLE):

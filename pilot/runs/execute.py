@@ -29,11 +29,13 @@ from pilot.runs.cache import cache_key, cache_keyer, load_cache
 from pilot.runs.configs import load_config
 from pilot.runs.context import Progress, ProgressFn, RunContext, RunOptions, RunOutcome
 from pilot.runs.edge import load_edge
+from pilot.runs.finish import finish_run
 from pilot.runs.lease import Lease, acquire
 from pilot.runs.preload import SCORING, preload
 from pilot.runs.register import create_run, mark, mark_halted
 from pilot.runs.rows import ResultRow
 from pilot.runs.run import RunStatus, load_run
+from pilot.runs.run_bar import match_rule_for_run
 from pilot.runs.systems.base import PermanentError, System, TransientError
 from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registry import make_system
@@ -266,8 +268,6 @@ def _execute_owned(
             progress.errors,
             progress.cached,
         )
-    from pilot.runs.scoring import finish_run
-
     summary = finish_run(store, actor, run_id)
     ended = RunStatus.INCONCLUSIVE if summary["verdict"].get("inconclusive") else RunStatus.FINISHED
     with store.read() as con:  # still held: the report reads this, not the file again
@@ -282,8 +282,6 @@ def _judge_if_needed(
 ) -> None:
     """Under a bar whose match rule is the LLM judge, judge every answered result first, with
     the file released (never held across a network wait) and held again after."""
-    from pilot.runs.scoring import match_rule_for_run
-
     with store.read() as con:
         rule = match_rule_for_run(con, run_id)
     if rule.rule == "judge":

@@ -1,9 +1,8 @@
-"""Finishing a run: decide `correct` for every result by the bar's match rule, judge the run
-against its bar, store the summary and audit it with a digest of every result row."""
+"""Scoring a run: decide `correct` for every result by the bar's match rule and summarise its
+metrics and verdict against its bar (`pilot.runs.finish` stores and audits the summary)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import duckdb
@@ -11,30 +10,14 @@ import polars as pl
 
 from metrics import apply_match
 from metrics.frames import RunFrames
-from pilot.core import audit
-from pilot.core.access import Actor
-from pilot.core.store import Store
-from pilot.define.bar_versions import BarVersion, bar_version
+from pilot.define.bar_versions import BarVersion
 from pilot.define.bars import MatchRule
 from pilot.define.verdicts import Verdict, frames_metrics, judge
-from pilot.runs.integrity import require_sound, results_digest, summary_digest
 from pilot.runs.record import frames_of, joined_rows, result_rows
+from pilot.runs.run_bar import DEFAULT_RULE, bar_for_run, match_rule_for_run
 
-DEFAULT_RULE = MatchRule()
-
-
-def bar_for_run(con: duckdb.DuckDBPyConnection, run_id: str) -> BarVersion | None:
-    """The bar version the run is judged against (typed, signed or not), or None: no bar."""
-    row = con.execute("SELECT bar_version FROM runs WHERE run_id = ?", [run_id]).fetchone()
-    if not row or row[0] is None:
-        return None
-    return bar_version(con, row[0])
-
-
-def match_rule_for_run(con: duckdb.DuckDBPyConnection, run_id: str) -> MatchRule:
-    """The match rule that scores the run: its bar's, else the default (contains)."""
-    version = bar_for_run(con, run_id)
-    return DEFAULT_RULE if version is None else version.bar.match_rule
+# the run's bar and rule are read in `run_bar` (no polars); named here as before
+__all__ = ["DEFAULT_RULE", "bar_for_run", "explain", "match_rule_for_run", "score", "summarise"]
 
 
 def score(con: duckdb.DuckDBPyConnection, run_id: str, rule: MatchRule) -> None:
@@ -77,53 +60,29 @@ def summarise(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
 
 
 def summarise_frames(
-    con: duckdb.DuckDBPyConnection, run_id: str, frames: RunFrames, rows: pl.DataFrame
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    frames: RunFrames,
+    rows: pl.DataFrame,
+    version: BarVersion | None = None,
 ) -> dict[str, Any]:
+    """The summary; `version`: the run's bar version when the caller has read it already."""
     estimates = frames_metrics(frames)
     metrics = {name: e.to_dict() for name, e in estimates.items()}
-    verdict: Verdict = judge(frames, bar_for_run(con, run_id), estimates)
+    version = version if version is not None else bar_for_run(con, run_id)
+    verdict: Verdict = judge(frames, version, estimates)
     models = sorted({m for m in rows["model"].to_list() if m is not None})
     return {"metrics": metrics, "verdict": verdict.to_dict(), "models_returned": models}
 
 
-def finish_run(store: Store, actor: Actor, run_id: str) -> dict[str, Any]:
-    def body(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        version = bar_for_run(con, run_id)
-        gs = con.execute("SELECT goldenset_version FROM runs WHERE run_id = ?", [run_id]).fetchone()
-        require_sound(
-            con, bar=None if version is None else version.version, goldenset=gs[0] if gs else None
-        )
-        rows, cases = joined_rows(con, run_id)  # read once: scored, then summarised
-        rule = DEFAULT_RULE if version is None else version.bar.match_rule
-        rows = score_rows(con, run_id, rows, rule)
-        summary = summarise_frames(con, run_id, frames_of(rows, cases), rows)
-        digest = results_digest(con, run_id)
-        stored = json.dumps(summary)
-        # Too many infrastructure errors to judge: kept open for `pilot run --resume`, which
-        # calls the errored cases again.
-        status = "inconclusive" if summary["verdict"].get("inconclusive") else "finished"
-        con.execute(
-            "UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?",
-            [status, audit.utc_now(), stored, run_id],
-        )
-        audit.record_as(
-            con,
-            actor,
-            "run.finish",
-            f"run:{run_id}",
-            {
-                "results_digest": digest,
-                "summary_digest": summary_digest(stored),
-                "status": status,
-                "errors": summary["verdict"].get("errors", 0),
-                "passed": summary["verdict"]["passed"],
-                "exploratory": summary["verdict"]["exploratory"],
-                "accuracy": summary["metrics"]["accuracy"],
-            },
-        )
-        return summary
-
-    return store.write(body)
+def score_and_summarise(
+    con: duckdb.DuckDBPyConnection, run_id: str, version: BarVersion | None, rule: MatchRule
+) -> dict[str, Any]:
+    """Score the run's rows by `rule` (read once: scored, then summarised) and summarise them
+    against bar `version`; `pilot.runs.finish` stores and audits the summary."""
+    rows, cases = joined_rows(con, run_id)
+    rows = score_rows(con, run_id, rows, rule)
+    return summarise_frames(con, run_id, frames_of(rows, cases), rows, version)
 
 
 def explain(row: dict[str, Any]) -> str:

@@ -19,8 +19,8 @@ from pilot.define.bar_versions import save_draft, sign_bar, signature_hash
 from pilot.define.bars import AcceptanceBar
 from pilot.define.criteria import Criterion
 from pilot.goldensets.versions import import_goldenset
+from pilot.runs.finish import finish_run
 from pilot.runs.integrity import TamperedRecord
-from pilot.runs.scoring import finish_run
 from pilot.runs.start import prepare_run
 
 

@@ -209,8 +209,8 @@ def test_finish_refuses_a_run_whose_golden_set_changed_after_it_started(tmp_path
     """The score rests on the cases as they were imported: a case edited in the file after the
     run started (without the pilot key) stops the run at scoring, and nothing is finished."""
     from pilot.core.access import Actor
+    from pilot.runs.finish import finish_run
     from pilot.runs.integrity import TamperedRecord
-    from pilot.runs.scoring import finish_run
     from pilot.runs.start import prepare_run
 
     store: Store = seeded_store(tmp_path / "p.duckdb")
@@ -265,7 +265,7 @@ def test_a_run_with_too_many_errors_is_kept_open_as_inconclusive(tmp_path: Path)
     inconclusive (so `pilot run --resume` calls the errored cases again), not finished."""
     from pilot.core import audit
     from pilot.core.access import Actor
-    from pilot.runs.scoring import finish_run
+    from pilot.runs.finish import finish_run
 
     store: Store = seeded_store(tmp_path / "p.duckdb")
     import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 4), name="leave")
