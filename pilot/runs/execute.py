@@ -41,6 +41,12 @@ from pilot.runs.systems.connection import Connection
 from pilot.runs.systems.registry import make_system
 from pilot.runs.writer import Writer, record
 
+# A fully cached run of at most this many cases keeps the file it holds for its bookkeeping
+# open while its answers are stored (no network wait; ~0.1 ms a case, so well under the
+# writer's HOLD_SECONDS): its commits then share that open database instead of opening and
+# closing (checkpointing) the file again.
+HELD_CACHED_CASES = 2000
+
 
 class _Halt(Exception):
     pass
@@ -155,14 +161,18 @@ def execute_run(
     system: System | None = None,
     connection: Connection | None = None,
     on_progress: ProgressFn | None = None,
+    held: contextlib.AbstractContextManager[object] | None = None,
 ) -> RunOutcome:
     """Run (or resume) `run_id`: only cases without a stored result are called. `system`, when
     given, is used as it is (the caller built it); otherwise it is built here, once, and only
     when some case is not in the cache. The run's lease is held throughout: a second execution
-    of the same run while this one lives is refused (`RunBusy`, naming this owner)."""
+    of the same run while this one lives is refused (`RunBusy`, naming this owner). `held`: the
+    caller's open hold on the file (`Store.held`, entered), taken over and released here."""
     with contextlib.ExitStack() as hold:
         # The file is held open across the bookkeeping before and after the calls (they then
         # share one open database), and released while the cases are answered.
+        if held is not None:
+            hold.push(held.__exit__)  # the caller's: now released with this one
         hold.enter_context(store.held())
         lease = acquire(store, user, run_id)
         try:
@@ -243,8 +253,10 @@ def _execute_owned(
     )
     ctx.lease_lost = lambda: lease.lost
     runner = execute_batch if options.batch else _execute
-    hold.close()  # the writer holds the file only while it commits
-    if len(cache) < len(pending):  # calls to make: their network waits hide these imports
+    calls = len(cache) < len(pending)
+    if calls or options.batch or len(pending) > HELD_CACHED_CASES:
+        hold.close()  # the writer holds the file only while it commits
+    if calls:  # calls to make: their network waits hide these imports
         preload(*getattr(system, "SDK_MODULES", ()), *SCORING)
     completed = asyncio.run(runner(ctx))
     if lease.lost:

@@ -120,7 +120,11 @@ def start_or_resume(
         system = _make_system(config, connection)
         if not options.use_cache:  # every case is called: import the SDK beside the bookkeeping
             preload(*getattr(system, "SDK_MODULES", ()))
-    with store.held():  # the checks and the new run share one open database
+    # The checks, the new run and the bookkeeping before its calls share one open database:
+    # `execute_run` takes this hold over (and releases it before any call).
+    held = store.held()
+    held.__enter__()
+    try:
         run_id = prepare_run(
             store,
             user,
@@ -131,6 +135,9 @@ def start_or_resume(
             replay_id=replay_id,
             label=label,
         )
+    except BaseException:
+        held.__exit__(None, None, None)
+        raise
     return execute_run(
         store,
         user,
@@ -139,6 +146,7 @@ def start_or_resume(
         system=system,
         on_progress=on_progress,
         connection=connection,
+        held=held,
     )
 
 
