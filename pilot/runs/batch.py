@@ -129,7 +129,7 @@ async def _ingest(
             except (PermanentError, AttributeError, TypeError, ValueError) as exc:
                 error = f"malformed batch result: {type(exc).__name__}: {exc}"
             else:
-                cache_entry = (key, parsed.model_dump_json())
+                cache_entry = ctx.cache_entry(key, parsed)
                 output = remap(parsed)
         else:
             detail = getattr(getattr(result.error, "error", None), "message", "") or ""

@@ -29,6 +29,19 @@ def cache_keyer(config: SystemConfig) -> Callable[[dict[str, Any]], str]:
     return key
 
 
+def stored_keys(con: duckdb.DuckDBPyConnection, keys: list[str]) -> frozenset[str]:
+    """Which of `keys` the cache already holds (a run that does not read the cache stores no
+    second entry for them: the first is kept, as before)."""
+    if not keys:
+        return frozenset()
+    rows = con.execute(
+        "SELECT c.key FROM response_cache c "
+        "JOIN (SELECT unnest(?::VARCHAR[]) AS key) w ON c.key = w.key",
+        [keys],
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
 def load_cache(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
     """The cached outputs (JSON) for `keys` that have one."""
     if not keys:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pilot.core.models import GoldenCase, SystemConfig, SystemRequest
+from pilot.core.models import GoldenCase, SystemConfig, SystemOutput, SystemRequest
 from pilot.core.store import Store
 from pilot.runs.edge import Remap
 from pilot.runs.run import RunRecord, RunStatus
@@ -79,6 +79,11 @@ class RunContext:
     progress: Progress
     on_progress: ProgressFn | None
     lease_lost: Callable[[], bool] = lambda: False  # another process took the run over
+    stored: frozenset[str] = frozenset()  # cache keys already stored: no new entry for them
+
+    def cache_entry(self, key: str, output: SystemOutput) -> tuple[str, str] | None:
+        """The response-cache entry to store for an answer, unless its key is stored."""
+        return None if key in self.stored else (key, output.model_dump_json())
 
     def cached_output(self, key: str) -> str | None:
         """The cached output for `key` when the options allow reading the cache."""

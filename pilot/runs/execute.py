@@ -25,7 +25,7 @@ from pilot.core.retry import GaveUp, RetryPolicy, async_retrier
 from pilot.core.store import Store
 from pilot.goldensets.versions import load_cases
 from pilot.runs.batch import execute_batch
-from pilot.runs.cache import cache_key, cache_keyer, load_cache
+from pilot.runs.cache import cache_key, cache_keyer, load_cache, stored_keys
 from pilot.runs.configs import load_config
 from pilot.runs.context import Progress, ProgressFn, RunContext, RunOptions, RunOutcome
 from pilot.runs.edge import load_edge
@@ -133,7 +133,7 @@ async def _execute(ctx: RunContext) -> bool:
                 return
             cached = False
             if output is not None:
-                entry = (key, output.model_dump_json())
+                entry = ctx.cache_entry(key, output)
         latency = (time.perf_counter() - started) * 1000
         if output is not None:
             output = remap(output)
@@ -221,7 +221,9 @@ def _execute_owned(
             request, payload, remap = edge.prepare(case, config)
             prepared[case.id] = (request, key_of(payload), remap)
         keys = [key for _, key, _ in prepared.values()]
-        cache = load_cache(con, keys) if (options.use_cache or options.cache_only) else {}
+        reads_cache = options.use_cache or options.cache_only
+        cache = load_cache(con, keys) if reads_cache else {}
+        stored = frozenset(cache) if reads_cache else stored_keys(con, keys)
     if system is None and not options.cache_only and len(cache) < len(pending):
         try:
             system = make_system(config, connection)
@@ -252,6 +254,7 @@ def _execute_owned(
         store, run_id, config, pending, prepared, cache, system, options, progress, on_progress
     )
     ctx.lease_lost = lambda: lease.lost
+    ctx.stored = stored
     runner = execute_batch if options.batch else _execute
     calls = len(cache) < len(pending)
     if calls or options.batch or len(pending) > HELD_CACHED_CASES:

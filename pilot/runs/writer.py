@@ -39,6 +39,11 @@ MAX_COMMITS = 3
 CACHE_COLUMNS = ("key", "output", "created_at")
 RESULTS_INSERT = insert_sql("results", RESULT_COLUMNS, RESULT_TYPES)
 CACHE_INSERT = insert_sql("response_cache", CACHE_COLUMNS, ("VARCHAR",) * 3)
+# The same without ON CONFLICT: what a commit tries first. A result or cache key already stored
+# (a run another process took over, two cases sending the same request) makes it raise; the
+# commit is then retried with the statements above, and so is every later commit of the run.
+RESULTS_APPEND = insert_sql("results", RESULT_COLUMNS, RESULT_TYPES, skip_stored=False)
+CACHE_APPEND = insert_sql("response_cache", CACHE_COLUMNS, ("VARCHAR",) * 3, skip_stored=False)
 # Back-to-back commits share one open database (a commit then costs ~2 ms of CPU, not the
 # ~20 ms of opening and closing the file); the file is released once the writer has had nothing
 # to commit for IDLE_RELEASE_SECONDS, and after HOLD_SECONDS of holding it, commits open and close it themselves for
@@ -47,6 +52,7 @@ HOLD_SECONDS = 0.5
 TURN_SECONDS = 0.5
 IDLE_RELEASE_SECONDS = 0.05  # idle this long (nothing pending or committing): release the file
 CacheEntry = tuple[str, str]  # request hash, output JSON
+APPENDS = (RESULTS_APPEND, CACHE_APPEND)
 
 
 class Writer:
@@ -66,6 +72,7 @@ class Writer:
         self._keeper_lock = threading.Lock()
         self._held_since = 0.0
         self._hold_again_at = 0.0
+        self._skip_stored = False  # a commit met a stored row: commit with ON CONFLICT from now
 
     def add(self, row: ResultRow, cache_entry: CacheEntry | None) -> None:
         if not self.pending:
@@ -195,9 +202,15 @@ class Writer:
         cache = [(k, v, now) for _, e in batch if e for k, v in [e]]
 
         def body(con: duckdb.DuckDBPyConnection) -> None:
-            con.execute(RESULTS_INSERT, columns_of(rows, len(RESULT_COLUMNS)))
-            if cache:
-                con.execute(CACHE_INSERT, columns_of(cache, len(CACHE_COLUMNS)))
+            skip = self._skip_stored
+            try:
+                results, entries = (RESULTS_INSERT, CACHE_INSERT) if skip else APPENDS
+                con.execute(results, columns_of(rows, len(RESULT_COLUMNS)))
+                if cache:
+                    con.execute(entries, columns_of(cache, len(CACHE_COLUMNS)))
+            except duckdb.ConstraintException:
+                self._skip_stored = True  # `store.write` retries a duplicate key at once
+                raise
             self.halted_in_db = killswitch.state(con).engaged
 
         self._hold()
