@@ -169,6 +169,13 @@ def test_permanent_failures_are_recorded_not_dropped(pilot_db: Store) -> None:
     assert all(r[7] is False for r in rows)  # errors count as incorrect
 
 
+def cache_entries(store: Store) -> list[tuple[str, str, str]]:
+    with store.read() as con:
+        return con.execute(
+            "SELECT key, output, created_at FROM response_cache ORDER BY key"
+        ).fetchall()
+
+
 def test_cache_replay_and_no_cache(pilot_db: Store) -> None:
     with MessagesStub() as stub:
         kw = Connection(api_key=KEY, base_url=stub.base_url)
@@ -183,6 +190,7 @@ def test_cache_replay_and_no_cache(pilot_db: Store) -> None:
         replay = start_or_resume(
             pilot_db, "priya", replay_id=first.run_id, options=RunOptions(cache_only=True)
         )
+        cache_before = cache_entries(pilot_db)
         fresh = start_or_resume(
             pilot_db,
             "priya",
@@ -192,6 +200,8 @@ def test_cache_replay_and_no_cache(pilot_db: Store) -> None:
             connection=kw,
         )
         assert len(stub.message_bodies()) == 40 and fresh.cached == 0
+    # a run that does not read the cache keeps the entries it found (no second entry per key)
+    assert len(cache_before) == 20 and cache_entries(pilot_db) == cache_before
     strip = lambda rows: [(r[0], r[1], r[2], r[3], r[4], r[7]) for r in rows]  # noqa: E731
     assert strip(results(pilot_db, replay.run_id)) == strip(results(pilot_db, first.run_id))
     assert all(r[5] for r in results(pilot_db, replay.run_id))
