@@ -22,6 +22,7 @@ from pilot.core.errors import InputError
 from pilot.core.models import canonical_json, content_hash
 from pilot.core.store import Store
 from pilot.define.bars import AcceptanceBar, demo_bar, describe_bar
+from pilot.define.criteria import STORED
 
 
 class BarImmutable(InputError):
@@ -85,7 +86,8 @@ _COLUMNS = (
 
 
 def _row(row: tuple[Any, ...]) -> BarVersion:
-    return BarVersion(row[0], row[1], AcceptanceBar.model_validate(json.loads(row[2])), *row[3:])
+    bar = AcceptanceBar.model_validate(json.loads(row[2]), context=STORED)  # checked when saved
+    return BarVersion(row[0], row[1], bar, *row[3:])
 
 
 def _one(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> BarVersion | None:

@@ -34,6 +34,18 @@ JudgedOn = Literal["point", "lower_bound"]
 Comparison = Literal["at_least", "at_most"]
 
 
+STORED = {"stored": True}
+"""Validation context of a bar read back from the database (`bar_versions`): it was checked
+against the metric registry when it was saved, and `problems()` checks it against its hashes,
+so reading it does not import `metrics` (polars, numpy) again; a run's first use of a
+criterion's metric looks it up (and fails there for one no longer registered)."""
+
+
+def stored(info: ValidationInfo) -> bool:
+    """Whether the criterion is being read back from the database (see `STORED`)."""
+    return bool(info.context and info.context.get("stored"))
+
+
 def metric_spec(metric: str) -> MetricSpec:
     """The registration of a metric a bar may name; ValueError naming the known ones."""
     from metrics.registry import get_metric, registered
@@ -74,8 +86,9 @@ class Criterion(Frozen):
 
     @field_validator("metric")
     @classmethod
-    def _known_metric(cls, value: str) -> str:
-        metric_spec(value)
+    def _known_metric(cls, value: str, info: ValidationInfo) -> str:
+        if not stored(info):
+            metric_spec(value)
         return value
 
     @field_validator("threshold")
@@ -83,7 +96,7 @@ class Criterion(Frozen):
     def _in_the_metric_unit(cls, value: float, info: ValidationInfo) -> float:
         """A rate is a proportion in [0, 1]; a latency any number of ms ≥ 0; and so on."""
         metric = info.data.get("metric")
-        if metric is None:  # the metric itself was refused, and says so
+        if metric is None or stored(info):  # the metric itself was refused, and says so
             return value
         return metric_spec(metric).units.check(value)
 
@@ -99,7 +112,7 @@ class Criterion(Frozen):
     @classmethod
     def _bound_exists(cls, value: JudgedOn, info: ValidationInfo) -> JudgedOn:
         metric = info.data.get("metric")
-        if metric is not None and value not in judged_on_choices(metric):
+        if metric is not None and not stored(info) and value not in judged_on_choices(metric):
             raise ValueError(
                 f"{metric_spec(metric).label} has no 95% interval: judge it on the point estimate"
             )

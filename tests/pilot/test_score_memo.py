@@ -6,7 +6,10 @@ misses, and so does a source run whose record changed after it finished."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -197,3 +200,47 @@ def test_the_code_hash_covers_every_metrics_source_file(tmp_path: Path) -> None:
     target.write_text(target.read_text() + "\n# a change\n")
     assert score_memo.code_hash((copy,)) != before
     assert len(score_memo.code_hash()) == 64
+
+
+REUSED_RUN = """
+import json, sys
+from pilot.core.models import SystemConfig
+from pilot.core.store import Store
+from pilot.runs.start import start_or_resume
+outcome = start_or_resume(Store(sys.argv[1]), "priya", goldenset="leave", config=SystemConfig())
+heavy = sorted(m for m in ("polars", "numpy", "pyarrow", "metrics") if m in sys.modules)
+print(json.dumps([outcome.run_id, heavy]))
+"""
+
+
+def test_a_reused_rerun_under_a_signed_bar_loads_neither_polars_nor_the_metrics(
+    tmp_path: Path,
+) -> None:
+    """What the memo is for: a CI re-run, fully cached, under a signed bar (read back from the
+    database without looking its metrics up again) imports none of the scoring libraries."""
+    store = leave_pilot(tmp_path)
+    save_draft(
+        store,
+        "priya",
+        AcceptanceBar(
+            criteria=(Criterion(metric="accuracy", threshold=0.4, judged_on="lower_bound"),),
+            min_cases=5,
+            when_unsure="abstain",
+        ),
+    )
+    sign_bar(store, "priya")
+    run(store)
+    scored = run(store)
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", REUSED_RUN, str(store.path)],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    run_id, heavy = json.loads(done.stdout.strip().splitlines()[-1])
+    assert heavy == []
+    assert finishes(store)[run_id]["scores_from"] == scored
+    assert stored(store, run_id) == fresh(store, run_id)
