@@ -10,7 +10,9 @@ response cache), `batch` (Message Batches), `edge` (the boundary applied to each
 `run` (typed records: RunStatus, RunManifest, RunSummary, RunRecord), `configs`
 (content-hashed system configs), `systems` (registry, connection settings; offline, anthropic,
 callable), `judging`
-(the LLM judge), `scoring` (correctness and verdict at the end of a run), `record` (a run's rows
+(the LLM judge), `scoring` (correctness and verdict at the end of a run), `finish` (storing and
+auditing them), `run_bar` (a run's bar and match rule, without polars), `score_memo` (reusing an
+identical run's scores), `record` (a run's rows
 as the frames `metrics` reads), `export`, `manifest`, `jobs` (runs in the app's background), `lookup` (one run's facts and the
 newest finished run, for later steps).
 Imports `pilot.core`, `pilot.define`, `pilot.goldensets` and `metrics`; never `pilot.results`.
