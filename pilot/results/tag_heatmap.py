@@ -77,7 +77,7 @@ def tag_heatmap(
         for m in present:
             v, lo, hi, n = cells.get((t, m), (None, None, None, 0))
             z_row.append(heat_value(m, v))
-            text_row.append("no cases" if v is None else f"{value_text(m, v, 0)}<br>n={n}")
+            text_row.append("no cases" if v is None else f"{value_text(m, v, 0)}\nn={n}")
             custom_row.append([t, m, value_text(m, v), value_text(m, lo), value_text(m, hi), n])
         z.append(z_row)
         text.append(text_row)
