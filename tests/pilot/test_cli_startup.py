@@ -66,3 +66,38 @@ def test_every_command_module_is_in_the_lazy_table() -> None:
     for name in COMMANDS:
         command = cli.get_command(ctx, name)
         assert isinstance(command, click.Command) and command.name == name, name
+
+
+FROZEN_AT_EXIT = """
+import atexit, gc, sys
+atexit.register(lambda: print("frozen", gc.get_freeze_count()))  # runs after pilot's handlers
+print("before", gc.get_freeze_count())
+from pilot.cli import main
+try:
+    main(["--help"])
+except SystemExit:
+    pass
+print("after main", gc.get_freeze_count())
+"""
+
+
+def test_objects_are_frozen_before_the_interpreter_exits() -> None:
+    """The interpreter's last collection at exit skips what `pilot` loaded (after the
+    anthropic SDK's import it walked every object for over a second on a loaded machine);
+    nothing is frozen while the command runs, so a test calling `main` keeps its GC."""
+    done = subprocess.run(
+        [sys.executable, "-c", FROZEN_AT_EXIT],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    marks = ("before ", "after main ", "frozen ")
+    counts = {
+        line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1]
+        for line in done.stdout.splitlines()
+        if line.startswith(marks)
+    }
+    assert counts["before"] == "0" and counts["after main"] == "0"
+    assert int(counts["frozen"]) > 1000
