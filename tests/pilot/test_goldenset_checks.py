@@ -253,6 +253,12 @@ def test_a_refused_value_leaves_the_other_fields_checked() -> None:
         "f.jsonl:1: evidence[0]: not found verbatim in any source of case c-001 (first 60 "
         'chars: "nowhere")',
     ]
+    # a tag refused: the evidence (all of it readable, as are the sources) is still looked for
+    assert errors([case(1, tags=[3], evidence=["nowhere"])]) == [
+        "f.jsonl:1: tags[0]: expected non-empty text, got the number 3",
+        "f.jsonl:1: evidence[0]: not found verbatim in any source of case c-001 (first 60 "
+        'chars: "nowhere")',
+    ]
     # a source refused as a whole: the sources left are still checked for duplicates, each
     # named by its own index in the file
     assert errors(
