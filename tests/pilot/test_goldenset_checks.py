@@ -143,6 +143,15 @@ PROBLEMS: dict[str, tuple[dict[str, Any], list[str]]] = {
         case(1, sources=[{"id": "p", "text": "a"}, {"id": "p", "text": "b"}], evidence=[]),
         ["f.jsonl:1: sources[1].id: duplicate source id p in case c-001 (first at sources[0])"],
     ),
+    # the duplicate is not one of the case's sources: evidence found only there is not found
+    "evidence only in a duplicate source": (
+        case(1, sources=[{"id": "p", "text": "a"}, {"id": "p", "text": "b"}], evidence=["b"]),
+        [
+            "f.jsonl:1: sources[1].id: duplicate source id p in case c-001 (first at sources[0])",
+            "f.jsonl:1: evidence[0]: not found verbatim in any source of case c-001 (first 60 "
+            'chars: "b")',
+        ],
+    ),
     "evidence differing in case and spacing": (
         case(1, evidence=["staff  GET 21 days."]),
         [
