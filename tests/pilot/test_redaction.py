@@ -454,3 +454,20 @@ def test_phones_are_found_in_the_boundarys_regions_only() -> None:
     us = "call 415-555-0132"
     assert redact(us, redactor_for(DataBoundary())).text == "call [PHONE]"  # GB and US
     assert redact(us, redactor_for(DataBoundary(phone_regions=("FR",)))).text == us
+
+
+def test_an_id_is_checked_against_the_boundarys_own_terms() -> None:
+    """An underscore joins the parts of an id into one word, so the restricted name in
+    "case_bloggs" is not a whole word until the separators are read as spaces: the id is
+    checked part by part with the boundary's own redactor (its terms), not the default one."""
+    boundary = DataBoundary(restricted_fields=("names",), restricted_terms={"names": ("Bloggs",)})
+    case = GoldenCase(
+        id="c-1",
+        question="q",
+        sources=(
+            Source(id="case_bloggs", title="t", text="x"),
+            Source(id="faq_2", title="u", text="y"),
+        ),
+    )
+    request = apply_boundary(case, boundary)
+    assert [s.id for s in request.sources] == ["source-1", "faq_2"]
