@@ -46,6 +46,8 @@ from pilot.define.workflow import DataBoundary
         ("NHS 943 476 5919", "NHS [NHS NUMBER]"),
         ("NIR 1 84 12 76 451 089 46", "NIR [ID NUMBER]"),
         ("IBAN GB82 WEST 1234 5698 7654 32 today", "IBAN [IBAN] today"),
+        # a dot after a space is punctuation, not part of the number (a glued "v.4111..." is)
+        ("card .4111 1111 1111 1111", "card .[CARD]"),
     ],
 )
 def test_default_rules_redact(text: str, expected: str) -> None:
@@ -65,6 +67,7 @@ def test_default_rules_redact(text: str, expected: str) -> None:
         "ref N4111111111111111 and 4111111111111111X",
         "SSN-like 000-12-3456 and 666-12-3456 are never issued",
         "version 1.2.3.4, pension 6% and 8%",
+        "see v.4111111111111111",
     ],
 )
 def test_default_rules_leave_ordinary_numbers_alone(text: str) -> None:
