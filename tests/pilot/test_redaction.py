@@ -48,6 +48,7 @@ from pilot.define.workflow import DataBoundary
         ("IBAN GB82 WEST 1234 5698 7654 32 today", "IBAN [IBAN] today"),
         # a dot after a space is punctuation, not part of the number (a glued "v.4111..." is)
         ("card .4111 1111 1111 1111", "card .[CARD]"),
+        (" .4111 1111 1111 1111", " .[CARD]"),  # the dot's space at the very start
     ],
 )
 def test_default_rules_redact(text: str, expected: str) -> None:
