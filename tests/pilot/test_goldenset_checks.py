@@ -363,6 +363,24 @@ def test_unknown_fields_are_warned_once_with_their_lines() -> None:
     assert len(report.cases) == 3
 
 
+def test_a_parquet_files_unknown_field_is_counted_in_rows() -> None:
+    import io
+
+    import polars as pl
+
+    rows = [
+        {"id": f"c-{i}", "question": "Q?", "expected_answer": "x", "extra": "e"} for i in range(2)
+    ]
+    data = io.BytesIO()
+    pl.DataFrame(rows).write_parquet(data)
+    report = validate_goldenset(data.getvalue(), "f.parquet")
+    assert [str(w) for w in report.warnings] == [
+        "f.parquet:1: extra: unknown field, ignored (on 2 rows, first 1); known fields: id, "
+        "question, sources, expected_answer, answerable, evidence, tags, consequential"
+    ]
+    assert report.errors == [] and len(report.cases) == 2
+
+
 @pytest.mark.parametrize(
     ("value", "named"),
     [
