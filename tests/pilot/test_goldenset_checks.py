@@ -363,6 +363,11 @@ def test_unknown_fields_are_warned_once_with_their_lines() -> None:
     assert len(report.cases) == 3
 
 
+def test_a_csv_file_with_a_header_and_no_rows_says_so() -> None:
+    report = validate_goldenset(b"id,question\n", "f.csv")
+    assert [str(e) for e in report.errors] == ["f.csv: no golden cases found: the file has no rows"]
+
+
 def test_a_parquet_files_unknown_field_is_counted_in_rows() -> None:
     import io
 
@@ -411,6 +416,8 @@ def test_kind_names_a_value(value: Any, named: str) -> None:
         (b'  {"id": 1}', "upload.txt", "jsonl"),
         (b"id,question", "upload", "csv"),
         (b"", "upload", "csv"),
+        (b"PAR1....", "csv", "parquet"),  # no dot: a name, not an extension
+        (b'{"id": 1}', "golden.v2.csv", "csv"),  # the last extension only
     ],
 )
 def test_the_format_is_found_by_extension_then_content(
