@@ -490,3 +490,14 @@ def test_an_id_is_checked_against_the_boundarys_own_terms() -> None:
     )
     request = apply_boundary(case, boundary)
     assert [s.id for s in request.sources] == ["source-1", "faq_2"]
+
+
+def test_a_restricted_term_inside_a_longer_one_leaves_none_of_the_longer_one() -> None:
+    """The longest term is tried first, whatever the case of the shorter one ("jo" sorts after
+    "Jo Bloggs" in code-point order)."""
+    from pilot.define.redaction import redactor_for
+
+    boundary = DataBoundary(
+        restricted_fields=("names",), restricted_terms={"names": ("jo", "Jo Bloggs")}
+    )
+    assert redact("Jo Bloggs called", redactor_for(boundary)).text == "[NAMES] called"
