@@ -416,6 +416,8 @@ def test_kind_names_a_value(value: Any, named: str) -> None:
         (b'  {"id": 1}', "upload.txt", "jsonl"),
         (b"id,question", "upload", "csv"),
         (b"", "upload", "csv"),
+        (b"a,b", "cases.jsonl", "jsonl"),  # the extension wins over what the content looks like
+        (b"a,b", "cases.ndjson", "jsonl"),
         (b"PAR1....", "csv", "parquet"),  # no dot: a name, not an extension
         (b'{"id": 1}', "golden.v2.csv", "csv"),  # the last extension only
     ],
