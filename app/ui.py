@@ -23,7 +23,7 @@ SESSION_ROLE = "auth_role"
 SESSION_ID = "auth_session"  # the browser session (pilot.core.web_sessions) behind the cookie
 SESSION_TICKET = "auth_ticket"  # handed to the browser once, right after sign-in
 SESSION_TOUCHED = "auth_touched"
-CHART_CODE_LOADED = "_chart_code_loaded"
+ELEMENT_CODE_LOADED = "_element_code_loaded"
 
 
 def store() -> Store:
@@ -122,15 +122,15 @@ def folded(text: str, key: str, *, expanded: bool = False) -> Any | None:
     return box if box.open else None
 
 
-def load_chart_code() -> None:
-    """Once per browser session: have the browser load Streamlit's Plotly code now (on the
-    sign-in page, or once the session's first page is drawn) instead of on the first page
-    with a chart, which otherwise waits for it (`app.warmup`)."""
-    if st.session_state.get(CHART_CODE_LOADED):
+def load_element_code() -> None:
+    """Once per browser session: have the browser load Streamlit's chart and table code now
+    (on the sign-in page, or once the session's first page is drawn) instead of on the first
+    page with a chart or a table, which otherwise waits for it (`app.warmup`)."""
+    if st.session_state.get(ELEMENT_CODE_LOADED):
         return
-    st.session_state[CHART_CODE_LOADED] = True
-    if warmup.chart_code_script():
-        st.html(warmup.chart_code_script(), unsafe_allow_javascript=True)
+    st.session_state[ELEMENT_CODE_LOADED] = True
+    if warmup.element_code_script():
+        st.html(warmup.element_code_script(), unsafe_allow_javascript=True)
 
 
 def provenance(reads: Mapping[str, str | None], produced: Sequence[str] = ()) -> None:
