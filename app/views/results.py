@@ -23,6 +23,7 @@ from pilot.results.tag_heatmap import tag_heatmap
 from pilot.results.view import (
     CASE_COLUMNS,
     CASE_HEADERS,
+    Comparison,
     bar_name,
     baselines,
     case_side,
@@ -80,6 +81,13 @@ def run_estimates(db: str, rid: str, content: str) -> dict:
     change make a new entry, so a cached figure never goes stale."""
     with Store(db).read() as con:
         return run_metrics(con, rid)
+
+
+@st.cache_data(max_entries=100, show_spinner=False)
+def run_comparison(db: str, base: str, new: str, contents: tuple[str, str]) -> Comparison:
+    """Two runs compared, cached under the fingerprints of both runs' stored rows."""
+    with Store(db).read() as con:
+        return comparison(con, base, new)
 
 
 def show_case(side: dict, key: str, heading: str | None = None) -> None:
@@ -276,7 +284,8 @@ else:
         help="Runs on the same golden set version only, so the same cases are paired",
     )
     with store.read() as con:
-        cmp = comparison(con, base_id, run_id)
+        pair = history_keys(con, [base_id, run_id])
+    cmp = run_comparison(str(store.path), base_id, run_id, (pair[base_id], pair[run_id]))
     result = cmp.result
     a, b, c = st.columns(3)
     a.metric("Now wrong", result.b, help="Right in the baseline, wrong in this run")
