@@ -29,7 +29,10 @@ from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from app import nav  # noqa: E402
 from app.nav import PAGES  # noqa: E402
+
+APP = Path(nav.__file__).parent  # the tree on PYTHONPATH, whose pages are measured
 
 TIMES: list[tuple[float, float]] = []
 _run_script = script_runner.ScriptRunner._run_script
@@ -73,7 +76,7 @@ def warm_up() -> None:
 def visit_all(db: Path, visits: int) -> dict[str, tuple[float, float, float, float]]:
     """Per page title: (cpu first, cpu later median, wall first, wall later median)."""
     os.environ["PILOT_DB"] = str(db)
-    app = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=900)
+    app = AppTest.from_file(str(APP / "main.py"), default_timeout=900)
     app.session_state["auth_user"] = "priya"
     app.session_state["auth_role"] = "lead"
     app.run()
