@@ -501,3 +501,13 @@ def test_a_restricted_term_inside_a_longer_one_leaves_none_of_the_longer_one() -
         restricted_fields=("names",), restricted_terms={"names": ("jo", "Jo Bloggs")}
     )
     assert redact("Jo Bloggs called", redactor_for(boundary)).text == "[NAMES] called"
+
+
+def test_a_valid_phone_after_an_invalid_number_in_the_same_run_of_digits_is_found() -> None:
+    """One window of digits and spaces can hold a number libphonenumber rejects and then a
+    valid one: the rejected one is skipped, the valid one still found (not the end of the
+    window's search)."""
+    from pilot.define.detectors import _phone
+
+    text = "ref 12345678 020 7946 0958"
+    assert _phone(text, ["GB"]) == [(text.index("020"), len(text))]
