@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import anthropic
-from helpers import seeded_store, write_cases
+from helpers import seeded_copy, write_cases
 from stub_messages_api import MessagesStub
 
 from pilot.core import killswitch
@@ -27,7 +27,7 @@ BATCH = RunOptions(batch=True, poll_interval=0.01)
 
 
 def setup(tmp_path: Path) -> Store:
-    store = seeded_store(tmp_path / "p.duckdb")
+    store = seeded_copy(tmp_path / "p.duckdb")
     import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")
     return store
 
