@@ -282,3 +282,27 @@ def test_the_library_refuses_a_run_to_any_other_role_called_directly(store: Stor
 def _version(store: Store) -> str:
     with store.read() as con:
         return con.execute("SELECT version FROM goldenset_versions").fetchone()[0]
+
+
+# --- what a run counts as it goes -----------------------------------------------------------
+
+
+def test_progress_counts_each_result_its_errors_and_its_cache_hits(store: Store) -> None:
+    _, cached = halt_at(store, 4)  # four answers in the cache
+    again = new_run(store)
+    seen: list[tuple[int, int, int, int]] = []
+    system = Failing({"c-010", "c-015"})
+    outcome = execute_run(
+        store,
+        "priya",
+        again,
+        system=system,
+        on_progress=lambda p: seen.append((p.total, p.done, p.errors, p.cached)),
+    )
+    assert [done for _, done, _, _ in seen] == list(range(1, CASES + 1))  # once per case
+    assert {total for total, _, _, _ in seen} == {CASES}
+    # one case at a time, in file order: cases 0-3 come from the cache, 10 and 15 fail
+    assert [cached for *_, cached in seen] == [1, 2, 3, 4] + [4] * (CASES - 4)
+    assert [errors for _, _, errors, _ in seen] == [0] * 10 + [1] * 5 + [2] * 5
+    assert (outcome.done, outcome.errors, outcome.cached) == (CASES, 2, 4)
+    assert sorted(cached) == ["c-000", "c-001", "c-002", "c-003"]
