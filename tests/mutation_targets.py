@@ -163,6 +163,7 @@ TARGETS: tuple[Target, ...] = (
         (
             "tests/pilot/test_killswitch.py",
             "tests/pilot/test_response_cache.py",
+            "tests/pilot/test_run_execute.py",
             "tests/pilot/test_safeguards.py",
             "tests/pilot/test_runner.py",
             "!tests/pilot/test_runner.py::test_resume_after_kill_9_calls_no_finished_case_again",
