@@ -34,6 +34,7 @@ class RunOfRecord:
     passed: bool
     failing: list[str] = field(default_factory=list)  # "accuracy on all", "min_cases", ...
     n_criteria: int = 0
+    n_criteria_passed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,6 +83,7 @@ def _describe(con: duckdb.DuckDBPyConnection, run_id: str, pinned_by: str | None
         passed=bool(verdict.get("passed")) and not verdict.get("exploratory", True),
         failing=failing_criteria(brief.summary),
         n_criteria=len(verdict.get("criteria", [])),
+        n_criteria_passed=sum(1 for c in verdict.get("criteria", []) if c["passed"]),
     )
 
 

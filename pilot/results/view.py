@@ -152,7 +152,7 @@ def metric_history(
                 {
                     "order": order,
                     "run_id": run["run_id"],
-                    "tick": f"#{order}<br>{started[5:]}",
+                    "tick": f"#{order}\n{started[5:]}",
                     "started_at": started,
                     "system": f"{run['system']} (config {run['config_version'][:8]})",
                     "goldenset_version": run["goldenset_version"],
