@@ -32,7 +32,8 @@ OFFLINE = SystemConfig()
 
 class Log:
     """Answers every case after `delay` seconds; `script` maps a case id to what its calls do
-    in turn, each call a tuple of steps: a callable to run, an exception to raise."""
+    in turn, each call a tuple of steps: a callable to run (awaited if it is async), an
+    exception to raise."""
 
     def __init__(self, script: dict | None = None, delay: float = 0.0) -> None:
         self.calls: list[str] = []
@@ -46,7 +47,9 @@ class Log:
         for step in todo.pop(0) if todo else ():
             if isinstance(step, BaseException):
                 raise step
-            step()
+            done = step()
+            if asyncio.iscoroutine(done):
+                await done
         if self.delay:
             await asyncio.sleep(self.delay)
         return SystemOutput(answer="25 days", model="log")
@@ -218,3 +221,32 @@ def test_a_system_that_cannot_be_built_fails_the_run_and_keeps_it(
         f"{reason}. Run {run_id} is kept: resume it on the Runs page once that is fixed."
     )
     assert rows(store, run_id) == {}
+
+
+def other_process_can_open(path: Path) -> bool:
+    """Whether a second process can open the database right now (DuckDB's file lock)."""
+    import subprocess
+    import sys
+
+    probe = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
+    done = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True)
+    return done.returncode == 0
+
+
+def test_the_file_is_free_for_another_process_while_cases_are_answered(store: Store) -> None:
+    """The run holds the database for its bookkeeping only: while a call waits on the network,
+    another process (`pilot kill`, the app) can open it. Between commits the writer lets go
+    within a fraction of a second, so the probe is repeated until then."""
+    seen: list[bool] = []
+
+    async def probe() -> None:  # without blocking the loop: the writer lets go on it
+        for _ in range(60):
+            if await asyncio.to_thread(other_process_can_open, store.path):
+                seen.append(True)
+                return
+            await asyncio.sleep(0.5)
+        seen.append(False)
+
+    run_id = new_run(store)
+    outcome = execute_run(store, "priya", run_id, system=Log({"c-003": [(probe,)]}))
+    assert seen == [True] and outcome.status == "finished"
