@@ -185,7 +185,8 @@ class Counting:
 def results(store: Store, run_id: str) -> dict[str, tuple]:
     with store.read() as con:
         rows = con.execute(
-            "SELECT case_id, answer, error, cached, request_hash FROM results WHERE run_id = ?",
+            "SELECT case_id, answer, error, cached, request_hash, attempts FROM results "
+            "WHERE run_id = ?",
             [run_id],
         ).fetchall()
     return {r[0]: r[1:] for r in rows}
@@ -207,7 +208,7 @@ def test_a_run_stores_each_answer_under_its_key_and_a_replay_calls_nothing(store
     for case in cases:
         _, payload, _ = Edge().prepare(case, config)
         key = by_hand(config, payload)
-        assert stored[case.id][3] == key and not stored[case.id][2]
+        assert stored[case.id][3] == key and not stored[case.id][2] and stored[case.id][4] == 1
         assert json.loads(cache[key])["answer"] == "25 days"
     # forget two answers: a replay answers the rest from the cache and calls nothing
     gone = sorted(stored)[:2]
@@ -227,8 +228,8 @@ def test_a_run_stores_each_answer_under_its_key_and_a_replay_calls_nothing(store
     )
     assert quiet.calls == [] and outcome.cached == 4 and outcome.errors == 2
     again = results(store, replay)
-    for case_id, (answer, error, cached, key) in again.items():
-        assert key == stored[case_id][3]
+    for case_id, (answer, error, cached, key, attempts) in again.items():
+        assert key == stored[case_id][3] and attempts == 0  # no call made
         if case_id in gone:
             assert (answer, error, cached) == (None, "not in the response cache (replay)", False)
         else:

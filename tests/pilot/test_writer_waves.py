@@ -160,6 +160,9 @@ def test_a_commit_that_keeps_failing_keeps_its_rows_and_stops_further_calls(
         task = asyncio.create_task(writer.loop(attempts=2))
         writer.add(row("b"), ("k-b", "{}"))
         writer.add(refused, None)
+        while not writer.failing:  # the first commit failed; the retry waits 0.2 s
+            await asyncio.sleep(0.01)
+        assert not await writer.ready()  # waits while the commit fails, then: give up
         await asyncio.wait_for(task, GENEROUS)  # gave up: the loop ends without close()
         assert writer.error is not None and not await writer.ready()
         assert [r.case_id for r, _ in writer.pending] == ["b", "a"]
