@@ -113,21 +113,24 @@ def test_a_results_latency_is_the_calls_time_in_milliseconds(store: Store) -> No
     assert max(latencies) < 60_000
 
 
-def test_the_sentinel_stops_a_retry_of_the_case_in_hand(store: Store) -> None:
+@pytest.mark.parametrize("case", [2, CASES - 1])
+def test_the_sentinel_stops_a_retry_of_the_case_in_hand(store: Store, case: int) -> None:
     """The kill switch is checked before every attempt, not only before every case: a case whose
-    call failed is not called again once the switch is on."""
+    call failed is not called again once the switch is on, and the run is halted even when
+    that case is the last (no later case looks at the switch)."""
     sentinel = killswitch.sentinel(store)
 
     def trip() -> None:
         sentinel.write_text("drill")
 
     run_id = new_run(store)
-    tripping = Log({"c-002": [(trip, TransientError("overloaded"))]})
+    tripping = Log({f"c-{case:03d}": [(trip, TransientError("overloaded"))]})
     outcome = execute_run(store, "priya", run_id, system=tripping)
     sentinel.unlink()
-    assert outcome.status == "halted"
-    assert tripping.calls == ["c-000", "c-001", "c-002"]  # no second attempt at c-002
-    assert sorted(rows(store, run_id)) == ["c-000", "c-001"]  # halted mid-case: no result
+    assert outcome.status == "halted" and outcome.done == case
+    before = [f"c-{i:03d}" for i in range(case)]
+    assert tripping.calls == [*before, f"c-{case:03d}"]  # no second attempt
+    assert sorted(rows(store, run_id)) == before  # halted mid-case: no result for it
 
 
 def test_an_unknown_or_finished_run_is_refused(store: Store) -> None:

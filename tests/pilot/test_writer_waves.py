@@ -166,8 +166,14 @@ def test_a_commit_that_keeps_failing_keeps_its_rows_and_stops_further_calls(
         await asyncio.wait_for(task, GENEROUS)  # gave up: the loop ends without close()
         assert writer.error is not None and not await writer.ready()
         assert [r.case_id for r, _ in writer.pending] == ["b", "a"]
-        with pytest.raises(StoreBusy, match=r"could not store results of run-w .*--resume run-w"):
+        with pytest.raises(
+            StoreBusy, match=r"could not store results of run-w .*--resume run-w"
+        ) as e:
             writer.raise_if_failed()
+        assert e.value.app == (
+            f"Could not store results of run-w ({writer.error}). Every result stored so far is "
+            "kept: resume the run on the Runs page."
+        )
 
     asyncio.run(scenario())
     assert stored(store) == 0  # "b" was not committed without "a"
