@@ -36,8 +36,12 @@ ui.chart(ladder_figure(data), key="ready_ladder")
 st.subheader("Gates")
 for gate in data["gates"]:
     mark = "met" if gate["met"] else "not met"
-    with st.expander(inert(f"Gate {gate['from_stage']} → {gate['to_stage']}: {mark}"),
-                     expanded=gate["from_stage"] == data["stage"]):  # fmt: skip
+    box = ui.folded(f"Gate {gate['from_stage']} → {gate['to_stage']}: {mark}",
+                    f"ready_gate_{gate['from_stage']}",
+                    expanded=gate["from_stage"] == data["stage"])  # fmt: skip
+    if box is None:  # folded: its table is built when opened
+        continue
+    with box:
         st.dataframe(
             humane.table(
                 [{"requirement": r["name"], "status": r["status"], "value": r["value"],
