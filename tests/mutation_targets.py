@@ -130,6 +130,7 @@ TARGETS: tuple[Target, ...] = (
         ("pilot/core/access.py",),
         _all("pilot/core/access.py"),
         (
+            "tests/pilot/test_access_rules.py",
             "tests/pilot/test_access.py",
             "tests/pilot/test_safeguards.py",
             "tests/pilot/test_tokens.py",
