@@ -313,3 +313,29 @@ def test_a_sign_in_by_e_mail_ignores_case_and_needs_an_active_user(people: Store
     assert access.actor_for_email(people, "nobody@example.com") is None
     access.set_active(people, "root", "dana", False)
     assert access.actor_for_email(people, "dana@example.com") is None
+
+
+def test_each_refused_user_change_records_the_action_and_the_user_it_aimed_at(
+    people: Store,
+) -> None:
+    for change, action in (
+        (lambda: access.add_user(people, "priya", "erin", "viewer"), "user.add"),
+        (lambda: access.set_role(people, "priya", "dana", "lead"), "user.role"),
+        (lambda: access.set_active(people, "priya", "dana", False), "user.active"),
+        (lambda: access.set_password(people, "priya", "dana", "long enough"), "user.password"),
+    ):
+        with pytest.raises(PermissionDenied, match="may not manage users and roles"):
+            change()
+        event = last_event(people)
+        target = "erin" if action == "user.add" else "dana"
+        assert (event.actor, event.action, event.object, event.payload) == (
+            "priya",
+            "access.denied",
+            f"user:{target}",
+            {"attempted": action, "permission": "manage_users"},
+        )
+    with people.read() as con:
+        assert access.find_actor(con, "dana") == Actor("dana", "viewer")
+        assert con.execute("SELECT password_hash FROM users WHERE name = 'dana'").fetchone() == (
+            None,
+        )
