@@ -513,3 +513,72 @@ def test_events_before_the_first_keyed_one_carry_no_mac_but_it_does(tmp_path: Pa
             "its MAC does not match: it was written or rewritten without the pilot key",
             keyed=True,
         )
+
+
+def test_recording_with_no_key_or_the_wrong_key_refuses_and_names_both_keys(
+    chain: Store, tmp_path: Path
+) -> None:
+    from pilot.core import keys
+
+    sealed = chain.key()
+    assert sealed is not None
+    wrong = keys.PilotKey(b"w" * 32, tmp_path / "wrong.key")
+    with chain.transaction() as con:
+        keys.bind(con, None)
+        with pytest.raises(audit.KeyProblem) as raised:
+            audit.record(con, "priya", "lead", "test.event", "obj:7")
+        assert str(raised.value) == (
+            f"this database is sealed with pilot key {sealed.key_id}, but no key file was found; "
+            f"set {keys.KEY_ENV} to its path. Nothing was written."
+        )
+        keys.bind(con, wrong)
+        with pytest.raises(audit.KeyProblem) as raised:
+            audit.record(con, "priya", "lead", "test.event", "obj:7")
+        assert str(raised.value) == (
+            f"the key file {wrong.path} holds key {wrong.key_id}, but this database is sealed "
+            f"with key {sealed.key_id}; set {keys.KEY_ENV} to the right file. Nothing was written."
+        )
+        assert con.execute("SELECT max(seq) FROM audit_events").fetchone() == (6,)
+
+
+def test_a_keyed_record_macs_its_event_and_moves_the_head_and_its_witness(chain: Store) -> None:
+    from pilot.core import keys
+
+    key = chain.key()
+    assert key is not None
+    event = chain.write(lambda con: audit.record(con, "sam", "auditor", "test.other", "obj:7"))
+    assert (event.seq, event.payload, event.token_id) == (7, {}, None)
+    with chain.read() as con:
+        sixth = con.execute("SELECT hash FROM audit_events WHERE seq = 6").fetchone()[0]
+        stored = con.execute(
+            "SELECT payload, prev_hash, hash, mac FROM audit_events WHERE seq = 7"
+        ).fetchone()
+        assert stored == ("{}", sixth, event.hash, audit.event_mac(key, event.hash))
+        assert audit.keyed_head(con) == (
+            7,
+            event.hash,
+            1,
+            key.key_id,
+            audit.head_mac(key, 7, event.hash, 1),
+        )
+    assert keys.read_witness(key) == (7, event.hash)
+
+
+def test_a_chain_with_no_key_records_no_mac_and_no_head(store: Store) -> None:
+    from pilot.core import keys
+
+    with store.transaction() as con:
+        keys.bind(con, None)
+        first = audit.record(con, "priya", "lead", "test.event", "obj:1", {"n": 1})
+        second = audit.record(con, "priya", "lead", "test.event", "obj:2")
+        assert audit.keyed_head(con) is None
+        assert con.execute("SELECT seq, mac FROM audit_events ORDER BY seq").fetchall() == [
+            (1, None),
+            (2, None),
+        ]
+    assert (first.seq, first.prev_hash, second.prev_hash) == (1, audit.GENESIS, first.hash)
+    assert first.hash == audit.event_hash(
+        1, first.ts, "priya", "lead", "test.event", "obj:1", '{"n":1}', audit.GENESIS
+    )
+    with store.read() as con:
+        assert audit.verify(con) == audit.Verification(True, 2, head=second.hash)
