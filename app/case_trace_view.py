@@ -23,20 +23,20 @@ def show(row: dict[str, Any], trace: CaseTrace | None) -> None:
     (st.success if row["correct"] else st.error)(inert(explain(row)))
     if trace is None:
         return
-    cols = st.columns(5)
-    cols[0].metric("System", trace.system, help="The system config that answered this run")
-    cols[1].metric("Tokens in / out", f"{trace.input_tokens:,} / {trace.output_tokens:,}")
-    cols[2].metric(
+    st.markdown(f"**System** (the config that answered this run): {inert(trace.system)}")
+    cols = st.columns(4)
+    cols[0].metric("Tokens in / out", f"{trace.input_tokens:,} / {trace.output_tokens:,}")
+    cols[1].metric(
         "Latency",
         "—" if trace.latency_ms is None else f"{trace.latency_ms:,.0f} ms",
         help="From sending the request to storing the answer, retries included",
     )
-    cols[3].metric(
+    cols[2].metric(
         "Cost",
         "unknown" if trace.cost_usd is None else UNITS["usd"].text(trace.cost_usd, 4),
         help="At list price for the model's recorded usage; unknown when it has no price",
     )
-    cols[4].metric(
+    cols[3].metric(
         "Calls",
         "from the cache" if trace.cached else plural(trace.attempts, "attempt"),
     )

@@ -54,6 +54,7 @@ with ui.store().held():
             ],
             position="hidden",
         ).run()
+        ui.load_element_code()  # while the user signs in
         st.stop()
     ui.sign_in(actor)
     ui.keep_browser_session()
@@ -78,3 +79,4 @@ with ui.store().held():
         st.error(inert(at_risk))
     page.run()
     ui.write_links()  # the page's run, case and filters, so its URL opens exactly this view
+    ui.load_element_code()  # a session resumed from its cookie: after its first page is drawn

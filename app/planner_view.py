@@ -21,10 +21,26 @@ def planner_box(row: planner.PlannerRow) -> None:
         st.markdown(f"- {inert(sentence)}")
 
 
-def planner_charts_row(row: planner.PlannerRow, key: str) -> None:
-    """The chance of passing by true rate and by size, side by side (rates only)."""
+CHARTS_LABEL = "Chance of passing, charted"
+
+
+def planner_charts_row(row: planner.PlannerRow, key: str, *, fold: bool | None = None) -> None:
+    """The chance of passing by true rate and by size, side by side (rates only).
+
+    `fold` True or False: in an expander, folded or open, whose charts are built only while it
+    is open, so a page with several criteria draws the charts someone opens (each Plotly chart
+    costs the browser about a tenth of a second; the Acceptance bar drew eight)."""
     if row.plan is None:
         return
+    if fold is None:
+        _charts(row, key)
+        return
+    if box := ui.folded(CHARTS_LABEL, f"{key}_open", expanded=not fold):
+        with box:
+            _charts(row, key)
+
+
+def _charts(row: planner.PlannerRow, key: str) -> None:
     curves = planner_curves(row)
     left, right = st.columns(2)
     by_rate = planner_charts.chance_by_rate_figure(row, curves)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from app import warmup
 from pilot.core import web_sessions
 from pilot.core.store import Store
 from pilot.readiness.api import get_guard
@@ -60,6 +61,8 @@ async def session(request: Request) -> Response:
     response.headers["set-cookie"] = web_sessions.cookie_header(value, secure=secure)
     return response
 
+
+warmup.start()  # import what the pages use now, not on each page's first visit
 
 app = st.App(
     "main.py",

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from app import warmup
 from pilot.core import web_sessions
 from pilot.core.access import Actor, can, find_actor
 from pilot.core.inert import inert
@@ -22,6 +23,7 @@ SESSION_ROLE = "auth_role"
 SESSION_ID = "auth_session"  # the browser session (pilot.core.web_sessions) behind the cookie
 SESSION_TICKET = "auth_ticket"  # handed to the browser once, right after sign-in
 SESSION_TOUCHED = "auth_touched"
+ELEMENT_CODE_LOADED = "_element_code_loaded"
 
 
 def store() -> Store:
@@ -107,7 +109,28 @@ def chart(fig: Any, *, where: Any = None, **kwargs: Any) -> Any:
     """Draw a Plotly figure with its data labels made inert (the one way pages draw charts)."""
     from pilot.results.inert_chart import inert_figure
 
+    if os.environ.get("PAGES_NOCHART"):
+        return None  # EXPERIMENT
     return (where or st).plotly_chart(inert_figure(fig), **kwargs)
+
+
+def folded(text: str, key: str, *, expanded: bool = False) -> Any | None:
+    """An expander (labelled with `text`, made inert) whose contents are built only while it is
+    open: the expander while open, None while folded (a folded expander's contents are
+    otherwise sent and drawn, hidden)."""
+    box = st.expander(inert(text), expanded=expanded, key=key, on_change="rerun")
+    return box if box.open else None
+
+
+def load_element_code() -> None:
+    """Once per browser session: have the browser load Streamlit's chart and table code now
+    (on the sign-in page, or once the session's first page is drawn) instead of on the first
+    page with a chart or a table, which otherwise waits for it (`app.warmup`)."""
+    if st.session_state.get(ELEMENT_CODE_LOADED):
+        return
+    st.session_state[ELEMENT_CODE_LOADED] = True
+    if warmup.element_code_script():
+        st.html(warmup.element_code_script(), unsafe_allow_javascript=True)
 
 
 def provenance(reads: Mapping[str, str | None], produced: Sequence[str] = ()) -> None:

@@ -75,8 +75,9 @@ METRICS = criteria.metric_choices()
 JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
 
 
-def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
-    """Read-only: each criterion with its planner (at the default expected rate), then the rest."""
+def _bar_view(bar: bars.AcceptanceBar, key: str, *, fold: bool | None = True) -> None:
+    """Read-only: each criterion with its planner (at the default expected rate), then the rest;
+    the first criterion's charts open, the others' folded (`fold`; None: all drawn)."""
     for index, c in enumerate(bar.criteria):
         rate = planner.expected_rate(bar, c)
         row = planner.plan_row(plan_ctx, index, c, rate, power)
@@ -87,7 +88,7 @@ def _bar_view(bar: bars.AcceptanceBar, key: str) -> None:
                 left.caption(f"Expected rate: {inert(planner.rate_text(rate))}")
             with right:
                 planner_view.planner_box(row)
-            planner_view.planner_charts_row(row, f"{key}_{index}")
+            planner_view.planner_charts_row(row, f"{key}_{index}", fold=fold and index > 0)
     for line in bars.describe_bar(bar)[len(bar.criteria) :]:
         st.markdown(f"- {inert(line)}")
     if note := planner.min_cases_note(plan_ctx, bar):
@@ -240,7 +241,7 @@ if actor.can("edit_pilot"):
                 expected = bar_form.rate(st.session_state[f"bar_c_expected_{rid}"])
                 row = planner.plan_row(plan_ctx, index, criterion, expected, power)
                 planner_view.planner_box(row)
-            planner_view.planner_charts_row(row, f"bar_chart_{rid}")
+            planner_view.planner_charts_row(row, f"bar_chart_{rid}", fold=index > 0)
     st.button("Add a criterion", key="bar_add", on_click=_add_row)
 
     a, b = st.columns(2)
@@ -348,8 +349,10 @@ elif latest is not None:
     st.subheader(f"Version {inert(latest.version)}")
     _bar_view(latest.bar, "bar_view")
     if not latest.signed and signed is not None:
-        with st.expander(f"Signed version {inert(signed.version)}, which runs are judged against"):
-            _bar_view(signed.bar, "bar_signed")
+        label = f"Signed version {signed.version}, which runs are judged against"
+        if box := ui.folded(label, "bar_signed_open"):  # charts inside: expanders cannot nest
+            with box:
+                _bar_view(signed.bar, "bar_signed", fold=None)
 
 # --- history and diff ---------------------------------------------------------------------------
 if history:

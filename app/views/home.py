@@ -47,7 +47,7 @@ if kill_state.engaged:
 else:
     st.success("Off: system calls are allowed.")
 st.caption(
-    "Who can turn it off: "
+    "Who can stop the system or resume it: "
     + inert(", ".join((f"{n} ({r})" for n, r in holders)) or "nobody yet")
     + f". Last tested: {inert(humane.local_time(kill_state.last_tested, st.context.timezone) if kill_state.last_tested else 'never')}."
 )

@@ -36,19 +36,36 @@ ui.chart(ladder_figure(data), key="ready_ladder")
 st.subheader("Gates")
 for gate in data["gates"]:
     mark = "met" if gate["met"] else "not met"
-    with st.expander(inert(f"Gate {gate['from_stage']} → {gate['to_stage']}: {mark}"),
-                     expanded=gate["from_stage"] == data["stage"]):  # fmt: skip
+    box = ui.folded(f"Gate {gate['from_stage']} → {gate['to_stage']}: {mark}",
+                    f"ready_gate_{gate['from_stage']}",
+                    expanded=gate["from_stage"] == data["stage"])  # fmt: skip
+    if box is None:  # folded: its table is built when opened
+        continue
+    with box:
         st.dataframe(
             humane.table(
                 [{"requirement": r["name"], "status": r["status"], "value": r["value"],
                   "95% low": r["low"], "95% high": r["high"], "threshold": r["threshold"],
-                  "n": r["n"], "evidence": r["evidence"], "missing": r["missing"]}
+                  "n": r["n"]}
                  for r in gate["requirements"]], st.context.timezone),
             hide_index=True,
         )  # fmt: skip
+        for r in gate["requirements"]:  # the words in full, under the figures
+            st.caption(inert(f"{r['name']}: {r['evidence']}"))
+            if r["missing"]:
+                st.caption(inert(f"Needs: {r['missing']}"))
 
 st.subheader("Scorecard")
-st.dataframe(data["scorecard"], hide_index=True, key="ready_scorecard")
+for item in data["scorecard"]:  # each item's evidence in full: these are the sentences signed off
+    status = item["status"]
+    st.markdown(
+        (":material/check_circle:" if status == "met" else ":material/warning:"
+         if status == "at risk" else ":material/cancel:")
+        + f" **{inert(item['name'])}**: {inert(status)}"
+    )  # fmt: skip
+    st.caption(inert(item["evidence"]))
+    if item["missing"]:
+        st.caption(inert(f"Needs: {item['missing']}"))
 
 st.subheader("Evidence")
 if review is None:
@@ -109,5 +126,9 @@ if not actor.can("sign") and not actor.can("kill"):
     st.caption("Promotion and demotion are a lead's; the kill switch is an admin's or a lead's.")
 
 st.subheader("History of stage changes")
-st.dataframe(data["history"], hide_index=True, key="ready_history")
+if data["history"]:
+    st.dataframe(humane.table(data["history"], st.context.timezone), hide_index=True,
+                 key="ready_history")  # fmt: skip
+else:
+    st.caption("No stage changes yet: every promotion, demotion and rollback is listed here.")
 ui.provenance({"database": str(store.path), "stage file": str(store.path) + ".stage"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import polars as pl
 import streamlit as st
 
@@ -21,6 +23,7 @@ from pilot.results.tag_heatmap import tag_heatmap
 from pilot.results.view import (
     CASE_COLUMNS,
     CASE_HEADERS,
+    Comparison,
     bar_name,
     baselines,
     case_side,
@@ -80,18 +83,28 @@ def run_estimates(db: str, rid: str, content: str) -> dict:
         return run_metrics(con, rid)
 
 
-def show_case(side: dict, heading: str | None = None) -> None:
-    """An answer as inert text, why it is judged so, and its citations in the source."""
+@st.cache_data(max_entries=100, show_spinner=False)
+def run_comparison(db: str, base: str, new: str, contents: tuple[str, str]) -> Comparison:
+    """Two runs compared, cached under the fingerprints of both runs' stored rows."""
+    with Store(db).read() as con:
+        return comparison(con, base, new)
+
+
+def show_case(side: dict, key: str, heading: str | None = None) -> None:
+    """An answer as inert text, why it is judged so, and its citations in the source (a
+    document no answer cites is folded, and built only when opened)."""
     row = side["row"]
     if heading:
         st.markdown(f"**{inert(heading)}**")
     st.text(row["answer"] or "(no answer)")
     (st.success if row["correct"] else st.error)(inert(side["why"]))
-    for source in side["sources"]:
-        with st.expander(
-            f"{inert(source['title'])} · {inert(plural(source['cited'], 'citation'))}",
-            expanded=bool(source["cited"]),
-        ):
+    case = hashlib.blake2b(str(row["case_id"]).encode(), digest_size=6).hexdigest()
+    for i, source in enumerate(side["sources"]):
+        text = f"{source['title']} · {plural(source['cited'], 'citation')}"
+        box = ui.folded(text, f"{key}_{case}_{i}", expanded=bool(source["cited"]))
+        if box is None:
+            continue
+        with box:
             if source["excerpt"]:
                 st.caption("The passages around the citations; the cited text is highlighted.")
             st.markdown(document_html(source["text"], source["spans"]), unsafe_allow_html=True)
@@ -230,7 +243,7 @@ if shown.height:
         side = case_side(con, run_id, view.rows, case_id)
     st.markdown("**Question**")
     st.text(side["row"]["question"])
-    show_case(side, "Answer (model output, shown as plain text)")
+    show_case(side, "res_source", "Answer (model output, shown as plain text)")
 
 # 4 · Every other measure, by section of its registration ----------------------------------
 st.header("Citations, abstention and service levels")
@@ -271,7 +284,8 @@ else:
         help="Runs on the same golden set version only, so the same cases are paired",
     )
     with store.read() as con:
-        cmp = comparison(con, base_id, run_id)
+        pair = history_keys(con, [base_id, run_id])
+    cmp = run_comparison(str(store.path), base_id, run_id, (pair[base_id], pair[run_id]))
     result = cmp.result
     a, b, c = st.columns(3)
     a.metric("Now wrong", result.b, help="Right in the baseline, wrong in this run")
@@ -312,9 +326,9 @@ else:
         st.text(before["row"]["question"])
         left, right = st.columns(2)
         with left:
-            show_case(before, f"Baseline · {base_id}")
+            show_case(before, "res_source_before", f"Baseline · {base_id}")
         with right:
-            show_case(after, f"This run · {run_id}")
+            show_case(after, "res_source_after", f"This run · {run_id}")
 
 glossary_view.section("res_glossary")
 

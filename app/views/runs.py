@@ -15,7 +15,7 @@ from pilot.results import humane
 from pilot.runs import jobs
 from pilot.runs.configs import newest_config, stale_goldensets
 from pilot.runs.context import RunOptions
-from pilot.runs.record import OUTCOMES, filter_results, result_rows
+from pilot.runs.record import OUTCOMES, browser_table, filter_results, result_rows
 from pilot.runs.run import EMPTY_SUMMARY, RunStatus
 from pilot.runs.start import list_runs, prepare_run, resumable
 from pilot.runs.systems.connection import Connection
@@ -184,17 +184,17 @@ def run_table() -> None:
         table.append(
             {
                 "run": r["run_id"],
-                "status": "stalled?" if r["stalled"] else r["status"].value,
-                "progress": f"{r['done']}/{r['n_cases']}",
-                "errors": r["errors"],
-                "golden set": label,
-                "system": r["system"],
-                "accuracy": "—" if accuracy is None else f"{accuracy:.1%}",
                 "verdict": summary.verdict_label()
                 if r["status"] in (RunStatus.FINISHED, RunStatus.INCONCLUSIVE)
                 else "",
-                "started by": r["started_by"],
+                "accuracy": "—" if accuracy is None else f"{accuracy:.1%}",
+                "golden set": label,
+                "system": r["system"],
+                "status": "stalled?" if r["stalled"] else r["status"].value,
+                "progress": f"{r['done']}/{r['n_cases']}",
+                "errors": r["errors"],
                 "started": humane.local_time(r["started_at"], st.context.timezone),
+                "started by": r["started_by"],
                 "marks": marks.get(r["run_id"], ""),
             }
         )
@@ -213,7 +213,13 @@ def run_table() -> None:
             r["done"] / max(1, r["n_cases"]),
             text=f"{r['run_id']}: {r['done']}/{r['n_cases']} cases",
         )
-    st.dataframe(table, hide_index=True, width="stretch", key="runs_table")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="runs_table",
+        column_config={"run": st.column_config.TextColumn("run", pinned=True)},
+    )
     # When a run that was running here has ended, redraw the whole page so the result browser
     # below shows its judged results without a manual reload.
     running_now = {r["run_id"] for r in running}
@@ -263,9 +269,7 @@ if runs:
     shown = filter_results(rows, outcome, None if tag == "(any)" else tag)
     st.caption(f"{inert(shown.height)} of {inert(rows.height)} results")
     st.dataframe(
-        shown.select(
-            "case_id", "correct", "abstained", "error", "latency_ms", "cached", "question", "answer"
-        ).rename({"case_id": "case", "latency_ms": "latency"}),
+        browser_table(shown),
         hide_index=True,
         width="stretch",
         column_config={

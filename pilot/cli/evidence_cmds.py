@@ -66,6 +66,11 @@ def replay(ctx: Context, path: Path, as_json: bool) -> None:
                    f"signature {result.signature}; {result.figures} figures")  # fmt: skip
         for line in result.differences:
             click.echo(f"DIFFERS: {line}")
+        if result.wording:
+            click.echo(f"worded by an earlier kit ({result.worded_by}); its facts are compared, "
+                       "and these words read differently now:")  # fmt: skip
+        for line in result.wording:
+            click.echo(f"WORDING: {line}")
         click.echo("replay: every figure matches" if result.ok else "replay: FAILED")
 
     emit(result.as_dict(), as_json, show)

@@ -98,7 +98,7 @@ def release(store: Store, user: Who) -> KillState:
 
 
 def holders(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """Who can turn it off: active users whose role may use the kill switch."""
+    """Who can engage and release it: active users whose role may use the kill switch."""
     from pilot.core.access import PERMISSIONS
 
     roles = sorted(PERMISSIONS["kill"])

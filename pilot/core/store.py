@@ -15,6 +15,7 @@ import contextlib
 import os
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 DEFAULT_DB = "pilot.duckdb"
 _migrated: set[str] = set()
+# Per open connection, the tables it has seen: tables are only ever added (by migrations), so a
+# table seen once stays. A page asks up to 48 times per visit, ~2 ms of wall time each.
+_tables_seen: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, frozenset[str]] = (
+    weakref.WeakKeyDictionary()
+)
 _migrate_lock = threading.Lock()
 
 
@@ -250,8 +256,10 @@ def frame(
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether the table exists (a step whose migration has not run yet has none)."""
-    row = con.execute(  # duckdb_tables(): a third of information_schema's cost
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
-    ).fetchone()
-    return bool(row and row[0])
+    """Whether the table exists (a step whose migration has not run yet has none). One read of
+    every table name per connection; asked again only for a table it had not seen."""
+    if name in _tables_seen.get(con, ()):
+        return True
+    rows = con.execute("SELECT table_name FROM duckdb_tables()").fetchall()  # not info_schema
+    _tables_seen[con] = frozenset(str(row[0]) for row in rows)
+    return name in _tables_seen[con]

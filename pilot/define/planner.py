@@ -25,7 +25,7 @@ from typing import Any, Literal
 from metrics.planner import DEFAULT_POWER, MAX_CASES, Rule, SizePlan, size_plan
 from metrics.planner_text import chance_text, count_text, plan_sentences, rate_text
 from pilot.define.bars import AcceptanceBar, Planning, planning_key
-from pilot.define.criteria import Criterion, describe_criterion
+from pilot.define.criteria import Criterion, criterion_name, describe_criterion, threshold_text
 
 Count = Literal["cases", "answerable", "unanswerable", "evidence"]
 Tone = Literal["ok", "short", "none", "warn"]
@@ -291,7 +291,8 @@ def planner_table(rows: list[PlannerRow], power: float = DEFAULT_POWER) -> list[
     def line(row: PlannerRow) -> dict[str, Any]:
         p = row.plan
         return {
-            "criterion": row.description,
+            "criterion": criterion_name(row.criterion.metric, row.criterion.scope),
+            "threshold": threshold_text(row.criterion),
             "counts": row.unit if p else "not a rate",
             "expected rate": rate_text(p.expected_rate) if p else None,
             f"needed ({rate_text(power)} chance)": p.required if p else None,

@@ -19,14 +19,16 @@ from pilot.core import audit
 from pilot.core.access import Who, name_of, require
 from pilot.core.store import Store
 from pilot.define.bar_versions import bar_history, bar_version
+from pilot.define.criteria import basis, criterion_name, threshold_words
 from pilot.define.leak_check import leak_check_status
 from pilot.define.workflow import current_workflow
 from pilot.evidence import gather_live
 from pilot.evidence.model import Evidence, Figure, Provenance, Scope, clean
 from pilot.goldensets.stored import list_goldensets, version_info, versions
 from pilot.readiness.status import readiness
+from pilot.results.chart_style import label
 from pilot.results.comparison import compare
-from pilot.results.humane import plural
+from pilot.results.humane import local_time, plural
 from pilot.results.report import run_report
 from pilot.results.view import finished_runs
 from pilot.runs.record import remembered_frames
@@ -34,6 +36,21 @@ from pilot.runs.scoring import summarise
 
 REPORT_ACTION = "report.generate"
 DEFAULT_RUNS = 6
+
+
+def _judged(metric: str, comparison: str, threshold: float, judged_on: str) -> str:
+    """E.g. "at least 90%, judged on the 95% lower bound"; a metric no longer registered
+    keeps its threshold as stored."""
+    try:
+        bound = threshold_words(metric, comparison, threshold)
+    except ValueError:  # metric_spec's refusal of an unknown metric
+        bound = f"{comparison.replace('_', ' ')} {threshold}"
+    return f"{bound}, judged on {basis(judged_on, comparison)}"
+
+
+def _utc(moment: str | datetime | None) -> str:
+    """A stored time as the report shows it: '2026-11-30 05:38 UTC'."""
+    return local_time(moment, "UTC")
 
 
 def stamp(when: datetime) -> str:
@@ -115,7 +132,7 @@ def workflow_figures(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[Figur
         _f("workflow", "user_group", "Who uses it", w.user_group, src),
         _f("workflow", "systems", "Systems", list(w.systems), src),
         _f("workflow", "version", "Workflow and boundary version", wf.version, src,
-           note=f"saved by {wf.created_by} at {wf.created_at}; hash {wf.content_hash}"),
+           note=f"saved by {wf.created_by} at {_utc(wf.created_at)}; hash {wf.content_hash}"),
         _f("workflow", "allowed_fields", "Fields that may leave for the model",
            list(b.allowed_fields), src),
         _f("workflow", "readable_sources", "Sources the system may read",
@@ -128,7 +145,7 @@ def workflow_figures(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[Figur
     st = b.provider_statement
     out.append(_f("workflow", "provider_statement", "Provider's data-use statement",
                   st.statement if st else None, src, status="met" if st else "not met",
-                  note=f"confirmed by {st.confirmed_by} {st.confirmed_at}" if st else
+                  note=f"confirmed by {st.confirmed_by} on {st.confirmed_at}" if st else
                   "not recorded"))  # fmt: skip
     check, current = leak_check_status(con)
     clean = bool(check and check.leaks_found == 0 and current)
@@ -137,7 +154,7 @@ def workflow_figures(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[Figur
                   f"{check.items_tested} item(s) tested", "pilot.define.leak_check."
                   "leak_check_status", status="met" if clean else "not met",
                   note="no leak check recorded" if check is None else
-                  f"by {check.checked_by} at {check.checked_at} on workflow v"
+                  f"by {check.checked_by} at {_utc(check.checked_at)} on workflow v"
                   f"{check.workflow_version}" + ("" if current else
                   "; the boundary changed after it: check it again")))  # fmt: skip
     return out
@@ -152,7 +169,7 @@ def bar_figures(con: duckdb.DuckDBPyConnection, record: dict[str, Any] | None) -
         problems = bv.problems()
         out.append(_f("bar", f"{k}/status", f"Bar v{bv.version}", "signed" if bv.signed else
                       "draft (exploratory)", src, status="met" if bv.signed and not problems
-                      else "not met", note=(f"signed by {bv.signed_by} at {bv.signed_at}; "
+                      else "not met", note=(f"signed by {bv.signed_by} at {_utc(bv.signed_at)}; "
                       f"signature {bv.signature_hash}" if bv.signed else "not signed")
                       + ("; " + "; ".join(problems) if problems else ""), **prov))  # fmt: skip
         if record is None or bv.version != record["bar_version"]:
@@ -161,9 +178,9 @@ def bar_figures(con: duckdb.DuckDBPyConnection, record: dict[str, Any] | None) -
         assert bar is not None
         for c in bar.bar.criteria:
             out.append(_f("bar", f"{k}/criterion/{c.metric}/{c.scope}",
-                          f"{c.metric} on {c.scope}", c.threshold, src,
+                          criterion_name(c.metric, c.scope), c.threshold, src,
                           unit=registered()[c.metric].unit,
-                          note=f"{c.comparison} {c.threshold}, judged on the {c.judged_on}",
+                          note=_judged(c.metric, c.comparison, c.threshold, c.judged_on),
                           **prov))  # fmt: skip
         out.append(_f("bar", f"{k}/min_cases", "Minimum number of cases", bar.bar.min_cases,
                       src, **prov))  # fmt: skip
@@ -188,21 +205,21 @@ def goldenset_figures(
         out += [
             _f("goldenset", f"{name}/version", f"{name}: version", version, src,
                note=f"{plural(gs['versions'], 'version')}; imported by {info.created_by} at "
-               f"{info.created_at}" + ("; the run of record's" if used else ""), **prov),
+               f"{_utc(info.created_at)}" + ("; the run of record's" if used else ""), **prov),
             _f("goldenset", f"{name}/cases", f"{name}: cases", info.n_cases, src,
                note=f"{info.n_unanswerable} unanswerable", **prov),
             _f("goldenset", f"{name}/agreed_by", f"{name}: agreed by", info.agreed_by, src,
                status="met" if info.agreed_by else "not met",
-               note=f"at {info.agreed_at}" if info.agreed_by else "no agreement recorded",
+               note=f"at {_utc(info.agreed_at)}" if info.agreed_by else "no agreement recorded",
                **prov),
         ]  # fmt: skip
         for older in versions(con, name)[1:]:  # every earlier version, newest first
-            agreed = (f"agreed by {older.agreed_by} at {older.agreed_at}" if older.agreed_by
+            agreed = (f"agreed by {older.agreed_by} at {_utc(older.agreed_at)}" if older.agreed_by
                       else "no agreement recorded")  # fmt: skip
             out.append(_f("goldenset", f"{name}/earlier/{older.version}",
                           f"{name}: earlier version", older.version, src,
                           note=f"{plural(older.n_cases, 'case')}; imported by {older.created_by} "
-                          f"at {older.created_at}; {agreed}",
+                          f"at {_utc(older.created_at)}; {agreed}",
                           goldenset_version=older.version))  # fmt: skip
     return out
 
@@ -238,18 +255,18 @@ def run_figures(con: duckdb.DuckDBPyConnection, record: dict[str, Any] | None,
                       **prov))  # fmt: skip
         for c in verdict.get("criteria", []):
             out.append(_f("run", f"{k}/criterion/{c['metric']}/{c['scope']}",
-                          f"{c['metric']} on {c['scope']}", c["value"], src, low=c["low"],
+                          criterion_name(c["metric"], c["scope"]), c["value"], src, low=c["low"],
                           unit=units.get(c["metric"]),
                           high=c["high"], n=c["n"], threshold=c["threshold"],
                           status="pass" if c["passed"] else "fail",
-                          note=f"{c['direction']} {c['threshold']} on the {c['judged_on']}",
+                          note=_judged(c["metric"], c["direction"], c["threshold"], c["judged_on"]),
                           **prov))  # fmt: skip
         crit = verdict.get("critical_errors", [])
         out.append(_f("run", f"{k}/critical_errors", "Critical errors", len(crit), src,
                       threshold=verdict.get("max_critical_errors"), note=", ".join(crit[:20]),
                       **prov))  # fmt: skip
         for name, e in fresh["metrics"].items():
-            out.append(_f("run", f"{k}/metric/{name}", name, e.get("value"), src,
+            out.append(_f("run", f"{k}/metric/{name}", label(name), e.get("value"), src,
                           low=e.get("low"), high=e.get("high"), n=e.get("n"),
                           unit=units.get(name), **prov))  # fmt: skip
     return out
@@ -279,7 +296,7 @@ def regression_figures(con: duckdb.DuckDBPyConnection, reports: dict[str, dict[s
                           note=f"McNemar exact p = {c.p_value:.4g}"
                           + ("; significantly worse" if worse else ""), **prov))  # fmt: skip
             for name, d in c.deltas.items():
-                out.append(_f("regression", f"{k}/delta/{name}", f"{name} change", d.value,
+                out.append(_f("regression", f"{k}/delta/{name}", f"{label(name)}: change", d.value,
                               src, low=d.low, high=d.high, n=d.n, unit=units.get(name),
                               **prov))  # fmt: skip
     return out

@@ -16,7 +16,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT = "pilot-evidence/1"
+FORMAT = "pilot-evidence/2"
+"""The evidence's format, and with it how its figures are worded: raised whenever a label or
+note reads differently (2: criteria, metric names and times in words), so a replay can tell a
+report an earlier kit worded from one whose figures changed (`report.replay`)."""
+WORDING = ("label", "note")
+"""A figure's words; every other field is a fact a replay must recompute exactly."""
 SECTIONS = {
     "summary": "Summary",
     "workflow": "Workflow, owners and data boundary",

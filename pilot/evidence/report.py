@@ -23,7 +23,7 @@ from pilot.core.access import Actor, Who, require, write_as
 from pilot.core.errors import InputError
 from pilot.core.store import Store
 from pilot.evidence.gather import REPORT_ACTION, default_scope, gather
-from pilot.evidence.model import Evidence, Figure, canonical, digest, parse
+from pilot.evidence.model import FORMAT, WORDING, Evidence, Figure, canonical, digest, parse
 from pilot.evidence.render import render_html
 
 BLOCK = re.compile(
@@ -148,6 +148,8 @@ class Replay:
     signature: str  # valid | invalid | unsigned | no key
     differences: list[str] = field(default_factory=list)
     figures: int = 0
+    worded_by: str = FORMAT  # the format the report's words were written in
+    wording: list[str] = field(default_factory=list)  # words an earlier kit chose differently
 
     @property
     def ok(self) -> bool:
@@ -156,7 +158,8 @@ class Replay:
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "sha256": self.sha256, "hash_ok": self.hash_ok,
                 "signature": self.signature, "figures": self.figures,
-                "differences": self.differences}  # fmt: skip
+                "differences": self.differences, "worded_by": self.worded_by,
+                "wording": self.wording}  # fmt: skip
 
 
 def read_report(text: str, where: str) -> tuple[str, dict[str, str]]:
@@ -184,7 +187,9 @@ def replay(store: Store, user: Who, text: str, where: str = "report") -> Replay:
         verdict = "no key"
     else:
         verdict = "valid" if key.check(f"evidence:{sha}", mac) else "invalid"
-    result = Replay(sha, hash_ok, verdict, figures=len(reported.figures))
+    result = Replay(sha, hash_ok, verdict, figures=len(reported.figures),
+                    worded_by=reported.format)  # fmt: skip
+    earlier = reported.format != FORMAT
     if not hash_ok:
         result.differences.append(f"the evidence's SHA-256 is {sha}, but the report says "
                                   f"{meta.get('pilot-evidence-sha256')}: the file was edited")  # fmt: skip
@@ -194,11 +199,20 @@ def replay(store: Store, user: Who, text: str, where: str = "report") -> Replay:
     # must be exactly what that evidence renders to, or someone edited what they show.
     shown = render_html(reported, meta.get("pilot-evidence-sha256", ""), mac or None,
                         meta.get("pilot-key-id") or None)  # fmt: skip
-    if hash_ok and shown != text:
+    if hash_ok and shown != text and earlier:
+        result.wording.append(f"its pages were drawn by an earlier kit ({reported.format}) and "
+                              "cannot be drawn again to compare: read the figures from this "
+                              "replay, not from the pages")  # fmt: skip
+    elif hash_ok and shown != text:
         result.differences.append("the report's pages do not match its evidence: the text a "
                                   "reader sees was edited (or made by another kit version)")  # fmt: skip
     fresh = gather(store, user, reported.scope)
-    result.differences += differences(reported, fresh)
+    if earlier:  # the facts must match; the words are this kit's
+        result.differences += differences(reported, fresh, ignore=WORDING)
+        result.wording += [line for line in differences(reported, fresh)
+                           if line not in result.differences]  # fmt: skip
+    else:
+        result.differences += differences(reported, fresh)
     return result
 
 
@@ -212,35 +226,40 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _describe(f: Figure | None, g: Figure | None) -> str:
+def _describe(f: Figure | None, g: Figure | None, ignore: tuple[str, ...] = ()) -> str:
     if f is None:
         return f"{g.key} ({g.label}): not in the report, but the database now has it"  # type: ignore[union-attr]
     if g is None:
         return f"{f.key} ({f.label}): in the report, but the database no longer gives it"
     a, b = f.model_dump(mode="json"), g.model_dump(mode="json")
-    changed = [k for k in a if not _same(a[k], b[k])]
+    changed = [k for k in a if k not in ignore and not _same(a[k], b[k])]
     parts = [f"{k} {a[k]!r} in the report, {b[k]!r} recomputed" for k in changed]
     return f"{f.key} ({f.label}): " + "; ".join(parts)
 
 
-def differences(reported: Evidence, fresh: Evidence) -> list[str]:
-    """One line per figure (or summary, or limitation) that the recomputation does not match."""
+def differences(reported: Evidence, fresh: Evidence, ignore: tuple[str, ...] = ()) -> list[str]:
+    """One line per figure (or summary, or limitation) that the recomputation does not match;
+    a figure's fields in `ignore` (its wording, for a report an earlier kit made) are not
+    compared."""
     mine, theirs = reported.by_key(), fresh.by_key()
     out = []
     for k in list(mine) + [k for k in theirs if k not in mine]:
         f, g = mine.get(k), theirs.get(k)
-        if (
-            f is None
-            or g is None
-            or not _same(f.model_dump(mode="json"), g.model_dump(mode="json"))
-        ):
-            out.append(_describe(f, g))
-    if not _same(reported.summary.model_dump(mode="json"), fresh.summary.model_dump(mode="json")):
+        if f is None or g is None or not _same(_facts(f, ignore), _facts(g, ignore)):
+            out.append(_describe(f, g, ignore))
+    words = {"headline", "reasons", "stage_name", "for_stage_name"} if ignore else set()
+    summary = [reported.summary.model_dump(mode="json", exclude=words),
+               fresh.summary.model_dump(mode="json", exclude=words)]  # fmt: skip
+    if not _same(*summary):
         out.append(f"summary: {reported.summary.headline!r} in the report, "
                    f"{fresh.summary.headline!r} recomputed")  # fmt: skip
-    if reported.limitations != fresh.limitations:
+    if reported.limitations != fresh.limitations and not ignore:
         out.append("known limitations: the recomputed list differs")
     return out
+
+
+def _facts(f: Figure, ignore: tuple[str, ...]) -> dict[str, Any]:
+    return f.model_dump(mode="json", exclude=set(ignore))
 
 
 def choices(store: Store, user: Who) -> dict[str, Any]:

@@ -125,11 +125,11 @@ def gate_0_1(con: duckdb.DuckDBPyConnection) -> Gate:
     else:
         failing = ", ".join(run.failing)
         req = Requirement(
-            "run of record passes the signed bar", float(run.n_criteria - len(run.failing)),
+            "run of record passes the signed bar", float(run.n_criteria_passed),
             None, None, float(run.n_criteria), run.n_criteria, run.passed,
             f"run {run.run_id} ({'pinned' if run.pinned else 'newest'}), bar v{run.bar_version}: "
             + ("passes" if run.passed else f"fails {failing or 'the bar'}"),
-            "" if run.passed else f"a run of record that passes ({failing} fail)",
+            "" if run.passed else f"{failing} to pass",
         )  # fmt: skip
     return Gate(0, 1, [req])
 

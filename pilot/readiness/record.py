@@ -34,6 +34,7 @@ class RunOfRecord:
     passed: bool
     failing: list[str] = field(default_factory=list)  # "accuracy on all", "min_cases", ...
     n_criteria: int = 0
+    n_criteria_passed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,15 +83,19 @@ def _describe(con: duckdb.DuckDBPyConnection, run_id: str, pinned_by: str | None
         passed=bool(verdict.get("passed")) and not verdict.get("exploratory", True),
         failing=failing_criteria(brief.summary),
         n_criteria=len(verdict.get("criteria", [])),
+        n_criteria_passed=sum(1 for c in verdict.get("criteria", []) if c["passed"]),
     )
 
 
 def run_of_record(
-    con: duckdb.DuckDBPyConnection, config_version: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    config_version: str | None = None,
+    versions: tuple[str | None, int | None] | None = None,
 ) -> RunOfRecord | None:
-    """The pinned run for the current versions, else the newest finished run on them
-    (on `config_version` only, when given); None when there is no such run."""
-    gs, bar = current_versions(con)
+    """The pinned run for the current versions (`versions`, when the caller has read them),
+    else the newest finished run on them (on `config_version` only, when given); None when
+    there is no such run."""
+    gs, bar = versions or current_versions(con)
     if gs is None or bar is None:
         return None
     if table_exists(con, "run_of_record"):
@@ -113,10 +118,11 @@ def record_to_show(con: duckdb.DuckDBPyConnection) -> RunOfRecord | None:
     config, else the active config's newest finished run on them, else any config's."""
     from pilot.readiness.stages import active_config
 
-    any_config = run_of_record(con)
+    versions = current_versions(con)  # read once for both questions
+    any_config = run_of_record(con, versions=versions)
     if any_config is not None and any_config.pinned:
         return any_config
-    return run_of_record(con, active_config(con)) or any_config
+    return run_of_record(con, active_config(con), versions) or any_config
 
 
 def pin_run(store: Store, user: Who, run_id: str) -> RunOfRecord:

@@ -37,6 +37,16 @@ class Item:
         return asdict(self)
 
 
+def _age(days: float) -> str:
+    """An age in words: under an hour, hours under two days, then days to one decimal."""
+    hours = days * 24
+    if hours < 1:
+        return "less than an hour"
+    if days < 2:
+        return plural(int(hours), "hour")
+    return f"{days:.1f} days"
+
+
 def _item(name: str, problems: list[str], evidence: list[str], risk: list[str] = ()) -> Item:  # type: ignore[assignment]
     status = "not met" if problems else ("at risk" if risk else "met")
     return Item(
@@ -68,7 +78,7 @@ def data_boundary(con: duckdb.DuckDBPyConnection) -> Item:
         ev.append(f"provider statement confirmed by {statement.confirmed_by}")
     check, current = leak_check_status(con)
     if check is None:
-        problems.append("no leak check recorded (`pilot boundary check --probes FILE`)")
+        problems.append("no leak check recorded on this boundary version (a lead runs one)")
     else:
         ev.append(f"last leak check {check.checked_at} by {check.checked_by}: "
                   f"{plural(check.items_tested, 'item')} tested, {plural(check.leaks_found, 'leak')}, "
@@ -143,7 +153,7 @@ def audit_trail(
     head = audit.event_at(con, through) if through else None
     written = _when(head.ts).timestamp() if head else path.stat().st_mtime
     age = max(0.0, ((now or datetime.now(UTC)).timestamp() - written) / 86400)
-    ev.append(f"newest anchor outside the database is {age:.1f} days old")
+    ev.append(f"newest anchor outside the database is {_age(age)} old")
     risk = [f"anchor older than {ANCHOR_DAYS} days"] if age > ANCHOR_DAYS else []
     return _item("Audit trail", problems, ev, risk)
 
@@ -204,9 +214,9 @@ def way_to_stop(
     problems = [] if who else ["nobody can engage the kill switch"]
     days = _days_since(kill.last_tested, now)
     if days is None:
-        problems.append("the kill switch has never been drilled (`pilot kill --test`)")
+        problems.append("the kill switch has never been drilled (a stop recorded as a drill)")
     else:
-        ev.append(f"last drill {days:.0f} days ago")
+        ev.append(f"last drill {_age(days)} ago")
         if days > DRILL_DAYS:
             problems.append(f"last drill more than {DRILL_DAYS} days ago")
     target = data.get("rollback_target")

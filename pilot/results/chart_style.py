@@ -134,11 +134,12 @@ def error_bars(
 
 
 def wrapped(text: str, width: int = 18) -> str:
-    """A label broken into lines of about `width` characters, for column headings."""
+    """A label broken into lines of about `width` characters, for column headings (lines end
+    in `inert_chart.LINE_BREAK`, which the chart's escaping draws as a break)."""
     lines: list[str] = []
     for word in text.split():
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += f" {word}"
         else:
             lines.append(word)
-    return "<br>".join(lines)
+    return "\n".join(lines)

@@ -55,9 +55,7 @@ def metric_over_runs(history: pl.DataFrame, metric: str, threshold: Threshold | 
         threshold.met(v, lo, hi) if threshold else None
         for v, lo, hi in zip(values, lows, highs, strict=True)
     ]
-    verdict = [
-        "" if m is None else ("<br>meets the bar" if m else "<br><b>below the bar</b>") for m in met
-    ]
+    verdict = ["" if m is None else ("\nmeets the bar" if m else "\nbelow the bar") for m in met]
     colours = [PRIMARY if m is None else (MEETS if m else MISSES) for m in met]
     fig.add_trace(
         go.Scatter(
@@ -144,7 +142,7 @@ def metric_bars(
 
     shown = [m for m in names if m in estimates]
     ticks = [
-        f"{wrapped(label(m), 22)}<br><b>{value_text(m, estimates[m].value)}</b> · n={estimates[m].n}"
+        f"{wrapped(label(m), 22)}\n{value_text(m, estimates[m].value)} · n={estimates[m].n}"
         for m in shown
     ]
     values = [estimates[m].value for m in shown]

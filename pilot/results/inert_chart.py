@@ -6,6 +6,11 @@ clickable link in the heatmap. `inert_figure` escapes `&`, `<` and `>` in every 
 trace's data and in axis tick text (Plotly shows the entities as the characters); the figure's
 own titles and templates, written here, keep their markup. The app draws every chart through
 `app.ui.chart`, which calls it (a test checks no page calls `st.plotly_chart` directly).
+
+A data label breaks its lines with `LINE_BREAK` ("\n"), never with `<br>`: the escaping would
+show a `<br>` as its five characters, so `inert_figure` turns each newline into `<br>` after
+escaping, and a label's only markup is a line break the kit asked for. Emphasis is not markup a
+data label can carry.
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ import html
 from typing import Any
 
 DATA_PROPERTIES = ("x", "y", "z", "text", "hovertext", "customdata", "labels", "name", "ids")
+LINE_BREAK = "\n"
+"""How a data label (tick, cell text, hover value) breaks a line."""
 
 
 def escape_label(value: Any) -> Any:
     """Strings escaped, containers walked, everything else as it was."""
     if isinstance(value, str):
-        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return escaped.replace("\r", "").replace(LINE_BREAK, "<br>")
     if isinstance(value, (list, tuple)):
         return type(value)(escape_label(v) for v in value)
     if hasattr(value, "tolist") and getattr(value, "dtype", None) is not None:
@@ -31,7 +39,7 @@ def escape_label(value: Any) -> Any:
 
 def original_label(value: str) -> str:
     """A label read back from a chart event (a clicked tag) as the data's own text."""
-    return html.unescape(value)
+    return html.unescape(value.replace("<br>", LINE_BREAK))
 
 
 def inert_figure(fig: Any) -> Any:

@@ -70,14 +70,15 @@ def tag_heatmap(
             if e is not None:
                 cells[("(all cases)", m)] = (e.value, e.low, e.high, e.n)
     rows += tags
-    columns = [wrapped(label(m)) for m in present]
+    # headings share the width: about 120 characters across, over lines of at least 9
+    columns = [wrapped(label(m), max(9, 120 // len(present))) for m in present]
     z, text, custom = [], [], []
     for t in rows:
         z_row, text_row, custom_row = [], [], []
         for m in present:
             v, lo, hi, n = cells.get((t, m), (None, None, None, 0))
             z_row.append(heat_value(m, v))
-            text_row.append("no cases" if v is None else f"{value_text(m, v, 0)}<br>n={n}")
+            text_row.append("no cases" if v is None else f"{value_text(m, v, 0)}\nn={n}")
             custom_row.append([t, m, value_text(m, v), value_text(m, lo), value_text(m, hi), n])
         z.append(z_row)
         text.append(text_row)
@@ -130,9 +131,12 @@ def tag_heatmap(
         "times and costs are not coloured) · text: value and number of cases",
         max(320, 170 + 38 * len(rows)),
     )
+    lines = max((c.count("\n") + 1 for c in columns), default=1)
     fig.update_layout(
-        margin={"t": 150},
-        xaxis={"side": "top", "tickangle": 0, "showgrid": False},
+        margin={"t": 90 + 17 * lines},
+        # the title at the top and the headings' lines between it and the cells
+        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 24}},
+        xaxis={"side": "top", "tickangle": 0, "showgrid": False, "tickfont": {"size": 11}},
         yaxis={"title": {"text": "Tag"}, "autorange": "reversed", "showgrid": False},
         hoverdistance=-1,
         clickmode="event+select",

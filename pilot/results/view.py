@@ -22,11 +22,10 @@ from pilot.define.verdicts import Verdict, frames_metrics, judge
 from pilot.results.chart_style import Threshold, label, pct
 from pilot.results.comparison import compare
 from pilot.results.humane import local_time
-from pilot.runs.lookup import content_versions
+from pilot.runs.lookup import content_versions, recent_runs
 from pilot.runs.record import RunFrames, case_sources, result_rows, run_frames
 from pilot.runs.run import RunStatus
 from pilot.runs.scoring import bar_for_run, explain
-from pilot.runs.start import list_runs
 
 CASE_COLUMNS = ("case_id", "correct", "abstained", "question", "answer", "expected_answer", "tags")
 CASE_HEADERS = {"case_id": "case", "expected_answer": "expected answer"}
@@ -37,7 +36,7 @@ def finished_runs(con: duckdb.DuckDBPyConnection, tz: str | None = None) -> list
     """Scored runs (finished, or inconclusive: too many infrastructure errors to judge), newest
     first, each with a `label` for pickers (its start in the viewer's zone `tz`)."""
     scored = (RunStatus.FINISHED, RunStatus.INCONCLUSIVE)
-    runs = [r for r in list_runs(con, limit=1000) if r["status"] in scored]
+    runs = [r for r in recent_runs(con, limit=1000) if r["status"] in scored]
     runs.sort(key=lambda r: (r["started_at"], r["run_id"]), reverse=True)
     for r in runs:
         r["label"] = (
@@ -152,7 +151,7 @@ def metric_history(
                 {
                     "order": order,
                     "run_id": run["run_id"],
-                    "tick": f"#{order}<br>{started[5:]}",
+                    "tick": f"#{order}\n{started[5:]}",
                     "started_at": started,
                     "system": f"{run['system']} (config {run['config_version'][:8]})",
                     "goldenset_version": run["goldenset_version"],

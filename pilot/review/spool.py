@@ -38,6 +38,17 @@ def spool_file(directory: Path, when: datetime) -> Path:
     return directory / f"{SPOOL_PREFIX}{when:%Y%m%d%H}-{host}-{os.getpid()}.jsonl"
 
 
+def _open_private(path: Path) -> IO[str]:
+    """The spool file for appending, owner-only whatever the process's umask: it holds live
+    questions, answers and sources, as the database does. The production app that records
+    them is not the kit's CLI, which sets an owner-only umask for everything it writes."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    if os.fstat(fd).st_mode & 0o077:  # made earlier, or by hand, with a looser mode
+        os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "a", encoding="utf-8")
+
+
 def record_output(
     input: str,
     output: str,
@@ -87,8 +98,7 @@ def record_output(
         if handle is None:
             for old in list(_handles):
                 _handles.pop(old).close()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle = _handles[path] = open(path, "a", encoding="utf-8")  # noqa: SIM115
+            handle = _handles[path] = _open_private(path)
         handle.write(line)
         handle.flush()
         if fsync:

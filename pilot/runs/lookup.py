@@ -36,6 +36,23 @@ def run_brief(con: duckdb.DuckDBPyConnection, run_id: str) -> RunBrief | None:
     return RunBrief(*row[:6], summary=json.loads(row[6]) if row[6] else {})
 
 
+def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> list[dict[str, Any]]:
+    """The newest `limit` runs of any status, newest first, as pickers list them: id, status,
+    versions, the system's label, who started it and when. No progress and no parsed summary
+    (`start.list_runs` has both, at the cost of a pass over the runs' results)."""
+    rows = con.execute(
+        "SELECT r.run_id, r.status, r.goldenset_version, r.config_version, "
+        "c.label || ' (' || substr(r.config_version, 1, 8) || ')', r.bar_version, "
+        "r.started_at, r.finished_at, r.started_by FROM runs r "
+        "LEFT JOIN system_configs c ON c.version = r.config_version "
+        "ORDER BY r.started_at DESC, r.run_id DESC LIMIT ?",
+        [limit],
+    ).fetchall()
+    keys = ("run_id", "status", "goldenset_version", "config_version", "system", "bar_version",
+            "started_at", "finished_at", "started_by")  # fmt: skip
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 def newest_finished(
     con: duckdb.DuckDBPyConnection,
     *,

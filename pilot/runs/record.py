@@ -202,6 +202,20 @@ def filter_results(
     return rows
 
 
+def browser_table(rows: pl.DataFrame) -> pl.DataFrame:
+    """The result browser's columns, headed in words; no error reads as blank, not "None"."""
+    return rows.select(
+        pl.col("case_id").alias("case"),
+        "correct",
+        "abstained",
+        pl.col("error").fill_null(""),
+        pl.col("latency_ms").alias("latency"),
+        "cached",
+        "question",
+        "answer",
+    )
+
+
 def case_sources(con: duckdb.DuckDBPyConnection, run_id: str, case_id: str) -> list[dict]:
     version = goldenset_version(con, run_id)
     return _json(stored.case_sources_json(con, version, case_id)) if version else []

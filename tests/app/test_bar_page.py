@@ -124,7 +124,15 @@ def test_readers_see_the_bar_and_planner_but_no_controls(db: Store, user: str) -
     text = shown(at)
     assert "Accuracy on all cases must be at least 90%, judged on the 95% lower bound" in text
     assert "**217 cases needed**" in text
-    assert len(charts(at)) == 2 * len(bars.demo_bar().criteria)  # two charts per criterion
+    # two charts per criterion: the first criterion's drawn, the others' folded until opened
+    folded = [e for e in at.expander if e.label == "Chance of passing, charted"]
+    assert len(folded) == len(bars.demo_bar().criteria) and len(charts(at)) == 2
+    at.session_state["bar_view_1_open"] = True
+    at.run()
+    assert [c["layout"]["title"]["text"] for c in charts(at)][2:] == [
+        "Chance of passing, by the system's true rate",
+        "Chance of passing, by the number of answered cases",
+    ]
     # the only input is the planner's what-if: nothing a reader can change is stored
     assert [n.key for n in at.number_input] == ["bar_power"]
     assert not at.button and not at.checkbox and not at.text_area

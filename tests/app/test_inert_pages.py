@@ -9,6 +9,7 @@ output. f-strings count as literals only if every value in them goes through the
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -25,11 +26,13 @@ LABELLED = {
 """Widgets whose label (first argument) Streamlit renders as Markdown, links and images too."""
 INERT = {"inert", "inert_md", "highlight_html", "escape_inert", "md", "document_html"}
 """Functions of pilot.core.inert (and app.ui's alias) whose output is inert."""
-HTML_SOURCES = {"evidence_html", "ticket_script"}
+HTML_SOURCES = {"evidence_html", "ticket_script", "element_code_script"}
 """The only HTML a page may hand to `st.html` or `components.html`, both made by the library:
 the evidence report (`pilot.evidence.report.evidence_html`: every text escaped, scripts limited
 by its own Content-Security-Policy; tests/pilot/test_evidence_html.py checks both) and the
-sign-in ticket exchange (`pilot.core.web_sessions.ticket_script`: no text from data)."""
+sign-in ticket exchange (`pilot.core.web_sessions.ticket_script`: no text from data) and the
+loader of Streamlit's chart and table code (`app.warmup.element_code_script`: file names from
+Streamlit's own package, checked against a pattern; no text from data)."""
 
 
 def _is_report_html(node: ast.AST) -> bool:
@@ -163,3 +166,62 @@ def test_plotly_labels_from_data_are_escaped() -> None:
     assert "<a href" not in payload and "\\u003ca href" not in payload
     assert payload.count("&lt;a href") == 6  # heatmap y and text, scatter y, customdata, name, tick
     assert original_label(fig.data[1].customdata[0][0]) == hostile
+
+
+def test_a_labels_own_line_breaks_are_drawn_and_a_typed_break_tag_is_not() -> None:
+    """The kit breaks a label's lines with a newline; the escaping draws it as a break, while a
+    `<br>` or `<b>` that came with the data is shown as its characters."""
+    import plotly.graph_objects as go
+
+    from pilot.results.inert_chart import inert_figure, original_label
+
+    fig = go.Figure(
+        go.Heatmap(
+            z=[[0.5, 0.7]],
+            x=["Accuracy\nn=12", "tag <br> <b>x</b>"],
+            y=["a\r\nb"],
+            text=[["80%\nn=12", "<br>"]],
+        )
+    )
+    trace = inert_figure(fig).data[0]
+    assert list(trace.x) == ["Accuracy<br>n=12", "tag &lt;br&gt; &lt;b&gt;x&lt;/b&gt;"]
+    assert list(trace.y) == ["a<br>b"]
+    assert [list(row) for row in trace.text] == [["80%<br>n=12", "&lt;br&gt;"]]
+    assert original_label(trace.x[1]) == "tag <br> <b>x</b>"
+    assert original_label(trace.x[0]) == "Accuracy\nn=12"
+
+
+def test_results_charts_draw_their_line_breaks() -> None:
+    """Every label the Results charts break (heading, tick, cell) reaches Plotly as a `<br>`,
+    none as an escaped `&lt;br&gt;` (which Plotly shows as the five characters)."""
+    import polars as pl
+
+    from metrics.estimate import Estimate
+    from pilot.define.criteria import Criterion
+    from pilot.results import charts
+    from pilot.results.chart_style import Threshold
+    from pilot.results.inert_chart import inert_figure
+    from pilot.results.tag_heatmap import tag_heatmap
+
+    estimates = {
+        "accuracy": Estimate("accuracy", 0.8, 0.7, 0.9, 40),
+        "citation_coverage": Estimate("citation_coverage", 0.9, 0.8, 0.95, 40),
+    }
+    bars = charts.metric_bars(
+        estimates,
+        {"accuracy": Threshold(Criterion(metric="accuracy", threshold=0.95), "bar v1")},
+        list(estimates),
+        "This run",
+    )
+    slices = pl.DataFrame(
+        [
+            {"tag": "hr", "metric": m, "value": e.value, "low": e.low, "high": e.high, "n": e.n}
+            for m, e in estimates.items()
+        ]
+    )
+    heat = tag_heatmap(slices, names=list(estimates))
+    for fig in (bars, heat):
+        payload = json.dumps(json.loads(inert_figure(fig).to_json()))  # Plotly's \u003c as <
+        assert "<br>" in payload and "&lt;br&gt;" not in payload
+    assert bars.data[0].x[0].startswith("Accuracy<br>80")
+    assert heat.data[0].text[0][0] == "80%<br>n=40"

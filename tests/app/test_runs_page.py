@@ -65,6 +65,12 @@ def test_viewer_sees_results_but_no_start_button(db: Store) -> None:
     assert any(text.startswith(("Correct:", "Incorrect:")) for text in explanations)
     highlighted = [m.value for m in at.markdown if "<mark>" in m.value]
     assert highlighted  # the cited sentence is highlighted in its source
+    runs_table, results = (d.value for d in at.dataframe)
+    assert list(runs_table.columns[:3]) == ["run", "verdict", "accuracy"]  # the key ones first
+    assert list(results.columns) == [
+        "case", "correct", "abstained", "error", "latency", "cached", "question", "answer"
+    ]  # fmt: skip
+    assert results["error"].isna().sum() == 0 and (results["error"] == "").any()  # no "None"
 
 
 def test_the_page_alone_keeps_a_demoted_lead_from_starting_a_run(db: Store) -> None:
@@ -141,7 +147,10 @@ def test_case_view_is_a_trace_with_the_request_as_sent(db: Store) -> None:
         trace = case_trace(con, run_id, case_id)
     assert trace is not None and trace.exact
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["System"] == "Offline baseline · top 3 passages"
+    shown = [m.value for m in at.markdown]
+    assert (
+        "**System** (the config that answered this run): Offline baseline · top 3 passages" in shown
+    )
     assert metrics["Tokens in / out"] == f"{trace.input_tokens:,} / {trace.output_tokens:,}"
     assert trace.cost_usd == 0.0 and metrics["Cost"] == "$0"  # the offline system runs locally
     code = [c.value for c in at.code]

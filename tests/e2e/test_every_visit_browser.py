@@ -36,6 +36,20 @@ def sign_in(page: Any, server: Server, name: str, path: str = "") -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def test_the_sign_in_page_loads_the_chart_and_table_code(browser: Any, server: Server) -> None:
+    """While someone types their password, the browser loads Streamlit's Plotly and table
+    code (app/warmup.py), so the first page with a chart or a table does not wait for it."""
+    page = browser.new_page()
+    page.goto(server.url)
+    page.get_by_label("User name").wait_for(timeout=30_000)
+    loaded = (
+        "n => performance.getEntriesByType('resource')"
+        ".filter(e => /static\\/js\\/(PlotlyChart|DataFrame)\\./.test(e.name)).length === n"
+    )
+    page.wait_for_function(loaded, arg=2, timeout=60_000)
+    page.close()
+
+
 def test_lead_opens_every_page_twice(browser: Any, server: Server) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, server, "priya")

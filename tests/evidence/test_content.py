@@ -121,3 +121,19 @@ def test_every_golden_set_version_with_who_agreed_it(pilot_copy: Pilot, tmp_path
     assert "agreed by Omar Haddad" in earlier.note
     result = replay(store, "priya", html)
     assert result.ok, result.differences
+
+
+def test_the_report_speaks_words_not_keys(demo_pilot: Pilot) -> None:
+    """A risk committee reads criteria as sentences and times to the minute: no metric keys
+    (`abstain_rate_unanswerable`), comparison keys (`at_least`) or microsecond timestamps."""
+    evidence, _, _, html = build(Store(demo_pilot.db), "priya")
+    bar = [f for f in evidence.section("bar") if "/criterion/" in f.key]
+    labels = {f.label: f.note for f in bar}
+    assert labels["Accuracy on all cases"] == "at least 90%, judged on the 95% lower bound"
+    assert (
+        labels["Abstain rate on unanswerable cases"] == "at least 80%, judged on the point estimate"
+    )
+    shown = re.sub(r"<script.*?</script>", "", html, flags=re.S)  # what a reader sees
+    assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d{6}", shown)  # no ISO time with microseconds
+    assert not re.search(r"\bat_(least|most)\b|abstain_rate_unanswerable", shown)
+    assert re.search(r"Generated</th><td>\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC by ", shown)

@@ -12,6 +12,7 @@ from evidence_data import Pilot
 from pilot.core.store import Store
 from pilot.evidence.model import parse
 from pilot.evidence.report import generate, read_report
+from pilot.results.humane import local_time
 
 
 def _evidence(path: Path):  # noqa: ANN202
@@ -113,7 +114,8 @@ def test_regenerating_gives_the_same_content_but_the_time(pilot_copy: Pilot) -> 
     assert a == b
 
     def strip(made) -> str:  # noqa: ANN001
-        text = made.html.replace(made.evidence.scope.generated_at, "T")
+        when = made.evidence.scope.generated_at
+        text = made.html.replace(when, "T").replace(local_time(when, "UTC"), "T")
         return text.replace(made.sha256, "SHA").replace(made.hmac, "MAC")
 
     assert strip(first) == strip(second)
@@ -129,3 +131,50 @@ def test_who_may_generate_and_replay(pilot_copy: Pilot) -> None:
     assert blind.returncode == 4
     bad = pilot_copy.run("priya", "report", "--out", str(out.with_suffix(".txt")))
     assert bad.returncode == 2 and ".html or a .pdf" in bad.stderr
+
+
+def _worded(store: Store, evidence, fmt: str, **changes: object) -> str:  # noqa: ANN001
+    """`evidence` as a kit writing format `fmt` would have put it in a signed report, with the
+    accuracy criterion of the run of record changed as given."""
+    from pilot.evidence.model import digest
+    from pilot.evidence.render import render_html
+    from pilot.evidence.report import signature
+
+    figures = tuple(
+        f.model_copy(update=changes) if re.fullmatch(r"run/[^/]+/criterion/accuracy/all", f.key)
+        else f
+        for f in evidence.figures
+    )  # fmt: skip
+    earlier = evidence.model_copy(update={"format": fmt, "figures": figures})
+    sha = digest(earlier)
+    key = store.key()
+    return render_html(earlier, sha, signature(key, sha), key.key_id if key else None)
+
+
+def test_a_report_an_earlier_kit_worded_replays_on_its_facts(pilot_copy: Pilot) -> None:
+    """A report made before the kit reworded its figures still replays: its facts are compared
+    exactly, its words are listed as the earlier kit's; a changed fact still fails, and a
+    report of this kit's format is held to its words too."""
+    from pilot.evidence.report import build, replay
+
+    store = Store(pilot_copy.db)
+    evidence = build(store, "priya")[0]
+    old_words = {"label": "accuracy on all", "note": "at_least 0.9 on the lower_bound"}
+    earlier = replay(store, "sam", _worded(store, evidence, "pilot-evidence/1", **old_words))
+    assert earlier.ok and earlier.signature == "valid", earlier.differences
+    assert earlier.worded_by == "pilot-evidence/1"
+    assert any("criterion/accuracy/all (accuracy on all)" in w for w in earlier.wording)
+    assert all("criterion/accuracy/all" not in d for d in earlier.differences)
+
+    accuracy = next(f for f in evidence.figures if f.key.endswith("/criterion/accuracy/all"))
+    moved = replay(
+        store,
+        "sam",
+        _worded(store, evidence, "pilot-evidence/1", value=accuracy.value + 0.01, **old_words),
+    )
+    assert not moved.ok
+    assert any("criterion/accuracy/all" in d and "value" in d for d in moved.differences)
+
+    same_format = replay(store, "sam", _worded(store, evidence, evidence.format, **old_words))
+    assert not same_format.ok and not same_format.wording
+    assert any("criterion/accuracy/all" in d and "label" in d for d in same_format.differences)

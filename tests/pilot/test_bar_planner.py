@@ -119,6 +119,10 @@ def test_only_rates_are_planned() -> None:
         planner_curves(row)
     (line,) = bar_planner.planner_table([row])
     assert line["counts"] == "not a rate" and line["enough"] == "—"
+    assert (line["criterion"], line["threshold"]) == (
+        "Latency p95 on all cases",
+        "at most 2,500 ms",
+    )
 
 
 # --- rows against a golden set -------------------------------------------------------------

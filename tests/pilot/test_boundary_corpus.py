@@ -23,7 +23,7 @@ from pii_corpus import names, ordinary, pii
 from pydantic import SecretStr
 from stub_messages_api import MessagesStub
 
-from pilot.core.models import SystemConfig
+from pilot.core.models import Citation, SystemConfig, SystemOutput
 from pilot.core.store import Store
 from pilot.define.redaction import redact, redactor_for
 from pilot.define.workflow import DataBoundary, Workflow, save_workflow
@@ -173,6 +173,54 @@ def test_no_personal_data_reaches_the_api_and_ordinary_text_arrives_unchanged(
             assert texts[c["source_id"]][c["start"] : c["end"]] == c["cited_text"]
             checked += 1
     assert checked >= 50
+
+
+def test_what_the_edge_sends_holds_no_personal_data_and_citations_map_back() -> None:
+    """The run above without the SDK, the stub or a database: each corpus case through
+    `Edge.prepare`, the exact Messages API body that would be sent. No placed value in it,
+    every ordinary sentence unchanged, and a citation of the redacted contact sentence maps
+    back to the original words, personal data included. (Fast: `make mutate` runs this one
+    against the boundary's mutants, not the end-to-end run.)"""
+    from pilot.goldensets.io import validate_goldenset
+    from pilot.runs.edge import Edge
+
+    data = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in CORPUS["cases"])
+    report = validate_goldenset(data.encode(), "corpus.jsonl")
+    assert report.errors == [] and len(report.cases) == len(CORPUS["cases"])
+    edge = Edge(_boundary())
+    config = SystemConfig(kind="anthropic", model="claude-sonnet-4-6")
+    sent: list[str] = []
+    cited = 0
+    for case in report.cases:
+        request, payload, remap = edge.prepare(case, config)
+        sent += _strings(payload)
+        (source,) = request.sources
+        start = source.text.index("For help contact ")
+        claimed = Citation(
+            source_id=source.id, cited_text=source.text[start:], start=start, end=len(source.text)
+        )
+        (back,) = remap(SystemOutput(answer="x", citations=(claimed,))).citations
+        (original,) = case.sources
+        assert back.source_id == original.id
+        assert original.text[back.start : back.end] == back.cited_text
+        assert back.cited_text.startswith("For help contact ")
+        assert back.cited_text.endswith(" at any time.")
+        cited += back.cited_text != claimed.cited_text  # the hidden value is back
+    sent_compact = [_compact(s) for s in sent]
+    leaks = [
+        (where, kind, value)
+        for where, kind, value in CORPUS["placed"]
+        if any(value.lower() in s.lower() for s in sent)
+        or (
+            sum(ch.isdigit() for ch in value) >= 8
+            and any(_compact(value) in s for s in sent_compact)
+        )
+    ]
+    assert leaks == []
+    everything = "\n".join(sent)
+    assert [p for p in CORPUS["plain"] if p not in everything] == []
+    assert "Source 1" in everything  # the empty title
+    assert cited == len(CORPUS["cases"])
 
 
 def test_ordinary_sentences_are_not_redacted() -> None:

@@ -121,8 +121,8 @@ def test_the_bar_is_judged_on_the_figure_it_names() -> None:
     low, _ = wilson(7, 12)  # 7/12 = 58.3% point, lower bound about 32%
     assert low < 0.55 < 7 / 12
     for judged_on, verdict in (
-        ("lower_bound", "<br><b>below the bar</b>"),
-        ("point", "<br>meets the bar"),
+        ("lower_bound", "\nbelow the bar"),
+        ("point", "\nmeets the bar"),
     ):
         criterion = Criterion(metric="accuracy", threshold=0.55, judged_on=judged_on)
         fig = charts.metric_over_runs(

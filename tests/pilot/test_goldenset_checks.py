@@ -143,6 +143,15 @@ PROBLEMS: dict[str, tuple[dict[str, Any], list[str]]] = {
         case(1, sources=[{"id": "p", "text": "a"}, {"id": "p", "text": "b"}], evidence=[]),
         ["f.jsonl:1: sources[1].id: duplicate source id p in case c-001 (first at sources[0])"],
     ),
+    # the duplicate is not one of the case's sources: evidence found only there is not found
+    "evidence only in a duplicate source": (
+        case(1, sources=[{"id": "p", "text": "a"}, {"id": "p", "text": "b"}], evidence=["b"]),
+        [
+            "f.jsonl:1: sources[1].id: duplicate source id p in case c-001 (first at sources[0])",
+            "f.jsonl:1: evidence[0]: not found verbatim in any source of case c-001 (first 60 "
+            'chars: "b")',
+        ],
+    ),
     "evidence differing in case and spacing": (
         case(1, evidence=["staff  GET 21 days."]),
         [
@@ -253,6 +262,12 @@ def test_a_refused_value_leaves_the_other_fields_checked() -> None:
         "f.jsonl:1: evidence[0]: not found verbatim in any source of case c-001 (first 60 "
         'chars: "nowhere")',
     ]
+    # a tag refused: the evidence (all of it readable, as are the sources) is still looked for
+    assert errors([case(1, tags=[3], evidence=["nowhere"])]) == [
+        "f.jsonl:1: tags[0]: expected non-empty text, got the number 3",
+        "f.jsonl:1: evidence[0]: not found verbatim in any source of case c-001 (first 60 "
+        'chars: "nowhere")',
+    ]
     # a source refused as a whole: the sources left are still checked for duplicates, each
     # named by its own index in the file
     assert errors(
@@ -348,6 +363,29 @@ def test_unknown_fields_are_warned_once_with_their_lines() -> None:
     assert len(report.cases) == 3
 
 
+def test_a_csv_file_with_a_header_and_no_rows_says_so() -> None:
+    report = validate_goldenset(b"id,question\n", "f.csv")
+    assert [str(e) for e in report.errors] == ["f.csv: no golden cases found: the file has no rows"]
+
+
+def test_a_parquet_files_unknown_field_is_counted_in_rows() -> None:
+    import io
+
+    import polars as pl
+
+    rows = [
+        {"id": f"c-{i}", "question": "Q?", "expected_answer": "x", "extra": "e"} for i in range(2)
+    ]
+    data = io.BytesIO()
+    pl.DataFrame(rows).write_parquet(data)
+    report = validate_goldenset(data.getvalue(), "f.parquet")
+    assert [str(w) for w in report.warnings] == [
+        "f.parquet:1: extra: unknown field, ignored (on 2 rows, first 1); known fields: id, "
+        "question, sources, expected_answer, answerable, evidence, tags, consequential"
+    ]
+    assert report.errors == [] and len(report.cases) == 2
+
+
 @pytest.mark.parametrize(
     ("value", "named"),
     [
@@ -378,6 +416,10 @@ def test_kind_names_a_value(value: Any, named: str) -> None:
         (b'  {"id": 1}', "upload.txt", "jsonl"),
         (b"id,question", "upload", "csv"),
         (b"", "upload", "csv"),
+        (b"a,b", "cases.jsonl", "jsonl"),  # the extension wins over what the content looks like
+        (b"a,b", "cases.ndjson", "jsonl"),
+        (b"PAR1....", "csv", "parquet"),  # no dot: a name, not an extension
+        (b'{"id": 1}', "golden.v2.csv", "csv"),  # the last extension only
     ],
 )
 def test_the_format_is_found_by_extension_then_content(

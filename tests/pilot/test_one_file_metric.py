@@ -100,7 +100,7 @@ def test_registered_in_one_file_it_is_everywhere(
     tagged = [r for r in rows if "numeric" in r["tags"]]
     assert (numeric["k"].item(), numeric["n"].item()) == by_hand(tagged)
     heatmap = tag_heatmap(slices)
-    assert "Long answers" in " ".join(heatmap.data[0].x).replace("<br>", " ")
+    assert "Long answers" in " ".join(heatmap.data[0].x).replace("\n", " ")
 
 
 def test_the_bar_editor_offers_it(db: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -46,6 +46,13 @@ from pilot.define.workflow import DataBoundary
         ("NHS 943 476 5919", "NHS [NHS NUMBER]"),
         ("NIR 1 84 12 76 451 089 46", "NIR [ID NUMBER]"),
         ("IBAN GB82 WEST 1234 5698 7654 32 today", "IBAN [IBAN] today"),
+        # a dot after a space is punctuation, not part of the number (a glued "v.4111..." is)
+        ("card .4111 1111 1111 1111", "card .[CARD]"),
+        (" .4111 1111 1111 1111", " .[CARD]"),  # the dot's space at the very start
+        ("call 020 7946 0958. Thanks", "call [PHONE]. Thanks"),  # the sentence ends
+        ("office (020) 7946 0958", "office [PHONE]"),  # the bracket is part of the number
+        # an IBAN whose last group is letters: the longest prefix that validates is all of it
+        ("pay SC18 SSCB 1101 0000 0000 0000 1497 USD now", "pay [IBAN] now"),
     ],
 )
 def test_default_rules_redact(text: str, expected: str) -> None:
@@ -65,6 +72,9 @@ def test_default_rules_redact(text: str, expected: str) -> None:
         "ref N4111111111111111 and 4111111111111111X",
         "SSN-like 000-12-3456 and 666-12-3456 are never issued",
         "version 1.2.3.4, pension 6% and 8%",
+        "see v.4111111111111111",
+        "amount 4111111111111111.50",  # a dot followed by digits glues them
+        "ref GB00 WEST 1234 5678 ok",  # the shape of an IBAN, failing its checksum
     ],
 )
 def test_default_rules_leave_ordinary_numbers_alone(text: str) -> None:
@@ -133,6 +143,12 @@ def test_a_number_failing_its_check_does_not_stop_the_rule() -> None:
     result = redact("order 4111 1111 1111 1112, card 4111 1111 1111 1111")
     assert result.text == "order 4111 1111 1111 1112, card [CARD]"
     assert [s.rule for s in result.spans] == ["payment card"]
+
+
+def test_a_pattern_rules_luhn_check_keeps_only_the_numbers_that_pass() -> None:
+    rules = (RedactionRule(name="account", pattern=r"\d{16}", check="luhn"),)
+    result = redact("4111111111111112 and 4111111111111111", rules)
+    assert result.text == "4111111111111112 and [REDACTED]"
 
 
 def test_a_citation_ending_just_before_a_replacement_keeps_its_end() -> None:
@@ -454,3 +470,44 @@ def test_phones_are_found_in_the_boundarys_regions_only() -> None:
     us = "call 415-555-0132"
     assert redact(us, redactor_for(DataBoundary())).text == "call [PHONE]"  # GB and US
     assert redact(us, redactor_for(DataBoundary(phone_regions=("FR",)))).text == us
+    # exactly 7 digits, a whole number in Iceland
+    iceland = redactor_for(DataBoundary(phone_regions=("IS",)))
+    assert redact("call 410 4000", iceland).text == "call [PHONE]"
+
+
+def test_an_id_is_checked_against_the_boundarys_own_terms() -> None:
+    """An underscore joins the parts of an id into one word, so the restricted name in
+    "case_bloggs" is not a whole word until the separators are read as spaces: the id is
+    checked part by part with the boundary's own redactor (its terms), not the default one."""
+    boundary = DataBoundary(restricted_fields=("names",), restricted_terms={"names": ("Bloggs",)})
+    case = GoldenCase(
+        id="c-1",
+        question="q",
+        sources=(
+            Source(id="case_bloggs", title="t", text="x"),
+            Source(id="faq_2", title="u", text="y"),
+        ),
+    )
+    request = apply_boundary(case, boundary)
+    assert [s.id for s in request.sources] == ["source-1", "faq_2"]
+
+
+def test_a_restricted_term_inside_a_longer_one_leaves_none_of_the_longer_one() -> None:
+    """The longest term is tried first, whatever the case of the shorter one ("jo" sorts after
+    "Jo Bloggs" in code-point order)."""
+    from pilot.define.redaction import redactor_for
+
+    boundary = DataBoundary(
+        restricted_fields=("names",), restricted_terms={"names": ("jo", "Jo Bloggs")}
+    )
+    assert redact("Jo Bloggs called", redactor_for(boundary)).text == "[NAMES] called"
+
+
+def test_a_valid_phone_after_an_invalid_number_in_the_same_run_of_digits_is_found() -> None:
+    """One window of digits and spaces can hold a number libphonenumber rejects and then a
+    valid one: the rejected one is skipped, the valid one still found (not the end of the
+    window's search)."""
+    from pilot.define.detectors import _phone
+
+    text = "ref 12345678 020 7946 0958"
+    assert _phone(text, ["GB"]) == [(text.index("020"), len(text))]

@@ -154,7 +154,7 @@ def test_finish_scores_by_the_rule_stores_the_summary_and_audits_its_digests(
     rule's label for every result."""
     from pilot.core import audit
     from pilot.runs.integrity import results_digest, summary_digest
-    from pilot.runs.scoring import score
+    from pilot.runs.scoring import bar_for_run, score
 
     store: Store = seeded_store(tmp_path / "p.duckdb")
     import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")
@@ -169,6 +169,7 @@ def test_finish_scores_by_the_rule_stores_the_summary_and_audits_its_digests(
 
     with store.read() as con:
         assert scored(con) == {c: (ok, "contains") for c, ok in right.items()}
+        assert bar_for_run(con, run_id) is None  # started without a bar
         status = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
         assert status == ("finished",)
         summary_json = con.execute(
@@ -228,23 +229,33 @@ def test_the_stored_summary_is_what_the_scored_rows_summarise_to_and_score_retur
     tmp_path: Path,
 ) -> None:
     """Finishing a run summarises the rows it scored without reading them again: `summarise`
-    (which reads them afresh, as the evidence pack does) gives the stored summary exactly, and
-    `score_rows` hands back the rows with `correct` and `match_rule` as it wrote them."""
+    (which reads them afresh, as the evidence pack does) gives the stored summary exactly,
+    judged against the run's own signed bar, and `score_rows` hands back the rows with
+    `correct` and `match_rule` as it wrote them."""
     from pilot.runs.record import result_rows
     from pilot.runs.scoring import bar_for_run, score_rows, summarise
 
     store: Store = seeded_store(tmp_path / "p.duckdb")
     import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 8), name="leave")
+    bar = AcceptanceBar(
+        criteria=(Criterion(metric="accuracy", threshold=0.5, judged_on="point"),),
+        min_cases=8,
+        max_critical_errors=8,
+        when_unsure="abstain",
+    )
+    save_draft(store, "priya", bar)
+    sign_bar(store, "priya")
     run_id = start_or_resume(store, "priya", goldenset="leave", config=SystemConfig()).run_id
     with store.read() as con:
         stored = json.loads(
             con.execute("SELECT summary FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
         )
         assert summarise(con, run_id) == stored
-        # no bar (the run was started without one), and no run at all, are both "no bar"
-        assert bar_for_run(con, run_id) is None
-        assert bar_for_run(con, "no-such-run") is None
+        assert bar_for_run(con, run_id).version == 1
+        assert bar_for_run(con, "no-such-run") is None  # no run at all: no bar
     assert stored["metrics"]["accuracy"]["value"] == 4 / 8  # c-000, 002, 004, 006 (see above)
+    # judged against bar v1, not exploratory: 4 of 8 meets an accuracy of at least 0.5
+    assert (stored["verdict"]["exploratory"], stored["verdict"]["passed"]) == (False, True)
     assert stored["models_returned"] == ["offline-bm25-v1"]
     with store.transaction() as con:
         before = result_rows(con, run_id)
@@ -283,3 +294,5 @@ def test_a_run_with_too_many_errors_is_kept_open_as_inconclusive(tmp_path: Path)
         ("finished", 0),
         ("inconclusive", 4),
     ]
+    # each finish is recorded against this run, by the person who finished it
+    assert {(e.actor, e.role, e.object) for e in finishes} == {("priya", "lead", f"run:{run_id}")}

@@ -12,6 +12,7 @@ from pilot.core.store import Store
 from pilot.readiness.ladder import gate
 from pilot.readiness.record import pin_run, run_of_record
 from pilot.readiness.settings import gate_settings, save_settings
+from pilot.runs.lookup import run_brief
 
 
 def req(store: Store, from_stage: int, name_part: str) -> dict:
@@ -41,6 +42,12 @@ def test_gate_0_1_run_of_record_and_pin(
     bad = run(capsys, pilot_store, "fake_systems:eighth_right")
     r = req(pilot_store, 0, "run of record")
     assert not r["met"] and bad in r["evidence"] and "Accuracy on all cases" in r["missing"]
+    # the figure is the bar's criteria met of all of them (critical errors and the minimum
+    # number of cases are requirements of the bar, but not criteria: named, not counted)
+    with pilot_store.read() as con:
+        criteria = run_brief(con, bad).summary["verdict"]["criteria"]  # type: ignore[union-attr]
+    assert (r["value"], r["threshold"]) == (sum(c["passed"] for c in criteria), len(criteria))
+    assert r["value"] < r["threshold"]
     good = run(capsys, pilot_store, "fake_systems:good")
     assert met(pilot_store, 0)  # the newest finished run on the current versions
     with pilot_store.read() as con:

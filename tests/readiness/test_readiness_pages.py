@@ -46,7 +46,17 @@ def test_readiness_and_home_tell_the_same_truth(
     assert not ready.exception
     assert "Stage 0 · Evaluation" in text(ready)
     assert not [b for b in ready.button if "Promote" in str(b.proto)]  # viewers do not promote
-    assert len(ready.dataframe) >= 3  # gates, scorecard, history
+    # the current stage's gate shows its table, the other two are folded until opened (their
+    # tables built only then); no stage change yet: no history table
+    assert len([e for e in ready.expander if "Gate" in str(e.label)]) == 3
+    assert len(ready.dataframe) == 1
+    ready.session_state["ready_gate_1"] = True
+    assert len(ready.run().dataframe) == 2
+    shown = text(ready)
+    # the scorecard's sentences in full, not cut at a column's width
+    assert "Needs: the kill switch has never been drilled (a stop recorded as a drill)" in shown
+    assert "No stage changes yet" in shown
+    assert f"run of record passes the signed bar: run {bad} (newest), bar v1: fails" in shown
 
     good = run(capsys, pilot_store, "fake_systems:good")
     lead = page_as(READY, "priya", "lead")

@@ -38,7 +38,7 @@ def test_scorecard_items_flip_with_evidence(
     assert after["Grounding and citations"]["status"] == "met"
     assert "citation coverage of run" in after["Grounding and citations"]["evidence"]
     assert after["A way to stop it"]["status"] == "met"
-    assert "last drill 0 days ago" in after["A way to stop it"]["evidence"]
+    assert "last drill less than an hour ago" in after["A way to stop it"]["evidence"]
 
 
 def test_oversight_and_audit_trail_not_met(pilot_store: Store) -> None:
@@ -190,4 +190,21 @@ def test_the_scorecard_judged_at_a_moment(pilot_store: Store) -> None:
     assert items["Audit trail"]["status"] == "at risk"  # older than 7 days at that moment
     stop = items["A way to stop it"]
     assert stop["status"] == "not met" and "more than 90 days ago" in stop["missing"]
-    assert "last drill 100 days ago" in stop["evidence"]
+    assert "last drill 100.0 days ago" in stop["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [
+        (0.0, "less than an hour"),
+        (0.04, "less than an hour"),  # 58 minutes
+        (1 / 24, "1 hour"),
+        (1.99, "47 hours"),
+        (2.0, "2.0 days"),
+        (100.0, "100.0 days"),
+    ],
+)
+def test_an_age_reads_in_hours_then_days(days: float, words: str) -> None:
+    from pilot.readiness.scorecard import _age
+
+    assert _age(days) == words

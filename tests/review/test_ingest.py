@@ -204,3 +204,28 @@ def test_import_pilot_stays_light() -> None:
         check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_spool_is_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    """The spool holds live questions, answers and sources, written by the production app (not
+    the kit's CLI, which sets an owner-only umask): its files are 0600 and a new folder 0700
+    even under the usual umask 022, and a spool file made looser meanwhile is tightened when
+    it is opened again."""
+    script = (
+        "import os, sys, pilot\n"
+        "from pilot.review import spool\n"
+        "os.umask(0o022)\n"
+        "pilot.record_output('q', 'a', id='u-1', spool=sys.argv[1])\n"
+        "spool.close()\n"
+        "(path,) = [os.path.join(sys.argv[1], f) for f in os.listdir(sys.argv[1])]\n"
+        "print(oct(os.stat(sys.argv[1]).st_mode & 0o777), oct(os.stat(path).st_mode & 0o777))\n"
+        "os.chmod(path, 0o644)\n"
+        "pilot.record_output('q', 'a', id='u-2', spool=sys.argv[1])\n"
+        "print(oct(os.stat(path).st_mode & 0o777))\n"
+    )
+    folder = tmp_path / "spool"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(folder)], env=env, check=True, capture_output=True
+    )
+    assert done.stdout.decode().split() == ["0o700", "0o600", "0o600"]

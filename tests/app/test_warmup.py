@@ -1,0 +1,62 @@
+"""The server's warm-up (issue 10, item 11): it imports what the pages use, and the sign-in
+page has the browser load Streamlit's chart and table code, by the URLs Streamlit uses."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from app import warmup
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_list_holds_what_pages_import_and_what_their_code_imports_late() -> None:
+    names = warmup.modules_to_import()
+    # imported by pages at the top, and inside functions the pages call
+    for name in ("pilot.results.view", "plotly.graph_objects", "polars", "sklearn.metrics"):
+        assert name in names
+    assert not [n for n in names if n.split(".")[0] in ("app", "streamlit", "playwright")]
+
+
+def test_import_all_leaves_every_listed_module_imported() -> None:
+    """In a fresh interpreter: nothing on the list fails to import (the warm-up swallows
+    failures, so this is where one would show)."""
+    code = (
+        "import json, sys; from app import warmup; warmup.import_all(); "
+        "print(json.dumps([n for n in warmup.modules_to_import() if n not in sys.modules]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=600,
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_element_code_is_the_file_streamlit_itself_imports() -> None:
+    """Both files exist in the installed Streamlit, and its main script imports each by the
+    same relative name the warm-up uses, so the browser runs each file once. A Streamlit
+    that renames or merges them fails here instead of silently losing the warm-up."""
+    chunks = warmup.element_chunks()
+    assert [c.split(".")[0] for c in chunks] == ["PlotlyChart", "DataFrame"]
+    spec = importlib.util.find_spec("streamlit")
+    assert spec is not None and spec.origin is not None
+    static = Path(spec.origin).parent / "static"
+    main = re.search(r'src="\./static/js/(index\.[^"]+\.js)"', (static / "index.html").read_text())
+    assert main is not None  # the module script the warm-up resolves its URLs against
+    main_script = (static / "static" / "js" / main.group(1)).read_text()
+    for chunk in chunks:
+        assert f"import(`./{chunk}`)" in main_script
+    script = warmup.element_code_script()
+    assert script is not None
+    assert all(f"'./{chunk}'" in script for chunk in chunks)
+    assert script.startswith("<script>") and script.count("<script>") == 1
