@@ -220,8 +220,9 @@ def test_a_system_that_cannot_be_built_fails_the_run_and_keeps_it(
     assert str(refused.value) == (
         f"{reason} (run {run_id} is kept; `pilot run --resume {run_id}` continues it once fixed)"
     )
+    assert reason.endswith(".")  # one full stop between the reason and what follows
     assert refused.value.app == (
-        f"{reason}. Run {run_id} is kept: resume it on the Runs page once that is fixed."
+        f"{reason} Run {run_id} is kept: resume it on the Runs page once that is fixed."
     )
     assert rows(store, run_id) == {}
 
