@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,6 +62,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         order = {nodeid: i for i, nodeid in enumerate(fastest_first([i.nodeid for i in kept]))}
         kept.sort(key=lambda item: order[item.nodeid])
     items[:] = kept
+
+
+# During `make mutate` only: a test still running after this long under a mutant is hung (a
+# mutated loop that never ends, a wait that is never woken). It fails, so the mutant counts as
+# killed, as mutmut's own timeout would count it, but after minutes, not after mutmut's deadline
+# of 15 times the tests' expected time (over half an hour for the run target's writer). The
+# slowest test of a target takes about 12 s in mutmut's stats run on the loaded machine.
+MUTANT_TEST_SECONDS = 150
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    from mutation_targets import MUTANT_SEPARATOR
+
+    if MUTANT_SEPARATOR not in os.environ.get("MUTANT_UNDER_TEST", ""):
+        yield
+        return
+
+    def hung(_signum: int, _frame: object) -> None:
+        raise TimeoutError(f"{item.nodeid}: still running after {MUTANT_TEST_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(MUTANT_TEST_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def pytest_terminal_summary(

@@ -98,7 +98,8 @@ def release(store: Store, user: Who) -> KillState:
 
 
 def holders(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """Who can engage and release it: active users whose role may use the kill switch."""
+    """Who can engage it: active users whose role may use the kill switch (of them, a lead may
+    also release it)."""
     from pilot.core.access import PERMISSIONS
 
     roles = sorted(PERMISSIONS["kill"])

@@ -232,7 +232,8 @@ def _execute_owned(
             raise InputError(
                 f"{exc} (run {run_id} is kept; `pilot run --resume {run_id}` "
                 "continues it once fixed)",
-                app=f"{exc}. Run {run_id} is kept: resume it on the Runs page once that is fixed.",
+                app=f"{str(exc).rstrip('.')}. Run {run_id} is kept: resume it on the Runs page once "
+                "that is fixed.",
             ) from None
     progress = Progress(total=len(cases), done=len(finished))
     if status is not RunStatus.RUNNING or finished:

@@ -208,8 +208,9 @@ class Writer:
                 con.execute(results, columns_of(rows, len(RESULT_COLUMNS)))
                 if cache:
                     con.execute(entries, columns_of(cache, len(CACHE_COLUMNS)))
-            except duckdb.ConstraintException:
-                self._skip_stored = True  # `store.write` retries a duplicate key at once
+            except duckdb.ConstraintException as exc:
+                if "duplicate key" in str(exc).lower():
+                    self._skip_stored = True  # `store.write` retries a duplicate key at once
                 raise
             self.halted_in_db = killswitch.state(con).engaged
 

@@ -392,3 +392,193 @@ def test_a_head_witness_past_the_end_of_the_chain_names_itself(chain: Store) -> 
             "event 4",
             keyed=True,
         )
+
+
+def test_a_renumbered_gap_and_a_swap_are_reported_in_full(chain: Store) -> None:
+    """A deleted event shows as the number the walk expected; two events swapped keep their
+    numbers, so the first of them no longer links to the event before it."""
+    with chain.transaction() as con:
+        con.execute("DELETE FROM audit_events WHERE seq = 2")
+    with chain.read() as con:
+        assert audit.verify(con) == audit.Verification(
+            False, 5, 2, "expected event 2, found 3", keyed=False
+        )
+    with chain.transaction() as con:
+        con.execute("UPDATE audit_events SET seq = seq - 1 WHERE seq > 2")
+        con.execute("UPDATE audit_events SET seq = 0 WHERE seq = 1")
+    with chain.read() as con:  # the first event now numbered 0: the smaller number is named
+        assert audit.verify(con) == audit.Verification(
+            False, 5, 0, "expected event 1, found 0", keyed=False
+        )
+
+
+def test_a_keyed_chain_intact_names_its_head_key_and_first_keyed_event(chain: Store) -> None:
+    key = chain.key()
+    assert key is not None
+    with chain.read() as con:
+        newest = con.execute("SELECT hash FROM audit_events WHERE seq = 6").fetchone()[0]
+        assert audit.verify(con, None, key) == audit.Verification(
+            True, 6, head=newest, keyed=True, first_keyed=1, key_id=key.key_id
+        )
+        assert audit.verify(con) == audit.Verification(True, 6, head=newest, first_keyed=1)
+        assert audit.keyed_head(con) == (
+            6,
+            newest,
+            1,
+            key.key_id,
+            audit.head_mac(key, 6, newest, 1),
+        )
+
+
+def test_each_keyed_check_reports_where_and_why(chain: Store) -> None:
+    """With the key: an event's MAC, the head's presence, its MAC, its length and its hash,
+    each broken on its own, reported in full."""
+    key = chain.key()
+    assert key is not None
+
+    def check() -> audit.Verification:
+        with chain.read() as con:
+            return audit.verify(con, None, key)
+
+    def broken(seq: int, reason: str, events: int = 6) -> audit.Verification:
+        return audit.Verification(False, events, seq, reason, keyed=True)
+
+    with chain.transaction() as con:
+        rows = con.execute("SELECT seq, hash, mac FROM audit_events ORDER BY seq").fetchall()
+        con.execute("UPDATE audit_events SET mac = ? WHERE seq = 1", [rows[1][2]])
+    assert check() == broken(
+        1, "its MAC does not match: it was written or rewritten without the pilot key"
+    )
+    with chain.transaction() as con:
+        con.execute("UPDATE audit_events SET mac = ? WHERE seq = 1", [rows[0][2]])
+        head = audit.keyed_head(con)
+        con.execute("DELETE FROM audit_head")
+    assert check() == broken(
+        1,
+        "the chain has events but no keyed head record: it was never sealed, "
+        "or its seal was removed",
+    )
+    with chain.transaction() as con:
+        con.execute("INSERT INTO audit_head VALUES (1, ?, ?, ?, ?, ?)", [*head[:4], "0" * 64])
+    assert check() == broken(6, "the keyed head record was altered (its MAC does not match)")
+    with chain.transaction() as con:
+        audit.write_head(con, key, 4, rows[3][1], 1)  # the head moved back to event 4
+    assert check() == broken(
+        4,
+        f"the keyed head names event 4 ({rows[3][1][:12]}), which is not the newest event: "
+        "events were removed, replaced or added without the key",
+    )
+    with chain.transaction() as con:
+        audit.write_head(con, key, 6, rows[4][1], 1)  # event 6 named with event 5's hash
+    assert check() == broken(
+        6,
+        f"the keyed head names event 6 ({rows[4][1][:12]}), which is not the newest event: "
+        "events were removed, replaced or added without the key",
+    )
+    with chain.transaction() as con:
+        audit.write_head(con, key, 6, rows[5][1], 1)
+        con.execute("DELETE FROM audit_events WHERE seq >= 5")
+    assert check() == broken(
+        5, "truncated: the keyed head names event 6 but the chain ends at event 4", events=4
+    )
+
+
+def test_events_before_the_first_keyed_one_carry_no_mac_but_it_does(tmp_path: Path) -> None:
+    """A chain keyed from event 3 (events 1 and 2 written before the key): their missing MACs
+    are fine; event 3's MAC is checked like every later one."""
+    from pilot.core import keys
+
+    store = Store(tmp_path / "p.duckdb")
+    for i in range(4):
+        store.write(lambda con, i=i: audit.record(con, "priya", "lead", "test.event", f"o:{i}"))
+    key = keys.PilotKey(b"4" * 32, tmp_path / "four.key")
+    with store.transaction() as con:
+        rows = con.execute("SELECT seq, hash FROM audit_events ORDER BY seq").fetchall()
+        con.execute("UPDATE audit_events SET mac = NULL WHERE seq < 3")
+        for seq, digest in rows[2:]:
+            con.execute(
+                "UPDATE audit_events SET mac = ? WHERE seq = ?", [audit.event_mac(key, digest), seq]
+            )
+        audit.write_head(con, key, 4, rows[3][1], 3)
+    with store.read() as con:
+        result = audit.verify(con, None, key)
+    assert (result.intact, result.first_keyed, result.unkeyed_before) == (True, 3, 3)
+    with store.transaction() as con:
+        con.execute("UPDATE audit_events SET mac = NULL WHERE seq = 3")
+    with store.read() as con:
+        assert audit.verify(con, None, key) == audit.Verification(
+            False,
+            4,
+            3,
+            "its MAC does not match: it was written or rewritten without the pilot key",
+            keyed=True,
+        )
+
+
+def test_recording_with_no_key_or_the_wrong_key_refuses_and_names_both_keys(
+    chain: Store, tmp_path: Path
+) -> None:
+    from pilot.core import keys
+
+    sealed = chain.key()
+    assert sealed is not None
+    wrong = keys.PilotKey(b"w" * 32, tmp_path / "wrong.key")
+    with chain.transaction() as con:
+        keys.bind(con, None)
+        with pytest.raises(audit.KeyProblem) as raised:
+            audit.record(con, "priya", "lead", "test.event", "obj:7")
+        assert str(raised.value) == (
+            f"this database is sealed with pilot key {sealed.key_id}, but no key file was found; "
+            f"set {keys.KEY_ENV} to its path. Nothing was written."
+        )
+        keys.bind(con, wrong)
+        with pytest.raises(audit.KeyProblem) as raised:
+            audit.record(con, "priya", "lead", "test.event", "obj:7")
+        assert str(raised.value) == (
+            f"the key file {wrong.path} holds key {wrong.key_id}, but this database is sealed "
+            f"with key {sealed.key_id}; set {keys.KEY_ENV} to the right file. Nothing was written."
+        )
+        assert con.execute("SELECT max(seq) FROM audit_events").fetchone() == (6,)
+
+
+def test_a_keyed_record_macs_its_event_and_moves_the_head_and_its_witness(chain: Store) -> None:
+    from pilot.core import keys
+
+    key = chain.key()
+    assert key is not None
+    event = chain.write(lambda con: audit.record(con, "sam", "auditor", "test.other", "obj:7"))
+    assert (event.seq, event.payload, event.token_id) == (7, {}, None)
+    with chain.read() as con:
+        sixth = con.execute("SELECT hash FROM audit_events WHERE seq = 6").fetchone()[0]
+        stored = con.execute(
+            "SELECT payload, prev_hash, hash, mac FROM audit_events WHERE seq = 7"
+        ).fetchone()
+        assert stored == ("{}", sixth, event.hash, audit.event_mac(key, event.hash))
+        assert audit.keyed_head(con) == (
+            7,
+            event.hash,
+            1,
+            key.key_id,
+            audit.head_mac(key, 7, event.hash, 1),
+        )
+    assert keys.read_witness(key) == (7, event.hash)
+
+
+def test_a_chain_with_no_key_records_no_mac_and_no_head(store: Store) -> None:
+    from pilot.core import keys
+
+    with store.transaction() as con:
+        keys.bind(con, None)
+        first = audit.record(con, "priya", "lead", "test.event", "obj:1", {"n": 1})
+        second = audit.record(con, "priya", "lead", "test.event", "obj:2")
+        assert audit.keyed_head(con) is None
+        assert con.execute("SELECT seq, mac FROM audit_events ORDER BY seq").fetchall() == [
+            (1, None),
+            (2, None),
+        ]
+    assert (first.seq, first.prev_hash, second.prev_hash) == (1, audit.GENESIS, first.hash)
+    assert first.hash == audit.event_hash(
+        1, first.ts, "priya", "lead", "test.event", "obj:1", '{"n":1}', audit.GENESIS
+    )
+    with store.read() as con:
+        assert audit.verify(con) == audit.Verification(True, 2, head=second.hash)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import anthropic
-from helpers import seeded_store, write_cases
+from helpers import seeded_copy, write_cases
 from stub_messages_api import MessagesStub
 
 from pilot.core import killswitch
@@ -27,7 +27,7 @@ BATCH = RunOptions(batch=True, poll_interval=0.01)
 
 
 def setup(tmp_path: Path) -> Store:
-    store = seeded_store(tmp_path / "p.duckdb")
+    store = seeded_copy(tmp_path / "p.duckdb")
     import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")
     return store
 
@@ -137,3 +137,81 @@ def test_kill_switch_cancels_the_batch(tmp_path: Path) -> None:
     assert done.status == "finished" and done.errors == 0
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM results WHERE error IS NULL").fetchone()[0] == 12
+
+
+def submitted(stub: MessagesStub) -> list[list[str]]:
+    """The custom ids of each batch submitted, in order."""
+    return [
+        [r["custom_id"] for r in json.loads(req.raw_body)["requests"]]
+        for req in stub.requests
+        if (req.method, req.path) == ("POST", "/v1/messages/batches")
+    ]
+
+
+def test_a_batch_run_submits_only_what_the_cache_cannot_answer(tmp_path: Path) -> None:
+    store = setup(tmp_path)
+    with MessagesStub() as stub:
+        kw = Connection(api_key="k", base_url=stub.base_url)
+        run = dict(goldenset="leave", config=CLAUDE, options=BATCH, connection=kw)
+        first = start_or_resume(store, "priya", **run)
+        assert first.cached == 0 and len(submitted(stub)) == 1
+        again = start_or_resume(store, "priya", **run)  # every answer is in the cache
+        assert (again.status, again.done, again.cached) == ("finished", 12, 12)
+        assert len(submitted(stub)) == 1  # nothing submitted
+        with store.read() as con:
+            keys = con.execute(
+                "SELECT case_id, request_hash FROM results WHERE run_id = ? ORDER BY case_id",
+                [first.run_id],
+            ).fetchall()
+            cached = con.execute(
+                "SELECT cached, attempts, latency_ms, error FROM results WHERE run_id = ?",
+                [again.run_id],
+            ).fetchall()
+        assert set(cached) == {(True, 0, 0.0, None)}
+        forgotten = [k for _, k in keys[:4]]
+        store.write(
+            lambda con: con.execute(
+                "DELETE FROM response_cache WHERE key IN (SELECT unnest(?::VARCHAR[]))",
+                [forgotten],
+            )
+        )
+        third = start_or_resume(store, "priya", **run)
+        assert third.cached == 8 and third.done == 12
+        assert submitted(stub)[-1] == [custom_id(c) for c, _ in keys[:4]]
+        # a replay answers from the cache and records the rest as not in it, submitting nothing
+        store.write(
+            lambda con: con.execute(
+                "DELETE FROM response_cache WHERE key IN (SELECT unnest(?::VARCHAR[]))",
+                [forgotten[:2]],
+            )
+        )
+        replay = start_or_resume(
+            store,
+            "priya",
+            replay_id=first.run_id,
+            options=RunOptions(batch=True, cache_only=True, poll_interval=0.01),
+        )
+        assert len(submitted(stub)) == 2
+    assert (replay.cached, replay.errors) == (10, 2)
+    with store.read() as con:
+        errors = con.execute(
+            "SELECT case_id, error, cached FROM results WHERE run_id = ? AND error IS NOT NULL",
+            [replay.run_id],
+        ).fetchall()
+    assert sorted(errors) == [(c, "not in the response cache (replay)", False) for c, _ in keys[:2]]
+
+
+def test_the_sentinel_alone_stops_a_batch_before_it_is_submitted(tmp_path: Path) -> None:
+    store = setup(tmp_path)
+    killswitch.sentinel(store).write_text("drill")  # the file only: the setting is released
+    with MessagesStub() as stub:
+        outcome = start_or_resume(
+            store,
+            "priya",
+            goldenset="leave",
+            config=CLAUDE,
+            options=BATCH,
+            connection=Connection(api_key="k", base_url=stub.base_url),
+        )
+        assert submitted(stub) == []
+    assert outcome.status == "halted" and outcome.done == 0

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store, token_for, write_cases
+from helpers import seeded_copy, token_for, write_cases
 from stub_messages_api import MessagesStub, question
 
 from pilot.core import audit, killswitch
@@ -33,7 +33,7 @@ FAST = RunOptions(concurrency=8, backoff_base=0.01, backoff_cap=0.05)
 
 @pytest.fixture
 def pilot_db(tmp_path: Path) -> Store:
-    store = seeded_store(tmp_path / "pilot.duckdb")
+    store = seeded_copy(tmp_path / "pilot.duckdb")
     import_goldenset(store, "priya", write_cases(tmp_path / "cases.jsonl", 20), name="leave")
     return store
 

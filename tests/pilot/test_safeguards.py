@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from helpers import seeded_store, write_cases
+from helpers import seeded_copy, write_cases
 
 from pilot.core import audit, killswitch
 from pilot.core.errors import Halted, PermissionDenied
@@ -31,6 +31,7 @@ from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset
 from pilot.runs.execute import RunOptions, RunOutcome, create_run, execute_run
 from pilot.runs.start import prepare_run, start_or_resume
+from pilot.runs.systems.base import PermanentError
 
 CASES = 20
 ONE_AT_A_TIME = RunOptions(concurrency=1)
@@ -54,7 +55,7 @@ class Scripted:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    store = seeded_store(tmp_path / "pilot.duckdb")
+    store = seeded_copy(tmp_path / "pilot.duckdb")
     import_goldenset(store, "priya", write_cases(tmp_path / "cases.jsonl", CASES), name="leave")
     return store
 
@@ -115,6 +116,85 @@ def test_cache_alone_answers_finished_cases_in_a_new_run(store: Store) -> None:
             "SELECT case_id FROM results WHERE run_id = ? AND cached", [again]
         ).fetchall()
     assert {r[0] for r in cached} == before
+
+
+def resume_event(store: Store, run_id: str) -> dict:
+    with store.read() as con:
+        events = [e for e in audit.events(con, action="run.resume") if e.object == f"run:{run_id}"]
+    assert len(events) == 1
+    return events[0].payload
+
+
+def test_a_resume_records_where_it_resumed_from(store: Store) -> None:
+    run_id, before = halt_at(store, 5)
+    system = Scripted()
+    outcome = execute_run(store, "priya", run_id, system=system)
+    assert (outcome.status, outcome.total, outcome.done, outcome.cached) == ("finished", 20, 20, 0)
+    assert resume_event(store, run_id) == {"resumed_from": "halted", "done": 5, "total": CASES}
+    assert sorted(system.calls) == sorted(set(stored(store, run_id)) - before)
+
+
+class Failing(Scripted):
+    """Fails the listed cases permanently (a 400: the case's error, not the run's)."""
+
+    def __init__(self, failing: set[str]) -> None:
+        super().__init__()
+        self.failing = failing
+
+    async def answer(self, request: SystemRequest) -> SystemOutput:
+        if request.case_id in self.failing:
+            self.calls.append(request.case_id)
+            raise PermanentError("400 bad request")
+        return await super().answer(request)
+
+
+def test_resuming_an_inconclusive_run_calls_its_errored_cases_and_no_other(store: Store) -> None:
+    run_id = new_run(store)
+    failing = {"c-001", "c-007", "c-013"}
+    first = execute_run(store, "priya", run_id, system=Failing(failing))
+    assert first.status == "inconclusive" and first.errors == 3  # 15% errored: over 2%
+    system = Scripted()
+    outcome = execute_run(store, "priya", run_id, system=system)
+    assert sorted(system.calls) == sorted(failing)
+    assert (outcome.status, outcome.done, outcome.errors) == ("finished", 20, 0)
+    assert resume_event(store, run_id) == {
+        "resumed_from": "inconclusive",
+        "done": 17,
+        "total": CASES,
+        "retried_errors": sorted(failing),
+    }
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT case_id, error FROM results WHERE run_id = ?", [run_id]
+        ).fetchall()
+    assert len(rows) == CASES and all(error is None for _, error in rows)
+
+
+def test_a_halted_run_with_errors_resumes_only_the_cases_without_a_result(store: Store) -> None:
+    """Only an inconclusive run calls its errored cases again: a halted run's errors are
+    results, kept as they are."""
+
+    async def trip(call: int) -> None:
+        if call == 6:
+            killswitch.engage(store, "priya", "drill")
+
+    class FailingThenTrip(Failing):
+        async def answer(self, request: SystemRequest) -> SystemOutput:
+            if self.trip is not None and len(self.calls) + 1 == 6:
+                self.calls.append(request.case_id)
+                await self.trip(6)
+                return SystemOutput(answer="25 days", model="scripted")
+            return await super().answer(request)
+
+    run_id = new_run(store)
+    halted_by = FailingThenTrip({"c-001"})
+    halted_by.trip = trip
+    assert execute_run(store, "priya", run_id, system=halted_by).status == "halted"
+    killswitch.release(store, "priya")
+    system = Scripted()
+    execute_run(store, "priya", run_id, system=system)
+    assert "c-001" not in system.calls and len(system.calls) == CASES - 6
+    assert "retried_errors" not in resume_event(store, run_id)
 
 
 # --- the kill switch stops calls -----------------------------------------------------------
@@ -202,3 +282,27 @@ def test_the_library_refuses_a_run_to_any_other_role_called_directly(store: Stor
 def _version(store: Store) -> str:
     with store.read() as con:
         return con.execute("SELECT version FROM goldenset_versions").fetchone()[0]
+
+
+# --- what a run counts as it goes -----------------------------------------------------------
+
+
+def test_progress_counts_each_result_its_errors_and_its_cache_hits(store: Store) -> None:
+    _, cached = halt_at(store, 4)  # four answers in the cache
+    again = new_run(store)
+    seen: list[tuple[int, int, int, int]] = []
+    system = Failing({"c-010", "c-015"})
+    outcome = execute_run(
+        store,
+        "priya",
+        again,
+        system=system,
+        on_progress=lambda p: seen.append((p.total, p.done, p.errors, p.cached)),
+    )
+    assert [done for _, done, _, _ in seen] == list(range(1, CASES + 1))  # once per case
+    assert {total for total, _, _, _ in seen} == {CASES}
+    # one case at a time, in file order: cases 0-3 come from the cache, 10 and 15 fail
+    assert [cached for *_, cached in seen] == [1, 2, 3, 4] + [4] * (CASES - 4)
+    assert [errors for _, _, errors, _ in seen] == [0] * 10 + [1] * 5 + [2] * 5
+    assert (outcome.done, outcome.errors, outcome.cached) == (CASES, 2, 4)
+    assert sorted(cached) == ["c-000", "c-001", "c-002", "c-003"]

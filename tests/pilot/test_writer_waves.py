@@ -171,3 +171,40 @@ def test_a_row_or_cache_key_already_stored_is_skipped_and_the_rest_committed(
         [("a", "boom"), ("b", "boom"), ("c", "boom")],  # a's first row kept
         [("k-1", '"first"'), ("k-2", '"b"')],  # the first entry of a key kept
     )
+
+
+def test_a_commit_that_keeps_failing_keeps_its_rows_and_stops_further_calls(
+    store: Store,
+) -> None:
+    """A row the database refuses every time (here one without its request hash, a NOT NULL
+    column): the writer retries, then gives up; the whole wave stays pending (one transaction,
+    nothing half stored), `ready` tells callers to stop, and the run is reported resumable."""
+    from pilot.core.errors import StoreBusy
+
+    refused = ResultRow.of("run-w", "a", None, "boom", False, 1.0, 1, None)  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        writer = Writer(store, "run-w")
+        assert await writer.ready() and writer.error is None
+        task = asyncio.create_task(writer.loop(attempts=2))
+        writer.add(row("b"), ("k-b", "{}"))
+        writer.add(refused, None)
+        while not writer.failing:  # the first commit failed; the retry waits 0.2 s
+            await asyncio.sleep(0.01)
+        assert not await writer.ready()  # waits while the commit fails, then: give up
+        await asyncio.wait_for(task, GENEROUS)  # gave up: the loop ends without close()
+        assert writer.error is not None and not await writer.ready()
+        assert [r.case_id for r, _ in writer.pending] == ["b", "a"]
+        with pytest.raises(
+            StoreBusy, match=r"could not store results of run-w .*--resume run-w"
+        ) as e:
+            writer.raise_if_failed()
+        assert e.value.app == (
+            f"Could not store results of run-w ({writer.error}). Every result stored so far is "
+            "kept: resume the run on the Runs page."
+        )
+
+    asyncio.run(scenario())
+    assert stored(store) == 0  # "b" was not committed without "a"
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM response_cache").fetchone()[0] == 0
