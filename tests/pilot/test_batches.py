@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import anthropic
 from helpers import seeded_copy, write_cases
@@ -36,19 +37,24 @@ def paths(stub: MessagesStub) -> list[str]:
     return [f"{r.method} {r.path}" for r in stub.requests]
 
 
+def start_batch(store: Store, stub: MessagesStub) -> Any:
+    """Priya starts a batch run of the leave golden set against the stub."""
+    return start_or_resume(
+        store,
+        "priya",
+        goldenset="leave",
+        config=CLAUDE,
+        options=BATCH,
+        connection=Connection(api_key="k", base_url=stub.base_url),
+    )
+
+
 def test_batch_run_submits_once_and_stores_every_result(tmp_path: Path) -> None:
     store = setup(tmp_path)
     with MessagesStub() as stub:
         stub.batch_polls = 3
         stub.fail("server_error", times=1)  # one request of the batch errors
-        outcome = start_or_resume(
-            store,
-            "priya",
-            goldenset="leave",
-            config=CLAUDE,
-            options=BATCH,
-            connection=Connection(api_key="k", base_url=stub.base_url),
-        )
+        outcome = start_batch(store, stub)
         seen = paths(stub)
     assert outcome.done == 12
     assert seen.count("POST /v1/messages/batches") == 1
@@ -205,13 +211,6 @@ def test_the_sentinel_alone_stops_a_batch_before_it_is_submitted(tmp_path: Path)
     store = setup(tmp_path)
     killswitch.sentinel(store).write_text("drill")  # the file only: the setting is released
     with MessagesStub() as stub:
-        outcome = start_or_resume(
-            store,
-            "priya",
-            goldenset="leave",
-            config=CLAUDE,
-            options=BATCH,
-            connection=Connection(api_key="k", base_url=stub.base_url),
-        )
+        outcome = start_batch(store, stub)
         assert submitted(stub) == []
     assert outcome.status == "halted" and outcome.done == 0
