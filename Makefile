@@ -41,7 +41,7 @@ test: install-test chromium
 ## commas); the targets are in tests/mutation_targets.py, the figures in docs/testing.md.
 MODULE ?=
 mutate: install-test
-	$(PY) tools/mutate.py $(MODULE)
+	$(PY) tools/mutate.py $(MODULE) $(if $(ONLY),--only $(ONLY))
 
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
