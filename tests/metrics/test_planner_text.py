@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from planner_rules import rule
 
 from metrics.planner import size_plan
@@ -75,3 +77,30 @@ def test_formatting() -> None:
     )
     runs = ((1, 2), (4, 4), (6, 7), (9, 9), (11, 12), (14, 14))
     assert size_list(runs) == "1–2, 4, 6–7, 9 and 2 more stretches up to 14"
+
+
+def test_a_gate_past_the_search_bound_is_worded_from_the_size_on_hand() -> None:
+    """Sizes past 20,000 are judged directly: a "beyond" plan that 40,000 outputs satisfy says
+    enough, and a plan that reached its power early but never holds it again says no size up
+    to 20,000 does (not "Needs N"). Both chances are scipy's binomial tail over the counts that
+    pass, judged here with statsmodels' Wilson bound or the point estimate."""
+    from scipy.stats import binom
+    from statsmodels.stats.proportion import proportion_confint
+
+    ks = np.arange(36_000, 36_401)
+    low, _ = proportion_confint(ks, 40_000, alpha=0.05, method="wilson")
+    k_min = int(ks[low >= 0.90][0])
+    enough = binom.sf(k_min - 1, 40_000, 0.905)  # about 92.0%
+    assert more_sentence(40_000, BAR, 0.905) == (
+        "Enough graded outputs: with 40,000, a system whose true rate is 90.5% passes "
+        f"{chance_text(enough)} of the time (target 80%)."
+    )
+    # A system exactly at a point threshold passes about half the time at any size: over 55%
+    # only while n is small, then never again; at 25,000 it passes P(K ≥ 22,500), about 50.5%.
+    point = rule(0.9, judged_on="point")
+    plan = size_plan(point, 0.9, 0.55, 25_000)
+    assert (plan.reach, plan.required, plan.stable_from, plan.more) == ("reached", 1, None, None)
+    assert plan.chance_have == pytest.approx(binom.sf(22_499, 25_000, 0.9), abs=1e-9)
+    assert more_sentence(25_000, point, 0.9, power=0.55) == (
+        "No number of graded outputs up to 20,000 reaches 55%."
+    )

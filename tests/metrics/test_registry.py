@@ -234,3 +234,21 @@ def test_metrics_are_invariant_to_row_order(seed: int, shuffle: int) -> None:
 def test_frames_may_be_lazy(run: Frames) -> None:
     lazy = {name: frame.lazy() for name, frame in run.items()}
     assert compute_all(**lazy) == compute_all(**run)
+
+
+def test_a_metric_unregistered_is_forgotten_and_an_unknown_name_is_no_error() -> None:
+    name = "test_only_unregistered"
+
+    @metric(name, label="Test only", direction="higher", meaning="registered to be forgotten")
+    def test_only_counts(results: pl.DataFrame) -> pl.LazyFrame:
+        return results.lazy()
+
+    try:
+        assert get_metric(name).counts is test_only_counts
+    finally:
+        metrics.registry.unregister(name)
+    assert name not in registered()
+    with pytest.raises(KeyError, match=name):
+        get_metric(name)
+    metrics.registry.unregister(name)  # already gone: nothing to do, no error
+    assert metric_names() == QUALITY + SERVICE
