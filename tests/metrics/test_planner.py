@@ -205,3 +205,24 @@ def test_curves_are_the_same_figures() -> None:
     assert np.all(np.diff(curve) >= 0)  # a better system never passes less often
     with pytest.raises(ValueError):
         chance_by_size(BAR, 0.95, MAX_CASES + 1)
+
+
+def test_the_curves_cover_every_size_from_1_to_the_bound_and_refuse_the_rest() -> None:
+    point = rule(0.5, judged_on="point")  # one case passes when it is right: chance = rate
+    sizes, chances = chance_by_size(point, 0.3, 1)
+    assert sizes.tolist() == [1] and chances.tolist() == pytest.approx([0.3])
+    sizes, chances = chance_by_size(BAR, 0.95, MAX_CASES)
+    assert sizes[-1] == MAX_CASES == len(chances)
+    assert chances[-1] == pytest.approx(chance_of_passing(BAR, MAX_CASES, 0.95))
+    for up_to in (0, MAX_CASES + 1):
+        with pytest.raises(ValueError) as refused:
+            chance_by_size(BAR, 0.95, up_to)
+        assert str(refused.value) == f"up_to must be between 1 and 20,000, got {up_to}"
+    with pytest.raises(ValueError) as refused:
+        chance_by_size(BAR, 1.5, 10)
+    assert str(refused.value) == "rate must be a proportion between 0 and 1, got 1.5"
+    # One case, judged on the point at 50%: it passes exactly when it is right.
+    assert chance_by_rate(point, 1, [0.2, 0.7]).tolist() == pytest.approx([0.2, 0.7])
+    assert chance_by_rate(point, 2, [0.5]).tolist() == pytest.approx([0.75])  # 1 or 2 of 2
+    none = chance_by_rate(point, 0, [0.2, 0.7, 0.9])
+    assert none.shape == (3,) and not none.any()  # no cases never pass

@@ -104,3 +104,44 @@ def test_a_gate_past_the_search_bound_is_worded_from_the_size_on_hand() -> None:
     assert more_sentence(25_000, point, 0.9, power=0.55) == (
         "No number of graded outputs up to 20,000 reaches 55%."
     )
+
+
+def test_why_no_size_will_do_names_what_the_rule_judges() -> None:
+    """The "never" sentence in full for each basis; the best chance quoted is the plan's best,
+    checked against scipy's binomial tail at that size."""
+    from scipy.stats import binom
+    from statsmodels.stats.proportion import proportion_confint
+
+    plan = size_plan(BAR, 0.90)
+    ks = np.arange(plan.best_size + 1)
+    low, _ = proportion_confint(ks, plan.best_size, alpha=0.05, method="wilson")
+    k_min = int(ks[low >= 0.90][0])
+    assert plan.best_chance == pytest.approx(binom.sf(k_min - 1, plan.best_size, 0.9), abs=1e-9)
+    assert plan_sentences(plan)[0] == (
+        "No number of cases will do: a system whose true rate is 90% is not better than the 90% "
+        "threshold, so judged on the 95% lower bound it passes at most "
+        f"{chance_text(plan.best_chance)} of the time, at any size. The system must be expected "
+        "to do clearly better than the threshold, not just match it."
+    )
+    at_most = size_plan(rule(0.10, at_most=True), 0.10)
+    assert plan_sentences(at_most, unit="answerable cases")[0] == (
+        "No number of answerable cases will do: a system whose true rate is 10% is not lower "
+        "than the 10% threshold, so judged on the 95% upper bound it passes at most "
+        f"{chance_text(at_most.best_chance)} of the time, at any size. The system must be "
+        "expected to do clearly lower than the threshold, not just match it."
+    )
+    point = size_plan(rule(0.9, judged_on="point"), 0.85)
+    assert plan_sentences(point)[0] == (
+        "No number of cases will do: a system whose true rate is 85% is not better than the 90% "
+        "threshold, so judged on the point estimate it passes about half the time at best, at "
+        "any size. The system must be expected to do clearly better than the threshold, not "
+        "just match it."
+    )
+
+
+def test_a_gate_that_cannot_pass_yet_says_0_percent() -> None:
+    # 10 of 10 right: Wilson's lower bound is 0.722 < 0.90, so 10 outputs never pass.
+    assert more_sentence(10, BAR, 0.95) == (
+        "About 207 more graded outputs: with 10, a system whose true rate is 95% would pass "
+        "0% of the time; with 217 it passes 80.0%."
+    )

@@ -51,6 +51,7 @@ def test_a_threshold_in_range_is_kept_as_a_float(unit: Unit, value: float, kept:
         (PERCENT, 1.5, "1.5 is not a proportion between 0 and 1: write 0.015 for 1.5%"),
         (PERCENT, 100, "100 is not a proportion between 0 and 1: write 1 for 100%"),
         (PERCENT, 150, "150 is not a proportion between 0 and 1"),
+        (PERCENT, 100.5, "100.5 is not a proportion between 0 and 1"),  # no percent reads so
         (PERCENT, -0.1, "-0.1 is not a proportion between 0 and 1"),
         (PERCENT, math.nan, "nan is not a number"),
         (PERCENT, True, "True is not a number"),
