@@ -53,3 +53,17 @@ def test_a_long_reply_is_quoted_to_200_characters() -> None:
     with pytest.raises(ValueError) as refused:
         parse_verdict(reply)
     assert str(refused.value) == f"judge reply is not JSON: {'x' * 200!r}"
+
+
+def test_a_long_reply_of_the_wrong_shape_is_quoted_to_200_characters() -> None:
+    keys = '{"correct": true, "reasoning": "ok", "why": "' + "y" * 300 + '"}'
+    with pytest.raises(ValueError) as refused:
+        parse_verdict(keys)
+    assert str(refused.value) == (
+        f"judge reply must have exactly 'correct' and 'reasoning': {keys[:200]!r}"
+    )
+    types = '{"correct": 1, "reasoning": "' + "z" * 300 + '"}'
+    with pytest.raises(ValueError) as refused:
+        parse_verdict(types)
+    shown = '{"correct": 1, "reasoning": "' + "z" * 171  # json.dumps, sort_keys: 200 characters
+    assert str(refused.value) == f"judge reply has the wrong types: {shown}"

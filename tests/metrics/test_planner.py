@@ -226,3 +226,18 @@ def test_the_curves_cover_every_size_from_1_to_the_bound_and_refuse_the_rest() -
     assert chance_by_rate(point, 2, [0.5]).tolist() == pytest.approx([0.75])  # 1 or 2 of 2
     none = chance_by_rate(point, 0, [0.2, 0.7, 0.9])
     assert none.shape == (3,) and not none.any()  # no cases never pass
+
+
+def test_never_is_told_from_beyond_for_each_kind_of_rule() -> None:
+    """ "never": the expected rate does not beat the threshold (a point judgement: does not
+    reach it); otherwise a plan with no size is "beyond". A point judgement at exactly the
+    threshold passes about half the time, so a 55% target is reached (at one case)."""
+    at_most = rule(0.10, at_most=True)
+    assert size_plan(at_most, 0.10).reach == "never"  # equal: never beats it
+    assert size_plan(at_most, 0.20).reach == "never"
+    assert size_plan(at_most, 0.0995).reach == "beyond"
+    point_most = rule(0.10, at_most=True, judged_on="point")
+    assert size_plan(point_most, 0.15).reach == "never"  # though one case passes 85% of the time
+    assert chance_of_passing(point_most, 1, 0.15) == pytest.approx(0.85)
+    assert size_plan(point_most, 0.10, 0.55).reach == "reached"
+    assert size_plan(rule(0.9, judged_on="point"), 0.9, 0.55).reach == "reached"

@@ -9,10 +9,13 @@ from planner_rules import rule
 from metrics.planner import size_plan
 from metrics.planner_text import (
     chance_text,
+    count_text,
+    have_sentence,
     more_sentence,
     plan_sentences,
     rate_text,
     size_list,
+    steps_sentence,
 )
 
 BAR = rule(0.90)
@@ -145,3 +148,74 @@ def test_a_gate_that_cannot_pass_yet_says_0_percent() -> None:
         "About 207 more graded outputs: with 10, a system whose true rate is 95% would pass "
         "0% of the time; with 217 it passes 80.0%."
     )
+
+
+def test_size_lists_and_counts_read_as_written() -> None:
+    assert size_list(((218, 228),)) == "218–228"
+    assert size_list(((1, 1), (3, 3))) == "1 and 3"
+    assert size_list(((1, 2), (4, 4), (6, 7), (9, 9))) == "1–2, 4, 6–7 and 9"  # 4: all shown
+    five = ((1, 1), (3, 3), (5, 5), (7, 7), (9, 9))
+    assert size_list(five) == "1, 3, 5, 7 and 1 more stretch up to 9"
+    assert (count_text(1, "cases"), count_text(2, "cases"), count_text(1_500, "cases")) == (
+        "just one of the cases",
+        "2 cases",
+        "1,500 cases",
+    )
+
+
+def test_the_steps_and_the_size_on_hand_in_their_default_words() -> None:
+    plan = size_plan(BAR, 0.95, have=60)
+    assert steps_sentence(plan) == (
+        "Sizes are not monotone: at 218–228, 235–241 and 253 cases the chance dips below 80% "
+        "again (one more case can need one more success); from 254 on, every size up to 20,000 "
+        "keeps at least 80%."
+    )
+    assert have_sentence(plan) == (
+        "The golden set has 60 cases: a system whose true rate is 95% passes 19.2% of the time; "
+        "add about 157 more."
+    )
+    assert have_sentence(size_plan(BAR, 0.95, have=300)) == (
+        "The golden set has 300 cases: a system whose true rate is 95% passes "
+        f"{chance_text(size_plan(BAR, 0.95, have=300).chance_have or 0)} of the time: enough."
+    )
+    beyond = size_plan(BAR, 0.905, have=60)
+    assert have_sentence(beyond) == (
+        "The golden set has 60 cases: a system whose true rate is 90.5% passes "
+        f"{chance_text(beyond.chance_have or 0)} of the time; no size up to 20,000 reaches 80%."
+    )
+
+
+def test_a_size_that_passes_only_with_a_perfect_result_is_not_too_few() -> None:
+    """Wilson's bound at k = 0 or k = n is n / (n + z²) from the far end: 35 cases is the
+    fewest where all 35 right clear 90% on the lower bound (and none wrong clears at most 10%
+    on the upper), so 35 can pass, with chance 0.95³⁵ = 16.6%; 10 cases cannot."""
+    assert have_sentence(size_plan(BAR, 0.95, have=35)) == (
+        "The golden set has 35 cases: a system whose true rate is 95% passes "
+        f"{chance_text(0.95**35)} of the time; add about 182 more."
+    )
+    at_most = rule(0.10, at_most=True)
+    assert have_sentence(size_plan(at_most, 0.05, have=35), unit="answerable cases") == (
+        "The golden set has 35 answerable cases: a system whose true rate is 5% passes "
+        f"{chance_text(0.95**35)} of the time; add about 182 more."
+    )
+    for judged in (BAR, at_most):
+        assert have_sentence(size_plan(judged, 0.95 if judged is BAR else 0.05, have=10)) == (
+            "The golden set has 10 cases: too few to pass at all, even with a perfect result; "
+            "add about 207 more."
+        )
+    assert have_sentence(size_plan(BAR, 0.95)) is None  # no size on hand: nothing to compare
+
+
+def test_a_plan_that_never_holds_its_power_lists_where_it_dips() -> None:
+    """Judged on the point at 90%, a system exactly at 90% passes P(K ≥ ⌈0.9n⌉) (scipy's
+    binomial tail): above 55% at small sizes, dipping below it at these, then for good."""
+    from scipy.stats import binom
+
+    plan = size_plan(rule(0.9, judged_on="point"), 0.9, 0.55)
+    low = [n for n in range(1, 30) if binom.sf(np.ceil(0.9 * n - 1e-9) - 1, n, 0.9) < 0.55]
+    assert low == [*range(6, 10), *range(15, 20), *range(25, 30)]
+    sentence = steps_sentence(plan)
+    assert sentence is not None and sentence.startswith(
+        "Larger sizes keep dipping below 55% up to 20,000 cases: 6–9, 15–19, 25–29, "
+    )
+    assert sentence.endswith(f"more stretches up to {plan.dips[-1][1]:,}.")

@@ -48,14 +48,6 @@ def test_unknown_metric_names_the_known_ones() -> None:
         get_metric("acuracy")
 
 
-def test_a_name_cannot_be_taken_twice() -> None:
-    with pytest.raises(ValueError, match="already registered"):
-
-        @metric("accuracy", label="Accuracy", direction="higher", meaning="again")
-        def impostor(results: pl.DataFrame) -> pl.LazyFrame:
-            return results.lazy()
-
-
 def test_compute_all_hand_worked(run: Frames) -> None:
     # The figures worked out case by case in test_accuracy, test_abstention, test_citations.
     got = {name: (est.value, est.n) for name, est in compute_all(**run).items()}
@@ -252,3 +244,124 @@ def test_a_metric_unregistered_is_forgotten_and_an_unknown_name_is_no_error() ->
         get_metric(name)
     metrics.registry.unregister(name)  # already gone: nothing to do, no error
     assert metric_names() == QUALITY + SERVICE
+
+
+def test_a_registration_holds_what_it_was_given_and_its_defaults() -> None:
+    """Every field of a new metric's spec, defaults first, then each argument given; a module
+    reloaded registers the same function again, keeping its place in the report order."""
+    from metrics.summaries import PROPORTION, Mean
+
+    name = "test_only_registration"
+    last = max(spec.order for spec in registered().values())
+
+    def defaults(results: pl.DataFrame) -> pl.LazyFrame:
+        return results.lazy()
+
+    try:
+        assert metric(name, label="Plain", direction="higher", meaning="defaults")(defaults) is (
+            defaults
+        )
+        spec = get_metric(name)
+        assert (spec.name, spec.counts, spec.needs, spec.per_case) == (
+            name,
+            defaults,
+            ("results",),
+            True,
+        )
+        assert (spec.label, spec.direction, spec.population, spec.unit) == (
+            "Plain",
+            "higher",
+            "all",
+            "percent",
+        )
+        assert (spec.meaning, spec.section, spec.summary, spec.order) == (
+            "defaults",
+            "other",
+            PROPORTION,
+            spec.order,
+        )
+        assert spec.order > last and list(registered())[-1] == name  # "other" comes last
+        metric(
+            name,
+            label="Given",
+            direction="lower",
+            meaning="everything given",
+            population="unanswerable",
+            unit="ms",
+            section="answers",
+            summary=Mean(),
+            needs=("calls", "results"),
+            per_case=False,
+        )(defaults)
+        again = get_metric(name)
+        assert (again.counts, again.needs, again.per_case, again.label) == (
+            defaults,
+            ("calls", "results"),
+            False,
+            "Given",
+        )
+        assert (again.direction, again.population, again.unit, again.meaning) == (
+            "lower",
+            "unanswerable",
+            "ms",
+            "everything given",
+        )
+        assert (again.section, again.summary, again.order) == ("answers", Mean(), spec.order)
+        assert list(registered()).index(name) == QUALITY.index("accuracy") + 1  # in "answers"
+    finally:
+        metrics.registry.unregister(name)
+
+
+def test_a_section_or_unit_not_known_is_refused_naming_the_known_ones() -> None:
+    with pytest.raises(ValueError) as refused:
+        metric("test_only_bad", label="Bad", direction="higher", meaning="x", section="misc")
+    assert str(refused.value) == (
+        "metric 'test_only_bad': section 'misc' is not one of "
+        "answers, citations, abstention, service, other"
+    )
+    with pytest.raises(ValueError) as refused:
+        metric("test_only_bad", label="Bad", direction="higher", meaning="x", unit="kg")  # type: ignore[arg-type]
+    assert str(refused.value) == "metric 'test_only_bad': unit 'kg' is not one of percent, ms, usd"
+    assert "test_only_bad" not in registered()
+
+
+def test_a_name_cannot_be_taken_twice() -> None:
+    with pytest.raises(ValueError) as refused:
+
+        @metric("accuracy", label="Accuracy", direction="higher", meaning="again")
+        def impostor(results: pl.DataFrame) -> pl.LazyFrame:
+            return results.lazy()
+
+    assert str(refused.value) == "metric 'accuracy' is already registered by metrics.accuracy"
+    assert get_metric("accuracy").counts is metrics.accuracy_counts
+
+
+def test_calls_given_in_another_order_are_counted_against_their_own_cases() -> None:
+    """A thousand cases whose call records arrive shuffled, one missing: each case's cost and
+    latency are its own (polars' streaming join does not keep order unless asked)."""
+    import numpy as np
+
+    ids = [f"c{i}" for i in range(1000)]
+    results = pl.DataFrame(
+        [(i, "x", False, True, None, True, "x", [], False) for i in ids],
+        schema=RESULTS_SCHEMA,
+        orient="row",
+    )
+    order = np.random.default_rng(5).permutation(1000)[:-1]  # the last shuffled case has none
+    calls = pl.DataFrame(
+        {
+            "case_id": [ids[i] for i in order],
+            "latency_ms": [float(i) for i in order],
+            "cached": [False] * 999,
+            "attempts": [1] * 999,
+            "model": ["m"] * 999,
+            "cost_usd": [i / 1000 for i in order],
+        }
+    )
+    missing = ids[int(np.random.default_rng(5).permutation(1000)[-1])]
+    counts = count_all(results, calls=calls, names=("cost_per_case_usd", "latency_p50_ms"))
+    for name, own in (("cost_per_case_usd", lambda i: i / 1000), ("latency_p50_ms", float)):
+        frame = counts[name]
+        assert frame is not None and frame["case_id"].to_list() == ids
+        expected = [None if c == missing else own(int(c[1:])) for c in ids]
+        assert frame["x"].to_list() == expected, name

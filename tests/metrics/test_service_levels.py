@@ -235,3 +235,15 @@ def test_a_cost_with_no_model_recorded_says_so() -> None:
     )
     counts = cost_per_case_counts(answers, usage).collect()
     assert counts.rows() == [("a", None, 1, "no price for model (none recorded)")]
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.2])
+def test_quantile_interval_at_another_level_matches_scipy(alpha: float) -> None:
+    values = latencies(60)
+    ordered = sorted(float(v) for v in values)
+    ci = stats.quantile_test(values, q=0, p=0.5).confidence_interval(1 - alpha)
+    assert quantile_interval(ordered, 0.5, alpha) == (
+        pytest.approx(ci.low),
+        pytest.approx(ci.high),
+    )
+    assert quantile_interval(ordered, 0.5, alpha) != quantile_interval(ordered, 0.5)
