@@ -120,3 +120,9 @@ def test_krippendorff_alpha_undefined() -> None:
     assert krippendorff_alpha(units([("u1", "r1", 1), ("u1", "r2", 1)])) is None
     with pytest.raises(ValueError, match="level"):
         krippendorff_alpha(units([]), level="fuzzy")  # type: ignore[arg-type]
+
+
+def test_krippendorff_alpha_names_the_columns_a_frame_lacks() -> None:
+    with pytest.raises(ValueError) as refused:
+        krippendorff_alpha(pl.DataFrame({"unit": ["u1"], "grade": [1]}))
+    assert str(refused.value) == "units frame is missing column(s) rater, value"

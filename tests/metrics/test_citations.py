@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from metric_frames import SMART, Builder, Frames
+from metric_frames import CITATIONS_SCHEMA, SMART, Builder, Frames
 
 from metrics.citations import (
     citation_coverage,
@@ -253,3 +253,14 @@ def test_a_repeated_source_id_is_read_from_its_first_row(
     srcs = sources(("c", "s", "abc"), ("c", "s", "xyz"))
     est = citation_precision(citations(("c", 0, "s", "ab", 0, 2)), srcs)
     assert (est.value, est.n) == (1.0, 1)
+
+
+def test_validate_citations_keeps_each_flag_on_its_own_row(sources: Builder) -> None:
+    """A thousand citations, every third one misquoted: each row's flag is its own (polars'
+    streaming join does not keep row order unless asked)."""
+    srcs = sources(*[(f"c{i}", "s1", f"text {i}") for i in range(1000)])
+    rows = [(f"c{i}", 0, "s1", "text" if i % 3 else "nope", 0, 4) for i in range(1000)]
+    cites = pl.DataFrame(rows, schema=CITATIONS_SCHEMA, orient="row")
+    checked = validate_citations(cites, srcs)
+    assert checked.get_column("case_id").to_list() == [f"c{i}" for i in range(1000)]
+    assert checked.get_column("valid").to_list() == [i % 3 != 0 for i in range(1000)]

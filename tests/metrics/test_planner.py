@@ -241,3 +241,17 @@ def test_never_is_told_from_beyond_for_each_kind_of_rule() -> None:
     assert chance_of_passing(point_most, 1, 0.15) == pytest.approx(0.85)
     assert size_plan(point_most, 0.10, 0.55).reach == "reached"
     assert size_plan(rule(0.9, judged_on="point"), 0.9, 0.55).reach == "reached"
+
+
+def test_a_rule_refuses_what_it_cannot_judge_saying_what_is_allowed() -> None:
+    judge = rule(0.9).judge
+    exact = Rule(judge, 0.9, interval="clopper_pearson")  # both intervals are accepted
+    assert exact.interval == "clopper_pearson"
+    for kwargs, message in (
+        ({"threshold": 1.5}, "threshold must be a proportion between 0 and 1, got 1.5"),
+        ({"judged_on": "mean"}, "judged_on must be 'point' or 'lower_bound', not 'mean'"),
+        ({"interval": "wald"}, "interval must be 'wilson' or 'clopper_pearson', not 'wald'"),
+    ):
+        with pytest.raises(ValueError) as refused:
+            Rule(judge, **{"threshold": 0.9, **kwargs})  # type: ignore[arg-type]
+        assert str(refused.value) == message

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import polars as pl
 import pytest
@@ -256,3 +257,22 @@ def test_a_paired_interval_needs_a_pair() -> None:
     wide = paired_difference_ci(5, 3, 1, 1, z=2.576)
     assert wide == pytest.approx(newcombe_by_the_paper(5, 3, 1, 1, z=2.576))
     assert wide[0] < paired_difference_ci(5, 3, 1, 1)[0]
+
+
+def exact_mcnemar(b: int, c: int) -> float:
+    """The definition in rational arithmetic: min(1, 2·Σ_{i ≤ min(b, c)} C(n, i) / 2ⁿ)."""
+    n = b + c
+    tail = Fraction(sum(math.comb(n, i) for i in range(min(b, c) + 1)), 2**n)
+    return float(min(Fraction(1), 2 * tail))
+
+
+def test_mcnemar_is_exact_up_to_1000_discordant_cases() -> None:
+    assert mcnemar_exact(450, 550) == exact_mcnemar(450, 550)  # to the last bit at n = 1,000
+    assert mcnemar_exact(0, 1000) == exact_mcnemar(0, 1000)
+
+
+@pytest.mark.parametrize(("b", "c"), [(0, 1001), (1, 1000), (2, 3000)])
+def test_mcnemar_past_1000_sums_the_tail_down_to_none_broken(b: int, c: int) -> None:
+    """Every term counts when the tail is a few terms long, the last one (i = 0) included."""
+    assert mcnemar_exact(b, c) == pytest.approx(exact_mcnemar(b, c), rel=1e-9)
+    assert mcnemar_exact(b, c) > 0.0
