@@ -271,7 +271,7 @@ def test_mcnemar_is_exact_up_to_1000_discordant_cases() -> None:
     assert mcnemar_exact(0, 1000) == exact_mcnemar(0, 1000)
 
 
-@pytest.mark.parametrize(("b", "c"), [(0, 1001), (1, 1000), (2, 3000)])
+@pytest.mark.parametrize(("b", "c"), [(0, 1001), (1, 1000), (2, 1010)])
 def test_mcnemar_past_1000_sums_the_tail_down_to_none_broken(b: int, c: int) -> None:
     """Every term counts when the tail is a few terms long, the last one (i = 0) included."""
     assert mcnemar_exact(b, c) == pytest.approx(exact_mcnemar(b, c), rel=1e-9)
