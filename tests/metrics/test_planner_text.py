@@ -13,6 +13,7 @@ from metrics.planner_text import (
     have_sentence,
     more_sentence,
     plan_sentences,
+    point_warning,
     rate_text,
     size_list,
     steps_sentence,
@@ -219,3 +220,38 @@ def test_a_plan_that_never_holds_its_power_lists_where_it_dips() -> None:
         "Larger sizes keep dipping below 55% up to 20,000 cases: 6–9, 15–19, 25–29, "
     )
     assert sentence.endswith(f"more stretches up to {plan.dips[-1][1]:,}.")
+
+
+def test_chances_at_the_edges_of_each_wording() -> None:
+    assert [chance_text(v) for v in (0.0, 0.001, 0.999, 1.0)] == ["0%", "0.1%", "99.9%", "100%"]
+
+
+def test_the_plan_in_full_uses_the_units_and_label_given() -> None:
+    plan = size_plan(BAR, 0.95, have=60)
+    sentences = plan_sentences(plan, unit="answerable cases", label="The sample has")
+    assert "at 218–228, 235–241 and 253 answerable cases the chance dips" in sentences[1]
+    assert sentences[2].startswith("The sample has 60 answerable cases: ")
+
+
+def test_the_point_warning_in_full_with_and_without_a_size_on_hand() -> None:
+    """The chance for a system exactly at 90% is P(K ≥ ⌈0.9n⌉) at rate 0.9 (scipy)."""
+    from scipy.stats import binom
+
+    point = rule(0.9, judged_on="point")
+    have = size_plan(point, 0.95, have=60)
+    assert point_warning(have) == (
+        "Judged on the point estimate, a system exactly at 90% passes "
+        f"{chance_text(binom.sf(53, 60, 0.9))} of the time with 60 (it tends to half as the size "
+        "grows): a pass proves little. Judged on the 95% bound it would pass about 2.5% of the "
+        "time."
+    )
+    plan = size_plan(point, 0.95)
+    assert plan.required is not None and plan.required != 60
+    at_threshold = binom.sf(np.ceil(0.9 * plan.required - 1e-9) - 1, plan.required, 0.9)
+    assert point_warning(plan) == (
+        "Judged on the point estimate, a system exactly at 90% passes "
+        f"{chance_text(at_threshold)} of the time with {plan.required:,} (it tends to half as "
+        "the size grows): a pass proves little. Judged on the 95% bound it would pass about "
+        "2.5% of the time."
+    )
+    assert point_warning(size_plan(BAR, 0.95, have=60)) is None
