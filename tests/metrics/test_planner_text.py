@@ -12,6 +12,7 @@ from metrics.planner_text import (
     count_text,
     have_sentence,
     more_sentence,
+    need_sentence,
     plan_sentences,
     point_warning,
     rate_text,
@@ -223,6 +224,7 @@ def test_a_plan_that_never_holds_its_power_lists_where_it_dips() -> None:
 
 
 def test_chances_at_the_edges_of_each_wording() -> None:
+    assert need_sentence(size_plan(BAR, 0.95)).startswith("Needs 217 cases for the chance")
     assert [chance_text(v) for v in (0.0, 0.001, 0.999, 1.0)] == ["0%", "0.1%", "99.9%", "100%"]
 
 
