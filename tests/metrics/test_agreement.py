@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import agreement_reference as reference
 import polars as pl
 import pytest
@@ -126,3 +128,12 @@ def test_krippendorff_alpha_names_the_columns_a_frame_lacks() -> None:
     with pytest.raises(ValueError) as refused:
         krippendorff_alpha(pl.DataFrame({"unit": ["u1"], "grade": [1]}))
     assert str(refused.value) == "units frame is missing column(s) rater, value"
+
+
+def test_krippendorff_alpha_names_one_double_rating_when_there_are_several() -> None:
+    rows = [("u1", "r1", 1), ("u1", "r1", 2), ("u2", "r2", 1), ("u2", "r2", 2), ("u1", "r2", 1)]
+    with pytest.raises(ValueError) as refused:
+        krippendorff_alpha(units(rows))
+    assert re.fullmatch(
+        r"rater 'r(1|2)' rated unit 'u\1' more than once; keep one rating", str(refused.value)
+    )
