@@ -255,3 +255,10 @@ def test_a_rule_refuses_what_it_cannot_judge_saying_what_is_allowed() -> None:
         with pytest.raises(ValueError) as refused:
             Rule(judge, **{"threshold": 0.9, **kwargs})  # type: ignore[arg-type]
         assert str(refused.value) == message
+
+
+def test_proportions_of_exactly_0_and_1_are_accepted() -> None:
+    # A perfect system clears 90% on Wilson's lower bound n / (n + z²) from 35 cases on.
+    assert cases_needed(BAR, 1.0) == 35
+    assert size_plan(rule(1.0, judged_on="point"), 1.0).required == 1  # every case right
+    assert rule(0.0).threshold == 0.0
