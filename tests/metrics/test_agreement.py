@@ -137,3 +137,12 @@ def test_krippendorff_alpha_names_one_double_rating_when_there_are_several() -> 
     assert re.fullmatch(
         r"rater 'r(1|2)' rated unit 'u\1' more than once; keep one rating", str(refused.value)
     )
+
+
+def test_cohen_kappa_reads_labels_of_mixed_types_as_text() -> None:
+    """A grader's labels typed by hand may mix numbers and words: both are read as text, and
+    kappa is scikit-learn's on the same labels written as strings (hand-worked: p_o = 3/4,
+    p_e = 5/16, kappa = (3/4 - 5/16) / (11/16) = 7/11)."""
+    a, b = [1, "pass", 2, 1], ["1", "pass", "2", "2"]
+    assert cohen_kappa(a, b) == pytest.approx(7 / 11)
+    assert cohen_kappa(b, a) == pytest.approx(7 / 11)

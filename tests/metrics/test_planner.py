@@ -262,3 +262,8 @@ def test_proportions_of_exactly_0_and_1_are_accepted() -> None:
     assert cases_needed(BAR, 1.0) == 35
     assert size_plan(rule(1.0, judged_on="point"), 1.0).required == 1  # every case right
     assert rule(0.0).threshold == 0.0
+
+
+def test_no_cases_never_pass_even_a_rule_every_count_clears() -> None:
+    assert chance_of_passing(rule(0.0), 0, 0.5) == 0.0  # 0 of 0 would clear 0%: no evidence
+    assert chance_of_passing(rule(0.0), 1, 0.5) == 1.0
