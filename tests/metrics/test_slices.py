@@ -78,3 +78,20 @@ def test_untagged_or_empty_results(results: Builder, empty: Frames) -> None:
     table = per_tag(**empty)
     assert table.is_empty()
     assert table.columns == ["tag", "metric", "value", "low", "high", "n", "k"]
+
+
+def test_a_tag_of_one_case_has_its_value_and_counts_given_keep_the_names_asked(
+    run: Frames,
+) -> None:
+    # Tag the first case alone: c1 is right (accuracy 1 of 1, Wilson's interval for 1 of 1).
+    results = run["results"].with_columns(
+        tags=pl.when(pl.col("case_id") == "c1")
+        .then(pl.lit(["solo"], dtype=pl.List(pl.String)))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+    )
+    counts = count_all(results)
+    table = per_tag(results, counts=counts, names=("accuracy",))
+    assert table.rows() == [("solo", "accuracy", 1.0, *wilson(1, 1), 1, 1)]
+    with pytest.raises(ValueError) as refused:
+        per_tag(results.drop("tags"), counts=counts)
+    assert str(refused.value).startswith("results frame is missing column(s) tags")
