@@ -267,3 +267,12 @@ def test_proportions_of_exactly_0_and_1_are_accepted() -> None:
 def test_no_cases_never_pass_even_a_rule_every_count_clears() -> None:
     assert chance_of_passing(rule(0.0), 0, 0.5) == 0.0  # 0 of 0 would clear 0%: no evidence
     assert chance_of_passing(rule(0.0), 1, 0.5) == 1.0
+
+
+def test_a_certain_rate_passes_when_its_one_possible_count_does() -> None:
+    """At a rate of 0 or 1 there is one possible count (0 or n): the chance is 1 exactly when
+    that count passes, also when it is the only count that does (35 cases, from the far end of
+    Wilson's bound: 35 right clear 90%, none wrong clears at most 10%)."""
+    assert chance_of_passing(BAR, 35, 1.0) == 1.0  # only 35 of 35 passes
+    assert chance_of_passing(rule(0.10, at_most=True), 35, 0.0) == 1.0  # only 0 of 35 passes
+    assert chance_of_passing(rule(1.0, at_most=True), 5, 1.0) == 1.0  # every count passes
