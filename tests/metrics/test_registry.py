@@ -365,3 +365,41 @@ def test_calls_given_in_another_order_are_counted_against_their_own_cases() -> N
         assert frame is not None and frame["case_id"].to_list() == ids
         expected = [None if c == missing else own(int(c[1:])) for c in ids]
         assert frame["x"].to_list() == expected, name
+
+
+def test_only_the_names_asked_are_computed_and_each_bad_input_is_named(run: Frames) -> None:
+    assert list(compute_all(run["results"], names=("accuracy",))) == ["accuracy"]
+    assert list(count_all(run["results"], names=("infra_error_rate",))) == ["infra_error_rate"]
+    for frames, message in (
+        ({"results": [1]}, "results must be a polars DataFrame, got list"),
+        ({"results": run["results"], "claims": [1]}, "claims must be a polars DataFrame, got list"),
+    ):
+        with pytest.raises(TypeError) as refused:
+            compute_all(**frames)  # type: ignore[arg-type]
+        assert str(refused.value) == message
+    wrong = pl.DataFrame({"unrelated": [1]})
+    for extra, what in (
+        ({"calls": wrong}, "calls"),
+        ({"citations": wrong, "sources": run["sources"]}, "citations"),
+    ):
+        with pytest.raises(ValueError) as refused:
+            compute_all(run["results"], **extra)
+        assert str(refused.value).startswith(f"{what} frame is missing column(s) ")
+
+
+def test_counts_that_do_not_align_with_results_are_refused(run: Frames) -> None:
+    name = "test_only_misaligned"
+
+    @metric(name, label="Misaligned", direction="higher", meaning="one row too few")
+    def misaligned(results: pl.DataFrame) -> pl.LazyFrame:
+        return results.lazy().head(4).select("case_id", k=pl.lit(1), n=pl.lit(1))
+
+    try:
+        with pytest.raises(ValueError) as refused:
+            count_all(run["results"], names=(name,))
+    finally:
+        metrics.registry.unregister(name)
+    assert str(refused.value) == (
+        f"metric '{name}' gave 4 rows for 5 results rows; "
+        "a metric's counts must align with results, one row per results row"
+    )
