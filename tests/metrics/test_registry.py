@@ -403,3 +403,10 @@ def test_counts_that_do_not_align_with_results_are_refused(run: Frames) -> None:
         f"metric '{name}' gave 4 rows for 5 results rows; "
         "a metric's counts must align with results, one row per results row"
     )
+
+
+def test_an_unknown_name_lists_every_known_one() -> None:
+    with pytest.raises(KeyError) as refused:
+        get_metric("acuracy")
+    known = ", ".join(sorted(QUALITY + SERVICE))
+    assert refused.value.args[0] == f"no metric named 'acuracy'; known metrics: {known}"
