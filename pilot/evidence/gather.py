@@ -25,6 +25,7 @@ from pilot.define.workflow import current_workflow
 from pilot.evidence import gather_live
 from pilot.evidence.model import Evidence, Figure, Provenance, Scope, clean
 from pilot.goldensets.stored import list_goldensets, version_info, versions
+from pilot.readiness.record import record_to_show
 from pilot.readiness.status import readiness
 from pilot.results.chart_style import label
 from pilot.results.comparison import compare
@@ -70,13 +71,13 @@ def default_scope(store: Store, user: Who, runs: list[str] | None = None,
         through = audit.newest_seq(con, (REPORT_ACTION,))
         chosen = list(runs or [])
         if not chosen:
-            data = readiness(con, user)
-            record = data["run_of_record"]
+            # the run `readiness` speaks for, asked alone (not the gates and scorecard too)
+            record = record_to_show(con)
             scored = finished_runs(con)
             if record:
                 same = [r["run_id"] for r in scored
-                        if r["goldenset_version"] == record["goldenset_version"]]  # fmt: skip
-                chosen = [record["run_id"], *[r for r in same if r != record["run_id"]]]
+                        if r["goldenset_version"] == record.goldenset_version]  # fmt: skip
+                chosen = [record.run_id, *[r for r in same if r != record.run_id]]
             else:
                 chosen = [r["run_id"] for r in scored]
             chosen = chosen[:DEFAULT_RUNS]

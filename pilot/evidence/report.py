@@ -270,7 +270,7 @@ def choices(store: Store, user: Who) -> dict[str, Any]:
     scope = default_scope(store, user)
     with store.read() as con:
         runs = {r["run_id"]: r["label"] for r in finished_runs(con)}
-        windows = [w["window"] for w in dashboard.status(con, user)["windows"]]
+        windows = [w["window"] for w in dashboard.live_evidence(con, user)["windows"]]
     return {"runs": runs, "windows": windows, "default_runs": list(scope.runs)}
 
 
