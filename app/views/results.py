@@ -75,12 +75,13 @@ with store.read() as con:
 verdict = view.verdict
 
 
-@st.cache_data(max_entries=1000, show_spinner=False)
-def run_estimates(db: str, rid: str, content: str) -> dict:
-    """A run's metrics, cached under a fingerprint of its stored rows (`content`): rows that
-    change make a new entry, so a cached figure never goes stale."""
+@st.cache_data(max_entries=2000, show_spinner=False)
+def run_estimates(db: str, rid: str, content: str, measure: str) -> dict:
+    """One measure of a run, cached under a fingerprint of its stored rows (`content`): rows
+    that change make a new entry, so a cached figure never goes stale. One measure at a time:
+    the chart shows one, and a run's 20-odd measures cost 20 times as much to compute."""
     with Store(db).read() as con:
-        return run_metrics(con, rid)
+        return run_metrics(con, rid, (measure,))
 
 
 @st.cache_data(max_entries=100, show_spinner=False)
@@ -182,7 +183,7 @@ charted_runs, eligible = history_runs(runs, run["goldenset_version"] if same_set
 with store.read() as con:
     contents = history_keys(con, [r["run_id"] for r in charted_runs])
 with remembered_frames():  # the runs not cached yet share their golden set's cases, read once
-    estimates = {rid: run_estimates(str(store.path), rid, c) for rid, c in contents.items()}
+    estimates = {rid: run_estimates(str(store.path), rid, c, metric) for rid, c in contents.items()}
 history = metric_history(charted_runs, estimates)
 ui.chart(
     charts.metric_over_runs(history, metric, view.thresholds.get(metric)),
