@@ -80,11 +80,12 @@ def _windows(
         row = {"window": week, "outputs": outputs.get(week, 0), "sampled": sampled.get(week, 0),
                "graded": n, "correct": k, "accuracy": k / n if n else None, "low": low,
                "high": high, "simulated": bool(sim)}  # fmt: skip
-        if criterion is not None and n and plans:
+        if criterion is not None and n:
             # The bar's own rule judges the week, and the planner sizes for that rule: "about N
-            # more graded outputs" if the system keeps this week's rate.
+            # more graded outputs" if the system keeps this week's rate (only where shown).
             row["meets_bar"] = criterion.passes(row["accuracy"], low, high)
-            row["plan"] = more_sentence(n, criterion_rule(criterion), k / n)
+            if plans:
+                row["plan"] = more_sentence(n, criterion_rule(criterion), k / n)
         rows.append(row)
     return rows
 
