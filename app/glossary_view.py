@@ -24,5 +24,7 @@ def section(key: str = "glossary") -> None:
     """Every term the app uses, in plain words."""
     st.header("Glossary", anchor=key)
     st.caption("The statistical words on these pages, in plain words.")
-    for term, meaning in glossary.entries():
-        st.markdown(f"**{inert(term)}**: {inert(meaning)}")
+    # one block of paragraphs, not one element per term: the browser draws each element
+    st.markdown(
+        "\n\n".join(f"**{inert(term)}**: {inert(meaning)}" for term, meaning in glossary.entries())
+    )

@@ -217,6 +217,8 @@ def test_results_page_lists_the_glossary_and_explains_its_terms(
     shown = " ".join(m.value for m in at.markdown)
     for term in ("Wilson interval", "McNemar", "95% lower bound", "p-value"):
         assert term in shown
-    assert len([m for m in at.markdown if m.value.startswith("**") and "**: " in m.value]) == len(
-        GLOSSARY
-    )
+    # one block, a paragraph per term
+    (entries,) = [m.value for m in at.markdown if m.value.count("**: ") > 1]
+    paragraphs = entries.split("\n\n")
+    assert len(paragraphs) == len(GLOSSARY)
+    assert all(p.startswith("**") and "**: " in p for p in paragraphs)
