@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from pilot.core.inert import inert
+from pilot.core.inert import labelled_paragraphs
 from pilot.results import glossary
 
 
@@ -24,7 +24,4 @@ def section(key: str = "glossary") -> None:
     """Every term the app uses, in plain words."""
     st.header("Glossary", anchor=key)
     st.caption("The statistical words on these pages, in plain words.")
-    # one block of paragraphs, not one element per term: the browser draws each element
-    st.markdown(
-        "\n\n".join(f"**{inert(term)}**: {inert(meaning)}" for term, meaning in glossary.entries())
-    )
+    st.markdown(labelled_paragraphs(glossary.entries()))  # one element, not one per term
