@@ -9,9 +9,9 @@ import duckdb
 
 from pilot.core import keys
 from pilot.core.access import Who, can, find_actor, require
+from pilot.readiness import ladder
 from pilot.readiness.decisions import monitoring, rollback_target
 from pilot.readiness.ladder import all_gates
-from pilot.readiness.ladder import gate as next_gate_of
 from pilot.readiness.record import record_to_show
 from pilot.readiness.scorecard import scorecard
 from pilot.readiness.settings import gate_settings
@@ -103,7 +103,7 @@ def home_truth(con: duckdb.DuckDBPyConnection, known: Known | None = None) -> di
             + ", ".join(record.failing)
             + " fail."
         )
-    gate = next_gate_of(con, stage) if stage < 3 else None
+    gate = ladder.gate(con, stage) if stage < 3 else None  # the next gate alone
     if gate is None:
         next_gate = "At the top of the ladder."
     elif gate.met:

@@ -29,11 +29,10 @@ class Step:
 
 class Known:
     """What several checks (and Home's verdict) ask of one read: each read once, when first
-    asked, then shared. Pass values already read (`watch`, `record`) to skip reading them."""
+    asked, then shared."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, **read: Any) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self.__dict__.update(read)
 
     @cached_property
     def watch(self) -> dict[str, Any]:
