@@ -263,9 +263,11 @@ def _execute_owned(
         hold.close()  # the writer holds the file only while it commits
     if calls:  # calls to make: their network waits hide these imports
         preload(*getattr(system, "SDK_MODULES", ()), *SCORING)
-    completed = asyncio.run(runner(ctx))
-    if ctx.held is not None:  # the writer's open database, still held after its last commit
-        hold.callback(ctx.held.close)
+    try:
+        completed = asyncio.run(runner(ctx))
+    finally:
+        if ctx.held is not None:  # the writer's open database, still held after its last commit
+            hold.callback(ctx.held.close)  # closed with the rest, even when the run raised
     if lease.lost:
         raise RunBusy(
             f"run {run_id}: another process took over its lease (this one sent no heartbeat "
