@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import streamlit as st
 
+from app import ui
 from metrics.units import UNITS
 from pilot.core.inert import inert
 from pilot.core.inert_doc import document_html
@@ -15,7 +17,9 @@ from pilot.runs.scoring import explain
 from pilot.runs.trace import CONTEXT, CaseTrace
 
 
-def show(row: dict[str, Any], trace: CaseTrace | None) -> None:
+def show(row: dict[str, Any], trace: CaseTrace | None, key: str = "runs_trace") -> None:
+    """The case; its whole documents, other sources and the request are folded and built only
+    when opened (`key` + the run and case name their expanders, so each case opens folded)."""
     st.markdown("**Question**")
     st.text(row["question"])
     st.markdown("**Answer** (model output, shown as plain text)")
@@ -40,29 +44,36 @@ def show(row: dict[str, Any], trace: CaseTrace | None) -> None:
         "Calls",
         "from the cache" if trace.cached else plural(trace.attempts, "attempt"),
     )
+    fold = f"{key}_{hashlib.blake2b(f'{trace.run_id}/{trace.case_id}'.encode(), digest_size=6).hexdigest()}"
     cited = trace.cited
     st.markdown(f"**Cited passages** ({inert(plural(len(cited), 'source'))})")
     if not cited:
         st.caption("The answer cites nothing.")
-    for passage in cited:
+    for i, passage in enumerate(cited):
         with st.container(border=True):
             st.text(f"{passage.title} · {plural(passage.cited, 'citation')}")
             st.markdown(
                 document_html(passage.text, passage.spans, context=CONTEXT),
                 unsafe_allow_html=True,
             )
-            with st.expander("Whole document"):
-                st.markdown(document_html(passage.text, passage.spans), unsafe_allow_html=True)
+            if whole := ui.folded("Whole document", f"{fold}_doc_{i}"):
+                with whole:
+                    st.markdown(document_html(passage.text, passage.spans), unsafe_allow_html=True)
     others = [p for p in trace.passages if not p.spans]
-    if others:
-        with st.expander(f"Other sources of this case ({inert(len(others))})"):
+    if others and (
+        box := ui.folded(f"Other sources of this case ({len(others)})", f"{fold}_others")
+    ):
+        with box:
             for passage in others:
                 offered = (
                     "offered to the system" if passage.offered else "kept back by the boundary"
                 )
                 st.text(f"{passage.title} · {offered}")
                 st.markdown(document_html(passage.text, []), unsafe_allow_html=True)
-    with st.expander("The request as sent (redacted by the data boundary)"):
+    request = ui.folded("The request as sent (redacted by the data boundary)", f"{fold}_request")
+    if request is None:
+        return
+    with request:
         if trace.request is None:
             st.caption(inert(trace.boundary))
         else:

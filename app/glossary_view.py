@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from pilot.core.inert import inert
+from pilot.core.inert import labelled_paragraphs
 from pilot.results import glossary
 
 
@@ -24,5 +24,4 @@ def section(key: str = "glossary") -> None:
     """Every term the app uses, in plain words."""
     st.header("Glossary", anchor=key)
     st.caption("The statistical words on these pages, in plain words.")
-    for term, meaning in glossary.entries():
-        st.markdown(f"**{inert(term)}**: {inert(meaning)}")
+    st.markdown(labelled_paragraphs(glossary.entries()))  # one element, not one per term

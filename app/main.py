@@ -59,9 +59,12 @@ with ui.store().held():
     ui.sign_in(actor)
     ui.keep_browser_session()
 
+    st.session_state.pop(ui.LINKS, None)
+    page = st.navigation(visible_pages(actor.role))
     with ui.store().read() as con:
         kill_state = killswitch.state(con)
-        at_risk = risk_banner(con, actor.role)
+        # Home and Readiness say it in full themselves: not asked twice on those pages
+        at_risk = None if page.title in SAYS_RISK else risk_banner(con, actor.role)
 
     with st.sidebar:
         st.markdown(f"**{inert(actor.name)}** · {inert(actor.role)}")
@@ -73,9 +76,7 @@ with ui.store().held():
             ui.sign_out()
             st.rerun()
 
-    st.session_state.pop(ui.LINKS, None)
-    page = st.navigation(visible_pages(actor.role))
-    if at_risk and page.title not in SAYS_RISK:
+    if at_risk:
         st.error(inert(at_risk))
     page.run()
     ui.write_links()  # the page's run, case and filters, so its URL opens exactly this view

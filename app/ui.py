@@ -109,8 +109,6 @@ def chart(fig: Any, *, where: Any = None, **kwargs: Any) -> Any:
     """Draw a Plotly figure with its data labels made inert (the one way pages draw charts)."""
     from pilot.results.inert_chart import inert_figure
 
-    if os.environ.get("PAGES_NOCHART"):
-        return None  # EXPERIMENT
     return (where or st).plotly_chart(inert_figure(fig), **kwargs)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from app import case_editor, planner_view, ui
@@ -266,10 +268,15 @@ if shown:
             case_editor.edit_form(store, actor, name, version, case)
         whole = st.toggle("Show whole sources", key=f"gs_whole_{case.id}")
         evidence = gs.evidence_spans(case)
+        fold = hashlib.blake2b(f"{version}/{case.id}".encode(), digest_size=6).hexdigest()
         for index, source in enumerate(case.sources, start=1):
             mine = [(start, end) for sid, start, end in evidence if sid == source.id]
             label = f"Source {index} of {len(case.sources)} · {plural(len(mine), 'highlighted passage')}"
-            with st.expander(inert(label), expanded=bool(mine)):
+            # a source with nothing highlighted is folded, and built only when opened
+            box = ui.folded(label, f"gs_source_{fold}_{index}", expanded=bool(mine))
+            if box is None:
+                continue
+            with box:
                 st.markdown(
                     f"<div><b>{escape_inert(source.title or source.id)}</b> · "
                     f"<code>{escape_inert(source.id)}</code></div>",

@@ -8,8 +8,7 @@ from app import ui
 from pilot.core import killswitch
 from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
-from pilot.readiness.status import home_truth
-from pilot.readiness.steps import pilot_steps
+from pilot.readiness.status import home_view
 from pilot.results import humane
 
 actor = ui.guard("read")
@@ -17,8 +16,7 @@ st.title("Pilot Kit")
 st.caption(f"Signed in as **{inert(actor.name)}** with the role **{inert(actor.role)}**.")
 
 with ui.store().read() as con:
-    steps = pilot_steps(con)
-    truth = home_truth(con)
+    truth, steps = home_view(con)  # the stage and the run of record read once for both
     kill_state = killswitch.state(con)
     holders = killswitch.holders(con)
 

@@ -9,9 +9,10 @@ from pilot.core import killswitch
 from pilot.core.errors import PilotError, app_message
 from pilot.core.inert import inert
 from pilot.readiness import decisions
-from pilot.readiness.charts import approval_figure, critical_figure, ladder_figure
+from pilot.readiness.charts import approval_figure, critical_sentence, ladder_figure
 from pilot.readiness.status import readiness
 from pilot.results import humane
+from pilot.results.chart_style import pct
 from pilot.review import dashboard
 
 actor = ui.guard("read")
@@ -19,7 +20,7 @@ st.title("Readiness")
 store = ui.store()
 with store.read() as con:
     data = readiness(con, actor, store.key())
-    review = dashboard.status(con, actor) if dashboard.can_see_grades(actor.role) else None
+    review = dashboard.live_evidence(con, actor) if dashboard.can_see_grades(actor.role) else None
     kill_state = killswitch.state(con)
 
 headline = f"Stage {data['stage']} · {data['stage_name']}: {data['stage_meaning']}"
@@ -72,10 +73,17 @@ if review is None:
     st.info("Live figures show other people's grades: evaluators grade blind and do not see them.")
 else:
     ui.chart(dashboard.accuracy_figure(review), key="ready_accuracy")
-    ui.chart(critical_figure(review["windows"], review["critical_errors"]), key="ready_critical")
+    # said in a line rather than charted: a chart of weeks that are mostly 0 says no more
+    st.markdown(inert(critical_sentence(review["windows"], review["critical_errors"])))
     if review["approvals"]:
         threshold = data["settings"]["approval_threshold"]
-        ui.chart(approval_figure(review["approvals"], threshold), key="ready_approvals")
+        latest = review["approvals"][-1]
+        box = ui.folded(f"Approval without edit per week (latest, {latest['window']}: "
+                        f"{pct(latest['without_edit_rate'])}), charted",
+                        "ready_approvals_fold")  # fmt: skip
+        if box is not None:  # folded: the chart is built when opened
+            ui.chart(approval_figure(review["approvals"], threshold), key="ready_approvals",
+                     where=box)  # fmt: skip
 
 st.subheader("Decisions")
 left, right = st.columns(2)

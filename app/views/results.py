@@ -38,7 +38,7 @@ from pilot.results.view import (
     run_metrics,
     sections,
 )
-from pilot.runs.record import OUTCOMES, filter_results
+from pilot.runs.record import OUTCOMES, filter_results, remembered_frames
 
 ui.guard("read")
 st.title("Results")
@@ -75,12 +75,13 @@ with store.read() as con:
 verdict = view.verdict
 
 
-@st.cache_data(max_entries=1000, show_spinner=False)
-def run_estimates(db: str, rid: str, content: str) -> dict:
-    """A run's metrics, cached under a fingerprint of its stored rows (`content`): rows that
-    change make a new entry, so a cached figure never goes stale."""
+@st.cache_data(max_entries=2000, show_spinner=False)
+def run_estimates(db: str, rid: str, content: str, measure: str) -> dict:
+    """One measure of a run, cached under a fingerprint of its stored rows (`content`): rows
+    that change make a new entry, so a cached figure never goes stale. One measure at a time:
+    the chart shows one, and a run's 20-odd measures cost 20 times as much to compute."""
     with Store(db).read() as con:
-        return run_metrics(con, rid)
+        return run_metrics(con, rid, (measure,))
 
 
 @st.cache_data(max_entries=100, show_spinner=False)
@@ -181,10 +182,9 @@ st.caption(
 charted_runs, eligible = history_runs(runs, run["goldenset_version"] if same_set else None)
 with store.read() as con:
     contents = history_keys(con, [r["run_id"] for r in charted_runs])
-history = metric_history(
-    charted_runs,
-    {rid: run_estimates(str(store.path), rid, content) for rid, content in contents.items()},
-)
+with remembered_frames():  # the runs not cached yet share their golden set's cases, read once
+    estimates = {rid: run_estimates(str(store.path), rid, c, metric) for rid, c in contents.items()}
+history = metric_history(charted_runs, estimates)
 ui.chart(
     charts.metric_over_runs(history, metric, view.thresholds.get(metric)),
     key="res_chart_history",
@@ -249,22 +249,26 @@ if shown.height:
 st.header("Citations, abstention and service levels")
 charted = [(title, names) for title, names in sections(view.estimates).items()]
 for i, (title, names) in enumerate(charted):
+    # a table says what the section's bar chart says (value, interval, n, the bar); the chart,
+    # where the measures share a unit, is folded and built only when opened
+    st.subheader(inert(title))
+    measures = pl.DataFrame(measure_rows(view.estimates, view.thresholds, names, view.rows))
+    st.dataframe(
+        measures,
+        hide_index=True,
+        width="stretch",
+        key=f"res_section_{i}",
+        column_config=glossary_view.columns(measures.columns),
+    )
     if all(is_percent(name) for name in names):
-        ui.chart(
-            charts.metric_bars(view.estimates, view.thresholds, names, title),
-            key=f"res_chart_section_{i}",
-            width="stretch",
-        )
-    else:
-        st.subheader(inert(title))
-        measures = pl.DataFrame(measure_rows(view.estimates, view.thresholds, names, view.rows))
-        st.dataframe(
-            measures,
-            hide_index=True,
-            width="stretch",
-            key=f"res_section_{i}",
-            column_config=glossary_view.columns(measures.columns),
-        )
+        box = ui.folded(f"{title}, charted", f"res_fold_section_{i}")
+        if box is not None:
+            ui.chart(
+                charts.metric_bars(view.estimates, view.thresholds, names, title),
+                key=f"res_chart_section_{i}",
+                width="stretch",
+                where=box,
+            )
 
 # 5 · Run versus run -----------------------------------------------------------------------
 st.header("Run versus run")
@@ -296,7 +300,6 @@ else:
         help=tip("McNemar's exact test", "p-value"),
     )
     (st.error if result.significantly_worse() else st.caption)(inert(cmp.summary()))
-    ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch")
     deltas = pl.DataFrame(cmp.deltas)
     st.dataframe(
         deltas,
@@ -305,6 +308,10 @@ else:
         key="res_deltas",
         column_config=glossary_view.columns(deltas.columns),
     )
+    box = ui.folded("The change in each measure, charted", "res_fold_deltas")
+    if box is not None:  # the table above says it; the chart is built when opened
+        ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch",
+                 where=box)  # fmt: skip
     st.subheader("Flipped cases")
     if cmp.flips.is_empty():
         st.info("No case changed between the two runs.")

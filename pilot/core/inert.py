@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 
 
 def highlight_html(text: str, spans: list[tuple[int, int]], *, context: int | None = None) -> str:
@@ -71,3 +72,10 @@ def inert(value: object) -> str:
     """
     escaped = _MARKUP.sub(lambda m: "\\" + m.group(0), str(value))
     return _AUTOLINK.sub(ZERO_WIDTH, escaped)
+
+
+def labelled_paragraphs(items: Iterable[tuple[object, object]]) -> str:
+    """Paragraphs "**label**: text", one per item, every label and text made `inert`: one
+    Markdown element where a page would otherwise draw one per item (the browser draws each
+    element; the glossary's 19 paragraphs were 19)."""
+    return "\n\n".join(f"**{inert(label)}**: {inert(text)}" for label, text in items)

@@ -10,7 +10,8 @@ for), `ladder` (the gates 0→1, 1→2, 2→3, each requirement with value, inte
 status and what is missing; judged by `Criterion.passes`, planned by `metrics.planner`),
 `settings` (gate settings, defaults in one place, versioned), `decisions.promote` / `demote` /
 `rollback` / `monitoring` (at risk), `scorecard` (the trust-gap checklist), `status.readiness`
-(everything `pilot readiness --json` prints), `home_truth` and `risk_banner` (every page),
+(everything `pilot readiness --json` prints), `home_truth` / `home_view` (Home) and
+`risk_banner` (every page),
 `marks` (the Runs page's marks: run of record, configs rolled back), `guard.guard` (stdlib only;
 exported lazily as `pilot.guard`), `api.get_guard` (`GET /api/v1/guard`), `charts`, `steps`
 (the checklist for Home). Imports `pilot.core`, `pilot.define`, `pilot.goldensets`, `pilot.runs`, `pilot.review` and

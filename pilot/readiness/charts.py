@@ -100,6 +100,21 @@ def critical_counts(
     return dict(sorted(counts.items()))
 
 
+def critical_sentence(windows: list[dict[str, Any]], critical: list[dict[str, Any]]) -> str:
+    """`critical_counts` in words, for a page that says it rather than charts it."""
+    counts = critical_counts(windows, critical)
+    if not counts:
+        return "Critical errors graded per week: no week graded yet."
+    hit = {week: n for week, n in counts.items() if n}
+    if not hit:
+        return f"Critical errors graded per week: none in any of the {len(counts)} graded weeks."
+    weeks = "; ".join(f"{week}: {n}" for week, n in hit.items())
+    return (
+        f"Critical errors graded per week (the gates allow none): {weeks}; "
+        f"none in the other {len(counts) - len(hit)} of {len(counts)} graded weeks."
+    )
+
+
 def critical_figure(windows: list[dict[str, Any]], critical: list[dict[str, Any]]) -> go.Figure:
     """Critical errors graded per week: any bar above zero blocks a gate and puts a stage at risk."""
     import plotly.graph_objects as go

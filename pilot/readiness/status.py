@@ -9,12 +9,14 @@ import duckdb
 
 from pilot.core import keys
 from pilot.core.access import Who, can, find_actor, require
+from pilot.readiness import ladder
 from pilot.readiness.decisions import monitoring, rollback_target
 from pilot.readiness.ladder import all_gates
 from pilot.readiness.record import record_to_show
 from pilot.readiness.scorecard import scorecard
 from pilot.readiness.settings import gate_settings
 from pilot.readiness.stages import MEANING, STAGES, active_config, current_stage, history
+from pilot.readiness.steps import Known, Step, pilot_steps
 
 
 def readiness(
@@ -83,12 +85,14 @@ def blind(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def home_truth(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def home_truth(con: duckdb.DuckDBPyConnection, known: Known | None = None) -> dict[str, Any]:
     """What Home says in a few lines: the run of record's verdict, which criteria fail, the
-    stage (at risk or not) and what the next gate still needs."""
-    watch = monitoring(con)
+    stage (at risk or not) and what the next gate still needs. `known` shares the reads with
+    Home's checklist (`steps.pilot_steps`)."""
+    known = known or Known(con)
+    watch = known.watch
     stage = watch["stage"]
-    record = record_to_show(con)
+    record = known.record
     if record is None:
         verdict = "No run of record yet: run the golden set against the signed bar."
     elif record.passed:
@@ -99,7 +103,7 @@ def home_truth(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             + ", ".join(record.failing)
             + " fail."
         )
-    gate = all_gates(con)[stage] if stage < 3 else None
+    gate = ladder.gate(con, stage) if stage < 3 else None  # the next gate alone
     if gate is None:
         next_gate = "At the top of the ladder."
     elif gate.met:
@@ -117,6 +121,13 @@ def home_truth(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "passed": bool(record and record.passed),
         "next_gate": next_gate,
     }
+
+
+def home_view(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], list[Step]]:
+    """Home's verdict (`home_truth`) and checklist (`steps.pilot_steps`), asking the stage,
+    its monitoring and the run of record once for both."""
+    known = Known(con)
+    return home_truth(con, known), pilot_steps(con, known)
 
 
 def risk_banner(con: duckdb.DuckDBPyConnection, role: str) -> str | None:

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from pilot.core.store import table_exists
 from pilot.results.humane import plural
+
+if TYPE_CHECKING:
+    from pilot.readiness.record import RunOfRecord
 
 
 @dataclass(frozen=True)
@@ -22,21 +27,41 @@ class Step:
     detail: str
 
 
+class Known:
+    """What several checks (and Home's verdict) ask of one read: each read once, when first
+    asked, then shared."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    @cached_property
+    def watch(self) -> dict[str, Any]:
+        from pilot.readiness.decisions import monitoring
+
+        return monitoring(self.con)
+
+    @cached_property
+    def record(self) -> RunOfRecord | None:
+        from pilot.readiness.record import record_to_show
+
+        return record_to_show(self.con)
+
+
 def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE") -> int:
     if not table_exists(con, table):
         return 0
     return con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
 
 
-Check = Callable[[duckdb.DuckDBPyConnection], tuple[bool, str]]
+Check = Callable[[duckdb.DuckDBPyConnection, Known], tuple[bool, str]]
 
 
-def _workflow(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+def _workflow(con: duckdb.DuckDBPyConnection, known: Known) -> tuple[bool, str]:
     n = _count(con, "workflow_versions")
     return n > 0, f"{plural(n, 'version')} recorded" if n else "no workflow or data boundary yet"
 
 
-def _bar(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+def _bar(con: duckdb.DuckDBPyConnection, known: Known) -> tuple[bool, str]:
     signed = _count(con, "bar_versions", "signed_by IS NOT NULL")
     drafts = _count(con, "bar_versions", "signed_by IS NULL")
     if signed:
@@ -44,19 +69,17 @@ def _bar(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
     return False, f"{plural(drafts, 'unsigned draft')}" if drafts else "no acceptance bar drafted"
 
 
-def _golden(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+def _golden(con: duckdb.DuckDBPyConnection, known: Known) -> tuple[bool, str]:
     n = _count(con, "goldenset_versions")
     return n > 0, f"{plural(n, 'version')} imported" if n else "no golden set imported"
 
 
-def _runs(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+def _runs(con: duckdb.DuckDBPyConnection, known: Known) -> tuple[bool, str]:
     """Done only when the run of record passes the signed bar, not when any run finished."""
-    from pilot.readiness.record import record_to_show
-
     n = _count(con, "runs", "status = 'finished'")
     if not n:
         return False, "no finished run"
-    record = record_to_show(con)
+    record = known.record
     if record is None:
         return False, f"{plural(n, 'finished run')}, none on the current golden set and signed bar"
     if record.passed:
@@ -68,18 +91,16 @@ def _runs(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
     return False, f"needs work: {'; '.join(parts)} in run of record {record.run_id}"
 
 
-def _review(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+def _review(con: duckdb.DuckDBPyConnection, known: Known) -> tuple[bool, str]:
     n = _count(con, "grades")
     return n > 0, f"{plural(n, 'grade')} recorded" if n else "no live outputs graded yet"
 
 
-def _readiness(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+def _readiness(con: duckdb.DuckDBPyConnection, known: Known) -> tuple[bool, str]:
     """Done while the pilot holds a stage above 0 that is not at risk."""
-    from pilot.readiness.decisions import monitoring
-
     if not table_exists(con, "stage_changes"):
         return False, "no autonomy stage approved yet"
-    watch = monitoring(con)
+    watch = known.watch
     if watch["stage"] == 0:
         return False, "at stage 0 (evaluation): no autonomy stage approved yet"
     name = f"stage {watch['stage']} ({watch['stage_name']})"
@@ -88,7 +109,7 @@ def _readiness(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
     return True, name
 
 
-def _evidence(con: duckdb.DuckDBPyConnection) -> tuple[bool, str]:
+def _evidence(con: duckdb.DuckDBPyConnection, known: Known) -> tuple[bool, str]:
     n = _count(con, "audit_events", "action = 'report.export'")
     return n > 0, f"{plural(n, 'report')} exported" if n else "no evidence report exported"
 
@@ -104,12 +125,14 @@ STEPS: tuple[tuple[str, Check, tuple[int, ...]], ...] = (
 )
 
 
-def pilot_steps(con: duckdb.DuckDBPyConnection) -> list[Step]:
+def pilot_steps(con: duckdb.DuckDBPyConnection, known: Known | None = None) -> list[Step]:
+    """The checklist; `known` shares reads with a caller that asks the same questions."""
+    known = known or Known(con)
     done: dict[int, bool] = {}
     steps = []
     next_marked = False
     for number, (name, check, needs) in enumerate(STEPS, start=1):
-        ok, detail = check(con)
+        ok, detail = check(con, known)
         done[number] = ok
         missing = [n for n in needs if not done.get(n)]
         if ok:

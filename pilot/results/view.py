@@ -108,10 +108,16 @@ def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> RunResults:
     )
 
 
-def run_metrics(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Estimate]:
-    """Every metric of one run, recomputed from its stored rows. A finished run's rows never
-    change, so callers may cache this by run id."""
-    return frames_metrics(run_frames(con, run_id))
+def run_metrics(
+    con: duckdb.DuckDBPyConnection, run_id: str, names: tuple[str, ...] | None = None
+) -> dict[str, Estimate]:
+    """Every metric of one run (only `names`, when given: the Over-time chart draws one measure
+    at a time), recomputed from its stored rows. Callers cache it under a fingerprint of the
+    rows (`history_keys`)."""
+    frames = run_frames(con, run_id)
+    if names is None:
+        return frames_metrics(frames)
+    return summarise(count_all(**frames.inputs(), names=names))
 
 
 HISTORY_RUNS = 20

@@ -56,7 +56,9 @@ GROUP BY ALL
 """
 
 
-def _windows(con: duckdb.DuckDBPyConnection, bar: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _windows(
+    con: duckdb.DuckDBPyConnection, bar: dict[str, Any] | None, plans: bool = True
+) -> list[dict[str, Any]]:
     outputs = dict(con.execute("SELECT week, outputs FROM live_weeks").fetchall())
     sampled = dict(
         con.execute(
@@ -80,9 +82,10 @@ def _windows(con: duckdb.DuckDBPyConnection, bar: dict[str, Any] | None) -> list
                "high": high, "simulated": bool(sim)}  # fmt: skip
         if criterion is not None and n:
             # The bar's own rule judges the week, and the planner sizes for that rule: "about N
-            # more graded outputs" if the system keeps this week's rate.
+            # more graded outputs" if the system keeps this week's rate (only where shown).
             row["meets_bar"] = criterion.passes(row["accuracy"], low, high)
-            row["plan"] = more_sentence(n, criterion_rule(criterion), k / n)
+            if plans:
+                row["plan"] = more_sentence(n, criterion_rule(criterion), k / n)
         rows.append(row)
     return rows
 
@@ -157,6 +160,20 @@ def _approvals(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                     "rejected": rejected, "without_edit_rate": approved / n, "low": low,
                     "high": high, "simulated": bool(sim)})  # fmt: skip
     return out
+
+
+def live_evidence(con: duckdb.DuckDBPyConnection, user: str | None) -> dict[str, Any]:
+    """What Readiness charts of the live evidence (a subset of `status`, without the planner's
+    sentences, graders' progress and agreement): the bar's threshold, graded weeks, critical
+    errors and approvals; `user` must be allowed to read grades."""
+    require(con, user, "read_grades")
+    bar = threshold(con)
+    return {
+        "threshold": bar,
+        "windows": _windows(con, bar, plans=False),
+        "critical_errors": _critical(con),
+        "approvals": _approvals(con),
+    }
 
 
 def status(con: duckdb.DuckDBPyConnection, user: str | None) -> dict[str, Any]:

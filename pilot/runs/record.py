@@ -56,7 +56,7 @@ def goldenset_version(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None
 def _joined(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The run's results joined with their golden cases, in file order, and the cases."""
     results = frame(con, RESULT_SQL, [run_id])
-    golden = stored.case_frame(con, goldenset_version(con, run_id) or "")
+    golden = _cases(con, goldenset_version(con, run_id) or "")
     rows = results.join(golden.drop("sources", "evidence"), on="case_id", how="inner")
     return rows.sort("position").select(ROW_COLUMNS), golden
 
@@ -71,13 +71,25 @@ _MEMO: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar("run_frames_me
 
 @contextmanager
 def remembered_frames() -> Iterator[None]:
-    """Within the block, each run's frames (and each golden set's sources) are built once: a
-    report reads the same finished runs several times (verdict, each regression pair)."""
+    """Within the block, each run's frames (and each golden set's cases and sources) are built
+    once: a report reads the same finished runs several times (verdict, each regression pair),
+    and the Results page's history reads many runs of one golden set version."""
     token = _MEMO.set({})
     try:
         yield
     finally:
         _MEMO.reset(token)
+
+
+def _cases(con: duckdb.DuckDBPyConnection, version: str) -> pl.DataFrame:
+    """A golden set version's cases; read once within `remembered_frames` (a version's cases
+    never change: its name is the hash of its content)."""
+    memo = _MEMO.get()
+    if memo is None:
+        return stored.case_frame(con, version)
+    if ("cases", version) not in memo:
+        memo[("cases", version)] = stored.case_frame(con, version)
+    return memo[("cases", version)]
 
 
 def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:

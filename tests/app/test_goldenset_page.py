@@ -143,6 +143,29 @@ def test_case_view_highlights_evidence_and_renders_text_inert(db: Store) -> None
     assert not at.exception
 
 
+def test_a_source_with_nothing_highlighted_is_folded_until_opened(db: Store) -> None:
+    """Its text is built only when opened: a folded expander's contents are otherwise sent to
+    the browser and drawn, hidden (issue 10, item 11)."""
+    import hashlib
+
+    other = {"id": "faq", "title": "FAQ", "text": "Unrelated question about parking permits."}
+    two = case(5, sources=[*case(5)["sources"], other])
+    gs.import_goldenset(db, "priya", jsonl([two]), name="benefits")
+    at = page_as("dana", "viewer")
+    labels = [e.label for e in at.expander]
+    assert "Source 1 of 2 · 1 highlighted passage" in labels
+    assert "Source 2 of 2 · 0 highlighted passages" in labels
+    html = "\n".join(m.value for m in at.markdown)
+    assert "<mark>Grade 5 staff get 25 days of leave.</mark>" in html  # the cited one: open
+    assert "parking permits" not in html  # the other: folded, not built
+    version = at.selectbox(key="gs_version_benefits").value
+    fold = hashlib.blake2b(f"{version}/c-005".encode(), digest_size=6).hexdigest()
+    at.session_state[f"gs_source_{fold}_2"] = True
+    at.run()
+    assert not at.exception
+    assert "parking permits" in "\n".join(m.value for m in at.markdown)
+
+
 def test_filter_agreement_history_and_diff(db: Store) -> None:
     first = gs.import_goldenset(db, "priya", GOOD, name="benefits")
     second = gs.import_goldenset(

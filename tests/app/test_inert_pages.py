@@ -24,7 +24,10 @@ LABELLED = {
     "link_button",
 }  # fmt: skip
 """Widgets whose label (first argument) Streamlit renders as Markdown, links and images too."""
-INERT = {"inert", "inert_md", "highlight_html", "escape_inert", "md", "document_html"}
+INERT = {
+    "inert", "inert_md", "highlight_html", "escape_inert", "md", "document_html",
+    "labelled_paragraphs",
+}  # fmt: skip
 """Functions of pilot.core.inert (and app.ui's alias) whose output is inert."""
 HTML_SOURCES = {"evidence_html", "ticket_script", "element_code_script"}
 """The only HTML a page may hand to `st.html` or `components.html`, both made by the library:
@@ -124,6 +127,7 @@ def test_the_check_catches_what_it_should() -> None:
         "st.markdown(highlight_html(text, []), unsafe_allow_html=True)",
         "logger.info(message)",
         "components.html(report.evidence_html(built), height=900)",
+        "st.markdown(labelled_paragraphs(glossary.entries()))",
     ]
     assert all(violations(code, "x.py") for code in bad)
     assert not any(violations(code, "x.py") for code in good)

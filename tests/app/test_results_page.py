@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -84,9 +85,24 @@ def test_exploratory_run_says_so_and_still_shows_figures(
     verdict = frame(at, "criterion")
     assert "Accuracy" in list(verdict["criterion"])
     assert set(verdict["threshold"]) >= {"no bar"}
-    assert len(at.get("plotly_chart")) >= 5  # history, heatmap, 2 bar charts, deltas
+    # drawn: history and heatmap; each section's bar chart and the change chart say what the
+    # tables beside them say, so they are folded, and built only when opened
+    assert len(at.get("plotly_chart")) == 2
+    folds = [e for e in at.expander if e.label.endswith(", charted")]
+    assert [e.label for e in folds][-1] == "The change in each measure, charted"
+    assert len(folds) >= 3  # at least two sections of rates, and the change
+    for key in [f"res_fold_section_{i}" for i in range(4)] + ["res_fold_deltas"]:
+        at.session_state[key] = True
+    at.run()
+    assert not at.exception
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert len(titles) == 2 + len(folds), titles
     assert not any(e.value.startswith("**FAIL**") for e in at.error)
-    service = frame(at, "metric").set_index("metric")
+    service = next(
+        d.value
+        for d in at.dataframe
+        if "Latency p95 (lower is better)" in list(d.value.get("metric", []))
+    ).set_index("metric")
     assert service.loc["Latency p95 (lower is better)", "n"] == 24  # every case a live call
     assert service.loc["Cost per case (lower is better)", "value"] == "$0"  # offline: free
     assert service.loc["Infrastructure error rate (lower is better)", "value"] == "0%"
@@ -201,6 +217,8 @@ def test_results_page_lists_the_glossary_and_explains_its_terms(
     shown = " ".join(m.value for m in at.markdown)
     for term in ("Wilson interval", "McNemar", "95% lower bound", "p-value"):
         assert term in shown
-    assert len([m for m in at.markdown if m.value.startswith("**") and "**: " in m.value]) == len(
-        GLOSSARY
-    )
+    # one block, a paragraph per term
+    (entries,) = [m.value for m in at.markdown if m.value.count("**: ") > 1]
+    paragraphs = entries.split("\n\n")
+    assert len(paragraphs) == len(GLOSSARY)
+    assert all(p.startswith("**") and "**: " in p for p in paragraphs)

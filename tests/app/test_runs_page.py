@@ -136,6 +136,7 @@ def test_a_stalled_run_can_be_resumed_from_the_page(db: Store) -> None:
 def test_case_view_is_a_trace_with_the_request_as_sent(db: Store) -> None:
     """Issue 10 item 7: the request sent, tokens, latency, cost; the cited passages in context
     and the whole document only behind an expander."""
+    import hashlib
     import json
 
     from pilot.runs.trace import case_trace
@@ -153,11 +154,17 @@ def test_case_view_is_a_trace_with_the_request_as_sent(db: Store) -> None:
     )
     assert metrics["Tokens in / out"] == f"{trace.input_tokens:,} / {trace.output_tokens:,}"
     assert trace.cost_usd == 0.0 and metrics["Cost"] == "$0"  # the offline system runs locally
-    code = [c.value for c in at.code]
-    assert json.loads(code[0]) == trace.request
     expanders = [e.label for e in at.expander]
     assert "The request as sent (redacted by the data boundary)" in expanders
     assert "Whole document" in expanders
+    # folded: built only when opened (a folded expander's contents are otherwise sent and drawn)
+    assert not at.code
+    case = hashlib.blake2b(f"{run_id}/{case_id}".encode(), digest_size=6).hexdigest()
+    at.session_state[f"runs_trace_{case}_request"] = True
+    at.run()
+    assert not at.exception
+    code = [c.value for c in at.code]
+    assert json.loads(code[0]) == trace.request
     assert any(c.value.startswith("exactly as sent") for c in at.caption)
 
 

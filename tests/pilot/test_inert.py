@@ -20,3 +20,15 @@ def test_overlapping_spans_merge_and_context_trims() -> None:
     assert rendered.count("<mark>") == 1 and "<mark>NEEDLE</mark>" in rendered
     assert rendered.count("a") < 20 and "…" in rendered
     assert escape_inert('"x" & y') == "&quot;x&quot; &amp; y"
+
+
+def test_labelled_paragraphs_make_every_label_and_text_inert() -> None:
+    from pilot.core.inert import inert, labelled_paragraphs
+
+    text = labelled_paragraphs([("<b>x</b>", "see [here](http://e.com) *now*"), ("p-value", "1")])
+    assert text.split("\n\n") == [
+        f"**{inert('<b>x</b>')}**: {inert('see [here](http://e.com) *now*')}",
+        "**p-value**: 1",
+    ]
+    assert "\\<b\\>x" in text and "\\[here\\]" in text  # escaped: no tag, no link
+    assert labelled_paragraphs([]) == ""

@@ -51,3 +51,20 @@ def test_a_runs_fingerprint_moves_when_its_rows_change_and_only_then(tmp_path: P
     # the figure the old key cached is not the figure now: a cache keyed by the finish time
     # alone would have kept showing the old one
     assert rescored != accuracy
+
+
+def test_one_measure_is_the_same_figure_as_in_the_full_set(tmp_path: Path) -> None:
+    """The chart computes only the measure it draws; that figure is the one the full
+    computation gives, for every measure, and nothing else is computed."""
+    from metrics import metric_names
+
+    store = seeded_store(tmp_path / "m.duckdb")
+    import_goldenset(store, "priya", write_cases(tmp_path / "c.jsonl", 12), name="leave")
+    run_id = start_or_resume(store, "priya", goldenset="leave", config=SystemConfig()).run_id
+    with store.read() as con:
+        full = run_metrics(con, run_id)
+        alone = {name: run_metrics(con, run_id, (name,)) for name in metric_names()}
+    assert set(full) == set(metric_names())
+    for name, found in alone.items():
+        assert list(found) == [name]
+        assert found[name] == full[name], name

@@ -236,6 +236,25 @@ def test_critical_errors_per_week_count_outputs_once() -> None:
     assert list(bars.y) == [0, 2, 1]
 
 
+def test_critical_errors_per_week_in_words() -> None:
+    from pilot.readiness.charts import critical_sentence
+
+    windows = [{"window": w} for w in ("2026-W40", "2026-W41", "2026-W42")]
+    critical = [
+        {"window": "2026-W41", "output_id": "a"},
+        {"window": "2026-W41", "output_id": "a"},  # a second grader on the same output
+        {"window": "2026-W41", "output_id": "b"},
+    ]
+    assert critical_sentence(windows, critical) == (
+        "Critical errors graded per week (the gates allow none): 2026-W41: 2; "
+        "none in the other 2 of 3 graded weeks."
+    )
+    assert critical_sentence(windows, []) == (
+        "Critical errors graded per week: none in any of the 3 graded weeks."
+    )
+    assert critical_sentence([], []) == "Critical errors graded per week: no week graded yet."
+
+
 def test_evaluators_see_whether_live_gates_are_met_but_not_the_grades(pilot_store: Store) -> None:
     from pilot.readiness.status import HIDDEN, readiness
 

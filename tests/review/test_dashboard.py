@@ -74,8 +74,16 @@ def test_status_accuracy_interval_threshold_and_cli(
         done += 1
     with sampled.read() as con:
         data = dashboard.status(con, "dana")
+        live = dashboard.live_evidence(con, "dana")  # what Readiness charts
         with pytest.raises(PermissionDenied):
             dashboard.status(con, "marco")  # evaluators grade blind
+        with pytest.raises(PermissionDenied):
+            dashboard.live_evidence(con, "marco")
+    assert set(live) == {"threshold", "windows", "critical_errors", "approvals"}
+    assert live["critical_errors"] == data["critical_errors"]
+    assert live["threshold"] == data["threshold"] and live["approvals"] == data["approvals"]
+    # the same weeks and figures, without the planner's sentence (Readiness does not show it)
+    assert live["windows"] == [{k: v for k, v in w.items() if k != "plan"} for w in data["windows"]]
     (week,) = data["windows"]
     assert (week["graded"], week["correct"], week["sampled"], week["outputs"]) == (20, 15, 20, 60)
     low, high = proportion_confint(15, 20, method="wilson")
