@@ -297,7 +297,8 @@ def test_names_and_roles_of_new_users(people: Store) -> None:
     with pytest.raises(InputError) as raised:
         access.add_user(people, "root", "x", "boss")
     assert str(raised.value) == "role 'boss' is not one of admin, lead, evaluator, auditor, viewer"
-    for bad in ("", "bad name!", "a/b", "."):
+    # each allowed punctuation mark is allowed only beside a letter or digit: alone, none is
+    for bad in ("", "bad name!", "a/b", ".", "-", "_", "-._"):
         with pytest.raises(InputError) as raised:
             access.add_user(people, "root", bad, "viewer")
         assert str(raised.value) == f"user name {bad!r}: use letters, digits, '.', '-' or '_'"

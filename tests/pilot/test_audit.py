@@ -582,3 +582,46 @@ def test_a_chain_with_no_key_records_no_mac_and_no_head(store: Store) -> None:
     )
     with store.read() as con:
         assert audit.verify(con) == audit.Verification(True, 2, head=second.hash)
+
+
+def test_an_event_hash_is_sha256_of_its_fields_as_sorted_compact_json() -> None:
+    """The hash format is a contract (a verifier outside the kit, databases written before
+    tokens), so it is pinned against JSON written out by hand, not against `event_hash`
+    itself: sorted keys, no spaces, the payload as its JSON text, `token_id` only when set."""
+    import hashlib
+
+    prev = "ab" * 32
+    fields = (
+        '"action":"run.start","actor":"priya","object":"run:1","payload":"{\\"n\\":1}",'
+        f'"prev_hash":"{prev}","role":"lead","seq":4'
+    )
+    ts = '"ts":"2026-01-02T03:04:05.000006Z"'
+    untokened = hashlib.sha256(("{" + fields + "," + ts + "}").encode()).hexdigest()
+    tokened = hashlib.sha256(
+        ("{" + fields + ',"token_id":"tok-1",' + ts + "}").encode()
+    ).hexdigest()
+    args = (4, "2026-01-02T03:04:05.000006Z", "priya", "lead", "run.start", "run:1", '{"n":1}')
+    assert audit.event_hash(*args, prev) == untokened
+    assert audit.event_hash(*args, prev, None) == untokened
+    assert audit.event_hash(*args, prev, "tok-1") == tokened
+
+
+def test_event_times_are_utc_to_the_microsecond_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import re
+    import time
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv("TZ", "America/New_York")  # never UTC: no summer time of zero offset
+    time.tzset()
+    try:
+        before = datetime.now(UTC)
+        stamp = audit.utc_now()
+        after = datetime.now(UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", stamp)
+    read = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert before <= read <= after

@@ -170,6 +170,28 @@ def test_a_changed_bar_is_scored_afresh(tmp_path: Path) -> None:
     assert stored(store, signed_again) == fresh(store, signed_again)
 
 
+def test_a_new_golden_set_version_is_scored_afresh_though_the_answers_are_the_same(
+    tmp_path: Path,
+) -> None:
+    """The golden set version is in the key because the result rows do not hold the expected
+    answers: a second version that only changes c-000's expected answer ("25 days" to "20
+    days") gives the same cached answers, so the same rows, yet c-000 is no longer right."""
+    store = leave_pilot(tmp_path)
+    run(store)
+    before = run(store)  # cached, scored afresh, its key recorded
+    edited = (tmp_path / "c.jsonl").read_text().replace('"25 days"', '"20 days"', 1)
+    (tmp_path / "c2.jsonl").write_text(edited)
+    import_goldenset(store, "priya", tmp_path / "c2.jsonl", name="leave")
+    after = run(store)
+    payloads = finishes(store)
+    assert payloads[after]["score_key"] != payloads[before]["score_key"]
+    assert "scores_from" not in payloads[after]
+    (_, rows_before), (_, rows_after) = stored(store, before), stored(store, after)
+    assert rows_before[0][:2] == ("c-000", True) and rows_after[0][:2] == ("c-000", False)
+    assert rows_after[1:] == rows_before[1:]  # the other cases scored as before
+    assert stored(store, after) == fresh(store, after)
+
+
 def test_a_source_run_changed_after_it_finished_is_not_reused(tmp_path: Path) -> None:
     store = leave_pilot(tmp_path)
     run(store)
