@@ -168,13 +168,13 @@ def write_as(
     obj: str,
     body: Callable[[duckdb.DuckDBPyConnection, Actor], T],
 ) -> T:
-    """Run `body` as `user` in one transaction if the user's role allows `permission`."""
-    denied: list[str] = []
+    """Run `body` as `user` in one transaction if the user's role allows `permission`. A
+    denial, by the role or by `body` itself (an output not in an evaluator's queue), changes
+    nothing and is audited in a transaction of its own."""
 
     def guarded(con: duckdb.DuckDBPyConnection) -> T:
         actor = find_actor(con, user)
         if actor is None or not actor.can(permission):
-            denied.append(actor.role if actor else "")
             raise PermissionDenied(_denial_message(user, actor, permission))
         keys.set_token(con, actor.token_id)
         return body(con, actor)
