@@ -9,7 +9,7 @@ import pytest
 from metric_frames import shared_run
 
 from metrics import registered
-from metrics._frames import CALLS
+from metrics._frames import CALLS, CLAIMS, conform
 from metrics.citations import check_citations, keyed_sources
 
 RAW = ("results", "claims", "sources", "evidence", "calls")
@@ -81,3 +81,32 @@ def test_each_convenience_function_reports_under_its_metric_name() -> None:
         ),
     }
     assert {name: e.name for name, e in estimates.items()} == {n: n for n in estimates}
+
+
+def test_conform_selects_the_columns_asked_cast_to_the_contract() -> None:
+    data = pl.DataFrame(
+        {"case_id": ["a", "b"], "claim": pl.Series([1, 2], dtype=pl.Int32), "extra": [1.0, 2.0]}
+    )
+    out = conform(data, CLAIMS, ["claim", "case_id"], "claims")
+    assert isinstance(out, pl.LazyFrame)
+    got = out.collect()
+    assert got.schema == pl.Schema({"claim": pl.Int64(), "case_id": pl.String()})
+    assert got.to_dicts() == [{"claim": 1, "case_id": "a"}, {"claim": 2, "case_id": "b"}]
+    # A zero-row frame arrives with null-typed columns: it comes out typed as the contract.
+    empty = pl.DataFrame({"case_id": [], "claim": [], "text": []})
+    assert conform(empty, CLAIMS, list(CLAIMS), "claims").collect().schema == pl.Schema(CLAIMS)
+
+
+def test_conform_names_what_is_missing_what_is_needed_and_what_the_frame_has() -> None:
+    frame = pl.DataFrame({"case_id": ["a"], "note": ["x"]})
+    with pytest.raises(ValueError) as refused:
+        conform(frame, CLAIMS, ["case_id", "claim", "text"], "claims")
+    assert str(refused.value) == (
+        "claims frame is missing column(s) claim, text; "
+        "it needs case_id, claim, text (has case_id, note)"
+    )
+    with pytest.raises(ValueError) as refused:
+        conform(pl.DataFrame(), CLAIMS, ["case_id"], "claims")
+    assert str(refused.value) == (
+        "claims frame is missing column(s) case_id; it needs case_id (has no columns)"
+    )

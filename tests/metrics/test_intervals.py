@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from metrics.intervals import Z95, wilson, wilson_exprs
+from metrics.intervals import Z95, wilson, wilson_bounds, wilson_exprs
 
 
 def test_wilson_hand_worked() -> None:
@@ -112,3 +113,12 @@ def test_clopper_pearson_matches_statsmodels_at_both_ends_and_between() -> None:
     assert clopper_pearson_bounds(7, 10, confidence=0.9) == pytest.approx(
         proportion_confint(7, 10, alpha=0.1, method="beta"), abs=1e-12
     )
+
+
+def test_no_successes_bound_exactly_at_zero_for_every_size_at_once() -> None:
+    # Algebraically centre = half at k = 0; in floating point centre − half is −1.4e-17 at
+    # n = 21 (and at many larger n), which the bound must not report.
+    n = np.arange(1, 501)
+    low, _ = wilson_bounds(np.zeros_like(n), n)
+    _, high = wilson_bounds(n, n)
+    assert (low == 0.0).all() and (high == 1.0).all()

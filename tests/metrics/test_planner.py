@@ -4,7 +4,9 @@ with exact rational arithmetic, scipy's binomial distribution and statsmodels' i
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -276,3 +278,32 @@ def test_a_certain_rate_passes_when_its_one_possible_count_does() -> None:
     assert chance_of_passing(BAR, 35, 1.0) == 1.0  # only 35 of 35 passes
     assert chance_of_passing(rule(0.10, at_most=True), 35, 0.0) == 1.0  # only 0 of 35 passes
     assert chance_of_passing(rule(1.0, at_most=True), 5, 1.0) == 1.0  # every count passes
+
+
+def test_a_rule_judges_on_the_interval_at_its_own_z() -> None:
+    """A rule at 90% (z = 1.645) judges every count of 100 on statsmodels' 90% Wilson bound,
+    which some counts clear that the 95% bound does not."""
+    z90 = 1.6448536269514722  # scipy.stats.norm.ppf(0.95)
+    bar = Rule(rule(0.80).judge, 0.80, z=z90)
+    ks = np.arange(101)
+    low90, _ = proportion_confint(ks, 100, alpha=0.10, method="wilson")
+    low95, _ = proportion_confint(ks, 100, alpha=0.05, method="wilson")
+    assert list(bar.passes(ks, np.full(101, 100))) == list(low90 >= 0.80)
+    assert (low90 >= 0.80).sum() > (low95 >= 0.80).sum()  # the z makes a difference here
+
+
+@dataclass(frozen=True)
+class OnesAndZeros:
+    """A judge that answers 1 and 0 instead of True and False."""
+
+    threshold: float
+
+    def __call__(self, value: Any, low: Any, high: Any) -> Any:
+        return (np.asarray(low) >= self.threshold).astype(np.int64)
+
+
+def test_passes_answers_booleans_whatever_the_judge_answers_with() -> None:
+    ones = Rule(OnesAndZeros(0.5), 0.5)
+    verdicts = ones.passes(np.array([0, 5, 10]), np.array([10, 10, 10]))
+    assert verdicts.dtype == np.bool_
+    assert list(verdicts) == [False, False, True]  # Wilson's lower bound: 0, 0.237, 0.722

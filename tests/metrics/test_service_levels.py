@@ -188,7 +188,7 @@ def ranks_by_brute_force(n: int, q: float, tail: float = 0.025) -> tuple[int | N
     return low, (high if high is not None and high <= n else None)
 
 
-@pytest.mark.parametrize("q", [0.01, 0.1, 0.5, 0.9, 0.95, 0.99])
+@pytest.mark.parametrize("q", [0.001, 0.01, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999])
 def test_order_statistic_ranks_match_the_definition_for_small_n(q: float) -> None:
     for n in range(1, 80):
         assert order_statistic_ranks(n, q) == ranks_by_brute_force(n, q), n
@@ -199,6 +199,21 @@ def test_a_quantile_outside_0_and_1_is_refused(q: float) -> None:
     with pytest.raises(ValueError) as refused:
         order_statistic_ranks(10, q)
     assert str(refused.value) == f"a quantile's q must be strictly between 0 and 1, got {q}"
+
+
+def test_a_cumulative_chance_exactly_on_a_tail_counts_as_reaching_it() -> None:
+    # Two values, the median, 50%: B(0) = 1/4 is exactly the lower tail, so l = 1.
+    assert order_statistic_ranks(2, 0.5, alpha=0.5) == ranks_by_brute_force(2, 0.5, 0.25) == (1, 2)
+    # One value, the lower quartile, 50%: B(0) = 3/4 is exactly 1 - tail, so u = 1.
+    assert order_statistic_ranks(1, 0.25, alpha=0.5) == ranks_by_brute_force(1, 0.25, 0.25)
+    assert order_statistic_ranks(1, 0.25, alpha=0.5) == (None, 1)
+
+
+@pytest.mark.parametrize(("n", "q"), [(5000, 0.25), (200_000, 0.1)])
+def test_order_statistic_ranks_of_many_values_match_scipy(n: int, q: float) -> None:
+    values = np.arange(1.0, n + 1)
+    ci = stats.quantile_test(values, q=0, p=q).confidence_interval(0.95)
+    assert order_statistic_ranks(n, q) == (int(ci.low), int(ci.high))
 
 
 def test_no_values_no_ranks() -> None:
