@@ -21,10 +21,10 @@ ALPHA = 0.05
 def order_statistic_ranks(n: int, q: float, alpha: float = ALPHA) -> tuple[int | None, int | None]:
     """1-based ranks (l, u) of the order statistics bounding the q-quantile at 1 − alpha
     (None where no rank achieves its tail)."""
+    if not 0.0 < q < 1.0:  # refused with or without values: a wrong q is wrong either way
+        raise ValueError(f"a quantile's q must be strictly between 0 and 1, got {q}")
     if n <= 0:
         return None, None
-    if not 0.0 < q < 1.0:
-        raise ValueError(f"a quantile's q must be strictly between 0 and 1, got {q}")
     tail = alpha / 2
     # The binomial mass lies within ~12 standard deviations of nq; outside it is below 1e-30,
     # far under the 2.5% tails compared here, so the sum can start there.

@@ -221,6 +221,15 @@ def test_no_values_no_ranks() -> None:
     assert quantile_interval([], 0.95) == (None, None)
 
 
+@pytest.mark.parametrize("q", [0.0, 1.0, 1.5, -0.1])
+def test_a_quantile_outside_zero_and_one_is_refused_with_or_without_values(q: float) -> None:
+    for n in (0, 1, 100):
+        with pytest.raises(ValueError, match="strictly between 0 and 1"):
+            order_statistic_ranks(n, q)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        quantile_interval([], q)
+
+
 def test_a_call_of_unknown_attempts_is_not_live_and_of_unknown_caching_is() -> None:
     from metrics.latency import latency_p50_counts
 
