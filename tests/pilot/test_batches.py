@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
+import pytest
 from helpers import seeded_copy, write_cases
-from stub_messages_api import MessagesStub
+from stub_messages_api import MessagesStub, default_responder
 
 from pilot.core import killswitch
+from pilot.core.errors import InputError, StoreBusy
 from pilot.core.models import SystemConfig
 from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset, load_cases
@@ -214,3 +216,139 @@ def test_the_sentinel_alone_stops_a_batch_before_it_is_submitted(tmp_path: Path)
         outcome = start_batch(store, stub)
         assert submitted(stub) == []
     assert outcome.status == "halted" and outcome.done == 0
+
+
+def polls(stub: MessagesStub) -> int:
+    """The batch status reads the stub received, failed ones included: `_wait`'s polls, and one
+    more for each batch whose results are read (the SDK's `results()` reads the batch first,
+    for its results URL)."""
+    return sum(
+        1
+        for r in stub.requests
+        if r.method == "GET"
+        and r.path.startswith("/v1/messages/batches/")
+        and r.path.count("/") == 4
+    )
+
+
+# retries of a poll wait `backoff_base * 2` doubled per attempt: a millisecond or two here
+POLLING = RunOptions(batch=True, poll_interval=0.01, max_attempts=4, backoff_base=0.001)
+
+
+def test_a_status_poll_that_fails_transiently_is_retried_and_the_run_finishes(
+    tmp_path: Path,
+) -> None:
+    """A 500, a 529 (overloaded), a 429 and a dropped connection while polling are each retried:
+    `max_attempts` + 1 polls in all, the last one reading the batch as ended."""
+    store = setup(tmp_path)
+    with MessagesStub() as stub:
+        for kind in ("server_error", "overloaded", "rate_limit", "disconnect"):
+            stub.fail_poll(kind)
+        outcome = start_or_resume(
+            store,
+            "priya",
+            goldenset="leave",
+            config=CLAUDE,
+            options=POLLING,
+            connection=Connection(api_key="k", base_url=stub.base_url),
+        )
+        counters = stub.counters
+        assert polls(stub) == 5 + 1 and len(submitted(stub)) == 1
+    assert [counters.get(f"poll_fault:{k}") for k in ("server_error", "overloaded")] == [1, 1]
+    assert [counters.get(f"poll_fault:{k}") for k in ("rate_limit", "disconnect")] == [1, 1]
+    assert (outcome.status, outcome.done, outcome.errors) == ("finished", 12, 0)
+
+
+def test_a_status_poll_that_keeps_failing_raises_its_error_and_the_batch_is_resumed(
+    tmp_path: Path,
+) -> None:
+    """After `max_attempts` + 1 failed polls the last failure is raised as the SDK gave it (not
+    wrapped); the run keeps its recorded batch, so a resume polls that batch again and submits
+    nothing."""
+    store = setup(tmp_path)
+    with MessagesStub() as stub:
+        kw = Connection(api_key="k", base_url=stub.base_url)
+        stub.fail_poll("overloaded", times=4)
+        stub.fail_poll("server_error")
+        with pytest.raises(anthropic.InternalServerError) as failed:
+            start_or_resume(
+                store, "priya", goldenset="leave", config=CLAUDE, options=POLLING, connection=kw
+            )
+        assert failed.value.status_code == 500  # the fifth poll's failure, the last
+        assert polls(stub) == 5 and stub.counters.get("poll_fault:overloaded") == 4
+        with store.read() as con:
+            (run_id, status) = con.execute("SELECT run_id, status FROM runs").fetchone()
+        assert status == "running"
+        outcome = start_or_resume(store, "priya", resume_id=run_id, connection=kw)
+        assert len(submitted(stub)) == 1 and polls(stub) == 5 + 2
+    assert (outcome.status, outcome.done, outcome.errors) == ("finished", 12, 0)
+
+
+def test_a_status_poll_refused_for_good_is_not_retried(tmp_path: Path) -> None:
+    """A 404 (the batch is unknown to the API) is no transient failure: raised at the first poll."""
+    store = setup(tmp_path)
+    with MessagesStub() as stub:
+        stub.fail_poll("not_found", times=3)
+        with pytest.raises(anthropic.NotFoundError):
+            start_or_resume(
+                store,
+                "priya",
+                goldenset="leave",
+                config=CLAUDE,
+                options=POLLING,
+                connection=Connection(api_key="k", base_url=stub.base_url),
+            )
+        assert polls(stub) == 1
+
+
+def test_a_batch_run_of_a_system_other_than_claude_is_refused(tmp_path: Path) -> None:
+    """Only Claude goes through the Message Batches API: a batch run of the offline baseline
+    is refused with the reason (what the CLI and the app show), and no case is answered. (The run
+    is registered before the refusal, and left "running": see docs/testing.md, run survivors.)"""
+    store = setup(tmp_path)
+    with pytest.raises(InputError) as refused:
+        start_or_resume(store, "priya", goldenset="leave", config=SystemConfig(), options=BATCH)
+    assert str(refused.value) == "--batch needs --system anthropic (the Message Batches API)"
+    assert refused.value.app == "Only Claude runs can go through the Message Batches API."
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM results").fetchone() == (0,)
+
+
+def test_a_writer_that_gives_up_in_a_batch_run_names_the_run_and_the_batch_is_resumed(
+    tmp_path: Path,
+) -> None:
+    """The batch's answers cannot be stored (the cache table is moved away while the batch is
+    created; any error but a write conflict): the writer retries, gives up, and the run is
+    reported by its id as resumable. Put back, the resume reads the recorded batch's results
+    and submits nothing. (The writer's retries wait about 16 s in all.)"""
+    store = setup(tmp_path)
+
+    def move(source: str, target: str) -> None:
+        store.write(lambda con: con.execute(f"ALTER TABLE {source} RENAME TO {target}"))
+
+    def moving_responder(body: dict[str, Any]) -> list[dict[str, Any]]:
+        if not moved:
+            moved.append(True)
+            move("response_cache", "cache_away")
+        return default_responder(body)
+
+    moved: list[bool] = []
+    with MessagesStub(responder=moving_responder) as stub:
+        with pytest.raises(StoreBusy) as gave_up:
+            start_batch(store, stub)
+        with store.read() as con:
+            (run_id,) = con.execute("SELECT run_id FROM runs").fetchone()
+            assert con.execute("SELECT count(*) FROM results").fetchone() == (0,)
+        message, app = str(gave_up.value), gave_up.value.app
+        assert message.startswith(f"could not store results of {run_id} (")
+        assert message.endswith(f"`pilot run --resume {run_id}` continues the run")
+        assert app is not None and app.startswith(f"Could not store results of {run_id} (")
+        move("cache_away", "response_cache")
+        outcome = start_or_resume(
+            store,
+            "priya",
+            resume_id=run_id,
+            connection=Connection(api_key="k", base_url=stub.base_url),
+        )
+        assert len(submitted(stub)) == 1
+    assert (outcome.status, outcome.done, outcome.errors) == ("finished", 12, 0)
