@@ -163,8 +163,12 @@ def test_a_batch_run_submits_only_what_the_cache_cannot_answer(tmp_path: Path) -
         run = dict(goldenset="leave", config=CLAUDE, options=BATCH, connection=kw)
         first = start_or_resume(store, "priya", **run)
         assert first.cached == 0 and len(submitted(stub)) == 1
-        again = start_or_resume(store, "priya", **run)  # every answer is in the cache
+        seen: list[int] = []
+        again = start_or_resume(  # every answer is in the cache
+            store, "priya", **run, on_progress=lambda p: seen.append(p.done)
+        )
         assert (again.status, again.done, again.cached) == ("finished", 12, 12)
+        assert seen == list(range(1, 13))  # each cached answer is counted as it is recorded
         assert len(submitted(stub)) == 1  # nothing submitted
         with store.read() as con:
             keys = con.execute(
@@ -175,7 +179,16 @@ def test_a_batch_run_submits_only_what_the_cache_cannot_answer(tmp_path: Path) -
                 "SELECT cached, attempts, latency_ms, error FROM results WHERE run_id = ?",
                 [again.run_id],
             ).fetchall()
+            answers = [
+                con.execute(
+                    "SELECT case_id, answer, citations FROM results WHERE run_id = ? "
+                    "ORDER BY case_id",
+                    [run_id],
+                ).fetchall()
+                for run_id in (first.run_id, again.run_id)
+            ]
         assert set(cached) == {(True, 0, 0.0, None)}
+        assert answers[1] == answers[0] and all(a for _, a, _ in answers[0])  # the same answers
         forgotten = [k for _, k in keys[:4]]
         store.write(
             lambda con: con.execute(
