@@ -117,6 +117,8 @@ def test_only_a_case_change_of_sql_outside_quotes_is_called_equivalent() -> None
     assert same(diff('where.append("action LIKE ?")', 'where.append("action like ?")'))
     assert not same(diff('where.append("actor = ?")', 'where.append("XXactor = ?XX")'))
     assert not same(diff('{"case_id": c}', '{"CASE_ID": c}'))  # not SQL: judged by a person
+    assert not same(diff('{"from": a, "to": b}', '{"FROM": a, "to": b}'))  # a key, not SQL
+    assert not same(diff('x("on")', 'x("ON")'))
     assert not same(diff('x("SELECT a FROM t")', 'x("XXSELECT a FROM tXX")'))
     assert not same(diff('x("SELECT a FROM t", k)', 'x("select a from t", None)'))
 

@@ -209,6 +209,7 @@ def sql_case_only(lines: list[str]) -> bool:
         for old, new in zip(LITERAL.findall(before), LITERAL.findall(after), strict=True):
             if old != new and (
                 not SQL_START.match(old)
+                or len(old.split()) < 2  # one word (a key "from", "on") is no statement
                 or '\\"' in old
                 or QUOTED.findall(old) != QUOTED.findall(new)
             ):

@@ -16,12 +16,15 @@ import click
 
 # Commands are loaded lazily: `pilot.cli.base.COMMANDS` names each one's module. Do not import
 # command modules here (see that table's comment to add a command).
+from pilot.cli import collector
 from pilot.cli.base import cli
 from pilot.core.errors import INTERNAL_ERROR_EXIT, PilotError
 
 
 def main(argv: list[str] | None = None) -> None:
     os.umask(0o077)  # the database, its WAL, key and sentinel are owner-only from creation
+    if argv is None:  # the `pilot` command's own process (tests call `main(argv)` in theirs)
+        collector.OWNS_PROCESS = True
     if not _FREEZE_AT_EXIT:
         _FREEZE_AT_EXIT.append(atexit.register(gc.freeze))
     try:

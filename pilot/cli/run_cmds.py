@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from pilot.cli import collector
 from pilot.cli.base import Context, cli, emit, json_option, note, pass_ctx
 from pilot.core.errors import Halted, InputError
 
@@ -52,14 +54,17 @@ def resolve_config(
 
 class ProgressBar:
     """`click.progressbar` on stderr, fed by the runner's progress: cases done of the total,
-    with errors, cache hits and the rate beside it. Click redraws it only on a terminal."""
+    with errors, cache hits and the rate beside it. Click redraws it only on a terminal.
+    `first`: called at the first result (the run's long-lived objects are all built then)."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: Callable[[], None] = lambda: None) -> None:
         self.bar: Any = None
         self.shown = 0
+        self.first = first
 
     def __call__(self, p: Progress) -> None:
         if self.bar is None:
+            self.first()
             self.bar = click.progressbar(
                 length=p.total,
                 label="cases",
@@ -147,6 +152,8 @@ def run(
     replay_id: str | None,
     as_json: bool,
 ) -> None:
+    collecting = collector.Paused(not batch)  # until the first result (`pilot.cli.collector`)
+    click.get_current_context().call_on_close(collecting.resume)  # whatever happens
     from pilot.results.report import run_report
     from pilot.runs.context import RunOptions
     from pilot.runs.run import RunStatus
@@ -169,7 +176,7 @@ def run(
         batch=batch,
         poll_interval=poll_interval,
     )
-    progress = ProgressBar()
+    progress = ProgressBar(collecting.resume)
     try:
         outcome = start_or_resume(
             ctx.store,

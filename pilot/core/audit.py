@@ -83,9 +83,8 @@ class Verification:
     def summary(self) -> str:
         if not self.intact:
             return f"broken at event {self.first_bad}: {self.reason}"
-        if not self.events:
-            text = "intact: no events yet"
-        else:
+        text = "intact: no events yet"
+        if self.events:
             text = f"intact since event 1 ({self.events} events, head {self.head[:12]})"
         return "; ".join([text, *self.notes()])
 
@@ -225,14 +224,16 @@ def verify(
     con: duckdb.DuckDBPyConnection,
     anchor: tuple[int, str] | None = None,
     key: keys.PilotKey | None = None,
+    since: tuple[int, str] | None = None,
 ) -> Verification:
     """Walk the chain from event 1; report the first event that does not fit.
 
     With the key, every event from the first keyed one must carry a valid MAC and the keyed
     head must name the newest event, so a rewrite, a renumbered deletion and a deletion from the
     end all show. An `anchor` (SEQ:HASH recorded outside the database earlier) additionally
-    catches a whole database restored from an older copy, which no key can tell apart."""
-    result = _walk(con, key)
+    catches a whole database restored from an older copy, which no key can tell apart.
+    `since` (N, HASH): events 1..N are known intact, unchanged since (`pilot.core.verified`)."""
+    result = _walk(con, key, since)
     if key is not None and result.intact:
         witness = keys.read_witness(key)
         if isinstance(witness, str):
@@ -266,13 +267,17 @@ def _check_anchor(
     return result
 
 
-def _walk(con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None) -> Verification:
+def _walk(
+    con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None, since: tuple[int, str] | None
+) -> Verification:
+    done, prev = since or (0, GENESIS)  # events 1..done are known intact: walk the rest
     rows = con.execute(
         "SELECT seq, ts, actor, role, action, object, payload, prev_hash, hash, token_id, mac "
-        "FROM audit_events ORDER BY seq"
+        f"FROM audit_events {'WHERE seq > ?' if since else ''} ORDER BY seq",
+        [done] if since else [],
     ).fetchall()
     head = keyed_head(con)
-    n = len(rows)
+    n = done + len(rows)
 
     def broken(seq: int, reason: str) -> Verification:
         return Verification(False, n, seq, reason, keyed=key is not None)
@@ -282,8 +287,7 @@ def _walk(con: duckdb.DuckDBPyConnection, key: keys.PilotKey | None) -> Verifica
             1, f"the key file holds key {key.key_id}; this database is sealed with key {head[3]}"
         )
     first_keyed = head[2] if head else None
-    prev = GENESIS
-    for index, row in enumerate(rows):
+    for index, row in enumerate(rows, start=done):
         seq, ts, actor, role, action, obj, payload, prev_hash, digest, token_id, mac = row
         expected_seq = index + 1
         if seq != expected_seq:
@@ -352,16 +356,10 @@ def events(
     before: int | None = None,
 ) -> list[Event]:
     """Newest first, optionally filtered by actor, action prefix and `seq < before`."""
-    where, params = [], []
-    if before is not None:
-        where.append("seq < ?")
-        params.append(before)
-    if actor:
-        where.append("actor = ?")
-        params.append(actor)
-    if action:
-        where.append("action LIKE ?")
-        params.append(action + "%")
+    given = [("seq < ?", before), ("actor = ?", actor or None)]
+    given.append(("action LIKE ?", action + "%" if action else None))
+    where = [condition for condition, value in given if value is not None]
+    params = [value for _, value in given if value is not None]
     sql = (
         "SELECT seq, ts, actor, role, action, object, payload, prev_hash, hash, token_id "
         "FROM audit_events"
@@ -378,10 +376,8 @@ def events(
 def distinct_values(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
     if column not in {"actor", "action"}:
         raise ValueError(column)
-    return [
-        r[0]
-        for r in con.execute(f"SELECT DISTINCT {column} FROM audit_events ORDER BY 1").fetchall()
-    ]
+    rows = con.execute(f"SELECT DISTINCT {column} FROM audit_events ORDER BY 1").fetchall()
+    return [r[0] for r in rows]
 
 
 def event_at(con: duckdb.DuckDBPyConnection, seq: int) -> Event | None:

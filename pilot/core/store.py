@@ -239,6 +239,14 @@ def put_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     )
 
 
+# DuckDB warns that Arrow output from an `execute()` result copies the rows, which `frame`
+# accepts. One filter for that message alone, set once: `warnings.catch_warnings()` around the
+# call changed the process's filters for every thread, so a page read on another thread let
+# the warning through (it reached CI's output).
+ARROW_COPY = "Arrow output on a DB-API result makes an extra copy"
+warnings.filterwarnings("ignore", message=ARROW_COPY, category=UserWarning)
+
+
 def frame(
     con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
 ) -> pl.DataFrame:
@@ -247,9 +255,7 @@ def frame(
     DuckDB 2 refuses `con.sql()` while an earlier `execute()` result is not fully fetched, so
     this goes through `execute()`, whose Arrow copy it accepts for the sake of that guarantee.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        table = con.execute(sql, params or []).to_arrow_table()
+    table = con.execute(sql, params or []).to_arrow_table()  # its copy warning: ARROW_COPY
     import polars as pl  # only where a frame is asked for: most commands need none
 
     return pl.from_arrow(table)  # type: ignore[return-value]

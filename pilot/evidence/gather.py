@@ -28,7 +28,7 @@ from pilot.goldensets.stored import list_goldensets, version_info, versions
 from pilot.readiness.status import readiness
 from pilot.results.chart_style import label
 from pilot.results.comparison import compare
-from pilot.results.humane import local_time, plural
+from pilot.results.humane import plural, utc_minute
 from pilot.results.report import run_report
 from pilot.results.view import finished_runs
 from pilot.runs.record import remembered_frames
@@ -46,11 +46,6 @@ def _judged(metric: str, comparison: str, threshold: float, judged_on: str) -> s
     except ValueError:  # metric_spec's refusal of an unknown metric
         bound = f"{comparison.replace('_', ' ')} {threshold}"
     return f"{bound}, judged on {basis(judged_on, comparison)}"
-
-
-def _utc(moment: str | datetime | None) -> str:
-    """A stored time as the report shows it: '2026-11-30 05:38 UTC'."""
-    return local_time(moment, "UTC")
 
 
 def stamp(when: datetime) -> str:
@@ -132,7 +127,7 @@ def workflow_figures(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[Figur
         _f("workflow", "user_group", "Who uses it", w.user_group, src),
         _f("workflow", "systems", "Systems", list(w.systems), src),
         _f("workflow", "version", "Workflow and boundary version", wf.version, src,
-           note=f"saved by {wf.created_by} at {_utc(wf.created_at)}; hash {wf.content_hash}"),
+           note=f"saved by {wf.created_by} at {utc_minute(wf.created_at)}; hash {wf.content_hash}"),
         _f("workflow", "allowed_fields", "Fields that may leave for the model",
            list(b.allowed_fields), src),
         _f("workflow", "readable_sources", "Sources the system may read",
@@ -154,7 +149,7 @@ def workflow_figures(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[Figur
                   f"{check.items_tested} item(s) tested", "pilot.define.leak_check."
                   "leak_check_status", status="met" if clean else "not met",
                   note="no leak check recorded" if check is None else
-                  f"by {check.checked_by} at {_utc(check.checked_at)} on workflow v"
+                  f"by {check.checked_by} at {utc_minute(check.checked_at)} on workflow v"
                   f"{check.workflow_version}" + ("" if current else
                   "; the boundary changed after it: check it again")))  # fmt: skip
     return out
@@ -169,7 +164,7 @@ def bar_figures(con: duckdb.DuckDBPyConnection, record: dict[str, Any] | None) -
         problems = bv.problems()
         out.append(_f("bar", f"{k}/status", f"Bar v{bv.version}", "signed" if bv.signed else
                       "draft (exploratory)", src, status="met" if bv.signed and not problems
-                      else "not met", note=(f"signed by {bv.signed_by} at {_utc(bv.signed_at)}; "
+                      else "not met", note=(f"signed by {bv.signed_by} at {utc_minute(bv.signed_at)}; "
                       f"signature {bv.signature_hash}" if bv.signed else "not signed")
                       + ("; " + "; ".join(problems) if problems else ""), **prov))  # fmt: skip
         if record is None or bv.version != record["bar_version"]:
@@ -205,21 +200,21 @@ def goldenset_figures(
         out += [
             _f("goldenset", f"{name}/version", f"{name}: version", version, src,
                note=f"{plural(gs['versions'], 'version')}; imported by {info.created_by} at "
-               f"{_utc(info.created_at)}" + ("; the run of record's" if used else ""), **prov),
+               f"{utc_minute(info.created_at)}" + ("; the run of record's" if used else ""), **prov),
             _f("goldenset", f"{name}/cases", f"{name}: cases", info.n_cases, src,
                note=f"{info.n_unanswerable} unanswerable", **prov),
             _f("goldenset", f"{name}/agreed_by", f"{name}: agreed by", info.agreed_by, src,
                status="met" if info.agreed_by else "not met",
-               note=f"at {_utc(info.agreed_at)}" if info.agreed_by else "no agreement recorded",
+               note=f"at {utc_minute(info.agreed_at)}" if info.agreed_by else "no agreement recorded",
                **prov),
         ]  # fmt: skip
         for older in versions(con, name)[1:]:  # every earlier version, newest first
-            agreed = (f"agreed by {older.agreed_by} at {_utc(older.agreed_at)}" if older.agreed_by
+            agreed = (f"agreed by {older.agreed_by} at {utc_minute(older.agreed_at)}" if older.agreed_by
                       else "no agreement recorded")  # fmt: skip
             out.append(_f("goldenset", f"{name}/earlier/{older.version}",
                           f"{name}: earlier version", older.version, src,
                           note=f"{plural(older.n_cases, 'case')}; imported by {older.created_by} "
-                          f"at {_utc(older.created_at)}; {agreed}",
+                          f"at {utc_minute(older.created_at)}; {agreed}",
                           goldenset_version=older.version))  # fmt: skip
     return out
 

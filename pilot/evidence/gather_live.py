@@ -16,7 +16,7 @@ from pilot.core.events import newest_events
 from pilot.define.bar_versions import bar_history
 from pilot.evidence.model import Figure, Provenance, Scope, Summary, clean
 from pilot.readiness.stages import STAGES
-from pilot.results.humane import local_time
+from pilot.results.humane import utc_minute
 from pilot.review import dashboard
 from pilot.runs.integrity import bar_problem, goldenset_problem, run_problem
 
@@ -119,7 +119,7 @@ def decision_figures(con: duckdb.DuckDBPyConnection, data: dict[str, Any], user:
         kind = "drill" if e.payload.get("test") else e.action.removeprefix("kill.")
         out.append(_f("decisions", f"kill/{e.seq}", f"Kill switch {kind}",
                       e.payload.get("reason") or "", "pilot.core.audit.events",
-                      audit_through=scope.audit_through, note=f"by {e.actor} at {local_time(e.ts, 'UTC')}"))  # fmt: skip
+                      audit_through=scope.audit_through, note=f"by {e.actor} at {utc_minute(e.ts)}"))  # fmt: skip
     if not drills:
         out.append(_f("decisions", "kill/none", "Kill switch drills", 0,
                       "pilot.core.audit.events", audit_through=scope.audit_through,

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from pilot.evidence.model import SECTIONS, Evidence, Figure, canonical
-from pilot.results.humane import local_time
+from pilot.results.humane import utc_minute
 
 INIT = """(function () {
   var blocks = document.querySelectorAll('script[type="application/json"][data-chart]');
@@ -145,7 +145,7 @@ def summary_page(ev: Evidence, sha: str) -> str:
     rows += [("Audit chain", fmt(by["audit/chain"].value) + f" (anchor {fmt(anchor.value)})"
               if anchor else "not verified"),
              ("Live windows covered", ", ".join(ev.scope.windows) if ev.scope.windows else "all"),
-             ("Generated", f"{local_time(ev.scope.generated_at, 'UTC')} by {ev.scope.generated_by}"),
+             ("Generated", f"{utc_minute(ev.scope.generated_at)} by {ev.scope.generated_by}"),
              ("Evidence SHA-256", sha)]  # fmt: skip
     table = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     klass = "ready" if s.ready else "not-ready"
@@ -204,4 +204,4 @@ def render_html(evidence: Evidence, sha: str, mac: str | None, key_id: str | Non
 
 def by_title(evidence: Evidence) -> str:
     name = evidence.by_key().get("workflow/name")
-    return f"Evidence report · {name.value if name else 'pilot'} · {local_time(evidence.scope.generated_at, 'UTC')}"
+    return f"Evidence report · {name.value if name else 'pilot'} · {utc_minute(evidence.scope.generated_at)}"

@@ -12,6 +12,7 @@ import hashlib
 import math
 import os
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,12 +208,12 @@ def replay(store: Store, user: Who, text: str, where: str = "report") -> Replay:
         result.differences.append("the report's pages do not match its evidence: the text a "
                                   "reader sees was edited (or made by another kit version)")  # fmt: skip
     fresh = gather(store, user, reported.scope)
+    facts, words = differences(reported, fresh)
     if earlier:  # the facts must match; the words are this kit's
-        result.differences += differences(reported, fresh, ignore=WORDING)
-        result.wording += [line for line in differences(reported, fresh)
-                           if line not in result.differences]  # fmt: skip
+        result.differences += facts
+        result.wording += words
     else:
-        result.differences += differences(reported, fresh)
+        result.differences += facts + words
     return result
 
 
@@ -226,40 +227,52 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _describe(f: Figure | None, g: Figure | None, ignore: tuple[str, ...] = ()) -> str:
+def _describe(f: Figure | None, g: Figure | None, fields: Callable[[str], bool]) -> str:
     if f is None:
         return f"{g.key} ({g.label}): not in the report, but the database now has it"  # type: ignore[union-attr]
     if g is None:
         return f"{f.key} ({f.label}): in the report, but the database no longer gives it"
     a, b = f.model_dump(mode="json"), g.model_dump(mode="json")
-    changed = [k for k in a if k not in ignore and not _same(a[k], b[k])]
+    changed = [k for k in a if fields(k) and not _same(a[k], b[k])]
     parts = [f"{k} {a[k]!r} in the report, {b[k]!r} recomputed" for k in changed]
     return f"{f.key} ({f.label}): " + "; ".join(parts)
 
 
-def differences(reported: Evidence, fresh: Evidence, ignore: tuple[str, ...] = ()) -> list[str]:
-    """One line per figure (or summary, or limitation) that the recomputation does not match;
-    a figure's fields in `ignore` (its wording, for a report an earlier kit made) are not
-    compared."""
+SUMMARY_WORDS = {"headline", "reasons", "stage_name", "for_stage_name"}
+
+
+def differences(reported: Evidence, fresh: Evidence) -> tuple[list[str], list[str]]:
+    """What the recomputation does not match, as (facts, words): a line per figure whose facts
+    differ (or that one side lacks) and a line per figure whose words (`WORDING`) differ, so a
+    figure with both is named once in each; the summary and the limitations likewise. A
+    report an earlier kit worded is held to the facts only."""
     mine, theirs = reported.by_key(), fresh.by_key()
-    out = []
+    facts, words = [], []
     for k in list(mine) + [k for k in theirs if k not in mine]:
         f, g = mine.get(k), theirs.get(k)
-        if f is None or g is None or not _same(_facts(f, ignore), _facts(g, ignore)):
-            out.append(_describe(f, g, ignore))
-    words = {"headline", "reasons", "stage_name", "for_stage_name"} if ignore else set()
-    summary = [reported.summary.model_dump(mode="json", exclude=words),
-               fresh.summary.model_dump(mode="json", exclude=words)]  # fmt: skip
-    if not _same(*summary):
-        out.append(f"summary: {reported.summary.headline!r} in the report, "
-                   f"{fresh.summary.headline!r} recomputed")  # fmt: skip
-    if reported.limitations != fresh.limitations and not ignore:
-        out.append("known limitations: the recomputed list differs")
-    return out
+        if f is None or g is None:
+            facts.append(_describe(f, g, lambda _: True))
+            continue
+        a, b = f.model_dump(mode="json"), g.model_dump(mode="json")
+        if not _same(_only(a, WORDING, keep=False), _only(b, WORDING, keep=False)):
+            facts.append(_describe(f, g, lambda field: field not in WORDING))
+        if not _same(_only(a, WORDING), _only(b, WORDING)):
+            words.append(_describe(f, g, lambda field: field in WORDING))
+    a, b = reported.summary.model_dump(mode="json"), fresh.summary.model_dump(mode="json")
+    summary = (f"summary: {reported.summary.headline!r} in the report, "
+               f"{fresh.summary.headline!r} recomputed")  # fmt: skip
+    if not _same(_only(a, SUMMARY_WORDS, keep=False), _only(b, SUMMARY_WORDS, keep=False)):
+        facts.append(summary)
+    if not _same(_only(a, SUMMARY_WORDS), _only(b, SUMMARY_WORDS)):
+        words.append(summary)
+    if reported.limitations != fresh.limitations:
+        words.append("known limitations: the recomputed list differs")
+    return facts, words
 
 
-def _facts(f: Figure, ignore: tuple[str, ...]) -> dict[str, Any]:
-    return f.model_dump(mode="json", exclude=set(ignore))
+def _only(fields: dict[str, Any], names: Collection[str], keep: bool = True) -> dict[str, Any]:
+    """The fields named (or, with keep=False, every other field)."""
+    return {k: v for k, v in fields.items() if (k in names) == keep}
 
 
 def choices(store: Store, user: Who) -> dict[str, Any]:

@@ -44,6 +44,11 @@ def local_time(value: str | datetime | None, tz: str | None) -> str:
     return moment.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def utc_minute(value: str | datetime | None) -> str:
+    """A stored time as reports show it, to the minute in UTC: '2026-11-30 05:38 UTC'."""
+    return local_time(value, "UTC")
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """'1 event', '2 events', '0 cases'; `many` for irregular plurals."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"

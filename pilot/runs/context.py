@@ -80,6 +80,7 @@ class RunContext:
     on_progress: ProgressFn | None
     lease_lost: Callable[[], bool] = lambda: False  # another process took the run over
     stored: frozenset[str] = frozenset()  # cache keys already stored: no new entry for them
+    held: Any = None  # the open database the writer handed over after its last commit
 
     def cache_entry(self, key: str, output: SystemOutput) -> tuple[str, str] | None:
         """The response-cache entry to store for an answer, unless its key is stored."""

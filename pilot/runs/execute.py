@@ -143,8 +143,9 @@ async def _execute(ctx: RunContext) -> bool:
     try:
         await asyncio.gather(*(one(c) for c in ctx.cases))
     finally:
-        await writer.close()
+        await writer.close(hand_over=True)
         await writer_task
+        ctx.held = writer.handed_over
         closer = getattr(ctx.system, "aclose", None)
         if closer:
             await closer()
@@ -262,13 +263,18 @@ def _execute_owned(
         hold.close()  # the writer holds the file only while it commits
     if calls:  # calls to make: their network waits hide these imports
         preload(*getattr(system, "SDK_MODULES", ()), *SCORING)
-    completed = asyncio.run(runner(ctx))
+    try:
+        completed = asyncio.run(runner(ctx))
+    finally:
+        if ctx.held is not None:  # the writer's open database, still held after its last commit
+            hold.callback(ctx.held.close)  # closed with the rest, even when the run raised
     if lease.lost:
         raise RunBusy(
             f"run {run_id}: another process took over its lease (this one sent no heartbeat "
             f"for {lease.stale_after:.0f}s); this process stopped calling and did not finish it"
         )
-    hold.enter_context(store.held())  # the bookkeeping after the calls shares one open file
+    if ctx.held is None:  # the bookkeeping after the calls shares one open file
+        hold.enter_context(store.held())
     if completed:
         try:
             _judge_if_needed(store, run_id, connection, hold)

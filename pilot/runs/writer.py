@@ -73,6 +73,11 @@ class Writer:
         self._held_since = 0.0
         self._hold_again_at = 0.0
         self._skip_stored = False  # a commit met a stored row: commit with ON CONFLICT from now
+        # `close(hand_over=True)`: the file still held at the end is kept open for the caller
+        # (`handed_over`), which has bookkeeping to do on it at once: not closed (checkpointed)
+        # here and opened again there.
+        self.hand_over = False
+        self.handed_over: duckdb.DuckDBPyConnection | None = None
 
     def add(self, row: ResultRow, cache_entry: CacheEntry | None) -> None:
         if not self.pending:
@@ -153,6 +158,9 @@ class Writer:
                 task.add_done_callback(self._commit_done(commits))
                 continue
             if not self.pending and not commits and self._keeper is not None:
+                if self.closed and self.hand_over:
+                    self._hand_over()
+                    return
                 if not self.closed:
                     # Nothing to commit: release the file unless more comes at once (closing
                     # it costs a checkpoint, and an answer would wait for that close).
@@ -166,6 +174,10 @@ class Writer:
         if commits:
             await asyncio.gather(*commits)
         await asyncio.to_thread(self._release, False)
+
+    def _hand_over(self) -> None:
+        with self._keeper_lock:
+            self.handed_over, self._keeper = self._keeper, None
 
     def _hold(self) -> None:
         """Keep the file open across back-to-back commits, unless it is others' turn."""
@@ -219,8 +231,8 @@ class Writer:
         if self._keeper is not None and time.monotonic() - self._held_since > HOLD_SECONDS:
             self._release(True)
 
-    async def close(self) -> None:
-        self.closed = True
+    async def close(self, hand_over: bool = False) -> None:
+        self.closed, self.hand_over = True, hand_over
         self.wake.set()
 
     def raise_if_failed(self) -> None:

@@ -173,7 +173,16 @@ def test_a_report_an_earlier_kit_worded_replays_on_its_facts(pilot_copy: Pilot) 
         _worded(store, evidence, "pilot-evidence/1", value=accuracy.value + 0.01, **old_words),
     )
     assert not moved.ok
-    assert any("criterion/accuracy/all" in d and "value" in d for d in moved.differences)
+    # each moved figure is named once for its facts and once for its words, each line with
+    # only its own fields
+    moved_keys = {d.split(" ", 1)[0] for d in moved.differences if "criterion/accuracy/all" in d}
+    assert len(moved_keys) == 2  # the demo report's two runs
+    for key in moved_keys:
+        (facts,) = (d for d in moved.differences if d.startswith(f"{key} "))
+        (words,) = (w for w in moved.wording if w.startswith(f"{key} "))
+        assert "value 0.91 in the report" in facts and "label" not in facts.split(":", 1)[1]
+        assert "label 'accuracy on all' in the report" in words
+        assert "value" not in words.split(":", 1)[1]
 
     same_format = replay(store, "sam", _worded(store, evidence, evidence.format, **old_words))
     assert not same_format.ok and not same_format.wording

@@ -20,6 +20,12 @@ def test_local_time_in_the_viewers_zone_to_the_minute() -> None:
     assert humane.local_time(None, "Europe/Paris") == "—"
 
 
+def test_reports_show_times_to_the_minute_in_utc_whatever_the_offset_stored() -> None:
+    assert humane.utc_minute("2026-11-29T22:27:59.9+01:00") == "2026-11-29 21:27 UTC"
+    assert humane.utc_minute("2026-11-30T05:38:00") == "2026-11-30 05:38 UTC"  # naive = UTC
+    assert humane.utc_minute(None) == "—"
+
+
 def test_plurals_and_no_none() -> None:
     assert humane.plural(1, "version") == "1 version"
     assert humane.plural(0, "case") == "0 cases"

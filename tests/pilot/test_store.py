@@ -92,3 +92,36 @@ def test_fails_clearly_when_the_lock_persists(store: Store) -> None:
         impatient.write(lambda con: put_setting(con, "k", "v"))
     proc.kill()
     proc.wait()
+
+
+def test_the_arrow_copy_warning_is_filtered_for_the_whole_process() -> None:
+    """`frame` accepts DuckDB's Arrow copy. Its warning is filtered once for the process, not
+    around each call (`catch_warnings` swaps the filters of every thread, so a page read on
+    one thread let it through on another). Run where warnings are errors, outside pytest's
+    own filters: an Arrow read outside `frame`, then reads through it on many threads."""
+    code = """if True:
+        import threading, duckdb
+        from pilot.core.store import frame
+        con = duckdb.connect()
+        con.execute("CREATE TABLE t AS SELECT range AS a FROM range(100)")
+        assert con.execute("SELECT count(*) FROM t").to_arrow_table().num_rows == 1
+        errors = []
+        def read():
+            try:
+                for _ in range(20):
+                    assert frame(con.cursor(), "SELECT sum(a) AS s FROM t").item() == 4950
+            except Exception as exc:
+                errors.append(repr(exc))
+        threads = [threading.Thread(target=read) for _ in range(4)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        print(errors or "ok")
+    """
+    done = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok", done.stdout

@@ -144,6 +144,31 @@ def test_the_writer_holds_the_file_only_while_it_commits(store: Store) -> None:
     asyncio.run(scenario())
 
 
+def test_a_writer_closed_to_hand_over_gives_its_open_file_to_the_caller(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's bookkeeping after its calls takes over the file the writer still holds after
+    its last commit, instead of the writer closing (checkpointing) it and the run opening it
+    again; once the caller closes it, other processes can open the file."""
+    monkeypatch.setattr(writer_module, "HOLD_SECONDS", 600.0)  # a slow commit keeps it too
+
+    async def scenario() -> None:
+        writer = Writer(store, "run-w")
+        task = asyncio.create_task(writer.loop())
+        writer.begin()  # a call in flight: the wave stays open until the writer closes
+        writer.add(row("a"), None)
+        writer.end()
+        await writer.close(hand_over=True)
+        await task
+        assert await asyncio.to_thread(stored, store) == 1
+        assert writer._keeper is None and writer.handed_over is not None
+        assert not await asyncio.to_thread(other_process_can_open, str(store.path))
+        writer.handed_over.close()
+        assert await asyncio.to_thread(other_process_can_open, str(store.path))
+
+    asyncio.run(scenario())
+
+
 def test_a_row_or_cache_key_already_stored_is_skipped_and_the_rest_committed(
     store: Store,
 ) -> None:
