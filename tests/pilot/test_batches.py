@@ -19,7 +19,7 @@ from pilot.core.errors import InputError, StoreBusy
 from pilot.core.models import SystemConfig
 from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset, load_cases
-from pilot.runs.batch import _submit, custom_id
+from pilot.runs.batch import MAX_ROUNDS, _submit, custom_id
 from pilot.runs.context import RunOptions
 from pilot.runs.edge import load_edge, payload_for
 from pilot.runs.start import prepare_run, start_or_resume
@@ -206,20 +206,25 @@ def test_a_batch_run_submits_only_what_the_cache_cannot_answer(tmp_path: Path) -
                 [forgotten[:2]],
             )
         )
+        counted: list[int] = []
         replay = start_or_resume(
             store,
             "priya",
             replay_id=first.run_id,
             options=RunOptions(batch=True, cache_only=True, poll_interval=0.01),
+            on_progress=lambda p: counted.append(p.done),
         )
         assert len(submitted(stub)) == 2
     assert (replay.cached, replay.errors) == (10, 2)
     with store.read() as con:
         errors = con.execute(
-            "SELECT case_id, error, cached FROM results WHERE run_id = ? AND error IS NOT NULL",
+            "SELECT case_id, error, cached, latency_ms, attempts FROM results "
+            "WHERE run_id = ? AND error IS NOT NULL",
             [replay.run_id],
         ).fetchall()
-    assert sorted(errors) == [(c, "not in the response cache (replay)", False) for c, _ in keys[:2]]
+    missing = "not in the response cache (replay)"
+    assert sorted(errors) == [(c, missing, False, 0.0, 0) for c, _ in keys[:2]]  # no call made
+    assert counted == list(range(1, 13))  # answered or not, each case is counted
 
 
 def test_the_sentinel_alone_stops_a_batch_before_it_is_submitted(tmp_path: Path) -> None:
@@ -365,3 +370,36 @@ def test_a_writer_that_gives_up_in_a_batch_run_names_the_run_and_the_batch_is_re
         )
         assert len(submitted(stub)) == 1
     assert (outcome.status, outcome.done, outcome.errors) == ("finished", 12, 0)
+
+
+def test_a_case_with_no_result_after_every_round_is_recorded_as_an_error(tmp_path: Path) -> None:
+    """A request that expires is submitted again in a new batch, up to MAX_ROUNDS batches; a
+    case still without a result is then recorded as that error (never dropped), and each batch
+    records the cases it was submitted for."""
+    store = setup(tmp_path)
+    with MessagesStub() as stub:
+        # one fault a request, in order: every request of the first two batches expires, and
+        # the first of the third
+        stub.fail("timeout", times=2 * 12 + 1)
+        outcome = start_batch(store, stub)
+        batches = submitted(stub)
+    assert len(batches) == MAX_ROUNDS == 3 and batches[0] == batches[1] == batches[2]
+    with store.read() as con:
+        ids = [
+            json.loads(r[0])
+            for r in con.execute(
+                "SELECT case_ids FROM run_batches ORDER BY submitted_at"
+            ).fetchall()
+        ]
+        failed = con.execute(
+            "SELECT case_id, answer, error, cached, latency_ms, attempts FROM results "
+            "WHERE error IS NOT NULL"
+        ).fetchall()
+        (key,) = con.execute(
+            "SELECT request_hash FROM results WHERE case_id = ?", [ids[0][0]]
+        ).fetchone()
+    assert len(ids) == 3 and [custom_id(c) for c in ids[0]] == batches[0] == batches[2]
+    assert ids[0] == ids[1] == ids[2]
+    error = f"no batch result after {MAX_ROUNDS} batches"
+    assert failed == [(ids[0][0], None, error, False, 0.0, MAX_ROUNDS)]
+    assert len(key) == 64 and (outcome.done, outcome.errors) == (12, 1)  # its request's hash
