@@ -402,4 +402,6 @@ def test_a_case_with_no_result_after_every_round_is_recorded_as_an_error(tmp_pat
     assert ids[0] == ids[1] == ids[2]
     error = f"no batch result after {MAX_ROUNDS} batches"
     assert failed == [(ids[0][0], None, error, False, 0.0, MAX_ROUNDS)]
-    assert len(key) == 64 and (outcome.done, outcome.errors) == (12, 1)  # its request's hash
+    assert len(key) == 64  # its request's hash
+    # 1 error in 12 is over the default error rate: the run ends (not halted), inconclusive
+    assert (outcome.status, outcome.done, outcome.errors) == ("inconclusive", 12, 1)
