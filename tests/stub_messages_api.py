@@ -17,6 +17,9 @@ API under `asyncio.gather`.
 - Message batches: `POST /v1/messages/batches` answers every request at once (a queued fault
   makes one request "errored", a timeout fault "expired"); the batch reads "in_progress" until it
   has been retrieved `batch_polls` + 1 times, then "ended" with a `results_url` (JSONL).
+  `fail_poll(kind)` queues faults for the status polls (`GET /v1/messages/batches/ID`) alone,
+  first-in first-out, one per poll: any kind `fail` takes but "timeout", or "disconnect" (the
+  connection closed with no response). A failed poll does not count towards `batch_polls`.
 - `requests` logs every request: method, path, header names, a SHA-256 of the credential sent
   (never the credential), the raw body text and the parsed JSON body. `counters` counts them.
 - `timings()` gives, per request in arrival order, when it was received and when its response
@@ -162,6 +165,7 @@ class MessagesStub:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._faults: deque[Fault] = deque()
+        self._poll_faults: deque[Fault] = deque()
         self._requests: list[RecordedRequest] = []
         self._received: list[float] = []
         self._answered: dict[int, float] = {}
@@ -229,6 +233,26 @@ class MessagesStub:
             raise ValueError(f"unknown fault {kind!r}: use 'timeout' or one of {sorted(FAULTS)}")
         with self._lock:
             self._faults.extend(fault for _ in range(times))
+
+    def fail_poll(
+        self, kind: str, *, times: int = 1, retry_after: float | str | None = None
+    ) -> None:
+        """Queue `times` faults of `kind` for batch status polls: one of FAULTS (an HTTP error,
+        as `fail` gives it) or "disconnect" (the connection is closed without a response)."""
+        if kind == "disconnect":
+            fault = Fault(kind)
+        elif kind in FAULTS:
+            status, error_type, message = FAULTS[kind]
+            if retry_after is None and kind == "rate_limit":
+                retry_after = 1
+            headers = {} if retry_after is None else {"retry-after": str(retry_after)}
+            fault = Fault(kind, status, error_type, message, headers)
+        else:
+            raise ValueError(
+                f"unknown poll fault {kind!r}: use 'disconnect' or one of {sorted(FAULTS)}"
+            )
+        with self._lock:
+            self._poll_faults.extend(fault for _ in range(times))
 
     def fail_with(
         self,
@@ -398,6 +422,15 @@ class MessagesStub:
         if not known:
             return _error(404, "not_found_error", f"message batch {batch_id!r} not found")
         if method == "GET" and action == "":
+            with self._lock:
+                self._counters["polls"] += 1
+                fault = self._poll_faults.popleft() if self._poll_faults else None
+                if fault is not None:
+                    self._counters[f"poll_fault:{fault.kind}"] += 1
+            if fault is not None and fault.kind == "disconnect":
+                return DISCONNECT
+            if fault is not None:
+                return _error(fault.status, fault.error_type, fault.message, fault.headers)
             return 200, self._batch(batch_id, poll=True), {}
         if method == "POST" and action == "cancel":
             return 200, self._batch(batch_id, cancel=True), {}
@@ -411,6 +444,7 @@ class MessagesStub:
 
 
 Reply = tuple[int, "dict[str, Any] | str", dict[str, str]]
+DISCONNECT: Reply = (0, "", {})  # close the connection without writing a response
 
 
 def _invalid(body: Any) -> str | None:
@@ -474,6 +508,9 @@ class _Handler(BaseHTTPRequestHandler):
                 reply = stub._batch_request(method, path)
             else:
                 reply = _error(404, "not_found_error", f"{method} {path}: not found")
+            if reply is DISCONNECT:
+                self.close_connection = True  # the client reads the connection closed
+                return
             status = reply[0]
             self._send(*reply)
             stub._answer_written(index)

@@ -28,7 +28,7 @@ from pilot.core.store import Store
 from pilot.define.redaction import RedactionRule
 from pilot.define.workflow import DataBoundary
 from pilot.goldensets.versions import import_goldenset
-from pilot.runs.cache import cache_key, cache_keyer, load_cache
+from pilot.runs.cache import cache_key, cache_keyer, load_cache, stored_keys
 from pilot.runs.context import Progress, RunContext, RunOptions
 from pilot.runs.edge import Edge
 from pilot.runs.execute import execute_run
@@ -149,6 +149,17 @@ def test_load_cache_returns_exactly_the_keys_asked_for_that_have_an_output(store
         assert load_cache(con, ["k1", "k1"]) == {"k1": '{"answer": "one"}'}
         assert load_cache(con, ["missing"]) == {}
         assert load_cache(con, []) == {}
+
+
+def test_stored_keys_are_exactly_the_keys_asked_for_that_the_cache_holds(store: Store) -> None:
+    """What a run that does not read the cache is told is stored already (it writes no second
+    entry for those keys)."""
+    put(store, [("k1", '{"answer": "one"}'), ("k2", "{}")])
+    with store.read() as con:
+        assert stored_keys(con, ["k1", "k2", "missing"]) == frozenset({"k1", "k2"})
+        assert stored_keys(con, ["k2", "k2"]) == frozenset({"k2"})
+        assert stored_keys(con, ["missing"]) == frozenset()
+        assert stored_keys(con, []) == frozenset()
 
 
 def context(options: RunOptions, cache: dict[str, str]) -> RunContext:

@@ -15,7 +15,7 @@ import pytest
 from helpers import seeded_copy, write_cases
 
 from pilot.core import audit, killswitch
-from pilot.core.errors import InputError
+from pilot.core.errors import InputError, StoreBusy
 from pilot.core.models import SystemConfig, SystemOutput, SystemRequest
 from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset
@@ -254,3 +254,37 @@ def test_the_file_is_free_for_another_process_while_cases_are_answered(store: St
     run_id = new_run(store)
     outcome = execute_run(store, "priya", run_id, system=Log({"c-003": [(probe,)]}))
     assert seen == [True] and outcome.status == "finished"
+
+
+def test_a_writer_that_gives_up_names_the_run_and_a_resume_calls_only_the_rest(
+    store: Store,
+) -> None:
+    """Every commit fails with an error other than a write conflict (the cache table is moved
+    away mid-run; a conflict `Store.write` retries itself): the writer retries its commit, gives
+    up, and the run stops, reported by its id as resumable. Put back, the resume calls exactly
+    the cases that have no stored result. (The writer's retries wait about 16 s in all.)"""
+
+    def move(source: str, target: str) -> None:
+        store.write(lambda con: con.execute(f"ALTER TABLE {source} RENAME TO {target}"))
+
+    run_id = new_run(store)
+    system = Log({"c-003": [(lambda: move("response_cache", "cache_away"),)]})
+    with pytest.raises(StoreBusy) as gave_up:
+        execute_run(store, "priya", run_id, system=system)
+    message, app = str(gave_up.value), gave_up.value.app
+    assert message.startswith(f"could not store results of {run_id} (")
+    assert message.endswith(
+        f"); every result stored so far is kept: `pilot run --resume {run_id}` continues the run"
+    )
+    assert app is not None and app.startswith(f"Could not store results of {run_id} (")
+    kept = rows(store, run_id)
+    assert "c-003" in system.calls and "c-003" not in kept  # its commit was the first refused
+    with store.read() as con:
+        assert con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone() == (
+            "running",
+        )
+    move("cache_away", "response_cache")
+    again = Log()
+    outcome = execute_run(store, "priya", run_id, system=again)
+    assert again.calls == [f"c-{i:03d}" for i in range(CASES) if f"c-{i:03d}" not in kept]
+    assert (outcome.status, outcome.done) == ("finished", CASES)
