@@ -158,7 +158,6 @@ def run(
     from pilot.runs.context import RunOptions
     from pilot.runs.run import RunStatus
     from pilot.runs.start import start_or_resume
-    from pilot.runs.systems.registry import supports_batch
 
     if click.get_current_context().invoked_subcommand:
         return  # `pilot run pin ...`
@@ -167,8 +166,6 @@ def run(
     config = None
     if not (resume_id or replay_id):
         config = resolve_config(ctx, system, model, prompt_file, config_file, top_k, min_score)
-    if batch and config is not None and not supports_batch(config):
-        raise InputError("--batch needs --system anthropic (the Message Batches API)")
     options = RunOptions(
         concurrency=concurrency,
         use_cache=not no_cache,

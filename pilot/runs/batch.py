@@ -18,7 +18,7 @@ import duckdb
 
 from pilot.core import audit, killswitch
 from pilot.core.errors import InputError
-from pilot.core.models import GoldenCase, SystemOutput
+from pilot.core.models import GoldenCase, SystemConfig, SystemOutput
 from pilot.core.retry import GaveUp, RetryPolicy, async_retrying
 from pilot.core.store import Store
 from pilot.runs.context import RunContext, RunOptions
@@ -140,12 +140,17 @@ async def _ingest(
     return [c for c in todo if c.id not in answered]
 
 
-async def execute_batch(ctx: RunContext) -> bool:
-    if not supports_batch(ctx.config):
+def refuse_unbatchable(config: SystemConfig) -> None:
+    """Only Claude goes through the Message Batches API."""
+    if not supports_batch(config):
         raise InputError(
             "--batch needs --system anthropic (the Message Batches API)",
             app="Only Claude runs can go through the Message Batches API.",
         )
+
+
+async def execute_batch(ctx: RunContext) -> bool:
+    refuse_unbatchable(ctx.config)  # a batch run registered some other way; prepare_run refuses
     writer = Writer(ctx.store, ctx.run_id)
     writer_task = asyncio.create_task(writer.loop())
     try:

@@ -87,6 +87,10 @@ def prepare_run(
         require_sound(con, bar=bar, goldenset=gs_version)
     if config is None:
         raise InputError("no system config given")
+    if options.batch:  # refused before anything is recorded
+        from pilot.runs.batch import refuse_unbatchable
+
+        refuse_unbatchable(config)
     return create_run(
         store,
         user,

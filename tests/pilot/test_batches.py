@@ -22,6 +22,7 @@ from pilot.goldensets.versions import import_goldenset, load_cases
 from pilot.runs.batch import MAX_ROUNDS, _submit, custom_id
 from pilot.runs.context import RunOptions
 from pilot.runs.edge import load_edge, payload_for
+from pilot.runs.register import create_run
 from pilot.runs.start import prepare_run, start_or_resume
 from pilot.runs.systems.connection import Connection
 
@@ -321,13 +322,34 @@ def test_a_status_poll_refused_for_good_is_not_retried(tmp_path: Path) -> None:
 
 def test_a_batch_run_of_a_system_other_than_claude_is_refused(tmp_path: Path) -> None:
     """Only Claude goes through the Message Batches API: a batch run of the offline baseline
-    is refused with the reason (what the CLI and the app show), and no case is answered. (The run
-    is registered before the refusal, and left "running": see docs/testing.md, run survivors.)"""
+    is refused with the reason (what the CLI and the app show) before anything is recorded:
+    no run, no result, no audit event."""
     store = setup(tmp_path)
+    with store.read() as con:
+        events = con.execute("SELECT count(*) FROM audit_events").fetchone()
     with pytest.raises(InputError) as refused:
         start_or_resume(store, "priya", goldenset="leave", config=SystemConfig(), options=BATCH)
     assert str(refused.value) == "--batch needs --system anthropic (the Message Batches API)"
     assert refused.value.app == "Only Claude runs can go through the Message Batches API."
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM results").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM audit_events").fetchone() == events
+
+
+def test_a_batch_run_of_another_system_registered_anyway_is_refused_by_the_runner(
+    tmp_path: Path,
+) -> None:
+    """A batch run of a system other than Claude that was registered without `prepare_run`'s
+    check (a library caller, an older kit): resuming it is refused with the same words and
+    no case is answered."""
+    store = setup(tmp_path)
+    with store.read() as con:
+        version = con.execute("SELECT max(version) FROM goldenset_versions").fetchone()[0]
+    run_id = create_run(store, "priya", version, SystemConfig(), options=BATCH)
+    with pytest.raises(InputError) as refused:
+        start_or_resume(store, "priya", resume_id=run_id)
+    assert str(refused.value) == "--batch needs --system anthropic (the Message Batches API)"
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM results").fetchone() == (0,)
 
