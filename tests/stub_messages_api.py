@@ -151,6 +151,15 @@ def default_responder(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [text_block("INSUFFICIENT_EVIDENCE")]
 
 
+def http_fault(kind: str, retry_after: float | str | None) -> Fault:
+    """One of FAULTS as the API sends it; a 429 gets `retry-after: 1` unless told."""
+    status, error_type, message = FAULTS[kind]
+    if retry_after is None and kind == "rate_limit":
+        retry_after = 1
+    headers = {} if retry_after is None else {"retry-after": str(retry_after)}
+    return Fault(kind, status, error_type, message, headers)
+
+
 class MessagesStub:
     def __init__(
         self,
@@ -224,11 +233,7 @@ class MessagesStub:
         if kind == "timeout":
             fault = Fault(kind, hang_seconds=hang_seconds)
         elif kind in FAULTS:
-            status, error_type, message = FAULTS[kind]
-            if retry_after is None and kind == "rate_limit":
-                retry_after = 1
-            headers = {} if retry_after is None else {"retry-after": str(retry_after)}
-            fault = Fault(kind, status, error_type, message, headers)
+            fault = http_fault(kind, retry_after)
         else:
             raise ValueError(f"unknown fault {kind!r}: use 'timeout' or one of {sorted(FAULTS)}")
         with self._lock:
@@ -242,11 +247,7 @@ class MessagesStub:
         if kind == "disconnect":
             fault = Fault(kind)
         elif kind in FAULTS:
-            status, error_type, message = FAULTS[kind]
-            if retry_after is None and kind == "rate_limit":
-                retry_after = 1
-            headers = {} if retry_after is None else {"retry-after": str(retry_after)}
-            fault = Fault(kind, status, error_type, message, headers)
+            fault = http_fault(kind, retry_after)
         else:
             raise ValueError(
                 f"unknown poll fault {kind!r}: use 'disconnect' or one of {sorted(FAULTS)}"

@@ -40,14 +40,14 @@ def paths(stub: MessagesStub) -> list[str]:
     return [f"{r.method} {r.path}" for r in stub.requests]
 
 
-def start_batch(store: Store, stub: MessagesStub) -> Any:
+def start_batch(store: Store, stub: MessagesStub, options: RunOptions = BATCH) -> Any:
     """Priya starts a batch run of the leave golden set against the stub."""
     return start_or_resume(
         store,
         "priya",
         goldenset="leave",
         config=CLAUDE,
-        options=BATCH,
+        options=options,
         connection=Connection(api_key="k", base_url=stub.base_url),
     )
 
@@ -263,14 +263,7 @@ def test_a_status_poll_that_fails_transiently_is_retried_and_the_run_finishes(
     with MessagesStub() as stub:
         for kind in ("server_error", "overloaded", "rate_limit", "disconnect"):
             stub.fail_poll(kind)
-        outcome = start_or_resume(
-            store,
-            "priya",
-            goldenset="leave",
-            config=CLAUDE,
-            options=POLLING,
-            connection=Connection(api_key="k", base_url=stub.base_url),
-        )
+        outcome = start_batch(store, stub, POLLING)
         counters = stub.counters
         assert polls(stub) == 5 + 1 and len(submitted(stub)) == 1
     assert [counters.get(f"poll_fault:{k}") for k in ("server_error", "overloaded")] == [1, 1]
