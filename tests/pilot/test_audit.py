@@ -55,6 +55,7 @@ def test_edit_with_recomputed_hash_is_caught_downstream(chain: Store) -> None:
         )
     result = verify(chain)
     assert not result.intact and result.first_bad == 4
+    assert result.reason == "its previous-hash does not match the event before it"
 
 
 def test_delete_is_caught(chain: Store) -> None:
@@ -625,3 +626,15 @@ def test_event_times_are_utc_to_the_microsecond_whatever_the_machines_zone(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", stamp)
     read = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     assert before <= read <= after
+
+
+def test_a_walk_from_a_known_intact_prefix_starts_at_its_hash(chain: Store) -> None:
+    """`since` (N, HASH): events 1..N are taken as walked; the walk starts after event N, from
+    HASH, so event N+1 must link to it. With event N's own hash the verdict is the full walk's;
+    with another (the file replaced since the prefix was walked) the chain breaks at N+1."""
+    with chain.read() as con:
+        third = con.execute("SELECT hash FROM audit_events WHERE seq = 3").fetchone()[0]
+        assert audit.verify(con, since=(3, third)) == audit.verify(con)
+        assert audit.verify(con, since=(3, "a" * 64)) == audit.Verification(
+            False, 6, 4, "its previous-hash does not match the event before it", keyed=False
+        )
