@@ -140,7 +140,12 @@ TARGETS: tuple[Target, ...] = (
         "audit",
         ("pilot/core/audit.py",),
         _all("pilot/core/audit.py"),
-        ("tests/pilot/test_audit.py", "tests/pilot/test_integrity.py"),
+        # test_verified: the walk from a known intact prefix (`verify`'s `since`)
+        (
+            "tests/pilot/test_audit.py",
+            "tests/pilot/test_integrity.py",
+            "tests/pilot/test_verified.py",
+        ),
     ),
     Target(
         "access",
