@@ -18,7 +18,7 @@ from metrics.estimate import Estimate
 from metrics.regression import RunComparison
 from pilot.core.inert_doc import word_window
 from pilot.define.bar_versions import BarVersion
-from pilot.define.verdicts import Verdict, frames_metrics, judge
+from pilot.define.verdicts import Verdict, judge
 from pilot.results.chart_style import Threshold, label, pct
 from pilot.results.comparison import compare
 from pilot.results.humane import local_time
@@ -114,10 +114,7 @@ def run_metrics(
     """Every metric of one run (only `names`, when given: the Over-time chart draws one measure
     at a time), recomputed from its stored rows. Callers cache it under a fingerprint of the
     rows (`history_keys`)."""
-    frames = run_frames(con, run_id)
-    if names is None:
-        return frames_metrics(frames)
-    return summarise(count_all(**frames.inputs(), names=names))
+    return summarise(count_all(**run_frames(con, run_id).inputs(), names=names))
 
 
 HISTORY_RUNS = 20

@@ -53,10 +53,13 @@ def goldenset_version(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None
     return str(row[0]) if row else None
 
 
-def _joined(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The run's results joined with their golden cases, in file order, and the cases."""
+def _joined(
+    con: duckdb.DuckDBPyConnection, run_id: str, version: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The run's results joined with their golden cases (of `version`, the run's golden set
+    version when the caller has read it), in file order, and the cases."""
     results = frame(con, RESULT_SQL, [run_id])
-    golden = _cases(con, goldenset_version(con, run_id) or "")
+    golden = _cases(con, version if version is not None else goldenset_version(con, run_id) or "")
     rows = results.join(golden.drop("sources", "evidence"), on="case_id", how="inner")
     return rows.sort("position").select(ROW_COLUMNS), golden
 
@@ -96,8 +99,8 @@ def run_frames(con: duckdb.DuckDBPyConnection, run_id: str) -> RunFrames:
     memo = _MEMO.get()
     if memo is not None and ("run", run_id) in memo:
         return memo[("run", run_id)]
-    rows, cases = _joined(con, run_id)
     version = goldenset_version(con, run_id) or ""
+    rows, cases = _joined(con, run_id, version)
     if memo is not None and ("golden", version) in memo:
         sources, evidence = memo[("golden", version)]
     else:
