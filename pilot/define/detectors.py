@@ -165,6 +165,30 @@ DETECTORS: dict[str, tuple[Detector, str]] = {
 """Detector name -> (find spans, default replacement). Order matters where matches overlap:
 an IBAN or a card is not also a phone number."""
 
+# The fewest digits any match of a detector holds, read off its pattern (a national id's
+# fixed groups; a phone window's 7; an IBAN's 2 check digits). A text with fewer digits is not
+# searched: most questions have none of these numbers, and detection is the costly part of
+# preparing a case (issue #14). Any smaller bound would be as correct, only slower.
+MIN_DIGITS: dict[str, int] = {
+    "email": 0,
+    "iban": 2,
+    "payment_card": 13,  # 13 to 19 compact; grouped 4-6-4 (14) or more
+    "us_ssn": 9,
+    "uk_nino": 6,
+    "uk_nhs": 10,
+    "es_dni_nie": 7,
+    "fr_nir": 14,  # 13 digits and a key of 2; Corsica's department is "2A" or "2B"
+    "phone": 7,
+}
+
+
+def may_hold(detector: str, text: str, digits: int) -> bool:
+    """Whether `text`, which has `digits` digits (`str.isdigit`, a superset of what `\\d`
+    matches), could hold a match of `detector`: an e-mail address needs an "@"."""
+    if detector == "email":
+        return "@" in text
+    return digits >= MIN_DIGITS[detector]
+
 
 def known_regions() -> frozenset[str]:
     import phonenumbers

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from pilot.core.models import Citation, Frozen, GoldenCase, Source, SystemRequest
-from pilot.define.detectors import DETECTORS, term_patterns
+from pilot.define.detectors import DETECTORS, may_hold, term_patterns
 from pilot.define.legacy_rules import LEGACY_PATTERNS
 from pilot.define.patterns import check_pattern, compile_pattern
 
@@ -124,8 +124,11 @@ class Redactor:
         """Non-overlapping `(start, end, rule name, replacement)` in original offsets; earlier
         rules win where matches overlap, restricted terms last."""
         found: list[tuple[int, int, str, str]] = []
+        digits = sum(map(str.isdigit, text))
         for rule in self.rules:
             if rule.detector is not None:
+                if not may_hold(rule.detector, text, digits):
+                    continue
                 spans = DETECTORS[rule.detector][0](text, self.regions)
             else:
                 check = CHECKS[rule.check] if rule.check else None

@@ -21,7 +21,7 @@ from pilot.core import killswitch
 from pilot.core.access import Who, require
 from pilot.core.errors import Halted, InputError, RunBusy
 from pilot.core.models import GoldenCase, SystemOutput
-from pilot.core.retry import GaveUp, RetryPolicy, async_retrier
+from pilot.core.retry import AsyncRetrier, GaveUp, RetryPolicy
 from pilot.core.store import Store
 from pilot.goldensets.versions import load_cases
 from pilot.runs.batch import execute_batch
@@ -75,23 +75,28 @@ async def _execute(ctx: RunContext) -> bool:
         cap=ctx.options.backoff_cap,
         rng=rng,
     )
-    retrier = async_retrier(policy, (TransientError,), halt=halt)
+    retrier = AsyncRetrier(policy, (TransientError,), halt=halt)
 
     async def call(request: Any) -> tuple[SystemOutput | None, str | None, int]:
         """The system's answer, retried under the policy; a failure is the case's error."""
-        assert ctx.system is not None
+        system = ctx.system
+        assert system is not None
         attempt_number = 0
+
+        def numbered(n: int) -> None:
+            nonlocal attempt_number
+            attempt_number = n
+
+        async def attempt() -> SystemOutput:
+            try:
+                # asyncio.timeout, not wait_for: no extra task per call
+                async with asyncio.timeout(ctx.options.call_timeout):
+                    return await system.answer(request)
+            except TimeoutError:
+                raise TransientError("timed out") from None
+
         try:
-            async for attempt in retrier():
-                with attempt:
-                    attempt_number = attempt.retry_state.attempt_number
-                    try:
-                        # asyncio.timeout, not wait_for: no extra task per call
-                        async with asyncio.timeout(ctx.options.call_timeout):
-                            output = await ctx.system.answer(request)
-                    except TimeoutError:
-                        raise TransientError("timed out") from None
-            return output, None, attempt_number
+            return await retrier.call(attempt, numbered), None, attempt_number
         except GaveUp as exc:
             return None, str(exc), exc.attempts
         except PermanentError as exc:

@@ -34,7 +34,7 @@ COALESCE_SECONDS = 0.08  # a wave gathers this long at most (was 0.03: ~2x the c
 # While the file is others' turn each commit opens and closes it (~10 ms more CPU than a commit
 # on the held file), so a wave then gathers for longer: fewer, larger commits (a commit costs
 # ~7 ms of CPU plus ~0.05 ms a row). A finished answer still waits well under a second.
-TURN_COALESCE_SECONDS = 0.25
+TURN_COALESCE_SECONDS = 0.5
 MAX_COMMITS = 3
 CACHE_COLUMNS = ("key", "output", "created_at")
 RESULTS_INSERT = insert_sql("results", RESULT_COLUMNS, RESULT_TYPES)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from pilot.core.models import Citation, GoldenCase, Source, SystemConfig
 from pilot.core.store import Store
+from pilot.define.detectors import DETECTORS, MIN_DIGITS, may_hold
 from pilot.define.redaction import (
     DEFAULT_RULES,
     RedactionRule,
@@ -80,6 +81,41 @@ def test_default_rules_redact(text: str, expected: str) -> None:
 def test_default_rules_leave_ordinary_numbers_alone(text: str) -> None:
     result = redact(text)
     assert result.text == text and not result.spans
+
+
+# For each detector whose bound is reachable, a valid number with exactly MIN_DIGITS digits.
+FEWEST_DIGITS = [
+    ("fr_nir", "NIR 1 85 05 2A 123 456 33 on file"),  # Corsica: "2A" holds one digit
+    ("payment_card", "card 4222222222222 on file"),
+    ("uk_nino", "NI QQ 12 34 56 C on file"),
+    ("es_dni_nie", "NIE X1234567L on file"),
+    ("us_ssn", "SSN 536-22-1234 on file"),
+    ("uk_nhs", "NHS 943 476 5919 on file"),
+]
+
+
+@pytest.mark.parametrize(("detector", "text"), FEWEST_DIGITS)
+def test_a_number_with_the_fewest_digits_its_detector_allows_is_still_redacted(
+    detector: str, text: str
+) -> None:
+    assert sum(map(str.isdigit, text)) == MIN_DIGITS[detector]  # the bound is tight
+    rule = next(r for r in DEFAULT_RULES if r.detector == detector)
+    assert redact(text, [rule]).spans, f"{detector}: skipped by its digit bound"
+    assert not may_hold(detector, text, MIN_DIGITS[detector] - 1)
+
+
+def test_an_email_address_is_searched_only_where_there_is_an_at_sign() -> None:
+    assert may_hold("email", "write to a@b.io", 0)
+    assert not may_hold("email", "write to a at b dot io", 10**6)
+    assert [s.rule for s in redact("write to a@b.io").spans] == ["email"]
+
+
+@given(st.text(alphabet="0123456789 -./()+@ABCDEGQXZaefiox", max_size=40))
+def test_no_detector_finds_a_match_in_a_text_its_bound_skips(text: str) -> None:
+    digits = sum(map(str.isdigit, text))
+    for name, (find, _) in DETECTORS.items():
+        if find(text, ("GB", "US")):
+            assert may_hold(name, text, digits), (name, text)
 
 
 def test_luhn() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import dataclass, field
 
 import pytest
 
 from pilot.core.errors import Halted
-from pilot.core.retry import GaveUp, RetryPolicy, async_retrying, retrying
+from pilot.core.retry import AsyncRetrier, GaveUp, RetryPolicy, async_retrying, retrying
 
 
 class Busy(Exception):
@@ -110,3 +111,100 @@ def test_success_returns_after_retries() -> None:
         raise AssertionError("unreachable")
 
     assert asyncio.run(go()) == ("ok", 3)
+
+
+class Other(Exception):
+    """A failure no policy retries."""
+
+
+@dataclass(frozen=True)
+class Noted(RetryPolicy):
+    """The policy's waits, noted (attempt, failure) instead of slept: 0 s."""
+
+    waits: list[tuple[int, str]] = field(default_factory=list, compare=False)
+
+    def delay(self, attempt: int, failure: BaseException | None) -> float:
+        self.waits.append((attempt, str(failure)))
+        return 0.0
+
+
+# each script: what attempts 1, 2, ... do: "busy" (retried), "other" (not), "halt" (the stop
+# check raises before it), anything else is the attempt's answer
+SCRIPTS = [
+    (["ok"], 3),
+    (["busy", "busy", "ok"], 4),
+    (["busy", "busy", "busy"], 3),
+    (["busy"], 1),
+    (["busy", "other"], 4),
+    (["other"], 4),
+    (["busy", "halt"], 4),
+    (["halt"], 4),
+]
+
+
+def _trace(script: list[str], attempts: int, *, fast: bool) -> list[object]:
+    """What a call under `script` shows: each attempt's number, each wait, each stop check,
+    then its outcome; through AsyncRetrier (`fast`) or the plain tenacity loop."""
+    policy = Noted(attempts=attempts)
+    seen: list[object] = []
+    step = 0
+
+    def halt() -> None:
+        seen.append("check")
+        if script[step] == "halt":
+            raise Halted("kill switch")
+
+    async def attempt() -> str:
+        nonlocal step
+        what = script[step]
+        step += 1
+        if what == "busy":
+            raise Busy()
+        if what == "other":
+            raise Other(f"other at {step}")
+        return what
+
+    async def go() -> str:
+        if fast:
+            return await AsyncRetrier(policy, (Busy,), halt=halt).call(attempt, seen.append)
+        async for state in async_retrying(policy, (Busy,), halt=halt):
+            with state:
+                seen.append(state.retry_state.attempt_number)
+                return await attempt()
+        raise AssertionError("unreachable")
+
+    try:
+        seen.append(("returned", asyncio.run(go())))
+    except GaveUp as exc:
+        seen.append(("gave up", exc.attempts, str(exc.last)))
+    except (Other, Halted) as exc:
+        seen.append(("raised", type(exc).__name__, str(exc)))
+    return [*seen, ("waits", policy.waits)]
+
+
+@pytest.mark.parametrize(("script", "attempts"), SCRIPTS)
+def test_the_retrier_s_first_attempt_outside_tenacity_changes_nothing(
+    script: list[str], attempts: int
+) -> None:
+    """AsyncRetrier (the run's calls) makes the same attempts, numbered alike, with the same
+    waits, stop checks and outcome as the plain tenacity loop, whatever fails when."""
+    assert _trace(script, attempts, fast=True) == _trace(script, attempts, fast=False)
+
+
+def test_the_retrier_s_outcomes_worked_by_hand() -> None:
+    two_then_ok = _trace(["busy", "busy", "ok"], 4, fast=True)
+    assert two_then_ok == [
+        "check", 1, "check", 2, "check", 3, ("returned", "ok"),
+        ("waits", [(1, "busy"), (2, "busy")]),
+    ]  # fmt: skip
+    assert _trace(["busy", "busy", "busy"], 3, fast=True)[-2] == ("gave up", 3, "busy")
+    # the wait is drawn though none follows (tenacity does: a seeded jitter stays in step)
+    assert _trace(["busy"], 1, fast=True) == [
+        "check", 1, ("gave up", 1, "busy"), ("waits", [(1, "busy")]),
+    ]  # fmt: skip
+    assert _trace(["busy", "halt"], 4, fast=True)[-2] == ("raised", "Halted", "kill switch")
+
+
+def test_the_retrier_refuses_a_policy_with_a_time_limit() -> None:
+    with pytest.raises(ValueError, match="within"):
+        AsyncRetrier(RetryPolicy(within=1.0), (Busy,))
