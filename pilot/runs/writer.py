@@ -31,9 +31,11 @@ from pilot.runs.rows import (
 )
 
 COALESCE_SECONDS = 0.08  # a wave gathers this long at most (was 0.03: ~2x the commits)
-# While the file is others' turn each commit opens and closes it (~10 ms more CPU than a commit
-# on the held file), so a wave then gathers for longer: fewer, larger commits (a commit costs
-# ~7 ms of CPU plus ~0.05 ms a row). A finished answer still waits well under a second.
+# While the file is others' turn a commit would open and close it (10-30 ms more CPU than a
+# commit on the held file, most of it the checkpoint on close), so a wave then gathers for the
+# whole turn (TURN_SECONDS): its commit comes when the turn is over, on the file held again,
+# and others find the file free throughout their turn. A finished answer still waits at most
+# half a second (it waited 0.25 s, with two commits a turn that opened the file: issue #14).
 TURN_COALESCE_SECONDS = 0.5
 MAX_COMMITS = 3
 CACHE_COLUMNS = ("key", "output", "created_at")
