@@ -24,6 +24,7 @@ SESSION_ID = "auth_session"  # the browser session (pilot.core.web_sessions) beh
 SESSION_TICKET = "auth_ticket"  # handed to the browser once, right after sign-in
 SESSION_TOUCHED = "auth_touched"
 ELEMENT_CODE_LOADED = "_element_code_loaded"
+WARM_CHART = "warm_chart"  # the off-screen chart that load_element_code draws
 
 
 def store() -> Store:
@@ -123,12 +124,18 @@ def folded(text: str, key: str, *, expanded: bool = False) -> Any | None:
 def load_element_code() -> None:
     """Once per browser session: have the browser load Streamlit's chart and table code now
     (on the sign-in page, or once the session's first page is drawn) instead of on the first
-    page with a chart or a table, which otherwise waits for it (`app.warmup`)."""
+    page with a chart or a table, which otherwise waits for it (`app.warmup`), and draw one
+    chart no one sees."""
     if st.session_state.get(ELEMENT_CODE_LOADED):
         return
     st.session_state[ELEMENT_CODE_LOADED] = True
     if warmup.element_code_script():
         st.html(warmup.element_code_script(), unsafe_allow_javascript=True)
+    # and have it draw one chart, off-screen and hidden: the first chart a page draws
+    # otherwise waits while the browser compiles Plotly's drawing code (~0.2 s of CPU)
+    with st.container(key=WARM_CHART):
+        st.html(warmup.hidden_style(WARM_CHART))
+        st.plotly_chart(warmup.warm_figure(), key=f"{WARM_CHART}_figure")
 
 
 def provenance(reads: Mapping[str, str | None], produced: Sequence[str] = ()) -> None:

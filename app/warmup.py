@@ -99,3 +99,34 @@ def element_code_script() -> str | None:
         f"if(s)for(const u of [{urls}])import(new URL(u,s.src).href).catch(()=>{{}});}})();"
         "</script>"
     )
+
+
+def warm_figure() -> object:
+    """A figure with every trace type and decoration the pages draw (lines with error bars,
+    bars, a heatmap, a dashed threshold with its note), drawn once per browser session where no
+    one sees it (`app.ui.load_element_code`): the browser compiles Plotly's drawing code for
+    it, not for the first chart someone asked for. No data: it shows nothing of the pilot."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=3)
+    fig.add_trace(
+        go.Scatter(x=[1, 2], y=[0.5, 0.7], error_y={"array": [0.1, 0.1]}, mode="lines+markers"),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(go.Bar(x=["a", "b"], y=[1, 2]), row=1, col=2)
+    fig.add_trace(go.Heatmap(z=[[0.1, 0.9], [0.5, 0.3]], x=["a", "b"], y=["c", "d"]), row=1, col=3)
+    fig.add_hline(y=0.6, line_dash="dash", annotation_text="bar", row=1, col=1)
+    return fig
+
+
+def hidden_style(key: str) -> str:
+    """CSS that keeps the container of `key` (a fixed name, never data) laid out but off-screen
+    and hidden: Plotly draws in it, no one sees it, and it is out of the accessibility tree."""
+    if not re.fullmatch(r"[a-z_]+", key):
+        raise ValueError(f"not a container key: {key!r}")
+    return (
+        f"<style>.st-key-{key}{{position:absolute;left:-10000px;width:800px;"
+        "visibility:hidden}</style>"
+    )

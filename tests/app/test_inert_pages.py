@@ -29,13 +29,14 @@ INERT = {
     "labelled_paragraphs",
 }  # fmt: skip
 """Functions of pilot.core.inert (and app.ui's alias) whose output is inert."""
-HTML_SOURCES = {"evidence_html", "ticket_script", "element_code_script"}
+HTML_SOURCES = {"evidence_html", "ticket_script", "element_code_script", "hidden_style"}
 """The only HTML a page may hand to `st.html` or `components.html`, both made by the library:
 the evidence report (`pilot.evidence.report.evidence_html`: every text escaped, scripts limited
 by its own Content-Security-Policy; tests/pilot/test_evidence_html.py checks both) and the
 sign-in ticket exchange (`pilot.core.web_sessions.ticket_script`: no text from data) and the
 loader of Streamlit's chart and table code (`app.warmup.element_code_script`: file names from
-Streamlit's own package, checked against a pattern; no text from data)."""
+Streamlit's own package, checked against a pattern; no text from data) and the style that hides
+the chart it draws (`app.warmup.hidden_style`: a fixed container key, checked)."""
 
 
 def _is_report_html(node: ast.AST) -> bool:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app import warmup
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,3 +62,10 @@ def test_the_element_code_is_the_file_streamlit_itself_imports() -> None:
     assert script is not None
     assert all(f"'./{chunk}'" in script for chunk in chunks)
     assert script.startswith("<script>") and script.count("<script>") == 1
+
+
+def test_the_hidden_style_takes_a_container_key_and_nothing_else() -> None:
+    assert ".st-key-warm_chart{" in warmup.hidden_style("warm_chart")
+    assert "visibility:hidden" in warmup.hidden_style("warm_chart")
+    with pytest.raises(ValueError, match="container key"):
+        warmup.hidden_style("x}</style><script>alert(1)</script>")

@@ -38,7 +38,8 @@ def sign_in(page: Any, server: Server, name: str, path: str = "") -> None:
 
 def test_the_sign_in_page_loads_the_chart_and_table_code(browser: Any, server: Server) -> None:
     """While someone types their password, the browser loads Streamlit's Plotly and table
-    code (app/warmup.py), so the first page with a chart or a table does not wait for it."""
+    code (app/warmup.py) and draws one hidden chart, so the first page with a chart or a table
+    does not wait for that code to load and compile."""
     page = browser.new_page()
     page.goto(server.url)
     page.get_by_label("User name").wait_for(timeout=30_000)
@@ -47,6 +48,11 @@ def test_the_sign_in_page_loads_the_chart_and_table_code(browser: Any, server: S
         ".filter(e => /static\\/js\\/(PlotlyChart|DataFrame)\\./.test(e.name)).length === n"
     )
     page.wait_for_function(loaded, arg=2, timeout=60_000)
+    # and Plotly has drawn one chart there (its SVG), where no one sees it or reaches it
+    drawn = page.locator(".st-key-warm_chart .main-svg").first
+    drawn.wait_for(state="attached", timeout=60_000)
+    assert not drawn.is_visible()
+    assert page.get_by_role("button", name="Sign in").is_visible()
     page.close()
 
 
