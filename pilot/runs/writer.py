@@ -53,6 +53,10 @@ CACHE_APPEND = insert_sql("response_cache", CACHE_COLUMNS, ("VARCHAR",) * 3, ski
 HOLD_SECONDS = 0.5
 TURN_SECONDS = 0.5
 IDLE_RELEASE_SECONDS = 0.05  # idle this long (nothing pending or committing): release the file
+# A failed commit is tried again after 0.2 s, doubling up to 5 s: 8 attempts wait about 16 s in
+# all before the writer gives up (long enough for another process's write to finish).
+COMMIT_ATTEMPTS = 8
+COMMIT_BACKOFF = (0.2, 5.0)  # first wait, longest wait (seconds)
 CacheEntry = tuple[str, str]  # request hash, output JSON
 APPENDS = (RESULTS_APPEND, CACHE_APPEND)
 
@@ -113,7 +117,7 @@ class Writer:
             await asyncio.sleep(0.05)
         return self.error is None
 
-    async def loop(self, attempts: int = 8) -> None:
+    async def loop(self, attempts: int = COMMIT_ATTEMPTS) -> None:
         """Commit what is pending; a failed commit keeps its rows and is retried under the
         retry policy, so a busy file (or any other failure) loses no finished result.
 
@@ -122,7 +126,8 @@ class Writer:
         transactions insert different rows), so an answer waits for one commit, not two.
         While a commit is failing, no other starts.
         """
-        policy = RetryPolicy(attempts=attempts, base=0.2, cap=5.0, jitter=False)
+        base, cap = COMMIT_BACKOFF
+        policy = RetryPolicy(attempts=attempts, base=base, cap=cap, jitter=False)
         commits: set[asyncio.Task[None]] = set()
 
         def failed(_attempt: int, _error: BaseException) -> None:

@@ -19,6 +19,7 @@ from pilot.core.errors import InputError, StoreBusy
 from pilot.core.models import SystemConfig
 from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset, load_cases
+from pilot.runs import writer as writer_module
 from pilot.runs.batch import MAX_ROUNDS, _submit, custom_id
 from pilot.runs.context import RunOptions
 from pilot.runs.edge import load_edge, payload_for
@@ -349,11 +350,14 @@ def test_a_batch_run_of_another_system_registered_anyway_is_refused_by_the_runne
 
 def test_a_writer_that_gives_up_in_a_batch_run_names_the_run_and_the_batch_is_resumed(
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The batch's answers cannot be stored (the cache table is moved away while the batch is
     created; any error but a write conflict): the writer retries, gives up, and the run is
     reported by its id as resumable. Put back, the resume reads the recorded batch's results
-    and submits nothing. (The writer's retries wait about 16 s in all.)"""
+    and submits nothing. The writer's waits are
+    shortened (8 attempts wait about 16 s in all): what is tested is that it gives up."""
+    monkeypatch.setattr(writer_module, "COMMIT_BACKOFF", (0.01, 0.05))
     store = setup(tmp_path)
 
     def move(source: str, target: str) -> None:

@@ -19,6 +19,7 @@ from pilot.core.errors import InputError, StoreBusy
 from pilot.core.models import SystemConfig, SystemOutput, SystemRequest
 from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset
+from pilot.runs import writer as writer_module
 from pilot.runs.context import RunOptions
 from pilot.runs.execute import execute_run
 from pilot.runs.start import prepare_run
@@ -258,11 +259,14 @@ def test_the_file_is_free_for_another_process_while_cases_are_answered(store: St
 
 def test_a_writer_that_gives_up_names_the_run_and_a_resume_calls_only_the_rest(
     store: Store,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Every commit fails with an error other than a write conflict (the cache table is moved
     away mid-run; a conflict `Store.write` retries itself): the writer retries its commit, gives
     up, and the run stops, reported by its id as resumable. Put back, the resume calls exactly
-    the cases that have no stored result. (The writer's retries wait about 16 s in all.)"""
+    the cases that have no stored result. The writer's waits are
+    shortened (8 attempts wait about 16 s in all): what is tested is that it gives up."""
+    monkeypatch.setattr(writer_module, "COMMIT_BACKOFF", (0.01, 0.05))
 
     def move(source: str, target: str) -> None:
         store.write(lambda con: con.execute(f"ALTER TABLE {source} RENAME TO {target}"))
