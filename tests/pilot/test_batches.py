@@ -424,3 +424,31 @@ def test_a_case_with_no_result_after_every_round_is_recorded_as_an_error(tmp_pat
     assert len(key) == 64  # its request's hash
     # 1 error in 12 is over the default error rate: the run ends (not halted), inconclusive
     assert (outcome.status, outcome.done, outcome.errors) == ("inconclusive", 12, 1)
+
+
+def test_a_batch_run_closes_its_sdk_client(tmp_path: Path) -> None:
+    """The batch path hands its client back (`aclose`), as the call-by-call path does: its
+    connections to the API are closed when the run ends, not left to the garbage collector."""
+    from pilot.runs.execute import execute_run
+    from pilot.runs.systems.anthropic import AnthropicSystem
+
+    class Noted(AnthropicSystem):
+        """The kit's Claude system, noting each SDK client it hands out."""
+
+        handed: list[anthropic.AsyncAnthropic] = []
+
+        def client(self) -> anthropic.AsyncAnthropic:
+            made = super().client()
+            self.handed.append(made)
+            return made
+
+    store = setup(tmp_path)
+    with MessagesStub() as stub:
+        connection = Connection(api_key="k", base_url=stub.base_url)
+        run_id = prepare_run(store, "priya", goldenset="leave", config=CLAUDE, options=BATCH)
+        system = Noted.create(CLAUDE, connection)
+        outcome = execute_run(
+            store, "priya", run_id, options=BATCH, system=system, connection=connection
+        )
+    assert outcome.done == 12 and Noted.handed
+    assert all(client.is_closed() for client in Noted.handed)
