@@ -77,7 +77,8 @@ JUDGED = {"lower_bound": "95% bound (conservative)", "point": "point estimate"}
 
 def _bar_view(bar: bars.AcceptanceBar, key: str, *, fold: bool | None = True) -> None:
     """Read-only: each criterion with its planner (at the default expected rate), then the rest;
-    the first criterion's charts open, the others' folded (`fold`; None: all drawn)."""
+    each criterion's charts folded until opened (`fold`; None: all drawn). The planner's verdict
+    in words is always shown; two charts cost the browser about 0.3 s (issue 10, item 11)."""
     for index, c in enumerate(bar.criteria):
         rate = planner.expected_rate(bar, c)
         row = planner.plan_row(plan_ctx, index, c, rate, power)
@@ -88,7 +89,7 @@ def _bar_view(bar: bars.AcceptanceBar, key: str, *, fold: bool | None = True) ->
                 left.caption(f"Expected rate: {inert(planner.rate_text(rate))}")
             with right:
                 planner_view.planner_box(row)
-            planner_view.planner_charts_row(row, f"{key}_{index}", fold=fold and index > 0)
+            planner_view.planner_charts_row(row, f"{key}_{index}", fold=fold)
     for line in bars.describe_bar(bar)[len(bar.criteria) :]:
         st.markdown(f"- {inert(line)}")
     if note := planner.min_cases_note(plan_ctx, bar):
@@ -241,7 +242,7 @@ if actor.can("edit_pilot"):
                 expected = bar_form.rate(st.session_state[f"bar_c_expected_{rid}"])
                 row = planner.plan_row(plan_ctx, index, criterion, expected, power)
                 planner_view.planner_box(row)
-            planner_view.planner_charts_row(row, f"bar_chart_{rid}", fold=index > 0)
+            planner_view.planner_charts_row(row, f"bar_chart_{rid}", fold=True)
     st.button("Add a criterion", key="bar_add", on_click=_add_row)
 
     a, b = st.columns(2)

@@ -214,7 +214,10 @@ with st.expander("Is this golden set big enough for the bar?", expanded=plan_bar
             )
             row = planner.plan_row(plan_ctx, chosen, criteria[chosen], expected / 100)
             planner_view.planner_box(row)
-            planner_view.planner_charts_row(row, "gs_plan")
+            # drawn on request (an expander cannot hold another): two charts cost the browser
+            # about 0.3 s, and the verdict above already answers the page's question
+            if st.toggle("Chance of passing, charted", key="gs_plan_charts"):
+                planner_view.planner_charts_row(row, "gs_plan")
 if info.agreed_by:
     st.success(
         f"Outcomes agreed by {inert(info.agreed_by)} on {inert(info.agreed_at[:10])} (recorded by {inert(info.agreement_recorded_by)})."

@@ -219,6 +219,8 @@ def test_planner_says_whether_the_golden_set_is_big_enough(db: Store) -> None:
     text = "\n".join(str(m.value) for m in at.markdown)
     assert "**217 cases needed**" in text
     assert f"The golden set has {n} cases: too few to pass at all" in text
+    assert not at.get("plotly_chart")  # drawn on request
+    at.toggle(key="gs_plan_charts").set_value(True).run()
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert [s["layout"]["title"]["text"] for s in specs] == [
         "Chance of passing, by the system's true rate",
