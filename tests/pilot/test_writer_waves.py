@@ -233,3 +233,20 @@ def test_a_commit_that_keeps_failing_keeps_its_rows_and_stops_further_calls(
     assert stored(store) == 0  # "b" was not committed without "a"
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM response_cache").fetchone()[0] == 0
+
+
+def test_a_writer_that_lets_the_file_go_for_a_turn_does_not_take_it_back_during_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Having held the file (HOLD_SECONDS), the writer lets it go for TURN_SECONDS so another
+    process can get in: a commit during that turn opens and closes the file itself and leaves
+    it free."""
+    monkeypatch.setattr(writer_module, "HOLD_SECONDS", 600.0)  # no release but the one below
+    monkeypatch.setattr(writer_module, "TURN_SECONDS", 600.0)  # a turn longer than the test
+    writer = Writer(store, "run-w")
+    writer._flush([(row("a"), None)])
+    assert writer._keeper is not None  # held across back-to-back commits
+    writer._release(True)  # held long enough: others' turn
+    writer._flush([(row("b"), None)])
+    assert writer._keeper is None and other_process_can_open(str(store.path))
+    assert stored(store) == 2
