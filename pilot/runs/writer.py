@@ -32,11 +32,10 @@ from pilot.runs.rows import (
 
 COALESCE_SECONDS = 0.08  # a wave gathers this long at most (was 0.03: ~2x the commits)
 # While the file is others' turn a commit would open and close it (10-30 ms more CPU than a
-# commit on the held file, most of it the checkpoint on close), so a wave then gathers for the
-# whole turn (TURN_SECONDS): its commit comes when the turn is over, on the file held again,
-# and others find the file free throughout their turn. A finished answer still waits at most
-# half a second (it waited 0.25 s, with two commits a turn that opened the file: issue #14).
-TURN_COALESCE_SECONDS = 0.5
+# commit on the held file, most of it the checkpoint on close), so a wave then gathers until
+# the turn is over (TURN_SECONDS at most) and is committed on the file held again; others find
+# the file free throughout their turn. A finished answer waits at most the turn and one commit
+# (it waited 0.25 s, with two commits a turn that opened the file: issue #14).
 MAX_COMMITS = 3
 CACHE_COLUMNS = ("key", "output", "created_at")
 RESULTS_INSERT = insert_sql("results", RESULT_COLUMNS, RESULT_TYPES)
@@ -101,15 +100,15 @@ class Writer:
         self.wake.set()
 
     def _wave_open(self) -> float:
-        """Seconds still worth waiting for more of the wave: 0 when nothing is in flight, the
-        writer is closing, or the oldest pending result has waited `COALESCE_SECONDS`."""
+        """Seconds still worth waiting for more of the wave: 0 when nothing is in flight or the
+        writer is closing; while the file is others' turn, until the turn is over; otherwise
+        until the oldest pending result has waited `COALESCE_SECONDS`."""
         if self.closed or self.in_flight <= 0:
             return 0.0
         now = time.monotonic()
-        gather = COALESCE_SECONDS
         if self._keeper is None and now < self._hold_again_at:  # others' turn
-            gather = max(COALESCE_SECONDS, TURN_COALESCE_SECONDS)
-        return max(0.0, self.first_pending_at + gather - now)
+            return self._hold_again_at - now
+        return max(0.0, self.first_pending_at + COALESCE_SECONDS - now)
 
     async def ready(self) -> bool:
         """Wait while commits are failing; False once the writer has given up."""

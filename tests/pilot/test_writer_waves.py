@@ -250,3 +250,20 @@ def test_a_writer_that_lets_the_file_go_for_a_turn_does_not_take_it_back_during_
     writer._flush([(row("b"), None)])
     assert writer._keeper is None and other_process_can_open(str(store.path))
     assert stored(store) == 2
+
+
+def test_a_wave_pending_when_the_file_is_let_go_waits_for_the_turn_to_end(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A result that arrived just before the writer let the file go is committed when the
+    turn is over, on the file held again, not during the turn (which would open and close the
+    file: the cost the turn's wait is there to save)."""
+    monkeypatch.setattr(writer_module, "TURN_SECONDS", 600.0)
+    writer = Writer(store, "run-w")
+    writer.begin()  # a call still out: the wave may grow
+    writer._flush([(row("a"), None)])  # holds the file
+    writer.add(row("b"), None)
+    writer._release(True)  # others' turn, from now
+    assert writer._wave_open() > 599.0  # the turn's end, not 80 ms after b arrived
+    writer.end()
+    assert writer._wave_open() == 0.0  # nothing in flight: commit at once
