@@ -201,6 +201,11 @@ TARGETS: tuple[Target, ...] = (
             "tests/pilot/test_writer_waves.py",
             "tests/pilot/test_batches.py",
             "tests/pilot/test_access.py::test_kill_switch_roles",
+            # a run under the LLM judge: `_execute_owned` judges the answers before finishing,
+            # and a kill switch engaged while judging leaves the run halted
+            "tests/pilot/test_scoring.py::test_judge_rule_grades_with_the_llm_and_records_it",
+            "tests/pilot/test_scoring.py::"
+            "test_kill_switch_stops_the_judge_and_resume_judges_only_the_rest",
         ),
     ),
     Target(

@@ -15,10 +15,11 @@ import pytest
 from helpers import seeded_copy, write_cases
 
 from pilot.core import audit, killswitch
-from pilot.core.errors import InputError, StoreBusy
+from pilot.core.errors import InputError, RunBusy, StoreBusy
 from pilot.core.models import SystemConfig, SystemOutput, SystemRequest
 from pilot.core.store import Store
 from pilot.goldensets.versions import import_goldenset
+from pilot.runs import execute as execute_module
 from pilot.runs import writer as writer_module
 from pilot.runs.context import RunOptions
 from pilot.runs.execute import execute_run
@@ -292,3 +293,58 @@ def test_a_writer_that_gives_up_names_the_run_and_a_resume_calls_only_the_rest(
     outcome = execute_run(store, "priya", run_id, system=again)
     assert again.calls == [f"c-{i:03d}" for i in range(CASES) if f"c-{i:03d}" not in kept]
     assert (outcome.status, outcome.done) == ("finished", CASES)
+
+
+def test_a_run_whose_lease_another_process_took_stops_calling_and_says_so(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While c-002 is being answered another process takes the run over (its lease row is
+    replaced; here, removed). Once the heartbeat notices, this process makes no further call,
+    stores nothing more and does not finish the run: it raises, naming the run and why."""
+    from pilot.runs import lease as lease_module
+
+    leases: list[lease_module.Lease] = []
+
+    def acquire(*args: object, **kwargs: object) -> lease_module.Lease:
+        held = lease_module.acquire(*args, stale_after=0.6, **kwargs)  # type: ignore[arg-type]
+        leases.append(held)
+        return held
+
+    monkeypatch.setattr(execute_module, "acquire", acquire)
+
+    async def taken_over() -> None:
+        store.write(lambda con: con.execute("DELETE FROM run_leases"))
+        for _ in range(1200):  # the heartbeat (every 0.1 s) notices; a minute at most
+            if leases[0].lost:
+                return
+            await asyncio.sleep(0.05)
+
+    run_id = new_run(store)
+    system = Log({"c-002": [(taken_over,)]})
+    with pytest.raises(RunBusy) as refused:
+        execute_run(store, "priya", run_id, system=system)
+    assert str(refused.value) == (
+        f"run {run_id}: another process took over its lease (this one sent no heartbeat for "
+        "1s); this process stopped calling and did not finish it"
+    )
+    assert system.calls == ["c-000", "c-001", "c-002"]
+    with store.read() as con:
+        status = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    assert status == ("running",)
+
+
+def test_a_no_cache_run_builds_its_system_and_calls_every_case_the_cache_holds(
+    store: Store,
+) -> None:
+    """Every case is in the response cache from a first run; a second run with the cache off
+    reads none of it, so it builds its system (none is handed in) and calls every case."""
+    execute_run(store, "priya", new_run(store))
+    off = RunOptions(concurrency=1, use_cache=False)
+    again = prepare_run(store, "priya", goldenset="leave", config=OFFLINE, options=off)
+    outcome = execute_run(store, "priya", again)
+    assert (outcome.status, outcome.done, outcome.errors, outcome.cached) == (
+        "finished",
+        CASES,
+        0,
+        0,
+    )
