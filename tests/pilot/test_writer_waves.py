@@ -267,3 +267,27 @@ def test_a_wave_pending_when_the_file_is_let_go_waits_for_the_turn_to_end(
     assert writer._wave_open() > 599.0  # the turn's end, not 80 ms after b arrived
     writer.end()
     assert writer._wave_open() == 0.0  # nothing in flight: commit at once
+
+
+def test_a_commit_after_holding_the_file_long_enough_lets_it_go_for_a_turn(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit that ends a hold of HOLD_SECONDS lets the file go, and for a turn: the next
+    commit, though the writer would now hold the file for good, leaves it free."""
+    monkeypatch.setattr(writer_module, "TURN_SECONDS", 600.0)
+    monkeypatch.setattr(writer_module, "HOLD_SECONDS", 0.0)  # this commit ends the hold
+    writer = Writer(store, "run-w")
+    writer._flush([(row("a"), None)])
+    assert writer._keeper is None and other_process_can_open(str(store.path))
+    monkeypatch.setattr(writer_module, "HOLD_SECONDS", 600.0)
+    writer._flush([(row("b"), None)])  # others' turn: not held again
+    assert writer._keeper is None and other_process_can_open(str(store.path))
+    assert stored(store) == 2
+
+
+def test_the_first_result_of_a_wave_starts_its_clock(store: Store) -> None:
+    """With calls still out, a wave gathers for COALESCE_SECONDS from its first result."""
+    writer = Writer(store, "run-w")
+    writer.begin()
+    writer.add(row("a"), None)
+    assert 0.0 < writer._wave_open() <= writer_module.COALESCE_SECONDS
