@@ -208,8 +208,17 @@ def test_a_commit_that_keeps_failing_keeps_its_rows_and_stops_further_calls(
 
     refused = ResultRow.of("run-w", "a", None, "boom", False, 1.0, 1, None)  # type: ignore[arg-type]
 
+    tries: list[int] = []
+
     async def scenario() -> None:
         writer = Writer(store, "run-w")
+        flush = writer._flush
+
+        def counted(batch: list) -> None:
+            tries.append(len(batch))
+            flush(batch)
+
+        writer._flush = counted  # type: ignore[method-assign]
         assert await writer.ready() and writer.error is None
         task = asyncio.create_task(writer.loop(attempts=2))
         writer.add(row("b"), ("k-b", "{}"))
@@ -230,6 +239,7 @@ def test_a_commit_that_keeps_failing_keeps_its_rows_and_stops_further_calls(
         )
 
     asyncio.run(scenario())
+    assert tries == [2, 2]  # the wave tried whole, as many times as the writer was told
     assert stored(store) == 0  # "b" was not committed without "a"
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM response_cache").fetchone()[0] == 0
