@@ -139,6 +139,9 @@ def test_kill_switch_cancels_the_batch(tmp_path: Path) -> None:
         seen = paths(stub)
         assert result["o"].status == "halted"
         assert any(p.endswith("/cancel") for p in seen)
+        # stopped at the cancel: the cancelled batch's results are not even read (the check
+        # before a new batch is submitted would also stop the run: each is tested on its own)
+        assert seen[-1].endswith("/cancel") and not any(p.endswith("/results") for p in seen)
         # resuming finds its batch cancelled: the cancelled requests go into a new batch
         killswitch.release(store, "priya")
         stub.batch_polls = 1
