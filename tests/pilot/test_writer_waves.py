@@ -228,6 +228,9 @@ def test_a_commit_that_keeps_failing_keeps_its_rows_and_stops_further_calls(
         assert not await writer.ready()  # waits while the commit fails, then: give up
         await asyncio.wait_for(task, GENEROUS)  # gave up: the loop ends without close()
         assert writer.error is not None and not await writer.ready()
+        # and lets the file go: the run stops, and another process may need it
+        assert writer._keeper is None
+        assert await asyncio.to_thread(other_process_can_open, str(store.path))
         assert [r.case_id for r, _ in writer.pending] == ["b", "a"]
         with pytest.raises(
             StoreBusy, match=r"could not store results of run-w .*--resume run-w"
