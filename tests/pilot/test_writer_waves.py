@@ -304,3 +304,42 @@ def test_the_first_result_of_a_wave_starts_its_clock(store: Store) -> None:
     writer.begin()
     writer.add(row("a"), None)
     assert 0.0 < writer._wave_open() <= writer_module.COALESCE_SECONDS
+
+
+def test_closing_while_a_commit_is_in_flight_still_commits_what_is_pending(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run closes the writer (to hand its file over) while a commit is still going and a
+    later wave waits for it: the writer commits that wave before it ends; nothing is lost."""
+    import threading
+
+    monkeypatch.setattr(writer_module, "MAX_COMMITS", 1)
+    gate = threading.Event()
+
+    async def scenario() -> None:
+        writer = Writer(store, "run-w")
+        hold = writer._hold
+        first = True
+
+        def held_back() -> None:
+            nonlocal first
+            hold()  # the file held, as for any commit
+            if first:
+                first = False
+                assert gate.wait(GENEROUS)  # the first commit waits until the test says
+
+        writer._hold = held_back  # type: ignore[method-assign]
+        task = asyncio.create_task(writer.loop())
+        writer.add(row("a"), None)  # nothing in flight: committed at once, and held back
+        while first:
+            await asyncio.sleep(0.01)
+        writer.add(row("b"), None)  # waits: the one commit allowed is going
+        await writer.close(hand_over=True)
+        await asyncio.sleep(0.1)  # the loop sees the close while a's commit is still going
+        gate.set()
+        await asyncio.wait_for(task, GENEROUS)
+        if writer.handed_over is not None:
+            writer.handed_over.close()
+
+    asyncio.run(scenario())
+    assert stored(store) == 2
