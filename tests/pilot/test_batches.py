@@ -403,8 +403,18 @@ def test_a_case_with_no_result_after_every_round_is_recorded_as_an_error(tmp_pat
         # one fault a request, in order: every request of the first two batches expires, and
         # the first of the third
         stub.fail("timeout", times=2 * 12 + 1)
-        outcome = start_batch(store, stub)
+        seen: list[tuple[int, int]] = []  # what a progress display is told: (done, errors)
+        outcome = start_or_resume(
+            store,
+            "priya",
+            goldenset="leave",
+            config=CLAUDE,
+            options=BATCH,
+            connection=Connection(api_key="k", base_url=stub.base_url),
+            on_progress=lambda p: seen.append((p.done, p.errors)),
+        )
         batches = submitted(stub)
+    assert seen[-1] == (12, 1)  # told of the last case too, the one recorded as an error
     assert len(batches) == MAX_ROUNDS == 3 and batches[0] == batches[1] == batches[2]
     with store.read() as con:
         ids = [
