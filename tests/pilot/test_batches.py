@@ -41,7 +41,9 @@ def paths(stub: MessagesStub) -> list[str]:
     return [f"{r.method} {r.path}" for r in stub.requests]
 
 
-def start_batch(store: Store, stub: MessagesStub, options: RunOptions = BATCH) -> Any:
+def start_batch(
+    store: Store, stub: MessagesStub, options: RunOptions = BATCH, on_progress: Any = None
+) -> Any:
     """Priya starts a batch run of the leave golden set against the stub."""
     return start_or_resume(
         store,
@@ -50,6 +52,7 @@ def start_batch(store: Store, stub: MessagesStub, options: RunOptions = BATCH) -
         config=CLAUDE,
         options=options,
         connection=Connection(api_key="k", base_url=stub.base_url),
+        on_progress=on_progress,
     )
 
 
@@ -404,15 +407,7 @@ def test_a_case_with_no_result_after_every_round_is_recorded_as_an_error(tmp_pat
         # the first of the third
         stub.fail("timeout", times=2 * 12 + 1)
         seen: list[tuple[int, int]] = []  # what a progress display is told: (done, errors)
-        outcome = start_or_resume(
-            store,
-            "priya",
-            goldenset="leave",
-            config=CLAUDE,
-            options=BATCH,
-            connection=Connection(api_key="k", base_url=stub.base_url),
-            on_progress=lambda p: seen.append((p.done, p.errors)),
-        )
+        outcome = start_batch(store, stub, on_progress=lambda p: seen.append((p.done, p.errors)))
         batches = submitted(stub)
     assert seen[-1] == (12, 1)  # told of the last case too, the one recorded as an error
     assert len(batches) == MAX_ROUNDS == 3 and batches[0] == batches[1] == batches[2]
