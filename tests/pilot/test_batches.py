@@ -124,14 +124,7 @@ def test_kill_switch_cancels_the_batch(tmp_path: Path) -> None:
         thread = threading.Thread(
             target=lambda: result.setdefault(
                 "o",
-                start_or_resume(
-                    store,
-                    "priya",
-                    goldenset="leave",
-                    config=CLAUDE,
-                    options=BATCH,
-                    connection=kw,
-                ),
+                start_batch(store, stub),
             )
         )
         thread.start()
@@ -290,9 +283,7 @@ def test_a_status_poll_that_keeps_failing_raises_its_error_and_the_batch_is_resu
         stub.fail_poll("overloaded", times=4)
         stub.fail_poll("server_error")
         with pytest.raises(anthropic.InternalServerError) as failed:
-            start_or_resume(
-                store, "priya", goldenset="leave", config=CLAUDE, options=POLLING, connection=kw
-            )
+            start_batch(store, stub, POLLING)
         assert failed.value.status_code == 500  # the fifth poll's failure, the last
         assert polls(stub) == 5 and stub.counters.get("poll_fault:overloaded") == 4
         with store.read() as con:
@@ -309,14 +300,7 @@ def test_a_status_poll_refused_for_good_is_not_retried(tmp_path: Path) -> None:
     with MessagesStub() as stub:
         stub.fail_poll("not_found", times=3)
         with pytest.raises(anthropic.NotFoundError):
-            start_or_resume(
-                store,
-                "priya",
-                goldenset="leave",
-                config=CLAUDE,
-                options=POLLING,
-                connection=Connection(api_key="k", base_url=stub.base_url),
-            )
+            start_batch(store, stub, POLLING)
         assert polls(stub) == 1
 
 
