@@ -168,9 +168,9 @@ an IBAN or a card is not also a phone number."""
 # The fewest digits any match of a detector holds, read off its pattern (a national id's
 # fixed groups; a phone window's 7; an IBAN's 2 check digits). A text with fewer digits is not
 # searched: most questions have none of these numbers, and detection is the costly part of
-# preparing a case (issue #14). Any smaller bound would be as correct, only slower.
+# preparing a case (issue #14). Any smaller bound would be as correct, only slower. E-mail has
+# no digit bound: `may_hold` asks for an "@" instead.
 MIN_DIGITS: dict[str, int] = {
-    "email": 0,
     "iban": 2,
     "payment_card": 13,  # 13 to 19 compact; grouped 4-6-4 (14) or more
     "us_ssn": 9,
