@@ -162,180 +162,215 @@ if verdict.critical_errors:
 else:
     st.caption("No critical errors: no consequential case was answered wrongly.")
 
-# 2 · Over time ----------------------------------------------------------------------------
-st.header("Over time")
-left, right = st.columns([2, 1])
-ui.linked("measure", "res_metric", metric_names())
-metric = left.selectbox(
-    "Measure", metric_names(), format_func=label, key="res_metric", help="Any measure of the bar"
-)
-same_set = right.checkbox(
-    "Only runs on this golden set version",
-    True,
-    key="res_same_set",
-    help="Runs on other versions answered different questions",
-)
-st.caption(
-    "The 95% interval is the range the true rate most likely lies in; see the glossary.",
-    help=tip("95% interval", "95% lower bound", "Wilson interval"),
-)
-charted_runs, eligible = history_runs(runs, run["goldenset_version"] if same_set else None)
-with store.read() as con:
-    contents = history_keys(con, [r["run_id"] for r in charted_runs])
-with remembered_frames():  # the runs not cached yet share their golden set's cases, read once
-    estimates = {rid: run_estimates(str(store.path), rid, c, metric) for rid, c in contents.items()}
-history = metric_history(charted_runs, estimates)
-ui.chart(
-    charts.metric_over_runs(history, metric, view.thresholds.get(metric)),
-    key="res_chart_history",
-    width="stretch",
-)
-if eligible > len(charted_runs):
-    st.caption(f"Only the newest {inert(len(charted_runs))} runs are charted.")
-st.caption(
-    "Each point is one run; the whisker is its 95% interval; blue points clear the bar the way "
-    "the bar judges it (on the lower bound where it says so), orange points do not."
-)
+# 2-5 · One view at a time ------------------------------------------------------------------
 
-# 3 · By tag -------------------------------------------------------------------------------
-st.header("By tag")
-if view.slices.is_empty():
-    st.info("The golden set's cases carry no tags.")
-    event = None
-else:
-    event = ui.chart(
-        tag_heatmap(view.slices, view.estimates),
-        key="res_chart_tags",
-        on_select="rerun",
-        selection_mode="points",
-        width="stretch",
+
+def over_time() -> None:
+    """Any measure of the bar, run by run, with its interval and the threshold line."""
+    left, right = st.columns([2, 1])
+    ui.linked("measure", "res_metric", metric_names())
+    metric = left.selectbox(
+        "Measure",
+        metric_names(),
+        format_func=label,
+        key="res_metric",
+        help="Any measure of the bar",
     )
-points = (event or {}).get("selection", {}).get("points", []) if event else []
-clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
-if clicked and clicked[:2] != st.session_state.get("res_clicked"):
-    st.session_state["res_clicked"] = clicked[:2]
-    tag = original_label(str(clicked[0]))
-    st.session_state["res_tags"] = [] if tag not in view.tags else [tag]
-ui.linked("tags", "res_tags", view.tags, multi=True)
-if "res_tags" in st.session_state:
-    st.session_state["res_tags"] = [t for t in st.session_state["res_tags"] if t in view.tags]
-left, right = st.columns([2, 1])
-tags = left.multiselect(
-    "Cases with tag",
-    view.tags,
-    key="res_tags",
-    placeholder="All tags (click a cell above, or choose)",
-)
-ui.linked("show", "res_outcome", OUTCOMES)
-outcome = right.selectbox("Show", OUTCOMES, key="res_outcome")
-shown = cases_for(filter_results(view.rows, outcome), tags)
-st.caption(f"{inert(shown.height)} of {inert(view.rows.height)} cases, wrong answers first")
-st.dataframe(
-    shown.select(CASE_COLUMNS).rename(CASE_HEADERS),
-    hide_index=True,
-    width="stretch",
-    key="res_cases",
-)
-if shown.height:
-    ui.linked("case", "res_case", shown["case_id"].to_list())
-    case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="res_case")
+    same_set = right.checkbox(
+        "Only runs on this golden set version",
+        key="res_same_set",
+        help="Runs on other versions answered different questions",
+    )
+    st.caption(
+        "The 95% interval is the range the true rate most likely lies in; see the glossary.",
+        help=tip("95% interval", "95% lower bound", "Wilson interval"),
+    )
+    charted_runs, eligible = history_runs(runs, run["goldenset_version"] if same_set else None)
     with store.read() as con:
-        side = case_side(con, run_id, view.rows, case_id)
-    st.markdown("**Question**")
-    st.text(side["row"]["question"])
-    show_case(side, "res_source", "Answer (model output, shown as plain text)")
-
-# 4 · Every other measure, by section of its registration ----------------------------------
-st.header("Citations, abstention and service levels")
-charted = [(title, names) for title, names in sections(view.estimates).items()]
-for i, (title, names) in enumerate(charted):
-    # a table says what the section's bar chart says (value, interval, n, the bar); the chart,
-    # where the measures share a unit, is folded and built only when opened
-    st.subheader(inert(title))
-    measures = pl.DataFrame(measure_rows(view.estimates, view.thresholds, names, view.rows))
-    st.dataframe(
-        measures,
-        hide_index=True,
+        contents = history_keys(con, [r["run_id"] for r in charted_runs])
+    with remembered_frames():  # the runs not cached yet share their golden set's cases, read once
+        estimates = {
+            rid: run_estimates(str(store.path), rid, c, metric) for rid, c in contents.items()
+        }
+    history = metric_history(charted_runs, estimates)
+    ui.chart(
+        charts.metric_over_runs(history, metric, view.thresholds.get(metric)),
+        key="res_chart_history",
         width="stretch",
-        key=f"res_section_{i}",
-        column_config=glossary_view.columns(measures.columns),
     )
-    if all(is_percent(name) for name in names):
-        box = ui.folded(f"{title}, charted", f"res_fold_section_{i}")
-        if box is not None:
-            ui.chart(
-                charts.metric_bars(view.estimates, view.thresholds, names, title),
-                key=f"res_chart_section_{i}",
-                width="stretch",
-                where=box,
-            )
+    if eligible > len(charted_runs):
+        st.caption(f"Only the newest {inert(len(charted_runs))} runs are charted.")
+    st.caption(
+        "Each point is one run; the whisker is its 95% interval; blue points clear the bar the way "
+        "the bar judges it (on the lower bound where it says so), orange points do not."
+    )
 
-# 5 · Run versus run -----------------------------------------------------------------------
-st.header("Run versus run")
-choices = baselines(runs, run_id)
-if not choices:
-    st.info(
-        "No other finished run on this golden set version to compare with. Run it again with a "
-        "different system config to see which cases flip."
-    )
-else:
-    ui.linked("baseline", "res_baseline", [r["run_id"] for r in choices])
-    base_id = st.selectbox(
-        "Baseline run",
-        [r["run_id"] for r in choices],
-        format_func=labels.get,
-        key="res_baseline",
-        help="Runs on the same golden set version only, so the same cases are paired",
-    )
-    with store.read() as con:
-        pair = history_keys(con, [base_id, run_id])
-    cmp = run_comparison(str(store.path), base_id, run_id, (pair[base_id], pair[run_id]))
-    result = cmp.result
-    a, b, c = st.columns(3)
-    a.metric("Now wrong", result.b, help="Right in the baseline, wrong in this run")
-    b.metric("Now right", result.c, help="Wrong in the baseline, right in this run")
-    c.metric(
-        "McNemar p-value",
-        p_value(result.p_value),
-        help=tip("McNemar's exact test", "p-value"),
-    )
-    (st.error if result.significantly_worse() else st.caption)(inert(cmp.summary()))
-    deltas = pl.DataFrame(cmp.deltas)
-    st.dataframe(
-        deltas,
-        hide_index=True,
-        width="stretch",
-        key="res_deltas",
-        column_config=glossary_view.columns(deltas.columns),
-    )
-    box = ui.folded("The change in each measure, charted", "res_fold_deltas")
-    if box is not None:  # the table above says it; the chart is built when opened
-        ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch",
-                 where=box)  # fmt: skip
-    st.subheader("Flipped cases")
-    if cmp.flips.is_empty():
-        st.info("No case changed between the two runs.")
+
+def by_tag() -> None:
+    """The per-tag heatmap (a click filters the cases), the cases and one case opened."""
+    if view.slices.is_empty():
+        st.info("The golden set's cases carry no tags.")
+        event = None
     else:
+        event = ui.chart(
+            tag_heatmap(view.slices, view.estimates),
+            key="res_chart_tags",
+            on_select="rerun",
+            selection_mode="points",
+            width="stretch",
+        )
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
+    if clicked and clicked[:2] != st.session_state.get("res_clicked"):
+        st.session_state["res_clicked"] = clicked[:2]
+        tag = original_label(str(clicked[0]))
+        st.session_state["res_tags"] = [] if tag not in view.tags else [tag]
+    ui.linked("tags", "res_tags", view.tags, multi=True)
+    if "res_tags" in st.session_state:
+        st.session_state["res_tags"] = [t for t in st.session_state["res_tags"] if t in view.tags]
+    left, right = st.columns([2, 1])
+    tags = left.multiselect(
+        "Cases with tag",
+        view.tags,
+        key="res_tags",
+        placeholder="All tags (click a cell above, or choose)",
+    )
+    ui.linked("show", "res_outcome", OUTCOMES)
+    outcome = right.selectbox("Show", OUTCOMES, key="res_outcome")
+    shown = cases_for(filter_results(view.rows, outcome), tags)
+    st.caption(f"{inert(shown.height)} of {inert(view.rows.height)} cases, wrong answers first")
+    st.dataframe(
+        shown.select(CASE_COLUMNS).rename(CASE_HEADERS),
+        hide_index=True,
+        width="stretch",
+        key="res_cases",
+    )
+    if shown.height:
+        ui.linked("case", "res_case", shown["case_id"].to_list())
+        case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="res_case")
+        with store.read() as con:
+            side = case_side(con, run_id, view.rows, case_id)
+        st.markdown("**Question**")
+        st.text(side["row"]["question"])
+        show_case(side, "res_source", "Answer (model output, shown as plain text)")
+
+
+def every_measure() -> None:
+    """Every other measure, by section of its registration."""
+    charted = [(title, names) for title, names in sections(view.estimates).items()]
+    for i, (title, names) in enumerate(charted):
+        # a table says what the section's bar chart says (value, interval, n, the bar); the chart,
+        # where the measures share a unit, is folded and built only when opened
+        st.subheader(inert(title))
+        measures = pl.DataFrame(measure_rows(view.estimates, view.thresholds, names, view.rows))
         st.dataframe(
-            cmp.flips.rename(CASE_HEADERS, strict=False),
+            measures,
             hide_index=True,
             width="stretch",
-            key="res_flips",
+            key=f"res_section_{i}",
+            column_config=glossary_view.columns(measures.columns),
         )
-        ui.linked("flip", "res_flip", cmp.flips["case_id"].to_list())
-        flipped = st.selectbox(
-            "Open a flipped case", cmp.flips["case_id"].to_list(), key="res_flip"
+        if all(is_percent(name) for name in names):
+            box = ui.folded(f"{title}, charted", f"res_fold_section_{i}")
+            if box is not None:
+                ui.chart(
+                    charts.metric_bars(view.estimates, view.thresholds, names, title),
+                    key=f"res_chart_section_{i}",
+                    width="stretch",
+                    where=box,
+                )
+
+
+def run_versus_run() -> None:
+    """The run against a baseline on the same golden set version: flips and deltas."""
+    choices = baselines(runs, run_id)
+    if not choices:
+        st.info(
+            "No other finished run on this golden set version to compare with. Run it again with a "
+            "different system config to see which cases flip."
+        )
+    else:
+        ui.linked("baseline", "res_baseline", [r["run_id"] for r in choices])
+        base_id = st.selectbox(
+            "Baseline run",
+            [r["run_id"] for r in choices],
+            format_func=labels.get,
+            key="res_baseline",
+            help="Runs on the same golden set version only, so the same cases are paired",
         )
         with store.read() as con:
-            before = case_side(con, base_id, cmp.base_rows, flipped)
-            after = case_side(con, run_id, cmp.new_rows, flipped)
-        st.markdown("**Question**")
-        st.text(before["row"]["question"])
-        left, right = st.columns(2)
-        with left:
-            show_case(before, "res_source_before", f"Baseline · {base_id}")
-        with right:
-            show_case(after, "res_source_after", f"This run · {run_id}")
+            pair = history_keys(con, [base_id, run_id])
+        cmp = run_comparison(str(store.path), base_id, run_id, (pair[base_id], pair[run_id]))
+        result = cmp.result
+        a, b, c = st.columns(3)
+        a.metric("Now wrong", result.b, help="Right in the baseline, wrong in this run")
+        b.metric("Now right", result.c, help="Wrong in the baseline, right in this run")
+        c.metric(
+            "McNemar p-value",
+            p_value(result.p_value),
+            help=tip("McNemar's exact test", "p-value"),
+        )
+        (st.error if result.significantly_worse() else st.caption)(inert(cmp.summary()))
+        deltas = pl.DataFrame(cmp.deltas)
+        st.dataframe(
+            deltas,
+            hide_index=True,
+            width="stretch",
+            key="res_deltas",
+            column_config=glossary_view.columns(deltas.columns),
+        )
+        box = ui.folded("The change in each measure, charted", "res_fold_deltas")
+        if box is not None:  # the table above says it; the chart is built when opened
+            ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch",
+                     where=box)  # fmt: skip
+        st.subheader("Flipped cases")
+        if cmp.flips.is_empty():
+            st.info("No case changed between the two runs.")
+        else:
+            st.dataframe(
+                cmp.flips.rename(CASE_HEADERS, strict=False),
+                hide_index=True,
+                width="stretch",
+                key="res_flips",
+            )
+            ui.linked("flip", "res_flip", cmp.flips["case_id"].to_list())
+            flipped = st.selectbox(
+                "Open a flipped case", cmp.flips["case_id"].to_list(), key="res_flip"
+            )
+            with store.read() as con:
+                before = case_side(con, base_id, cmp.base_rows, flipped)
+                after = case_side(con, run_id, cmp.new_rows, flipped)
+            st.markdown("**Question**")
+            st.text(before["row"]["question"])
+            left, right = st.columns(2)
+            with left:
+                show_case(before, "res_source_before", f"Baseline · {base_id}")
+            with right:
+                show_case(after, "res_source_after", f"This run · {run_id}")
+
+
+# a view's contents are built only while its tab is open: the page draws the verdict and one
+# view, not four (issue 10, item 11)
+VIEWS = {  # a tab's label is its view's name in the page's link (?view=)
+    "By tag": by_tag,
+    "Over time": over_time,
+    "Citations, abstention and service levels": every_measure,
+    "Run versus run": run_versus_run,
+}
+ui.linked("view", "res_view", list(VIEWS))
+st.session_state.setdefault("res_same_set", True)
+# a filter or a case chosen in one view is still chosen on coming back to it
+ui.keep(
+    "res_metric", "res_same_set", "res_tags", "res_outcome", "res_case", "res_baseline", "res_flip"
+)
+for tab, draw in zip(
+    st.tabs([inert(v) for v in VIEWS], key="res_view", on_change="rerun"),
+    VIEWS.values(),
+    strict=True,
+):
+    if tab.open:
+        with tab:
+            draw()
 
 glossary_view.section("res_glossary")
 

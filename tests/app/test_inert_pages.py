@@ -70,6 +70,10 @@ def safe(node: ast.AST) -> bool:
         return safe(node.left) and safe(node.right)
     if isinstance(node, ast.IfExp):
         return safe(node.body) and safe(node.orelse)
+    if isinstance(node, ast.List | ast.Tuple):  # st.tabs(["By tag", ...])
+        return all(safe(e) for e in node.elts)
+    if isinstance(node, ast.ListComp):  # st.tabs([inert(v) for v in views])
+        return safe(node.elt)
     return False
 
 
@@ -118,6 +122,9 @@ def test_the_check_catches_what_it_should() -> None:
         "with st.expander(f'{title} · 2 citations'): pass",
         "(st.success if ok else st.error)(explain(row))",
         "st.html(page)",
+        "st.tabs(names)",
+        "st.tabs(['By tag', name])",
+        "st.tabs([f'{v} cases' for v in views])",
         "components.html(f'<p>{name}</p>', height=300)",
         "st.html(inert(text))",
     ]
@@ -129,6 +136,8 @@ def test_the_check_catches_what_it_should() -> None:
         "logger.info(message)",
         "components.html(report.evidence_html(built), height=900)",
         "st.markdown(labelled_paragraphs(glossary.entries()))",
+        "st.tabs(['By tag', 'Over time'])",
+        "st.tabs([inert(v) for v in views], key='res_view')",
     ]
     assert all(violations(code, "x.py") for code in bad)
     assert not any(violations(code, "x.py") for code in good)

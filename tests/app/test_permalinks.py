@@ -57,6 +57,15 @@ def test_results_writes_and_reads_its_link(demo_db: Path, monkeypatch: pytest.Mo
     # a link naming something that does not exist opens the default view, no error
     at4 = opened("views/results.py", {"run": "no-such-run", "show": "nonsense"})
     assert not at4.exception and at4.selectbox(key="res_outcome").value == "all"
+    # the open view is in the link too, and a link opens it (with the other views unbuilt)
+    at.session_state["res_view"] = "Run versus run"
+    at.run()
+    link = dict(at.query_params)
+    assert link["view"] in ("Run versus run", ["Run versus run"])
+    at5 = opened("views/results.py", {"run": other_run, "view": "Run versus run"})
+    assert [t.label for t in at5.tabs if t.children] == ["Run versus run"]
+    assert at5.selectbox(key="res_baseline").value in runs
+    assert "res_case" not in [s.key for s in at5.selectbox]
 
 
 def test_runs_reads_its_link(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

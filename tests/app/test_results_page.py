@@ -69,6 +69,14 @@ def open_page(store: Store, monkeypatch: pytest.MonkeyPatch, user: str = "dana")
     return at
 
 
+def open_view(at: AppTest, label: str) -> None:
+    """Open one of the page's tabs, as a click on it does."""
+    at.session_state["res_view"] = label
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.label for t in at.tabs if t.children] == [label], "only the open view is built"
+
+
 def frame(at: AppTest, column: str):
     """The first table on the page that has `column`."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
@@ -85,18 +93,29 @@ def test_exploratory_run_says_so_and_still_shows_figures(
     verdict = frame(at, "criterion")
     assert "Accuracy" in list(verdict["criterion"])
     assert set(verdict["threshold"]) >= {"no bar"}
-    # drawn: history and heatmap; each section's bar chart and the change chart say what the
-    # tables beside them say, so they are folded, and built only when opened
-    assert len(at.get("plotly_chart")) == 2
+    # one view at a time, and only the open one is built: the heatmap, not the history
+    assert [t.label for t in at.tabs] == [
+        "By tag",
+        "Over time",
+        "Citations, abstention and service levels",
+        "Run versus run",
+    ]
+    assert [c.key for c in at.get("plotly_chart")] == ["res_chart_tags"]
+    assert not [e for e in at.expander if e.label.endswith(", charted")]
+    open_view(at, "Over time")
+    assert [c.key for c in at.get("plotly_chart")] == ["res_chart_history"]
+    # each section's bar chart and the change chart say what the tables beside them say, so
+    # they are folded, and built only when opened
+    open_view(at, "Citations, abstention and service levels")
+    assert not at.get("plotly_chart")
     folds = [e for e in at.expander if e.label.endswith(", charted")]
-    assert [e.label for e in folds][-1] == "The change in each measure, charted"
-    assert len(folds) >= 3  # at least two sections of rates, and the change
-    for key in [f"res_fold_section_{i}" for i in range(4)] + ["res_fold_deltas"]:
+    assert len(folds) >= 2  # at least two sections of rates
+    for key in [f"res_fold_section_{i}" for i in range(4)]:
         at.session_state[key] = True
     at.run()
     assert not at.exception
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
-    assert len(titles) == 2 + len(folds), titles
+    assert len(titles) == len(folds), titles
     assert not any(e.value.startswith("**FAIL**") for e in at.error)
     service = next(
         d.value
@@ -116,7 +135,13 @@ def test_run_versus_run_lists_the_flipped_cases(
         expected = compare(con, runs[0], runs[1])
     assert expected.b + expected.c > 0, "the two runs should disagree on some case"
     at = open_page(store, monkeypatch)
+    open_view(at, "Run versus run")
     assert at.selectbox(key="res_baseline").value == runs[0]
+    # the change chart says what the deltas table says: folded, built only when opened
+    assert [e.label for e in at.expander if e.label.endswith(", charted")] == [
+        "The change in each measure, charted"
+    ]
+    assert not at.get("plotly_chart")
     flips = frame(at, "baseline answer")
     assert sorted(flips["case"]) == sorted(expected.flips["case_id"].to_list())
     assert set(flips["change"]) <= {"now wrong", "now right"}
@@ -150,7 +175,12 @@ def test_tag_filter_narrows_the_case_table(
     assert all("unanswerable" in list(tags) for tags in cases["tags"])
     at.selectbox(key="res_run").select(runs[0]).run()  # the older run keeps the filter
     assert not at.exception
+    assert len(frame(at, "expected answer")) == 6
+    # and so does a visit to another view and back
+    open_view(at, "Run versus run")
     assert at.selectbox(key="res_baseline").value == runs[1]
+    open_view(at, "By tag")
+    assert at.multiselect(key="res_tags").value == ["unanswerable"]
     assert len(frame(at, "expected answer")) == 6
 
 
@@ -159,8 +189,11 @@ def test_other_measures_can_be_charted_over_time(
 ) -> None:
     store, _ = exploratory
     at = open_page(store, monkeypatch)
+    open_view(at, "Over time")
     at.selectbox(key="res_metric").select("citation_coverage").run()
     assert not at.exception
+    (chart,) = at.get("plotly_chart")
+    assert "Citation" in json.loads(chart.proto.spec)["layout"]["title"]["text"]
 
 
 def test_signed_bar_gives_a_verdict_per_criterion(
