@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -74,6 +75,45 @@ def test_lead_opens_every_page_twice(browser: Any, server: Server) -> None:
     # a measurement, not an assertion (docs/benchmarks.md): seconds from click to settled
     for title, times in settled.items():
         print(f"settle {title}: " + ", ".join(f"{t:.2f} s" for t in times))
+
+
+def test_results_draws_one_view_at_a_time_and_keeps_its_filter(
+    browser: Any, server: Server
+) -> None:
+    """Results opens on its per-tag view; another tab is drawn when chosen (only then), and a
+    tag chosen in the per-tag view is still chosen on coming back to it."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, server, "dana", "/results")
+    settle(page, "4b · Results")
+    heatmap = page.locator(".st-key-res_chart_tags .main-svg").first
+    heatmap.wait_for(state="attached", timeout=30_000)
+    assert page.locator(".st-key-res_chart_history").count() == 0
+    counted = page.get_by_text(re.compile(r"^\d+ of \d+ cases, wrong answers first$"))
+    every = counted.inner_text()
+    page.get_by_role("combobox", name="Cases with tag").click()
+    page.keyboard.type("leave")
+    page.get_by_role("option").first.click()
+    page.wait_for_function(
+        "t => ![...document.querySelectorAll('p')].some(p => p.innerText === t)", arg=every
+    )
+    narrowed = counted.inner_text()
+    assert narrowed.split(" of ")[0] != every.split(" of ")[0]
+    settle(page, "4b · Results")
+    page.get_by_role("tab", name="Over time").click()
+    page.locator(".st-key-res_chart_history .main-svg").first.wait_for(timeout=30_000)
+    settle(page, "4b · Results")
+    assert page.locator(".st-key-res_chart_tags").count() == 0
+    page.get_by_role("tab", name="Run versus run").click()
+    page.get_by_role("heading", name="Flipped cases").wait_for(timeout=30_000)
+    settle(page, "4b · Results")
+    assert "view=Run+versus+run" in page.url or "view=Run%20versus%20run" in page.url
+    page.get_by_role("tab", name="By tag").click()
+    heatmap.wait_for(state="attached", timeout=30_000)
+    settle(page, "4b · Results")
+    assert counted.inner_text() == narrowed
+    assert "leave" in page.locator(".st-key-res_tags").inner_text()
+    assert not page.locator('[data-testid="stException"]').all_inner_texts()
+    page.close()
 
 
 def test_dana_reads_whether_the_pilot_is_ready_from_home(browser: Any, server: Server) -> None:
