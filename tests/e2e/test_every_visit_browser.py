@@ -77,11 +77,12 @@ def test_lead_opens_every_page_twice(browser: Any, server: Server) -> None:
         print(f"settle {title}: " + ", ".join(f"{t:.2f} s" for t in times))
 
 
-def test_results_draws_one_view_at_a_time_and_keeps_its_filter(
+def test_results_draws_one_view_at_a_time_and_its_heatmap_filters_the_cases(
     browser: Any, server: Server
 ) -> None:
-    """Results opens on its per-tag view; another tab is drawn when chosen (only then), and a
-    tag chosen in the per-tag view is still chosen on coming back to it."""
+    """Results opens on its per-tag view; another tab is drawn when chosen (only then); a tag
+    chosen in the per-tag view is still chosen on coming back to it; a click on a heatmap
+    cell opens that tag's cases."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, server, "dana", "/results")
     settle(page, "4b · Results")
@@ -112,6 +113,19 @@ def test_results_draws_one_view_at_a_time_and_keeps_its_filter(
     settle(page, "4b · Results")
     assert counted.inner_text() == narrowed
     assert "leave" in page.locator(".st-key-res_tags").inner_text()
+    # a click on a cell of the heatmap (its bottom row: another tag) opens that tag's cases
+    cells = page.locator(".st-key-res_chart_tags .nsewdrag").first
+    cells.scroll_into_view_if_needed()
+    box = cells.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.05, box["y"] + box["height"] * 0.97)
+    page.wait_for_function(
+        "t => ![...document.querySelectorAll('p')].some(p => p.innerText === t)", arg=narrowed
+    )
+    settle(page, "4b · Results")
+    chosen = page.locator(".st-key-res_tags").inner_text().split("\n")[-1]
+    assert chosen not in ("leave", "Cases with tag")
+    assert counted.inner_text() != narrowed
     assert not page.locator('[data-testid="stException"]').all_inner_texts()
     page.close()
 
