@@ -151,15 +151,6 @@ def provenance(reads: Mapping[str, str | None], produced: Sequence[str] = ()) ->
             st.text("this page read no versioned record")
 
 
-def keep(*keys: str) -> None:
-    """Keep these widgets' values on a run that does not draw them (a tab not open): Streamlit
-    drops a widget's value at the end of any run without it; a value set through Session State
-    is kept. Call before the widgets are drawn."""
-    for key in keys:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
-
-
 def seed(marker_key: str, marker: object, values: Mapping[str, Any]) -> bool:
     """Seed a form's widget keys. When the record it shows changed (`marker`), every key is
     (re)set; otherwise only missing keys are, because Streamlit drops a widget's key on any run

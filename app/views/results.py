@@ -174,11 +174,14 @@ def over_time() -> None:
         metric_names(),
         format_func=label,
         key="res_metric",
+        persist_state="page",  # kept while its tab is closed
         help="Any measure of the bar",
     )
     same_set = right.checkbox(
         "Only runs on this golden set version",
+        True,
         key="res_same_set",
+        persist_state="page",  # kept while its tab is closed
         help="Runs on other versions answered different questions",
     )
     st.caption(
@@ -221,6 +224,8 @@ def by_tag() -> None:
         )
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
+    if not points:  # a chart drawn afresh (the tab opened again) has no selection
+        st.session_state.pop("res_clicked", None)
     if clicked and clicked[:2] != st.session_state.get("res_clicked"):
         st.session_state["res_clicked"] = clicked[:2]
         tag = original_label(str(clicked[0]))
@@ -233,10 +238,11 @@ def by_tag() -> None:
         "Cases with tag",
         view.tags,
         key="res_tags",
+        persist_state="page",  # kept while its tab is closed
         placeholder="All tags (click a cell above, or choose)",
     )
     ui.linked("show", "res_outcome", OUTCOMES)
-    outcome = right.selectbox("Show", OUTCOMES, key="res_outcome")
+    outcome = right.selectbox("Show", OUTCOMES, key="res_outcome", persist_state="page")
     shown = cases_for(filter_results(view.rows, outcome), tags)
     st.caption(f"{inert(shown.height)} of {inert(view.rows.height)} cases, wrong answers first")
     st.dataframe(
@@ -247,7 +253,9 @@ def by_tag() -> None:
     )
     if shown.height:
         ui.linked("case", "res_case", shown["case_id"].to_list())
-        case_id = st.selectbox("Open a case", shown["case_id"].to_list(), key="res_case")
+        case_id = st.selectbox(
+            "Open a case", shown["case_id"].to_list(), key="res_case", persist_state="page"
+        )
         with store.read() as con:
             side = case_side(con, run_id, view.rows, case_id)
         st.markdown("**Question**")
@@ -296,6 +304,7 @@ def run_versus_run() -> None:
             [r["run_id"] for r in choices],
             format_func=labels.get,
             key="res_baseline",
+            persist_state="page",  # kept while its tab is closed
             help="Runs on the same golden set version only, so the same cases are paired",
         )
         with store.read() as con:
@@ -335,7 +344,10 @@ def run_versus_run() -> None:
             )
             ui.linked("flip", "res_flip", cmp.flips["case_id"].to_list())
             flipped = st.selectbox(
-                "Open a flipped case", cmp.flips["case_id"].to_list(), key="res_flip"
+                "Open a flipped case",
+                cmp.flips["case_id"].to_list(),
+                key="res_flip",
+                persist_state="page",
             )
             with store.read() as con:
                 before = case_side(con, base_id, cmp.base_rows, flipped)
@@ -357,12 +369,10 @@ VIEWS = {  # a tab's label is its view's name in the page's link (?view=)
     "Citations, abstention and service levels": every_measure,
     "Run versus run": run_versus_run,
 }
-ui.linked("view", "res_view", list(VIEWS))
-st.session_state.setdefault("res_same_set", True)
-# a filter or a case chosen in one view is still chosen on coming back to it
-ui.keep(
-    "res_metric", "res_same_set", "res_tags", "res_outcome", "res_case", "res_baseline", "res_flip"
-)
+# a tab's value in Session State and in the link is its label as drawn
+ui.linked("view", "res_view", [inert(v) for v in VIEWS])
+# a widget in a closed tab keeps its value (persist_state="page"): a filter or a case chosen
+# in one view is still chosen on coming back to it
 for tab, draw in zip(
     st.tabs([inert(v) for v in VIEWS], key="res_view", on_change="rerun"),
     VIEWS.values(),

@@ -142,6 +142,9 @@ def test_run_versus_run_lists_the_flipped_cases(
         "The change in each measure, charted"
     ]
     assert not at.get("plotly_chart")
+    at.session_state["res_fold_deltas"] = True
+    at.run()
+    assert [c.key for c in at.get("plotly_chart")] == ["res_chart_deltas"]
     flips = frame(at, "baseline answer")
     assert sorted(flips["case"]) == sorted(expected.flips["case_id"].to_list())
     assert set(flips["change"]) <= {"now wrong", "now right"}

@@ -118,6 +118,15 @@ def test_hostile_text_is_inert_and_nothing_leaves_the_origin(
         if title == "4b · Results":  # the tag is on the heatmap's axis, drawn as text
             tick = page.locator("svg text", has_text="attacker.example/tag")
             tick.first.wait_for(state="attached", timeout=30_000)
+            for view in ("Over time", "Citations, abstention and service levels"):
+                page.get_by_role("tab", name=view).click()  # each view is drawn when opened
+                page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(1500)
+                assert page.evaluate(LINKS_FROM_DATA) == [], view
+                assert page.locator(".katex").count() == 0, view
+            page.get_by_role("tab", name="Run versus run").click()
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1500)
         assert page.locator("script", has_text="attacker.example").count() == 0, title
         assert page.locator(".katex").count() == 0, title  # no maths drawn from data
         if title == "7 · Evidence":  # the preview is the report itself, drawn in the app

@@ -124,10 +124,15 @@ def test_the_results_page_shows_it(
     assert not at.exception, at.exception
     verdict = next(d.value for d in at.dataframe if "criterion" in d.value.columns)
     assert "Long answers (lower is better)" in verdict["criterion"].to_list()
+    at.session_state["res_view"] = "Over time"  # the page's tabs: one view built at a time
+    at.run()
     assert "Long answers (lower is better)" in next(
         s.options for s in at.selectbox if s.key == "res_metric"
     )
     # its section's table (the section's chart is folded, built only when opened)
+    at.session_state["res_view"] = "Citations, abstention and service levels"
+    at.run()
+    assert not at.exception, at.exception
     assert "Other measures" in [h.value for h in at.subheader]
     assert any(
         "Long answers (lower is better)" in d.value["metric"].to_list()
