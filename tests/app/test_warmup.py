@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,13 +27,8 @@ def test_the_list_holds_what_pages_import_and_what_their_code_imports_late() -> 
     assert not [n for n in names if n.split(".")[0] in ("app", "streamlit", "playwright")]
 
 
-def test_import_all_leaves_every_listed_module_imported() -> None:
-    """In a fresh interpreter: nothing on the list fails to import (the warm-up swallows
-    failures, so this is where one would show)."""
-    code = (
-        "import json, sys; from app import warmup; warmup.import_all(); "
-        "print(json.dumps([n for n in warmup.modules_to_import() if n not in sys.modules]))"
-    )
+def fresh_interpreter(code: str) -> Any:
+    """Run `code` in a new Python with the project importable; the JSON its last line prints."""
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -41,7 +37,17 @@ def test_import_all_leaves_every_listed_module_imported() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=600,
     )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_import_all_leaves_every_listed_module_imported() -> None:
+    """In a fresh interpreter: nothing on the list fails to import (the warm-up swallows
+    failures, so this is where one would show)."""
+    code = (
+        "import json, sys; from app import warmup; warmup.import_all(); "
+        "print(json.dumps([n for n in warmup.modules_to_import() if n not in sys.modules]))"
+    )
+    assert fresh_interpreter(code) == []
 
 
 def test_import_all_leaves_what_it_loaded_out_of_full_collections() -> None:
@@ -55,15 +61,7 @@ def test_import_all_leaves_what_it_loaded_out_of_full_collections() -> None:
         "warmup.import_all(); "
         "print(json.dumps([before, gc.get_freeze_count(), len(gc.get_objects()), gone() is None]))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=600,
-    )
-    before, frozen, walked, freed = json.loads(done.stdout.strip().splitlines()[-1])
+    before, frozen, walked, freed = fresh_interpreter(code)
     assert frozen > 10 * before  # the imports made far more objects than there were
     assert walked < frozen / 100  # a full collection now walks almost none of them
     assert freed  # garbage was collected before the freeze, not kept for the server's life
