@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import Server, start_server, stop_server
+from e2e_support import Server, settle, start_server, stop_server
 from helpers import PASSWORD, seeded_store
 from review_data import seed_sampled
 
@@ -42,9 +42,14 @@ def test_evaluator_grades_with_keys_and_lead_sees_it(
     marco.get_by_text("Your queue: 20 items, 0 done").wait_for(timeout=30_000)
     assert marco.get_by_text("claude-secret-model-x").count() == 0
     for done, key in enumerate(["1", "3", "2"], start=1):
+        # a button's shortcut works once the button is drawn: the queue's count is drawn
+        # before the buttons, so wait for the page's script to finish (a loaded machine lost
+        # the first key press)
+        settle(marco, "5 · Review: grade")
         if key == "3":
             marco.keyboard.press("K")  # severity: critical
             marco.wait_for_timeout(800)
+            settle(marco, "5 · Review: grade")
         marco.evaluate("document.activeElement && document.activeElement.blur()")
         marco.keyboard.press(key)
         marco.get_by_text(f"Your queue: 20 items, {done} done").wait_for(timeout=30_000)
