@@ -20,6 +20,17 @@ def columns(headings: Iterable[str]) -> dict[str, Any]:
     }
 
 
+def table(frame: Any, key: str) -> None:
+    """A full-width table whose statistical headings carry their plain-words tooltips."""
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        column_config=columns(frame.columns),
+    )
+
+
 def section(key: str = "glossary") -> None:
     """Every term the app uses, in plain words."""
     st.header("Glossary", anchor=key)

@@ -145,13 +145,7 @@ else:
         icon=":material/close:",
     )
 verdict_table = pl.DataFrame(verdict_rows(verdict, view.estimates, view.rows))
-st.dataframe(
-    verdict_table,
-    hide_index=True,
-    width="stretch",
-    key="res_verdict",
-    column_config=glossary_view.columns(verdict_table.columns),
-)
+glossary_view.table(verdict_table, "res_verdict")
 st.caption(
     "Hover a column heading for what it means; the statistical words are explained in the "
     "glossary at the foot of the page."
@@ -174,14 +168,14 @@ def over_time() -> None:
         metric_names(),
         format_func=label,
         key="res_metric",
-        persist_state="page",  # kept while its tab is closed
+        persist_state="page",
         help="Any measure of the bar",
     )
     same_set = right.checkbox(
         "Only runs on this golden set version",
         True,
         key="res_same_set",
-        persist_state="page",  # kept while its tab is closed
+        persist_state="page",
         help="Runs on other versions answered different questions",
     )
     st.caption(
@@ -222,7 +216,7 @@ def by_tag() -> None:
             selection_mode="points",
             width="stretch",
         )
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    points = event.get("selection", {}).get("points", []) if event else []
     clicked = next((p.get("customdata") for p in points if p.get("customdata")), None)
     if not points:  # a chart drawn afresh (the tab opened again) has no selection
         st.session_state.pop("res_clicked", None)
@@ -238,7 +232,7 @@ def by_tag() -> None:
         "Cases with tag",
         view.tags,
         key="res_tags",
-        persist_state="page",  # kept while its tab is closed
+        persist_state="page",
         placeholder="All tags (click a cell above, or choose)",
     )
     ui.linked("show", "res_outcome", OUTCOMES)
@@ -271,13 +265,7 @@ def every_measure() -> None:
         # where the measures share a unit, is folded and built only when opened
         st.subheader(inert(title))
         measures = pl.DataFrame(measure_rows(view.estimates, view.thresholds, names, view.rows))
-        st.dataframe(
-            measures,
-            hide_index=True,
-            width="stretch",
-            key=f"res_section_{i}",
-            column_config=glossary_view.columns(measures.columns),
-        )
+        glossary_view.table(measures, f"res_section_{i}")
         if all(is_percent(name) for name in names):
             box = ui.folded(f"{title}, charted", f"res_fold_section_{i}")
             if box is not None:
@@ -297,68 +285,62 @@ def run_versus_run() -> None:
             "No other finished run on this golden set version to compare with. Run it again with a "
             "different system config to see which cases flip."
         )
-    else:
-        ui.linked("baseline", "res_baseline", [r["run_id"] for r in choices])
-        base_id = st.selectbox(
-            "Baseline run",
-            [r["run_id"] for r in choices],
-            format_func=labels.get,
-            key="res_baseline",
-            persist_state="page",  # kept while its tab is closed
-            help="Runs on the same golden set version only, so the same cases are paired",
-        )
-        with store.read() as con:
-            pair = history_keys(con, [base_id, run_id])
-        cmp = run_comparison(str(store.path), base_id, run_id, (pair[base_id], pair[run_id]))
-        result = cmp.result
-        a, b, c = st.columns(3)
-        a.metric("Now wrong", result.b, help="Right in the baseline, wrong in this run")
-        b.metric("Now right", result.c, help="Wrong in the baseline, right in this run")
-        c.metric(
-            "McNemar p-value",
-            p_value(result.p_value),
-            help=tip("McNemar's exact test", "p-value"),
-        )
-        (st.error if result.significantly_worse() else st.caption)(inert(cmp.summary()))
-        deltas = pl.DataFrame(cmp.deltas)
-        st.dataframe(
-            deltas,
-            hide_index=True,
-            width="stretch",
-            key="res_deltas",
-            column_config=glossary_view.columns(deltas.columns),
-        )
-        box = ui.folded("The change in each measure, charted", "res_fold_deltas")
-        if box is not None:  # the table above says it; the chart is built when opened
-            ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch",
-                     where=box)  # fmt: skip
-        st.subheader("Flipped cases")
-        if cmp.flips.is_empty():
-            st.info("No case changed between the two runs.")
-        else:
-            st.dataframe(
-                cmp.flips.rename(CASE_HEADERS, strict=False),
-                hide_index=True,
-                width="stretch",
-                key="res_flips",
-            )
-            ui.linked("flip", "res_flip", cmp.flips["case_id"].to_list())
-            flipped = st.selectbox(
-                "Open a flipped case",
-                cmp.flips["case_id"].to_list(),
-                key="res_flip",
-                persist_state="page",
-            )
-            with store.read() as con:
-                before = case_side(con, base_id, cmp.base_rows, flipped)
-                after = case_side(con, run_id, cmp.new_rows, flipped)
-            st.markdown("**Question**")
-            st.text(before["row"]["question"])
-            left, right = st.columns(2)
-            with left:
-                show_case(before, "res_source_before", f"Baseline · {base_id}")
-            with right:
-                show_case(after, "res_source_after", f"This run · {run_id}")
+        return
+    ui.linked("baseline", "res_baseline", [r["run_id"] for r in choices])
+    base_id = st.selectbox(
+        "Baseline run",
+        [r["run_id"] for r in choices],
+        format_func=labels.get,
+        key="res_baseline",
+        persist_state="page",
+        help="Runs on the same golden set version only, so the same cases are paired",
+    )
+    with store.read() as con:
+        pair = history_keys(con, [base_id, run_id])
+    cmp = run_comparison(str(store.path), base_id, run_id, (pair[base_id], pair[run_id]))
+    result = cmp.result
+    a, b, c = st.columns(3)
+    a.metric("Now wrong", result.b, help="Right in the baseline, wrong in this run")
+    b.metric("Now right", result.c, help="Wrong in the baseline, right in this run")
+    c.metric(
+        "McNemar p-value",
+        p_value(result.p_value),
+        help=tip("McNemar's exact test", "p-value"),
+    )
+    (st.error if result.significantly_worse() else st.caption)(inert(cmp.summary()))
+    deltas = pl.DataFrame(cmp.deltas)
+    glossary_view.table(deltas, "res_deltas")
+    box = ui.folded("The change in each measure, charted", "res_fold_deltas")
+    if box is not None:  # the table above says it; the chart is built when opened
+        ui.chart(charts.delta_chart(result.deltas), key="res_chart_deltas", width="stretch",
+                 where=box)  # fmt: skip
+    st.subheader("Flipped cases")
+    if cmp.flips.is_empty():
+        st.info("No case changed between the two runs.")
+        return
+    st.dataframe(
+        cmp.flips.rename(CASE_HEADERS, strict=False),
+        hide_index=True,
+        width="stretch",
+        key="res_flips",
+    )
+    ui.linked("flip", "res_flip", cmp.flips["case_id"].to_list())
+    flipped = st.selectbox(
+        "Open a flipped case",
+        cmp.flips["case_id"].to_list(),
+        key="res_flip",
+        persist_state="page",
+    )
+    with store.read() as con:
+        before = case_side(con, base_id, cmp.base_rows, flipped)
+        after = case_side(con, run_id, cmp.new_rows, flipped)
+    st.markdown("**Question**")
+    st.text(before["row"]["question"])
+    left, right = st.columns(2)
+    with left:
+        show_case(before, "res_source_before", f"Baseline · {base_id}")
+    with right:
+        show_case(after, "res_source_after", f"This run · {run_id}")
 
 
 # a view's contents are built only while its tab is open: the page draws the verdict and one
